@@ -1,0 +1,210 @@
+//! Face alignment: a least-squares similarity transform from 5 landmarks to the
+//! ArcFace template, and the preprocessing that writes the model's input tensor.
+
+use crate::error::{fail, ErrorKind, Result};
+use crate::image::ImageView;
+
+/// Five landmarks in pixels, in ArcFace order: left eye, right eye, nose tip,
+/// left mouth corner, right mouth corner ("left" = smaller x in the image).
+pub type Landmarks = [[f32; 2]; 5];
+
+/// The ArcFace 5-point template for a 112×112 crop (insightface).
+pub const ARCFACE_112: Landmarks = [
+    [38.2946, 51.6963],
+    [73.5318, 51.5014],
+    [56.0252, 71.7366],
+    [41.5493, 92.3655],
+    [70.7299, 92.2041],
+];
+
+/// x' = a·x − b·y + tx,  y' = b·x + a·y + ty  (rotation, uniform scale, shift).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Similarity {
+    pub a: f64,
+    pub b: f64,
+    pub tx: f64,
+    pub ty: f64,
+}
+
+impl Similarity {
+    pub fn apply(&self, p: [f64; 2]) -> [f64; 2] {
+        [self.a * p[0] - self.b * p[1] + self.tx, self.b * p[0] + self.a * p[1] + self.ty]
+    }
+
+    pub fn inverse(&self) -> Similarity {
+        // The linear part is the complex number (a + ib); invert it and the shift.
+        let n = self.a * self.a + self.b * self.b;
+        let (a, b) = (self.a / n, -self.b / n);
+        Similarity { a, b, tx: -(a * self.tx - b * self.ty), ty: -(b * self.tx + a * self.ty) }
+    }
+
+    /// Least-squares fit of `dst ≈ T(src)` (Umeyama without reflection). Written
+    /// with points as complex numbers, the optimum is c = Σ d̃·conj(s̃) / Σ|s̃|²
+    /// over centred points, and t = mean(d) − c·mean(s). `None` if `src` has no spread.
+    pub fn fit(src: &[[f64; 2]], dst: &[[f64; 2]]) -> Option<Similarity> {
+        let n = src.len().min(dst.len()) as f64;
+        let mean = |pts: &[[f64; 2]]| {
+            let (sx, sy) = pts.iter().fold((0.0, 0.0), |(x, y), p| (x + p[0], y + p[1]));
+            [sx / n, sy / n]
+        };
+        let (ms, md) = (mean(src), mean(dst));
+        let (mut re, mut im, mut var) = (0.0, 0.0, 0.0);
+        for (s, d) in src.iter().zip(dst) {
+            let (sx, sy) = (s[0] - ms[0], s[1] - ms[1]);
+            let (dx, dy) = (d[0] - md[0], d[1] - md[1]);
+            re += dx * sx + dy * sy;
+            im += dy * sx - dx * sy;
+            var += sx * sx + sy * sy;
+        }
+        if !(var > 1e-9) {
+            return None;
+        }
+        let (a, b) = (re / var, im / var);
+        Some(Similarity { a, b, tx: md[0] - (a * ms[0] - b * ms[1]), ty: md[1] - (b * ms[0] + a * ms[1]) })
+    }
+}
+
+/// How the model wants its input: size, channel order and normalisation
+/// `(pixel − mean) / std` per channel, in the model's channel order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputSpec {
+    pub width: u32,
+    pub height: u32,
+    /// true: the model takes BGR planes; false: RGB.
+    pub bgr: bool,
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+}
+
+impl InputSpec {
+    /// The ArcFace template scaled to this input size.
+    pub fn template(&self) -> [[f64; 2]; 5] {
+        let (sx, sy) = (self.width as f64 / 112.0, self.height as f64 / 112.0);
+        ARCFACE_112.map(|p| [p[0] as f64 * sx, p[1] as f64 * sy])
+    }
+
+    pub fn tensor_len(&self) -> usize {
+        3 * self.width as usize * self.height as usize
+    }
+
+    /// Writes one image as planar CHW floats into `out` (length `tensor_len`).
+    /// Without landmarks the image must already be aligned at the input size.
+    pub fn fill(&self, image: &ImageView, landmarks: Option<&Landmarks>, out: &mut [f32]) -> Result<()> {
+        debug_assert_eq!(out.len(), self.tensor_len());
+        match landmarks {
+            None => {
+                if image.width() != self.width || image.height() != self.height {
+                    return fail(
+                        ErrorKind::InvalidImage,
+                        format!(
+                            "image is {}x{}; without landmarks it must be aligned at the model's input size {}x{}",
+                            image.width(),
+                            image.height(),
+                            self.width,
+                            self.height
+                        ),
+                    );
+                }
+                self.write(out, |x, y| image.rgb(x, y).map(f32::from));
+            }
+            Some(lm) => {
+                let to_crop = landmark_transform(self, image, lm)?;
+                let back = to_crop.inverse();
+                self.write(out, |x, y| sample_bilinear(image, back.apply([x as f64, y as f64])));
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls `rgb_at` for every output pixel and stores normalised planes.
+    fn write(&self, out: &mut [f32], mut rgb_at: impl FnMut(usize, usize) -> [f32; 3]) {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let plane = w * h;
+        let order = if self.bgr { [2, 1, 0] } else { [0, 1, 2] };
+        let scale = self.std.map(|s| 1.0 / s);
+        for y in 0..h {
+            for x in 0..w {
+                let rgb = rgb_at(x, y);
+                for (c, &src) in order.iter().enumerate() {
+                    out[c * plane + y * w + x] = (rgb[src] - self.mean[c]) * scale[c];
+                }
+            }
+        }
+    }
+}
+
+/// Validates landmarks against the image and fits the transform image → crop.
+pub fn landmark_transform(spec: &InputSpec, image: &ImageView, lm: &Landmarks) -> Result<Similarity> {
+    let (w, h) = (image.width() as f32, image.height() as f32);
+    for (i, p) in lm.iter().enumerate() {
+        if !p[0].is_finite() || !p[1].is_finite() {
+            return fail(ErrorKind::InvalidLandmarks, format!("landmark {i} is not a finite number ({}, {})", p[0], p[1]));
+        }
+        if p[0] < 0.0 || p[1] < 0.0 || p[0] > w || p[1] > h {
+            return fail(
+                ErrorKind::InvalidLandmarks,
+                format!("landmark {i} ({}, {}) lies outside the {}x{} image", p[0], p[1], w, h),
+            );
+        }
+    }
+    let src = lm.map(|p| [p[0] as f64, p[1] as f64]);
+    let t = Similarity::fit(&src, &spec.template());
+    match t {
+        // A face under two pixels across cannot be aligned meaningfully.
+        Some(t) if (t.a * t.a + t.b * t.b).sqrt() < 0.5 * spec.width as f64 => Ok(t),
+        _ => fail(ErrorKind::InvalidLandmarks, "landmarks are degenerate (all at one point or almost)"),
+    }
+}
+
+/// Bilinear sample with pixel centres at integer coordinates and black outside
+/// the image (as OpenCV's warpAffine with a constant border).
+fn sample_bilinear(image: &ImageView, p: [f64; 2]) -> [f32; 3] {
+    let (w, h) = (image.width() as i64, image.height() as i64);
+    let (x0, y0) = (p[0].floor(), p[1].floor());
+    let (fx, fy) = ((p[0] - x0) as f32, (p[1] - y0) as f32);
+    let (x0, y0) = (x0 as i64, y0 as i64);
+    let mut acc = [0.0f32; 3];
+    for (dy, wy) in [(0, 1.0 - fy), (1, fy)] {
+        for (dx, wx) in [(0, 1.0 - fx), (1, fx)] {
+            let (x, y) = (x0 + dx, y0 + dy);
+            let wgt = wx * wy;
+            if wgt == 0.0 || x < 0 || y < 0 || x >= w || y >= h {
+                continue;
+            }
+            let px = image.rgb(x as usize, y as usize);
+            for c in 0..3 {
+                acc[c] += wgt * px[c] as f32;
+            }
+        }
+    }
+    acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_recovers_a_known_transform_exactly() {
+        let t = Similarity { a: 0.8, b: -0.3, tx: 12.5, ty: -4.0 };
+        let src: Vec<[f64; 2]> = ARCFACE_112.iter().map(|p| [p[0] as f64 * 3.0, p[1] as f64 * 2.0 + 7.0]).collect();
+        let dst: Vec<[f64; 2]> = src.iter().map(|&p| t.apply(p)).collect();
+        let f = Similarity::fit(&src, &dst).unwrap();
+        for (got, want) in [(f.a, t.a), (f.b, t.b), (f.tx, t.tx), (f.ty, t.ty)] {
+            assert!((got - want).abs() < 1e-9, "{f:?} vs {t:?}");
+        }
+        let round = f.inverse().apply(f.apply([3.0, -9.0]));
+        assert!((round[0] - 3.0).abs() < 1e-9 && (round[1] + 9.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn fit_never_reflects_and_rejects_a_point_cloud_without_spread() {
+        let src = [[1.0, 1.0]; 5];
+        assert!(Similarity::fit(&src, &src).is_none());
+        // A mirrored face (eyes swapped) is fitted by a rotation, not a reflection.
+        let mirrored: Vec<[f64; 2]> = ARCFACE_112.iter().map(|p| [112.0 - p[0] as f64, p[1] as f64]).collect();
+        let tmpl: Vec<[f64; 2]> = ARCFACE_112.iter().map(|p| [p[0] as f64, p[1] as f64]).collect();
+        let f = Similarity::fit(&mirrored, &tmpl).unwrap();
+        assert!(f.a * f.a + f.b * f.b > 0.0);
+    }
+}

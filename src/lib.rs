@@ -1,0 +1,16 @@
+//! serfiq: SER-FIQ face image quality on ONNX Runtime.
+//!
+//! The core (everything but `ffi`) is safe Rust with no FFI types.
+
+pub mod align;
+pub mod error;
+pub mod graph;
+pub mod image;
+pub mod masks;
+pub mod model;
+pub mod runtime;
+
+pub use align::Landmarks;
+pub use error::{Error, ErrorKind, Result};
+pub use image::{ImageView, PixelFormat};
+pub use model::{Face, Model, ModelSource, Options, Outputs, Quality, Want};

@@ -1,0 +1,399 @@
+//! A loaded model: the SER-FIQ graph in ONNX Runtime sessions, and scoring.
+
+use std::path::PathBuf;
+use std::sync::{Condvar, Mutex};
+
+use ort::session::{builder::GraphOptimizationLevel, RunOptions, OutputSelector, Session};
+use ort::value::TensorRef;
+
+use crate::align::{InputSpec, Landmarks};
+use crate::error::{fail, Error, ErrorKind, Result};
+use crate::graph::{self, HeadSpec, ModelInfo, SCORE_OUTPUT};
+use crate::image::ImageView;
+use crate::masks::dropout_masks;
+
+/// Most images in one call.
+pub const MAX_BATCH: usize = 4096;
+/// Images per inference inside one call: bounds memory of the T×T head.
+pub const CHUNK: usize = 32;
+/// Most stochastic samples T.
+pub const MAX_SAMPLES: usize = 1000;
+
+/// The default mapping s → q: r is the median s of the default model on LFW,
+/// α puts the middle 90 % of LFW images on q ∈ [0.05, 0.95] (see README).
+pub const DEFAULT_ALPHA: f64 = 33.0;
+pub const DEFAULT_R: f64 = 0.45;
+
+/// Where the model comes from.
+#[derive(Debug, Clone)]
+pub enum ModelSource {
+    Path(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+/// Everything `Model::new` needs. `Default` gives serfiq's defaults.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub model: ModelSource,
+    /// ONNX Runtime library; `None`: see `runtime::candidates`.
+    pub ort_library: Option<PathBuf>,
+    /// Node name or output tensor of the embedding layer; `None`: found automatically.
+    pub embedding_layer: Option<String>,
+    /// Stochastic samples T (≥ 2).
+    pub samples: usize,
+    /// Dropout probability p, 0 < p < 1.
+    pub dropout: f64,
+    pub seed: u64,
+    /// q = 1 / (1 + exp(−alpha·(s − r))).
+    pub alpha: f64,
+    pub r: f64,
+    /// The model takes BGR planes (false: RGB).
+    pub input_bgr: bool,
+    /// Per-channel normalisation in the model's channel order: (x − mean) / std.
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+    /// ONNX Runtime intra-op threads per session; 0 lets ONNX Runtime decide.
+    pub intra_threads: usize,
+    /// Most sessions (concurrent inferences) per model; 0: number of CPUs.
+    pub max_sessions: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            model: ModelSource::Bytes(Vec::new()),
+            ort_library: None,
+            embedding_layer: None,
+            samples: 100,
+            dropout: 0.5,
+            seed: 0,
+            alpha: DEFAULT_ALPHA,
+            r: DEFAULT_R,
+            input_bgr: false,
+            mean: [127.5; 3],
+            std: [128.0; 3],
+            intra_threads: 0,
+            max_sessions: 0,
+        }
+    }
+}
+
+impl Options {
+    pub fn from_path(path: impl Into<PathBuf>) -> Self {
+        Options { model: ModelSource::Path(path.into()), ..Default::default() }
+    }
+
+    fn validate(&self) -> Result<()> {
+        let bad = |m: String| fail(ErrorKind::InvalidArgument, m);
+        if !(2..=MAX_SAMPLES).contains(&self.samples) {
+            return bad(format!("samples (T) must be in 2..={MAX_SAMPLES}, got {}", self.samples));
+        }
+        if !(self.dropout > 0.0 && self.dropout < 1.0) {
+            return bad(format!("dropout p must be in (0, 1), got {}", self.dropout));
+        }
+        if !self.alpha.is_finite() || !self.r.is_finite() {
+            return bad(format!("alpha and r must be finite, got {} and {}", self.alpha, self.r));
+        }
+        if self.mean.iter().chain(&self.std).any(|v| !v.is_finite()) || self.std.iter().any(|&s| s == 0.0) {
+            return bad(format!("mean {:?} and std {:?} must be finite and std non-zero", self.mean, self.std));
+        }
+        if self.intra_threads > 1024 || self.max_sessions > 1024 {
+            return bad("intra_threads and max_sessions must be at most 1024".to_string());
+        }
+        Ok(())
+    }
+}
+
+/// Raw SER-FIQ score s ∈ (0, 1] and its display mapping q ∈ (0, 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quality {
+    pub s: f32,
+    pub q: f32,
+}
+
+/// One face to score: an image plus its landmarks, or an aligned crop without.
+#[derive(Debug, Clone, Copy)]
+pub struct Face<'a> {
+    pub image: ImageView<'a>,
+    pub landmarks: Option<Landmarks>,
+}
+
+/// What a run should produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    Score,
+    Embedding,
+    Both,
+}
+
+/// Results of a batch, in input order; empty vectors for what was not wanted.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    pub qualities: Vec<Quality>,
+    /// Row-major [images, embedding_size].
+    pub embeddings: Vec<f32>,
+}
+
+/// Sessions of one graph, created on demand up to a limit and shared by threads.
+/// ort's `Session::run` needs `&mut`, so each inference borrows one session.
+struct Pool {
+    env: ort::environment::Environment,
+    bytes: Vec<u8>,
+    intra_threads: usize,
+    max: usize,
+    state: Mutex<(Vec<Session>, usize)>, // idle sessions, sessions in existence
+    freed: Condvar,
+}
+
+impl Pool {
+    fn new(env: ort::environment::Environment, bytes: Vec<u8>, intra_threads: usize, max: usize) -> Self {
+        Pool { env, bytes, intra_threads, max, state: Mutex::new((Vec::new(), 0)), freed: Condvar::new() }
+    }
+
+    fn create_session(&self) -> Result<Session> {
+        let err = |e: String| Error::new(ErrorKind::Inference, format!("could not create an ONNX Runtime session: {e}"));
+        let mut b = Session::builder(&self.env).map_err(|e| err(e.to_string()))?;
+        // Level 3's layout rewrite is ~3x slower for these models on CPU (design notes).
+        b = b.with_optimization_level(GraphOptimizationLevel::Level2).map_err(|e| err(e.to_string()))?;
+        b = b.with_flush_to_zero().map_err(|e| err(e.to_string()))?;
+        b = b.with_inter_threads(1).map_err(|e| err(e.to_string()))?;
+        if self.intra_threads > 0 {
+            b = b.with_intra_threads(self.intra_threads).map_err(|e| err(e.to_string()))?;
+        }
+        b.commit_from_memory(&self.bytes).map_err(|e| err(e.to_string()))
+    }
+
+    /// Runs `f` with a session of its own; waits when all `max` are busy.
+    fn with<R>(&self, f: impl FnOnce(&mut Session) -> Result<R>) -> Result<R> {
+        let lock = || self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut session = {
+            let mut st = lock();
+            loop {
+                if let Some(s) = st.0.pop() {
+                    break Some(s);
+                }
+                if st.1 < self.max {
+                    st.1 += 1;
+                    break None;
+                }
+                st = self.freed.wait(st).unwrap_or_else(|p| p.into_inner());
+            }
+        };
+        if session.is_none() {
+            match self.create_session() {
+                Ok(s) => session = Some(s),
+                Err(e) => {
+                    lock().1 -= 1;
+                    self.freed.notify_one();
+                    return Err(e);
+                }
+            }
+        }
+        // Give the session back even if `f` panics; a panic drops it instead.
+        struct Return<'p>(&'p Pool, Option<Session>);
+        impl Drop for Return<'_> {
+            fn drop(&mut self) {
+                let mut st = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
+                match self.1.take() {
+                    Some(s) if !std::thread::panicking() => st.0.push(s),
+                    _ => st.1 -= 1,
+                }
+                self.0.freed.notify_one();
+            }
+        }
+        let mut guard = Return(self, session);
+        let s = guard.1.as_mut().ok_or_else(|| Error::new(ErrorKind::Internal, "session pool is inconsistent"))?;
+        f(s)
+    }
+}
+
+/// A face-recognition model with its SER-FIQ head. Share it freely between threads.
+pub struct Model {
+    info: ModelInfo,
+    spec: InputSpec,
+    alpha: f64,
+    r: f64,
+    samples: usize,
+    dropout: f64,
+    seed: u64,
+    runtime: crate::runtime::Runtime,
+    /// The model with the head: embedding and s from one inference.
+    scored: Pool,
+    /// The model alone (batch made dynamic), for embedding-only calls.
+    plain: Pool,
+}
+
+impl Model {
+    pub fn new(opts: &Options) -> Result<Model> {
+        opts.validate()?;
+        let runtime = crate::runtime::ensure_loaded(opts.ort_library.as_deref())?;
+        let bytes = match &opts.model {
+            ModelSource::Path(p) => std::fs::read(p).map_err(|e| {
+                Error::new(ErrorKind::ModelNotFound, format!("could not read model file {}: {e}", p.display()))
+            })?,
+            ModelSource::Bytes(b) => b.clone(),
+        };
+        if bytes.is_empty() {
+            return fail(ErrorKind::ModelInvalid, "the model is empty (0 bytes)");
+        }
+        let proto = graph::parse(&bytes)?;
+        drop(bytes);
+        let info = graph::inspect(&proto, opts.embedding_layer.as_deref())?;
+        let masks = dropout_masks(opts.seed, opts.samples, info.layer.in_features, opts.dropout);
+        let head = HeadSpec { samples: opts.samples, masks: &masks };
+        let plain = graph::build(&mut proto.clone(), &info, None)?;
+        let mut proto = proto;
+        let scored = graph::build(&mut proto, &info, Some(&head))?;
+        let max = match opts.max_sessions {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
+        let [_, h, w] = info.input_chw;
+        let model = Model {
+            spec: InputSpec { width: w as u32, height: h as u32, bgr: opts.input_bgr, mean: opts.mean, std: opts.std },
+            info,
+            alpha: opts.alpha,
+            r: opts.r,
+            samples: opts.samples,
+            dropout: opts.dropout,
+            seed: opts.seed,
+            scored: Pool::new(runtime.env.clone(), scored, opts.intra_threads, max),
+            plain: Pool::new(runtime.env.clone(), plain, opts.intra_threads, max),
+            runtime,
+        };
+        model.check_first_run()?;
+        Ok(model)
+    }
+
+    /// One inference on a grey image proves the rewritten graph runs and its
+    /// shapes match what serfiq expects, so problems surface at create time.
+    fn check_first_run(&self) -> Result<()> {
+        let tensor = vec![0.0f32; self.spec.tensor_len()];
+        let (s, emb) = self.scored.with(|sess| self.infer(sess, &tensor, 1, Want::Both)).map_err(|e| {
+            Error::new(
+                e.kind,
+                format!(
+                    "{}; the graph built around embedding layer '{}' (input '{}') does not run. If that is not the embedding layer, name the right one with the `embedding_layer` option",
+                    e.message, self.info.layer.node, self.info.layer.tap
+                ),
+            )
+        })?;
+        if s.len() != 1 || !s[0].is_finite() || emb.len() != self.embedding_size() {
+            return fail(ErrorKind::UnsupportedModel, "the model's first run gave outputs of unexpected size");
+        }
+        Ok(())
+    }
+
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    pub fn input_spec(&self) -> &InputSpec {
+        &self.spec
+    }
+
+    pub fn embedding_size(&self) -> usize {
+        self.info.layer.out_features
+    }
+
+    /// (width, height) of an aligned input.
+    pub fn input_size(&self) -> (u32, u32) {
+        (self.spec.width, self.spec.height)
+    }
+
+    /// The ONNX Runtime library in use.
+    pub fn runtime_path(&self) -> &std::path::Path {
+        &self.runtime.path
+    }
+
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+
+    pub fn dropout(&self) -> f64 {
+        self.dropout
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn alpha_r(&self) -> (f64, f64) {
+        (self.alpha, self.r)
+    }
+
+    /// q = 1 / (1 + exp(−α (s − r))).
+    pub fn quality(&self, s: f32) -> Quality {
+        let q = 1.0 / (1.0 + (-self.alpha * (s as f64 - self.r)).exp());
+        Quality { s, q: q as f32 }
+    }
+
+    pub fn score(&self, face: &Face) -> Result<Quality> {
+        Ok(self.run(std::slice::from_ref(face), Want::Score)?.qualities[0])
+    }
+
+    pub fn embed(&self, face: &Face) -> Result<Vec<f32>> {
+        Ok(self.run(std::slice::from_ref(face), Want::Embedding)?.embeddings)
+    }
+
+    pub fn score_embed(&self, face: &Face) -> Result<(Quality, Vec<f32>)> {
+        let out = self.run(std::slice::from_ref(face), Want::Both)?;
+        Ok((out.qualities[0], out.embeddings))
+    }
+
+    /// Scores and/or embeds a batch. All inputs are checked before any inference.
+    pub fn run(&self, faces: &[Face], want: Want) -> Result<Outputs> {
+        if faces.is_empty() || faces.len() > MAX_BATCH {
+            return fail(ErrorKind::InvalidArgument, format!("batch size must be in 1..={MAX_BATCH}, got {}", faces.len()));
+        }
+        let per = self.spec.tensor_len();
+        let mut out = Outputs::default();
+        let mut tensor = vec![0.0f32; per * faces.len().min(CHUNK)];
+        for (ci, chunk) in faces.chunks(CHUNK).enumerate() {
+            for (i, face) in chunk.iter().enumerate() {
+                let slot = &mut tensor[i * per..(i + 1) * per];
+                self.spec.fill(&face.image, face.landmarks.as_ref(), slot).map_err(|e| {
+                    Error::new(e.kind, format!("image {}: {}", ci * CHUNK + i, e.message))
+                })?;
+            }
+            let input = &tensor[..chunk.len() * per];
+            let pool = if want == Want::Embedding { &self.plain } else { &self.scored };
+            let (s, emb) = pool.with(|sess| self.infer(sess, input, chunk.len(), want))?;
+            out.qualities.extend(s.into_iter().map(|s| self.quality(s)));
+            out.embeddings.extend(emb);
+        }
+        Ok(out)
+    }
+
+    /// One inference on `n` preprocessed images; returns (s, embeddings).
+    fn infer(&self, sess: &mut Session, input: &[f32], n: usize, want: Want) -> Result<(Vec<f32>, Vec<f32>)> {
+        let err = |e: ort::Error| Error::new(ErrorKind::Inference, format!("ONNX Runtime failed: {e}"));
+        let [c, h, w] = self.info.input_chw;
+        let tensor = TensorRef::from_array_view(([n, c, h, w], input)).map_err(err)?;
+        let (emb_name, score) = (self.info.output_name.as_str(), want != Want::Embedding);
+        let mut select = OutputSelector::no_default();
+        if want != Want::Score {
+            select = select.with(emb_name);
+        }
+        if score {
+            select = select.with(SCORE_OUTPUT);
+        }
+        let options = RunOptions::new().map_err(err)?.with_outputs(select);
+        let outputs = sess
+            .run_with_options(ort::inputs![self.info.input_name.as_str() => tensor], &options)
+            .map_err(err)?;
+        let take = |name: &str, per: usize| -> Result<Vec<f32>> {
+            let (_, data) = outputs[name].try_extract_tensor::<f32>().map_err(err)?;
+            if data.len() != n * per {
+                return fail(
+                    ErrorKind::UnsupportedModel,
+                    format!("output '{name}' has {} values for {n} images, expected {} each", data.len(), per),
+                );
+            }
+            Ok(data.to_vec())
+        };
+        let s = if score { take(SCORE_OUTPUT, 1)? } else { Vec::new() };
+        let emb = if want != Want::Score { take(emb_name, self.embedding_size())? } else { Vec::new() };
+        Ok((s, emb))
+    }
+}

@@ -1,0 +1,97 @@
+//! Locating and loading the ONNX Runtime shared library.
+//!
+//! ort panics when it has to find the library itself, so serfiq always resolves
+//! a path first and loads it through `ort::init_from`, which returns errors.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::error::{fail, Error, ErrorKind, Result};
+
+/// Environment variable naming the ONNX Runtime library.
+pub const ENV_VAR: &str = "SERFIQ_ORT_LIB";
+
+/// File names tried in a folder and through the system loader.
+const FILE_NAMES: [&str; 2] = ["libonnxruntime.so.1", "libonnxruntime.so"];
+
+/// ONNX Runtime once loaded: where from, and the process-wide environment.
+#[derive(Clone)]
+pub struct Runtime {
+    pub path: PathBuf,
+    pub env: ort::environment::Environment,
+}
+
+static LOADED: Mutex<Option<Runtime>> = Mutex::new(None);
+
+/// The folder holding the binary this code is linked into (libserfiq.so, or the
+/// executable when serfiq is linked statically).
+fn own_folder() -> Option<PathBuf> {
+    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+    // SAFETY: dladdr only reads the address and fills `info`.
+    let ok = unsafe { libc::dladdr(own_folder as *const libc::c_void, &mut info) };
+    if ok == 0 || info.dli_fname.is_null() {
+        return None;
+    }
+    // SAFETY: dli_fname is a NUL-terminated path owned by the loader.
+    let name = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) };
+    let path = PathBuf::from(name.to_str().ok()?);
+    let path = std::fs::canonicalize(&path).unwrap_or(path);
+    path.parent().map(Path::to_path_buf)
+}
+
+/// Where serfiq looks, in order, given an explicit path from the options.
+/// An explicit path (options, then the environment variable) is the only place tried.
+pub fn candidates(explicit: Option<&Path>) -> Vec<PathBuf> {
+    if let Some(p) = explicit {
+        return vec![p.to_path_buf()];
+    }
+    if let Some(p) = std::env::var_os(ENV_VAR).filter(|v| !v.is_empty()) {
+        return vec![PathBuf::from(p)];
+    }
+    let mut out: Vec<PathBuf> = own_folder().into_iter().flat_map(|d| FILE_NAMES.map(|f| d.join(f))).collect();
+    // Bare names go to the system loader (LD_LIBRARY_PATH, ld.so.cache, ...).
+    out.extend(FILE_NAMES.map(PathBuf::from));
+    out
+}
+
+/// Loads ONNX Runtime once per process; later calls return what was loaded first.
+pub fn ensure_loaded(explicit: Option<&Path>) -> Result<Runtime> {
+    let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(rt) = loaded.as_ref() {
+        return Ok(rt.clone());
+    }
+    let mut tried = Vec::new();
+    for path in candidates(explicit) {
+        // A bare name must not be resolved against the current directory by ort.
+        let is_bare = path.components().count() == 1;
+        if !is_bare && !path.exists() {
+            tried.push(format!("{} (no such file)", path.display()));
+            continue;
+        }
+        match ort::init_from(&path) {
+            Ok(builder) => {
+                let env = builder.with_name("serfiq").with_telemetry(false).build().map_err(|e| {
+                    Error::new(ErrorKind::RuntimeNotFound, format!("ONNX Runtime at {} did not start: {e}", path.display()))
+                })?;
+                let rt = Runtime { path, env };
+                *loaded = Some(rt.clone());
+                return Ok(rt);
+            }
+            Err(e @ ort::LoadDynamicError::BadVersion { .. }) => {
+                return fail(
+                    ErrorKind::RuntimeVersion,
+                    format!("ONNX Runtime at {} is too old: {e}; serfiq needs 1.{} or newer", path.display(), ort::MINOR_VERSION),
+                );
+            }
+            Err(e) => tried.push(format!("{} ({e})", path.display())),
+        }
+    }
+    fail(
+        ErrorKind::RuntimeNotFound,
+        format!(
+            "could not load the ONNX Runtime library (1.{} or newer); looked in: {}. Set the options' ort_library_path or {ENV_VAR}",
+            ort::MINOR_VERSION,
+            tried.join("; ")
+        ),
+    )
+}
