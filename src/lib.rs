@@ -14,3 +14,4 @@ pub use align::Landmarks;
 pub use error::{Error, ErrorKind, Result};
 pub use image::{ImageView, PixelFormat};
 pub use model::{Face, Model, ModelSource, Options, Outputs, Quality, Want};
+pub mod ffi;

@@ -1,0 +1,542 @@
+//! The C ABI: a thin layer over `Model`. Every export checks its pointers, runs
+//! inside `boundary::guard` (no panic crosses) and writes outputs only on success.
+#![allow(non_camel_case_types)]
+
+mod boundary;
+pub mod status;
+
+use std::ffi::{c_char, CStr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use boundary::{arg, failure, guard, out, Failure, Outcome};
+pub use status::*;
+
+use crate::image::{required_len, ImageView, PixelFormat};
+use crate::model::{Face, Model, ModelSource, Options, Outputs, Quality, Want};
+
+/// Version of this C ABI. Bindings check it at load time; it changes only when
+/// an existing function or struct changes incompatibly.
+pub const SERFIQ_ABI_VERSION: u32 = 1;
+
+/// Most images in one `serfiq_score_batch` call.
+pub const SERFIQ_MAX_BATCH: usize = 4096;
+/// Largest image width or height, in pixels.
+pub const SERFIQ_MAX_IMAGE_SIDE: u32 = 32768;
+const _: () = assert!(SERFIQ_MAX_BATCH == crate::model::MAX_BATCH && SERFIQ_MAX_IMAGE_SIDE == crate::image::MAX_SIDE);
+
+/// Pixel layout of a `serfiq_image` (8 bits per channel).
+pub type serfiq_pixel_format = u32;
+/// Blue, green, red (OpenCV's default). The default: value 0.
+pub const SERFIQ_PIXEL_BGR: serfiq_pixel_format = 0;
+/// Red, green, blue.
+pub const SERFIQ_PIXEL_RGB: serfiq_pixel_format = 1;
+/// Blue, green, red, alpha (alpha ignored).
+pub const SERFIQ_PIXEL_BGRA: serfiq_pixel_format = 2;
+/// Red, green, blue, alpha (alpha ignored).
+pub const SERFIQ_PIXEL_RGBA: serfiq_pixel_format = 3;
+/// One grey channel.
+pub const SERFIQ_PIXEL_GRAY: serfiq_pixel_format = 4;
+
+/// Channel order the model expects in its input tensor.
+pub type serfiq_channel_order = u32;
+/// The model takes RGB planes (ArcFace, the default).
+pub const SERFIQ_CHANNELS_RGB: serfiq_channel_order = 0;
+/// The model takes BGR planes.
+pub const SERFIQ_CHANNELS_BGR: serfiq_channel_order = 1;
+
+/// Number of floats in one set of landmarks: x, y of left eye, right eye, nose
+/// tip, left mouth corner, right mouth corner ("left" = smaller x), in pixels.
+pub const SERFIQ_LANDMARK_FLOATS: usize = 10;
+
+/// Settings for `serfiq_create`. Always fill it with `serfiq_options_init`
+/// first, then change what you need: new fields get defaults that way.
+#[repr(C)]
+pub struct serfiq_options {
+    /// sizeof(serfiq_options), set by `serfiq_options_init`.
+    pub struct_size: usize,
+    /// Path of the ONNX face-recognition model (UTF-8), or NULL to use `model_data`.
+    pub model_path: *const c_char,
+    /// The model's bytes (borrowed for the call only) when `model_path` is NULL.
+    pub model_data: *const u8,
+    pub model_size: usize,
+    /// Path of libonnxruntime (UTF-8) or NULL: then env `SERFIQ_ORT_LIB`, then the
+    /// folder of libserfiq, then the system loader. The first library loaded
+    /// serves the whole process.
+    pub ort_library_path: *const c_char,
+    /// Node name or output tensor name of the embedding layer, or NULL to find
+    /// it automatically (the last Gemm / MatMul / 1x1 Conv before the output).
+    pub embedding_layer: *const c_char,
+    /// Stochastic samples T, 2..=1000. Default 100.
+    pub samples: u32,
+    /// Dropout probability p, 0 < p < 1. Default 0.5.
+    pub dropout: f32,
+    /// Seed of the dropout masks (SplitMix64, see README). Default 0.
+    pub seed: u64,
+    /// q = 1 / (1 + exp(-alpha * (s - r))). Defaults fitted to the default model.
+    pub alpha: f64,
+    pub r: f64,
+    /// Channel order of the model input. Default `SERFIQ_CHANNELS_RGB`.
+    pub channel_order: serfiq_channel_order,
+    /// Normalisation (pixel - mean) / std per channel, in the model's channel
+    /// order. Default 127.5 and 128 (ArcFace).
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+    /// ONNX Runtime intra-op threads per inference; 0 = ONNX Runtime's default.
+    pub intra_op_threads: u32,
+    /// Most inferences running at once on one model (one session each);
+    /// 0 = number of CPUs.
+    pub max_sessions: u32,
+}
+
+/// An 8-bit image, borrowed for the duration of a call.
+#[repr(C)]
+pub struct serfiq_image {
+    /// First byte of the top row.
+    pub data: *const u8,
+    pub width: u32,
+    pub height: u32,
+    /// Bytes from one row to the next, at least width * bytes per pixel;
+    /// 0 means tightly packed.
+    pub stride: usize,
+    /// One of `SERFIQ_PIXEL_*`.
+    pub format: serfiq_pixel_format,
+}
+
+/// Quality of one face.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct serfiq_quality {
+    /// Raw SER-FIQ score s = 2 * sigmoid(-mean pairwise distance), in (0, 1].
+    pub s: f32,
+    /// s mapped through the model's logistic (alpha, r), in (0, 1).
+    pub q: f32,
+}
+
+/// A loaded model. Opaque; create with `serfiq_create`, free with `serfiq_destroy`.
+pub struct serfiq_model {
+    model: Model,
+    poisoned: AtomicBool,
+}
+
+impl From<Quality> for serfiq_quality {
+    fn from(q: Quality) -> Self {
+        serfiq_quality { s: q.s, q: q.q }
+    }
+}
+
+/// Reads an optional UTF-8 C string.
+///
+/// # Safety
+/// A non-NULL `p` must point to a NUL-terminated string.
+unsafe fn opt_str(p: *const c_char, name: &str) -> Result<Option<String>, Failure> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: the caller's contract.
+    let s = unsafe { CStr::from_ptr(p) };
+    s.to_str()
+        .map(|s| Some(s.to_string()))
+        .map_err(|_| failure(SERFIQ_ERR_INVALID_ARGUMENT, format!("{name} is not valid UTF-8")))
+}
+
+fn defaults() -> serfiq_options {
+    let d = Options::default();
+    serfiq_options {
+        struct_size: std::mem::size_of::<serfiq_options>(),
+        model_path: std::ptr::null(),
+        model_data: std::ptr::null(),
+        model_size: 0,
+        ort_library_path: std::ptr::null(),
+        embedding_layer: std::ptr::null(),
+        samples: d.samples as u32,
+        dropout: d.dropout as f32,
+        seed: d.seed,
+        alpha: d.alpha,
+        r: d.r,
+        channel_order: SERFIQ_CHANNELS_RGB,
+        mean: d.mean,
+        std: d.std,
+        intra_op_threads: d.intra_threads as u32,
+        max_sessions: d.max_sessions as u32,
+    }
+}
+
+/// Converts C options to core options, copying everything borrowed.
+///
+/// # Safety
+/// Pointers inside `o` must be valid as documented on `serfiq_options`.
+unsafe fn to_options(o: &serfiq_options) -> Result<Options, Failure> {
+    if o.struct_size != std::mem::size_of::<serfiq_options>() {
+        return Err(failure(
+            SERFIQ_ERR_OPTIONS_SIZE,
+            format!(
+                "serfiq_options.struct_size is {}, this library expects {}; initialise it with serfiq_options_init",
+                o.struct_size,
+                std::mem::size_of::<serfiq_options>()
+            ),
+        ));
+    }
+    // SAFETY: the caller's contract for each string.
+    let path = unsafe { opt_str(o.model_path, "model_path")? };
+    let model = match path {
+        Some(p) => ModelSource::Path(PathBuf::from(p)),
+        None if o.model_data.is_null() => {
+            return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "options name no model: model_path and model_data are NULL"))
+        }
+        None => {
+            if o.model_size > isize::MAX as usize {
+                return Err(failure(SERFIQ_ERR_INVALID_ARGUMENT, "model_size is too large"));
+            }
+            // SAFETY: model_data points to model_size readable bytes (caller's contract).
+            ModelSource::Bytes(unsafe { std::slice::from_raw_parts(o.model_data, o.model_size) }.to_vec())
+        }
+    };
+    let bgr = match o.channel_order {
+        SERFIQ_CHANNELS_RGB => false,
+        SERFIQ_CHANNELS_BGR => true,
+        v => return Err(failure(SERFIQ_ERR_INVALID_ARGUMENT, format!("unknown channel_order {v}"))),
+    };
+    Ok(Options {
+        model,
+        // SAFETY: as above.
+        ort_library: unsafe { opt_str(o.ort_library_path, "ort_library_path")? }.map(PathBuf::from),
+        embedding_layer: unsafe { opt_str(o.embedding_layer, "embedding_layer")? },
+        samples: o.samples as usize,
+        dropout: o.dropout as f64,
+        seed: o.seed,
+        alpha: o.alpha,
+        r: o.r,
+        input_bgr: bgr,
+        mean: o.mean,
+        std: o.std,
+        intra_threads: o.intra_op_threads as usize,
+        max_sessions: o.max_sessions as usize,
+    })
+}
+
+/// Borrows a C image as a checked `ImageView`.
+///
+/// # Safety
+/// `img.data` must point to `stride * (height - 1) + width * bpp` readable bytes.
+unsafe fn to_view<'a>(img: &serfiq_image, index: usize) -> Result<ImageView<'a>, Failure> {
+    let bad = |m: String| failure(SERFIQ_ERR_INVALID_IMAGE, format!("image {index}: {m}"));
+    let format = match img.format {
+        SERFIQ_PIXEL_BGR => PixelFormat::Bgr,
+        SERFIQ_PIXEL_RGB => PixelFormat::Rgb,
+        SERFIQ_PIXEL_BGRA => PixelFormat::Bgra,
+        SERFIQ_PIXEL_RGBA => PixelFormat::Rgba,
+        SERFIQ_PIXEL_GRAY => PixelFormat::Gray,
+        v => return Err(bad(format!("unknown pixel format {v}"))),
+    };
+    if img.data.is_null() {
+        return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, format!("image {index}: data is NULL")));
+    }
+    let stride = if img.stride == 0 { img.width as usize * format.bytes_per_pixel() } else { img.stride };
+    let len = required_len(img.width, img.height, stride, format).map_err(|e| bad(e.message))?;
+    // SAFETY: the caller guarantees `len` readable bytes; `len` is bounded by isize::MAX.
+    let data = unsafe { std::slice::from_raw_parts(img.data, len) };
+    ImageView::new(data, img.width, img.height, stride, format).map_err(|e| bad(e.message))
+}
+
+/// Reads 10 landmark floats, or none for NULL.
+///
+/// # Safety
+/// A non-NULL `p` must point to 10 readable floats.
+unsafe fn to_landmarks(p: *const f32) -> Option<crate::Landmarks> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: the caller's contract.
+    let f = unsafe { std::slice::from_raw_parts(p, SERFIQ_LANDMARK_FLOATS) };
+    Some(std::array::from_fn(|i| [f[2 * i], f[2 * i + 1]]))
+}
+
+/// Runs `body` on a live model, poisoning it if the body panics.
+fn with_model(model: *const serfiq_model, body: impl FnOnce(&Model) -> Outcome) -> serfiq_status {
+    // SAFETY: a non-NULL handle came from serfiq_create and is not destroyed (caller's contract).
+    let handle = unsafe { model.as_ref() };
+    guard(
+        || {
+            if let Some(h) = handle {
+                h.poisoned.store(true, Ordering::SeqCst);
+            }
+        },
+        || {
+            let h = handle.ok_or_else(|| failure(SERFIQ_ERR_NULL_ARGUMENT, "model is NULL"))?;
+            if h.poisoned.load(Ordering::SeqCst) {
+                return Err(failure(SERFIQ_ERR_POISONED, "this model hit an internal error earlier; destroy it and create a new one"));
+            }
+            body(&h.model)
+        },
+    )
+}
+
+/// Scores one image; the shared body of the single-image calls.
+///
+/// # Safety
+/// As for `serfiq_score`.
+unsafe fn run_one(model: &Model, image: *const serfiq_image, landmarks: *const f32, want: Want) -> Result<Outputs, Failure> {
+    // SAFETY: pointers per the documented contract.
+    let img = unsafe { arg(image, "image")? };
+    let view = unsafe { to_view(img, 0)? };
+    let face = Face { image: view, landmarks: unsafe { to_landmarks(landmarks) } };
+    Ok(model.run(std::slice::from_ref(&face), want)?)
+}
+
+/// Checks an embedding buffer before any work, reporting the size needed.
+///
+/// # Safety
+/// A non-NULL `len_out` must be writable.
+unsafe fn check_capacity(embedding: *mut f32, capacity: usize, need: usize, len_out: *mut usize) -> Outcome {
+    if embedding.is_null() {
+        return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "embedding is NULL"));
+    }
+    if capacity < need {
+        // SAFETY: caller's contract; the needed size is the one output of this failure.
+        if let Some(l) = unsafe { len_out.as_mut() } {
+            *l = need;
+        }
+        return Err(failure(SERFIQ_ERR_BUFFER_TOO_SMALL, format!("embedding capacity {capacity} < {need} floats needed")));
+    }
+    Ok(())
+}
+
+/// Copies an embedding out and reports its length.
+///
+/// # Safety
+/// `embedding` must have room for `values.len()` floats; a non-NULL `len_out` must be writable.
+unsafe fn write_embedding(values: &[f32], embedding: *mut f32, len_out: *mut usize) {
+    // SAFETY: capacity was checked by check_capacity; regions cannot overlap our Vec.
+    unsafe {
+        std::ptr::copy_nonoverlapping(values.as_ptr(), embedding, values.len());
+        if let Some(l) = len_out.as_mut() {
+            *l = values.len();
+        }
+    }
+}
+
+/// Fills `options` with the defaults (and `struct_size`). Call it before
+/// setting any field.
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_options_init(options: *mut serfiq_options) -> serfiq_status {
+    guard(
+        || {},
+        || {
+            // SAFETY: NULL checked by `out`; otherwise writable per the contract.
+            *unsafe { out(options, "options")? } = defaults();
+            Ok(())
+        },
+    )
+}
+
+/// Loads ONNX Runtime (first call only), reads the model, builds its SER-FIQ
+/// graph and checks it with one inference. On success `*model_out` owns a new
+/// model; on failure it is left untouched.
+///
+/// The options and everything they point to are only read during the call.
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_create(options: *const serfiq_options, model_out: *mut *mut serfiq_model) -> serfiq_status {
+    guard(
+        || {},
+        || {
+            // SAFETY: pointers checked for NULL; validity is the caller's contract.
+            let o = unsafe { arg(options, "options")? };
+            let slot = unsafe { out(model_out, "model_out")? };
+            let opts = unsafe { to_options(o)? };
+            let model = Model::new(&opts)?;
+            *slot = Box::into_raw(Box::new(serfiq_model { model, poisoned: AtomicBool::new(false) }));
+            Ok(())
+        },
+    )
+}
+
+/// Frees a model. NULL is a no-op. No call on this model may be running or
+/// start afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_destroy(model: *mut serfiq_model) {
+    if model.is_null() {
+        return;
+    }
+    let _ = guard(
+        || {},
+        || {
+            // SAFETY: `model` came from serfiq_create and is destroyed once (caller's contract).
+            drop(unsafe { Box::from_raw(model) });
+            Ok(())
+        },
+    );
+}
+
+/// Quality of one face. `landmarks`: 10 floats (see `SERFIQ_LANDMARK_FLOATS`)
+/// locating the face in `image`, or NULL when `image` is already aligned at the
+/// model's input size. Writes `*quality` on success only.
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_score(
+    model: *const serfiq_model,
+    image: *const serfiq_image,
+    landmarks: *const f32,
+    quality: *mut serfiq_quality,
+) -> serfiq_status {
+    with_model(model, |m| {
+        // SAFETY: pointers per the documented contract, NULL checked.
+        let q = unsafe { out(quality, "quality")? };
+        let r = unsafe { run_one(m, image, landmarks, Want::Score)? };
+        *q = r.qualities[0].into();
+        Ok(())
+    })
+}
+
+/// The embedding of one face (as the original model outputs it) into
+/// `embedding` (capacity in floats). `*embedding_len` (may be NULL) gets the
+/// number written, or the number needed with `SERFIQ_ERR_BUFFER_TOO_SMALL`.
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_embed(
+    model: *const serfiq_model,
+    image: *const serfiq_image,
+    landmarks: *const f32,
+    embedding: *mut f32,
+    capacity: usize,
+    embedding_len: *mut usize,
+) -> serfiq_status {
+    with_model(model, |m| {
+        // SAFETY: pointers per the documented contract, NULL checked.
+        unsafe { check_capacity(embedding, capacity, m.embedding_size(), embedding_len)? };
+        let r = unsafe { run_one(m, image, landmarks, Want::Embedding)? };
+        unsafe { write_embedding(&r.embeddings, embedding, embedding_len) };
+        Ok(())
+    })
+}
+
+/// Quality and embedding of one face from a single inference; arguments as
+/// for `serfiq_score` and `serfiq_embed`.
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_score_embed(
+    model: *const serfiq_model,
+    image: *const serfiq_image,
+    landmarks: *const f32,
+    quality: *mut serfiq_quality,
+    embedding: *mut f32,
+    capacity: usize,
+    embedding_len: *mut usize,
+) -> serfiq_status {
+    with_model(model, |m| {
+        // SAFETY: pointers per the documented contract, NULL checked.
+        let q = unsafe { out(quality, "quality")? };
+        unsafe { check_capacity(embedding, capacity, m.embedding_size(), embedding_len)? };
+        let r = unsafe { run_one(m, image, landmarks, Want::Both)? };
+        *q = r.qualities[0].into();
+        unsafe { write_embedding(&r.embeddings, embedding, embedding_len) };
+        Ok(())
+    })
+}
+
+/// Scores `count` images (1..=`SERFIQ_MAX_BATCH`). `landmarks`: NULL when all images are
+/// aligned crops, else `count * 10` floats. `qualities`: `count` entries.
+/// `embeddings`: NULL, or room for `count * embedding size` floats
+/// (`embeddings_capacity`), row-major. All inputs are checked first; nothing
+/// is written unless every image succeeds.
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_score_batch(
+    model: *const serfiq_model,
+    images: *const serfiq_image,
+    count: usize,
+    landmarks: *const f32,
+    qualities: *mut serfiq_quality,
+    embeddings: *mut f32,
+    embeddings_capacity: usize,
+) -> serfiq_status {
+    with_model(model, |m| {
+        if images.is_null() {
+            return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "images is NULL"));
+        }
+        if qualities.is_null() {
+            return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "qualities is NULL"));
+        }
+        if count == 0 || count > SERFIQ_MAX_BATCH {
+            return Err(failure(
+                SERFIQ_ERR_INVALID_ARGUMENT,
+                format!("count must be in 1..={}, got {count}", SERFIQ_MAX_BATCH),
+            ));
+        }
+        let dim = m.embedding_size();
+        if !embeddings.is_null() {
+            // SAFETY: len_out is NULL, nothing else is written.
+            unsafe { check_capacity(embeddings, embeddings_capacity, count * dim, std::ptr::null_mut())? };
+        }
+        // SAFETY: `images` holds `count` entries and `landmarks` (if any) count*10 floats.
+        let imgs = unsafe { std::slice::from_raw_parts(images, count) };
+        let mut faces = Vec::with_capacity(count);
+        for (i, img) in imgs.iter().enumerate() {
+            let lm = if landmarks.is_null() { landmarks } else { landmarks.wrapping_add(i * SERFIQ_LANDMARK_FLOATS) };
+            // SAFETY: as above.
+            faces.push(Face { image: unsafe { to_view(img, i)? }, landmarks: unsafe { to_landmarks(lm) } });
+        }
+        let want = if embeddings.is_null() { Want::Score } else { Want::Both };
+        let r = m.run(&faces, want)?;
+        // SAFETY: `qualities` has `count` entries; embeddings capacity checked above.
+        let qs = unsafe { std::slice::from_raw_parts_mut(qualities, count) };
+        for (dst, src) in qs.iter_mut().zip(&r.qualities) {
+            *dst = (*src).into();
+        }
+        if !embeddings.is_null() {
+            unsafe { std::ptr::copy_nonoverlapping(r.embeddings.as_ptr(), embeddings, r.embeddings.len()) };
+        }
+        Ok(())
+    })
+}
+
+/// Number of floats in one embedding.
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_embedding_size(model: *const serfiq_model, size_out: *mut usize) -> serfiq_status {
+    with_model(model, |m| {
+        // SAFETY: NULL checked; writable per the contract.
+        *unsafe { out(size_out, "size_out")? } = m.embedding_size();
+        Ok(())
+    })
+}
+
+/// Width and height of an aligned input image (e.g. 112 x 112).
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_input_size(model: *const serfiq_model, width_out: *mut u32, height_out: *mut u32) -> serfiq_status {
+    with_model(model, |m| {
+        // SAFETY: NULL checked; writable per the contract.
+        let (w, h) = (unsafe { out(width_out, "width_out")? }, unsafe { out(height_out, "height_out")? });
+        (*w, *h) = m.input_size();
+        Ok(())
+    })
+}
+
+/// The message of the last failed call on this thread (UTF-8, never NULL, ""
+/// after a success). Valid until the next serfiq call on the same thread.
+#[no_mangle]
+pub extern "C" fn serfiq_last_error() -> *const c_char {
+    boundary::last_error_ptr()
+}
+
+/// The name of a status ("SERFIQ_ERR_INVALID_IMAGE"), or "SERFIQ_UNKNOWN_STATUS".
+/// A static string.
+#[no_mangle]
+pub extern "C" fn serfiq_status_name(status: serfiq_status) -> *const c_char {
+    NAMES.get(status as usize).copied().unwrap_or(c"SERFIQ_UNKNOWN_STATUS").as_ptr()
+}
+
+/// Library version and the ONNX Runtime API it targets, e.g.
+/// "serfiq 0.1.0 (ONNX Runtime API 1.31)". A static string.
+#[no_mangle]
+pub extern "C" fn serfiq_version() -> *const c_char {
+    VERSION.as_ptr()
+}
+
+const VERSION: &CStr = match CStr::from_bytes_with_nul(
+    concat!("serfiq ", env!("CARGO_PKG_VERSION"), " (ONNX Runtime API 1.31)\0").as_bytes(),
+) {
+    Ok(v) => v,
+    Err(_) => c"serfiq",
+};
+
+/// `SERFIQ_ABI_VERSION` of the loaded library.
+#[no_mangle]
+pub extern "C" fn serfiq_abi_version() -> u32 {
+    SERFIQ_ABI_VERSION
+}

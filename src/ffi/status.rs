@@ -1,0 +1,81 @@
+//! Status codes: the single source of truth for every binding.
+//!
+//! Values are explicit and append-only: a retired code stays reserved.
+
+use crate::error::ErrorKind;
+
+/// Result of every fallible serfiq call. 0 is success; see `serfiq_last_error`.
+pub type serfiq_status = u32;
+
+/// Success.
+pub const SERFIQ_OK: serfiq_status = 0;
+/// A required pointer argument is NULL.
+pub const SERFIQ_ERR_NULL_ARGUMENT: serfiq_status = 1;
+/// An argument is out of range: options values, batch size, non-UTF-8 strings.
+pub const SERFIQ_ERR_INVALID_ARGUMENT: serfiq_status = 2;
+/// `serfiq_options.struct_size` does not match this library; call `serfiq_options_init`.
+pub const SERFIQ_ERR_OPTIONS_SIZE: serfiq_status = 3;
+/// The image is unusable: zero or too large size, stride too small, unknown pixel
+/// format, or not at the model's input size while no landmarks were given.
+pub const SERFIQ_ERR_INVALID_IMAGE: serfiq_status = 4;
+/// Landmarks are NaN, infinite, outside the image or degenerate.
+pub const SERFIQ_ERR_INVALID_LANDMARKS: serfiq_status = 5;
+/// An output buffer is too small; the needed number of elements is reported where
+/// the call has a length output.
+pub const SERFIQ_ERR_BUFFER_TOO_SMALL: serfiq_status = 6;
+/// The model file could not be read.
+pub const SERFIQ_ERR_MODEL_NOT_FOUND: serfiq_status = 7;
+/// The model bytes are empty, truncated, corrupt or not ONNX.
+pub const SERFIQ_ERR_MODEL_INVALID: serfiq_status = 8;
+/// No embedding layer was found, or the named one does not exist; name it with
+/// `serfiq_options.embedding_layer`.
+pub const SERFIQ_ERR_EMBEDDING_LAYER_NOT_FOUND: serfiq_status = 9;
+/// A valid ONNX model serfiq cannot use (several inputs, not NCHW with 3 channels,
+/// external weights, non-float weights, opset older than 7).
+pub const SERFIQ_ERR_UNSUPPORTED_MODEL: serfiq_status = 10;
+/// The ONNX Runtime library could not be loaded from any place serfiq looked.
+pub const SERFIQ_ERR_RUNTIME_NOT_FOUND: serfiq_status = 11;
+/// The ONNX Runtime library is older than 1.31.
+pub const SERFIQ_ERR_RUNTIME_VERSION: serfiq_status = 12;
+/// ONNX Runtime failed to create a session or to run it.
+pub const SERFIQ_ERR_INFERENCE: serfiq_status = 13;
+/// An earlier call on this model hit an internal error; destroy the model.
+pub const SERFIQ_ERR_POISONED: serfiq_status = 14;
+/// A bug inside serfiq (a caught panic). Please report it with the message.
+pub const SERFIQ_ERR_INTERNAL: serfiq_status = 15;
+
+/// Every status with its name, in value order (used by `serfiq_status_name`).
+pub(crate) const NAMES: [&std::ffi::CStr; 16] = [
+    c"SERFIQ_OK",
+    c"SERFIQ_ERR_NULL_ARGUMENT",
+    c"SERFIQ_ERR_INVALID_ARGUMENT",
+    c"SERFIQ_ERR_OPTIONS_SIZE",
+    c"SERFIQ_ERR_INVALID_IMAGE",
+    c"SERFIQ_ERR_INVALID_LANDMARKS",
+    c"SERFIQ_ERR_BUFFER_TOO_SMALL",
+    c"SERFIQ_ERR_MODEL_NOT_FOUND",
+    c"SERFIQ_ERR_MODEL_INVALID",
+    c"SERFIQ_ERR_EMBEDDING_LAYER_NOT_FOUND",
+    c"SERFIQ_ERR_UNSUPPORTED_MODEL",
+    c"SERFIQ_ERR_RUNTIME_NOT_FOUND",
+    c"SERFIQ_ERR_RUNTIME_VERSION",
+    c"SERFIQ_ERR_INFERENCE",
+    c"SERFIQ_ERR_POISONED",
+    c"SERFIQ_ERR_INTERNAL",
+];
+
+pub(crate) fn from_kind(kind: ErrorKind) -> serfiq_status {
+    match kind {
+        ErrorKind::InvalidArgument => SERFIQ_ERR_INVALID_ARGUMENT,
+        ErrorKind::InvalidImage => SERFIQ_ERR_INVALID_IMAGE,
+        ErrorKind::InvalidLandmarks => SERFIQ_ERR_INVALID_LANDMARKS,
+        ErrorKind::ModelNotFound => SERFIQ_ERR_MODEL_NOT_FOUND,
+        ErrorKind::ModelInvalid => SERFIQ_ERR_MODEL_INVALID,
+        ErrorKind::EmbeddingLayerNotFound => SERFIQ_ERR_EMBEDDING_LAYER_NOT_FOUND,
+        ErrorKind::UnsupportedModel => SERFIQ_ERR_UNSUPPORTED_MODEL,
+        ErrorKind::RuntimeNotFound => SERFIQ_ERR_RUNTIME_NOT_FOUND,
+        ErrorKind::RuntimeVersion => SERFIQ_ERR_RUNTIME_VERSION,
+        ErrorKind::Inference => SERFIQ_ERR_INFERENCE,
+        ErrorKind::Internal => SERFIQ_ERR_INTERNAL,
+    }
+}

@@ -1,0 +1,281 @@
+/* The C API from C: create, score, embed, batch, destroy, and the error paths.
+ * Built with -Wall -Wextra -Werror -pedantic and ASan/UBSan by `make c-test`.
+ * Usage: api_test MODEL.onnx LIBONNXRUNTIME.so FAKE_OLD_ORT.so */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serfiq.h"
+
+static int failures = 0;
+
+#define CHECK(cond)                                                        \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            failures++;                                                    \
+        }                                                                  \
+    } while (0)
+
+/* A call must return `want` and leave a non-empty message (or "" on success). */
+#define EXPECT(call, want)                                                 \
+    do {                                                                   \
+        serfiq_status got_ = (call);                                       \
+        const char *msg_ = serfiq_last_error();                            \
+        if (got_ != (want)) {                                              \
+            fprintf(stderr, "%s:%d: %s returned %s, expected %s (%s)\n", __FILE__, __LINE__, #call, \
+                    serfiq_status_name(got_), serfiq_status_name(want), msg_); \
+            failures++;                                                    \
+        } else if ((want) != SERFIQ_OK && msg_[0] == '\0') {               \
+            fprintf(stderr, "%s:%d: %s gave no message\n", __FILE__, __LINE__, #call); \
+            failures++;                                                    \
+        }                                                                  \
+    } while (0)
+
+/* A deterministic face-sized test pattern, BGR, with `pad` bytes after each row. */
+static unsigned char *pattern(unsigned w, unsigned h, size_t pad, unsigned seed) {
+    size_t stride = (size_t)w * 3 + pad;
+    unsigned char *p = malloc(stride * h);
+    unsigned x, y;
+    for (y = 0; y < h; y++)
+        for (x = 0; x < w; x++) {
+            unsigned char *px = p + y * stride + (size_t)x * 3;
+            px[0] = (unsigned char)((x * 7 + y * 3 + seed) & 255);
+            px[1] = (unsigned char)((x * y + seed * 5) & 255);
+            px[2] = (unsigned char)((255 - x - y + seed) & 255);
+        }
+    return p;
+}
+
+static serfiq_image image_of(const unsigned char *data, unsigned w, unsigned h, size_t pad) {
+    serfiq_image img;
+    img.data = data;
+    img.width = w;
+    img.height = h;
+    img.stride = (size_t)w * 3 + pad;
+    img.format = SERFIQ_PIXEL_BGR;
+    return img;
+}
+
+static void runtime_errors(const char *model_path, const char *fake_ort) {
+    serfiq_options o;
+    serfiq_model *m = (serfiq_model *)&o; /* sentinel: must stay untouched */
+    serfiq_model *const sentinel = m;
+
+    EXPECT(serfiq_options_init(&o), SERFIQ_OK);
+    o.model_path = model_path;
+    o.ort_library_path = "/nonexistent/libonnxruntime.so.1";
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_RUNTIME_NOT_FOUND);
+    CHECK(strstr(serfiq_last_error(), "/nonexistent/libonnxruntime.so.1") != NULL);
+    CHECK(m == sentinel);
+
+    o.ort_library_path = fake_ort;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_RUNTIME_VERSION);
+    CHECK(strstr(serfiq_last_error(), "1.16.3") != NULL);
+    CHECK(m == sentinel);
+}
+
+static void create_errors(const char *model_path, const char *ort) {
+    serfiq_options o;
+    serfiq_model *m = NULL;
+    static const unsigned char garbage[] = "this is not an ONNX model at all";
+
+    EXPECT(serfiq_options_init(NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_create(NULL, &m), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_options_init(&o), SERFIQ_OK);
+    o.ort_library_path = ort;
+    o.model_path = model_path;
+    EXPECT(serfiq_create(&o, NULL), SERFIQ_ERR_NULL_ARGUMENT);
+
+    o.struct_size -= 8;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_OPTIONS_SIZE);
+    o.struct_size += 8;
+
+    o.model_path = NULL;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_NULL_ARGUMENT);
+    o.model_path = "/nonexistent/model.onnx";
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_MODEL_NOT_FOUND);
+    o.model_path = NULL;
+    o.model_data = garbage;
+    o.model_size = 0;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_MODEL_INVALID);
+    o.model_size = sizeof garbage;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_MODEL_INVALID);
+
+    o.model_path = model_path;
+    o.samples = 1;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_INVALID_ARGUMENT);
+    o.samples = 100;
+    o.dropout = 1.0f;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_INVALID_ARGUMENT);
+    o.dropout = 0.5f;
+    o.embedding_layer = "no_such_layer";
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_EMBEDDING_LAYER_NOT_FOUND);
+    CHECK(strstr(serfiq_last_error(), "embedding_layer") != NULL);
+    CHECK(m == NULL);
+}
+
+static void scoring(serfiq_model *m) {
+    size_t dim = 0, len = 0;
+    uint32_t w = 0, h = 0;
+    float *emb, *emb2, *batch_emb;
+    serfiq_quality q = {-1.0f, -1.0f}, q2, batch_q[3];
+    unsigned char *aligned = pattern(112, 112, 0, 1);
+    unsigned char *padded = pattern(112, 112, 13, 1);
+    unsigned char *photo = pattern(300, 240, 5, 2);
+    float lm[SERFIQ_LANDMARK_FLOATS] = {120, 100, 170, 101, 146, 130, 125, 160, 166, 159};
+    serfiq_image img = image_of(aligned, 112, 112, 0);
+    serfiq_image imgs[3];
+    int i;
+
+    EXPECT(serfiq_embedding_size(m, &dim), SERFIQ_OK);
+    CHECK(dim == 512);
+    EXPECT(serfiq_input_size(m, &w, &h), SERFIQ_OK);
+    CHECK(w == 112 && h == 112);
+    emb = calloc(dim, sizeof *emb);
+    emb2 = calloc(dim, sizeof *emb2);
+    batch_emb = calloc(3 * dim, sizeof *batch_emb);
+
+    EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_OK);
+    CHECK(q.s > 0.0f && q.s <= 1.0f && q.q > 0.0f && q.q < 1.0f);
+
+    /* Padded rows give the same pixels, so the same score, bit for bit. */
+    img = image_of(padded, 112, 112, 13);
+    EXPECT(serfiq_score(m, &img, NULL, &q2), SERFIQ_OK);
+    CHECK(q2.s == q.s && q2.q == q.q);
+
+    /* Too small a buffer: the needed size, nothing written. */
+    emb[0] = 42.0f;
+    EXPECT(serfiq_embed(m, &img, NULL, emb, dim - 1, &len), SERFIQ_ERR_BUFFER_TOO_SMALL);
+    CHECK(len == dim && emb[0] == 42.0f);
+    EXPECT(serfiq_embed(m, &img, NULL, emb, dim, &len), SERFIQ_OK);
+    CHECK(len == dim);
+    EXPECT(serfiq_score_embed(m, &img, NULL, &q2, emb2, dim, NULL), SERFIQ_OK);
+    CHECK(q2.s == q.s);
+    for (i = 0; i < (int)dim; i++) CHECK(fabsf(emb[i] - emb2[i]) <= 1e-5f);
+
+    /* A batch equals the single calls: two crops and one photo with landmarks. */
+    imgs[0] = image_of(aligned, 112, 112, 0);
+    imgs[1] = image_of(photo, 300, 240, 5);
+    imgs[2] = image_of(padded, 112, 112, 13);
+    {
+        float lms[3 * SERFIQ_LANDMARK_FLOATS];
+        serfiq_image crops[2];
+        memset(lms, 0, sizeof lms);
+        memcpy(lms + SERFIQ_LANDMARK_FLOATS, lm, sizeof lm);
+        /* With landmarks for all, the crops need landmarks too: use their template points. */
+        {
+            const float tmpl[SERFIQ_LANDMARK_FLOATS] = {38.2946f, 51.6963f, 73.5318f, 51.5014f, 56.0252f,
+                                                         71.7366f, 41.5493f, 92.3655f, 70.7299f, 92.2041f};
+            memcpy(lms, tmpl, sizeof tmpl);
+            memcpy(lms + 2 * SERFIQ_LANDMARK_FLOATS, tmpl, sizeof tmpl);
+        }
+        EXPECT(serfiq_score_batch(m, imgs, 3, lms, batch_q, batch_emb, 3 * dim), SERFIQ_OK);
+        EXPECT(serfiq_score(m, &imgs[1], lm, &q2), SERFIQ_OK);
+        CHECK(q2.s == batch_q[1].s);
+        /* Without landmarks, only aligned crops are accepted. */
+        EXPECT(serfiq_score_batch(m, imgs, 3, NULL, batch_q, NULL, 0), SERFIQ_ERR_INVALID_IMAGE);
+        crops[0] = imgs[0];
+        crops[1] = imgs[2];
+        EXPECT(serfiq_score_batch(m, crops, 2, NULL, batch_q, batch_emb, 2 * dim), SERFIQ_OK);
+        CHECK(batch_q[0].s == q.s && batch_q[1].s == q.s);
+        for (i = 0; i < (int)dim; i++) CHECK(batch_emb[i] == batch_emb[dim + i]);
+        EXPECT(serfiq_score_batch(m, crops, 2, NULL, batch_q, batch_emb, 2 * dim - 1), SERFIQ_ERR_BUFFER_TOO_SMALL);
+    }
+
+    free(aligned);
+    free(padded);
+    free(photo);
+    free(emb);
+    free(emb2);
+    free(batch_emb);
+}
+
+static void input_errors(serfiq_model *m) {
+    unsigned char *aligned = pattern(112, 112, 0, 3);
+    serfiq_image img = image_of(aligned, 112, 112, 0);
+    serfiq_quality q = {-1.0f, -1.0f};
+    float emb[4];
+    size_t len = 0;
+    float nan_lm[SERFIQ_LANDMARK_FLOATS] = {40, 50, 70, 50, 56, 70, 42, 90, 70, 90};
+    float same_lm[SERFIQ_LANDMARK_FLOATS] = {50, 50, 50, 50, 50, 50, 50, 50, 50, 50};
+    float out_lm[SERFIQ_LANDMARK_FLOATS] = {40, 50, 70, 50, 56, 70, 42, 90, 700, 90};
+    nan_lm[3] = nanf("");
+
+    EXPECT(serfiq_score(NULL, &img, NULL, &q), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_score(m, NULL, NULL, &q), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_score(m, &img, NULL, NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_embed(m, &img, NULL, NULL, 512, &len), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_embed(m, &img, NULL, emb, 4, &len), SERFIQ_ERR_BUFFER_TOO_SMALL);
+    EXPECT(serfiq_embedding_size(m, NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_input_size(NULL, NULL, NULL), SERFIQ_ERR_NULL_ARGUMENT);
+
+    img.data = NULL;
+    EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_ERR_NULL_ARGUMENT);
+    img = image_of(aligned, 0, 112, 0);
+    EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_ERR_INVALID_IMAGE);
+    img = image_of(aligned, 112, 0, 0);
+    EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_ERR_INVALID_IMAGE);
+    img = image_of(aligned, 0xFFFFFFFFu, 0xFFFFFFFFu, 0);
+    EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_ERR_INVALID_IMAGE);
+    img = image_of(aligned, 112, 112, 0);
+    img.stride = 100;
+    EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_ERR_INVALID_IMAGE);
+    img.stride = (size_t)-1;
+    EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_ERR_INVALID_IMAGE);
+    img = image_of(aligned, 112, 112, 0);
+    img.format = 99;
+    EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_ERR_INVALID_IMAGE);
+    img = image_of(aligned, 100, 100, 36);
+    EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_ERR_INVALID_IMAGE);
+    img = image_of(aligned, 112, 112, 0);
+    EXPECT(serfiq_score(m, &img, nan_lm, &q), SERFIQ_ERR_INVALID_LANDMARKS);
+    EXPECT(serfiq_score(m, &img, same_lm, &q), SERFIQ_ERR_INVALID_LANDMARKS);
+    EXPECT(serfiq_score(m, &img, out_lm, &q), SERFIQ_ERR_INVALID_LANDMARKS);
+    CHECK(q.s == -1.0f && q.q == -1.0f); /* untouched by every failure */
+
+    EXPECT(serfiq_score_batch(m, &img, 0, NULL, &q, NULL, 0), SERFIQ_ERR_INVALID_ARGUMENT);
+    EXPECT(serfiq_score_batch(m, &img, (size_t)1 << 40, NULL, &q, NULL, 0), SERFIQ_ERR_INVALID_ARGUMENT);
+    EXPECT(serfiq_score_batch(m, NULL, 1, NULL, &q, NULL, 0), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_score_batch(m, &img, 1, NULL, NULL, NULL, 0), SERFIQ_ERR_NULL_ARGUMENT);
+
+    /* The model still works after all of that. */
+    EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_OK);
+    free(aligned);
+}
+
+int main(int argc, char **argv) {
+    serfiq_options o;
+    serfiq_model *m = NULL;
+    if (argc != 4) {
+        fprintf(stderr, "usage: %s MODEL.onnx LIBONNXRUNTIME.so FAKE_OLD_ORT.so\n", argv[0]);
+        return 2;
+    }
+    CHECK(serfiq_abi_version() == SERFIQ_ABI_VERSION);
+    CHECK(strncmp(serfiq_version(), "serfiq ", 7) == 0);
+    CHECK(strcmp(serfiq_status_name(SERFIQ_ERR_INVALID_IMAGE), "SERFIQ_ERR_INVALID_IMAGE") == 0);
+    CHECK(strcmp(serfiq_status_name(12345), "SERFIQ_UNKNOWN_STATUS") == 0);
+    serfiq_destroy(NULL);
+
+    /* Before any library is loaded: missing and too old ONNX Runtime. */
+    runtime_errors(argv[1], argv[3]);
+    create_errors(argv[1], argv[2]);
+
+    EXPECT(serfiq_options_init(&o), SERFIQ_OK);
+    o.model_path = argv[1];
+    o.ort_library_path = argv[2];
+    EXPECT(serfiq_create(&o, &m), SERFIQ_OK);
+    if (m == NULL) return 1;
+    CHECK(serfiq_last_error()[0] == '\0');
+    scoring(m);
+    input_errors(m);
+    serfiq_destroy(m);
+
+    if (failures) {
+        fprintf(stderr, "%d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("C API test: all checks passed\n");
+    return 0;
+}
