@@ -133,6 +133,21 @@ impl InputSpec {
     }
 }
 
+/// The aligned face as packed RGB8 bytes at the spec's input size (for saving
+/// or showing what the model sees).
+pub fn aligned_rgb(spec: &InputSpec, image: &ImageView, lm: &Landmarks) -> Result<Vec<u8>> {
+    let back = landmark_transform(spec, image, lm)?.inverse();
+    let (w, h) = (spec.width as usize, spec.height as usize);
+    let mut out = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        for x in 0..w {
+            let px = sample_bilinear(image, back.apply([x as f64, y as f64]));
+            out.extend(px.map(|v| v.round().clamp(0.0, 255.0) as u8));
+        }
+    }
+    Ok(out)
+}
+
 /// Validates landmarks against the image and fits the transform image → crop.
 pub fn landmark_transform(spec: &InputSpec, image: &ImageView, lm: &Landmarks) -> Result<Similarity> {
     let (w, h) = (image.width() as f32, image.height() as f32);
