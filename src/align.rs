@@ -56,7 +56,7 @@ impl Similarity {
             im += dy * sx - dx * sy;
             var += sx * sx + sy * sy;
         }
-        if !(var > 1e-9) {
+        if var.is_nan() || var <= 1e-9 {
             return None;
         }
         let (a, b) = (re / var, im / var);

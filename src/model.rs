@@ -94,7 +94,7 @@ impl Options {
         if !self.alpha.is_finite() || !self.r.is_finite() {
             return bad(format!("alpha and r must be finite, got {} and {}", self.alpha, self.r));
         }
-        if self.mean.iter().chain(&self.std).any(|v| !v.is_finite()) || self.std.iter().any(|&s| s == 0.0) {
+        if self.mean.iter().chain(&self.std).any(|v| !v.is_finite()) || self.std.contains(&0.0) {
             return bad(format!("mean {:?} and std {:?} must be finite and std non-zero", self.mean, self.std));
         }
         if self.intra_threads > 1024 || self.max_sessions > 1024 {

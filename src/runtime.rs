@@ -89,7 +89,7 @@ pub fn ensure_loaded(explicit: Option<&Path>) -> Result<Runtime> {
     fail(
         ErrorKind::RuntimeNotFound,
         format!(
-            "could not load the ONNX Runtime library (1.{} or newer); looked in: {}. Set the options' ort_library_path or {ENV_VAR}",
+            "could not load the ONNX Runtime library (1.{} or newer); looked in: {}. Pass its path in the options (ort_library_path in C, ort_library in Rust) or set {ENV_VAR}",
             ort::MINOR_VERSION,
             tried.join("; ")
         ),

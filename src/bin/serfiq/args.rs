@@ -1,0 +1,152 @@
+//! Command-line syntax: what the user may type, and the help texts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serfiq::Options;
+
+const ABOUT: &str = "SER-FIQ face image quality: scores how useful a face image is for face recognition";
+
+const LONG_ABOUT: &str = "\
+SER-FIQ face image quality: scores how useful a face image is for face recognition.
+
+serfiq passes each face through a face-recognition model, then through the model's embedding
+layer T times with random dropout, and measures how much the T embeddings agree. Embeddings
+that stay stable mean an image that is good for recognition.
+It reports two numbers per image:
+  s  the raw SER-FIQ score in (0, 1]; higher is better. Compare s only between images scored
+     with the same model and settings.
+  q  s mapped to (0, 1) by q = 1 / (1 + exp(-alpha * (s - r))), for display and thresholds.
+
+Images must show one face, either already aligned (an ArcFace-style crop at the model's input
+size, 112x112 for the default model) or at any size with five landmarks from --landmarks.";
+
+const AFTER_HELP: &str = "\
+Environment:
+  SERFIQ_MODEL    model used when --model is not given
+  SERFIQ_ORT_LIB  ONNX Runtime library used when --ort-lib is not given
+  SERFIQ_CACHE    folder holding what `make fetch` downloads (default: a .cache folder in the
+                  current directory or next to the serfiq executable or one of its parents)
+
+Exit status: 0 all images done, 1 some images could not be used (each reported on stderr as
+`serfiq: PATH: reason`; the others are still printed), 2 bad usage or the model did not load.";
+
+#[derive(Parser, Debug)]
+#[command(name = "serfiq", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print the quality (s and q) of each image, as CSV (path,s,q) or JSON.
+    #[command(after_help = AFTER_HELP)]
+    Score(ScoreArgs),
+    /// Print the face embedding of each image, as CSV (path,e0,e1,...) or JSON.
+    #[command(after_help = AFTER_HELP)]
+    Embed(EmbedArgs),
+    /// Print facts about the model and the settings in use (input size, embedding layer, T, p, ...).
+    #[command(after_help = AFTER_HELP)]
+    Info(InfoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub serfiq: SerfiqArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct EmbedArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub serfiq: SerfiqArgs,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InputArgs {
+    /// Image files (JPEG or PNG) and folders
+    ///
+    /// Folders are searched recursively for *.jpg, *.jpeg and *.png files (any case), taken in
+    /// sorted order. Results are printed in input order.
+    #[arg(value_name = "IMAGES_OR_DIRS", required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Five face landmarks per image, for images that are not aligned crops
+    ///
+    /// A JSON object mapping an image path (as given or found in a folder) or its file name to
+    /// five [x, y] points in pixels, in ArcFace order: left eye, right eye, nose tip, left
+    /// mouth corner, right mouth corner (see data/faces/landmarks.json). Images with landmarks
+    /// are aligned with them; images without must be aligned crops at the model's input size.
+    /// A full path matches before a bare file name.
+    #[arg(long, value_name = "FILE")]
+    pub landmarks: Option<PathBuf>,
+
+    /// Print a JSON array instead of CSV.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Images per model run. Larger batches are faster but take more memory.
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u64).range(1..=serfiq::model::MAX_BATCH as u64))]
+    pub batch: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct ModelArgs {
+    /// ONNX face-recognition model [default: $SERFIQ_MODEL, else models/fr_feature.onnx in the
+    /// serfiq cache, which `make fetch` fills].
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+
+    /// ONNX Runtime shared library (libonnxruntime.so) [default: $SERFIQ_ORT_LIB, else the one in
+    /// the serfiq cache, else next to serfiq or the system library path].
+    #[arg(long, value_name = "PATH")]
+    pub ort_lib: Option<PathBuf>,
+
+    /// Node name or output tensor of the model's embedding layer (the last linear layer), for
+    /// models where serfiq does not find it by itself.
+    #[arg(long, value_name = "NAME")]
+    pub embedding_layer: Option<String>,
+}
+
+/// The SER-FIQ settings. Defaults come from `serfiq::Options::default()`.
+#[derive(Args, Debug)]
+pub struct SerfiqArgs {
+    /// Stochastic samples T per image (2 to 1000): dropout masks on the embedding layer.
+    #[arg(long = "samples", value_name = "T", default_value_t = Options::default().samples)]
+    pub samples: usize,
+
+    /// Dropout probability p on the embedding layer's input, between 0 and 1.
+    #[arg(long, value_name = "P", default_value_t = Options::default().dropout)]
+    pub dropout: f64,
+
+    /// Seed of the dropout masks; the same seed gives the same scores.
+    #[arg(long, value_name = "S", default_value_t = Options::default().seed)]
+    pub seed: u64,
+
+    /// Steepness alpha of the mapping s -> q.
+    #[arg(long, value_name = "A", default_value_t = Options::default().alpha, allow_negative_numbers = true)]
+    pub alpha: f64,
+
+    /// Midpoint r of the mapping s -> q (the s that gives q = 0.5).
+    #[arg(long = "r", value_name = "R", default_value_t = Options::default().r, allow_negative_numbers = true)]
+    pub r: f64,
+}

@@ -1,0 +1,195 @@
+//! `serfiq`: SER-FIQ face image quality from the command line.
+//!
+//!   serfiq score [--landmarks FILE] [--json] IMAGES_OR_DIRS...
+//!   serfiq embed [--landmarks FILE] [--json] IMAGES_OR_DIRS...
+//!   serfiq info
+//!
+//! Exit status: 0 all good, 1 some images bad (reported on stderr, the rest
+//! printed), 2 bad usage or no usable model.
+
+mod args;
+mod inputs;
+mod locate;
+mod output;
+mod process;
+
+use std::io::{self, BufWriter};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use serfiq::{ErrorKind, Model, Options, Want};
+
+use args::{Cli, Command, InfoArgs, InputArgs, ModelArgs, SerfiqArgs};
+use inputs::LandmarkFile;
+use output::{Format, Printer};
+use process::LandmarkSource;
+
+/// An error that ends the program with status 2.
+struct Fatal(String);
+
+impl From<io::Error> for Fatal {
+    fn from(e: io::Error) -> Self {
+        Fatal(format!("cannot write the output: {}", inputs::io_reason(&e)))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse(); // exits with 2 on bad usage, 0 for --help/--version
+    let result = match cli.command {
+        Command::Score(a) => process_images(&a.input, &a.model, Some(&a.serfiq), Want::Score),
+        Command::Embed(a) => process_images(&a.input, &a.model, None, Want::Embedding),
+        Command::Info(a) => info(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Fatal(message)) => {
+            eprintln!("serfiq: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The model settings from the command line, the environment and the cache,
+/// and where the model and the runtime came from (for `info`).
+struct Settings {
+    opts: Options,
+    model_path: PathBuf,
+    model_from: String,
+    ort_from: String,
+}
+
+fn settings(m: &ModelArgs, s: Option<&SerfiqArgs>) -> Result<Settings, Fatal> {
+    let (model_path, model_src) = locate::model_path(m.model.as_deref()).map_err(Fatal)?;
+    let (ort, ort_src) = locate::ort_library(m.ort_lib.as_deref());
+    let mut opts = Options::from_path(&model_path);
+    opts.ort_library = ort;
+    opts.embedding_layer = m.embedding_layer.clone();
+    if let Some(s) = s {
+        (opts.samples, opts.dropout, opts.seed, opts.alpha, opts.r) = (s.samples, s.dropout, s.seed, s.alpha, s.r);
+    }
+    Ok(Settings {
+        opts,
+        model_path,
+        model_from: model_src.describe("--model", locate::MODEL_ENV),
+        ort_from: ort_src.describe("--ort-lib", serfiq::runtime::ENV_VAR),
+    })
+}
+
+fn load(o: &Options) -> Result<Model, Fatal> {
+    Model::new(o).map_err(|e| {
+        // The library's messages name its options; point a CLI user to the flags.
+        let hint = match e.kind {
+            ErrorKind::RuntimeNotFound | ErrorKind::RuntimeVersion => {
+                "\nserfiq: hint: pass --ort-lib PATH, or run `make fetch` to download ONNX Runtime into the serfiq cache"
+            }
+            ErrorKind::EmbeddingLayerNotFound => "\nserfiq: hint: pass --embedding-layer NAME",
+            _ => "",
+        };
+        Fatal(format!("{}{hint}", e.message))
+    })
+}
+
+/// `score` and `embed`: find the images, load the model, print results.
+fn process_images(input: &InputArgs, m: &ModelArgs, s: Option<&SerfiqArgs>, want: Want) -> Result<ExitCode, Fatal> {
+    // Cheap checks first, so mistakes show before the model takes seconds to load.
+    let landmarks = match &input.landmarks {
+        Some(path) => Some((path.as_path(), LandmarkFile::load(path).map_err(Fatal)?)),
+        None => None,
+    };
+    let found = inputs::collect(&input.inputs);
+    for (path, reason) in &found.problems {
+        eprintln!("serfiq: {}: {reason}", path.display());
+    }
+    if found.images.is_empty() && found.problems.is_empty() {
+        eprintln!("serfiq: no images found (looked for *.jpg, *.jpeg and *.png files)");
+    }
+    let model = load(&settings(m, s)?.opts)?;
+
+    let format = if input.json { Format::Json } else { Format::Csv };
+    let emb_size = (want == Want::Embedding).then(|| model.embedding_size());
+    let lm = LandmarkSource { file: landmarks.as_ref().map(|(p, f)| (*p, f)) };
+    let printed = Printer::start(BufWriter::new(io::stdout().lock()), format, emb_size).and_then(|mut printer| {
+        let bad = process::run_all(&model, &found.images, &lm, want, input.batch as usize, &mut printer)?;
+        printer.finish()?;
+        Ok(bad)
+    });
+    let bad = match printed {
+        Ok(bad) => bad + found.problems.len(),
+        // The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(if bad > 0 || found.images.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `info`: what an integrator needs to know about the model and settings.
+fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
+    let Settings { opts, model_path, model_from, ort_from } = settings(&a.model, Some(&a.serfiq))?;
+    let model = load(&opts)?;
+    let (i, spec) = (model.info(), model.input_spec());
+    let (alpha, r) = model.alpha_r();
+    if a.json {
+        let v = serde_json::json!({
+            "model": model_path,
+            "onnx_runtime": model.runtime_path(),
+            "input": {
+                "name": i.input_name,
+                "width": spec.width,
+                "height": spec.height,
+                "channels": if spec.bgr { "BGR" } else { "RGB" },
+                "mean": spec.mean,
+                "std": spec.std,
+            },
+            "output": i.output_name,
+            "embedding_size": model.embedding_size(),
+            "embedding_layer": {
+                "node": i.layer.node,
+                "tap": i.layer.tap,
+                "in_features": i.layer.in_features,
+                "out_features": i.layer.out_features,
+            },
+            "samples": model.samples(),
+            "dropout": model.dropout(),
+            "seed": model.seed(),
+            "alpha": alpha,
+            "r": r,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).map_err(|e| Fatal(e.to_string()))?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let lines = [
+        ("model", format!("{} ({model_from})", model_path.display())),
+        ("ONNX Runtime", format!("{} ({ort_from})", model.runtime_path().display())),
+        (
+            "input",
+            format!(
+                "'{}', {}x{} {}, (pixel - {:?}) / {:?}",
+                i.input_name,
+                spec.width,
+                spec.height,
+                if spec.bgr { "BGR" } else { "RGB" },
+                spec.mean,
+                spec.std
+            ),
+        ),
+        ("output", format!("'{}'", i.output_name)),
+        ("embedding size", model.embedding_size().to_string()),
+        (
+            "embedding layer",
+            format!(
+                "node '{}', tap tensor '{}' ({} -> {} features)",
+                i.layer.node, i.layer.tap, i.layer.in_features, i.layer.out_features
+            ),
+        ),
+        ("samples T", model.samples().to_string()),
+        ("dropout p", model.dropout().to_string()),
+        ("seed", model.seed().to_string()),
+        ("alpha", alpha.to_string()),
+        ("r", r.to_string()),
+    ];
+    for (k, v) in lines {
+        println!("{:<16} {v}", format!("{k}:"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
