@@ -22,9 +22,8 @@ fn main() {
     let model = Model::new(&opts).expect("run `make fetch` first");
     let (w, h) = model.input_size();
     // 32 distinct synthetic crops; content does not change the cost.
-    let crops: Vec<Vec<u8>> = (0..32u32)
-        .map(|k| (0..w * h * 3).map(|i| ((i * 7 + k * 31 + i / 336 * 3) % 251) as u8).collect())
-        .collect();
+    let crops: Vec<Vec<u8>> =
+        (0..32u32).map(|k| (0..w * h * 3).map(|i| ((i * 7 + k * 31 + i / 336 * 3) % 251) as u8).collect()).collect();
     let faces: Vec<Face> = crops
         .iter()
         .map(|c| Face { image: ImageView::packed(c, w, h, PixelFormat::Rgb).unwrap(), landmarks: None })

@@ -49,7 +49,8 @@ fn run() -> Result<(), String> {
     let model = Model::new(&opts).map_err(|e| e.to_string())?;
 
     let rgb = image::open(photo).map_err(|e| format!("{photo}: {e}"))?.to_rgb8();
-    let view = ImageView::packed(rgb.as_raw(), rgb.width(), rgb.height(), PixelFormat::Rgb).map_err(|e| e.to_string())?;
+    let view =
+        ImageView::packed(rgb.as_raw(), rgb.width(), rgb.height(), PixelFormat::Rgb).map_err(|e| e.to_string())?;
     let lm = landmarks_for(Path::new(photo))?;
     let crop = serfiq::align::aligned_rgb(model.input_spec(), &view, &lm).map_err(|e| e.to_string())?;
     let (w, h) = model.input_size();

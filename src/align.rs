@@ -9,13 +9,8 @@ use crate::image::ImageView;
 pub type Landmarks = [[f32; 2]; 5];
 
 /// The ArcFace 5-point template for a 112×112 crop (insightface).
-pub const ARCFACE_112: Landmarks = [
-    [38.2946, 51.6963],
-    [73.5318, 51.5014],
-    [56.0252, 71.7366],
-    [41.5493, 92.3655],
-    [70.7299, 92.2041],
-];
+pub const ARCFACE_112: Landmarks =
+    [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655], [70.7299, 92.2041]];
 
 /// x' = a·x − b·y + tx,  y' = b·x + a·y + ty  (rotation, uniform scale, shift).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -153,7 +148,10 @@ pub fn landmark_transform(spec: &InputSpec, image: &ImageView, lm: &Landmarks) -
     let (w, h) = (image.width() as f32, image.height() as f32);
     for (i, p) in lm.iter().enumerate() {
         if !p[0].is_finite() || !p[1].is_finite() {
-            return fail(ErrorKind::InvalidLandmarks, format!("landmark {i} is not a finite number ({}, {})", p[0], p[1]));
+            return fail(
+                ErrorKind::InvalidLandmarks,
+                format!("landmark {i} is not a finite number ({}, {})", p[0], p[1]),
+            );
         }
         if p[0] < 0.0 || p[1] < 0.0 || p[0] > w || p[1] > h {
             return fail(

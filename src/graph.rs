@@ -82,16 +82,16 @@ fn tensor_f32(t: &TensorProto) -> Result<Vec<f32>> {
             if t.raw_data.is_empty() {
                 t.double_data.iter().map(|&d| d as f32).collect()
             } else {
-                t.raw_data
-                    .chunks_exact(8)
-                    .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as f32)
-                    .collect()
+                t.raw_data.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as f32).collect()
             }
         }
         other => return unsupported(&format!("data type {other} is not float32/float64")),
     };
     if v.len() != n {
-        return fail(ErrorKind::ModelInvalid, format!("tensor '{}' holds {} values for shape {:?}", t.name, v.len(), t.dims));
+        return fail(
+            ErrorKind::ModelInvalid,
+            format!("tensor '{}' holds {} values for shape {:?}", t.name, v.len(), t.dims),
+        );
     }
     Ok(v)
 }
@@ -136,7 +136,10 @@ fn image_input(model: &ModelProto) -> Result<&ValueInfoProto> {
     let mut real = g.input.iter().filter(|i| !g.initializer.iter().any(|t| t.name == i.name));
     let input = real.next().ok_or_else(|| Error::new(ErrorKind::ModelInvalid, "the model has no input"))?;
     if real.next().is_some() {
-        return fail(ErrorKind::UnsupportedModel, "the model has more than one input; serfiq needs a single image input");
+        return fail(
+            ErrorKind::UnsupportedModel,
+            "the model has more than one input; serfiq needs a single image input",
+        );
     }
     Ok(input)
 }
@@ -186,7 +189,9 @@ pub fn inspect(model: &ModelProto, layer_name: Option<&str>) -> Result<ModelInfo
         let Some(&node) = producer.get(cur) else {
             return fail(
                 ErrorKind::EmbeddingLayerNotFound,
-                format!("walking back from output '{output_name}' reached '{cur}', which no node produces; {NAME_HINT}"),
+                format!(
+                    "walking back from output '{output_name}' reached '{cur}', which no node produces; {NAME_HINT}"
+                ),
             );
         };
         let named = layer_name.is_some_and(|n| n == node.name || node.output.iter().any(|o| o == n));
@@ -250,7 +255,10 @@ fn affine_of<'m>(model: &'m ModelProto, node: &'m NodeProto) -> Result<(&'m str,
     if node.op_type == "BatchNormalization" {
         let get = |i: usize| {
             const_of(input(i))?.ok_or_else(|| {
-                Error::new(ErrorKind::EmbeddingLayerNotFound, format!("{label} has a non-constant parameter; {NAME_HINT}"))
+                Error::new(
+                    ErrorKind::EmbeddingLayerNotFound,
+                    format!("{label} has a non-constant parameter; {NAME_HINT}"),
+                )
             })
         };
         let (scale, bias, mean, var) = (get(1)?, get(2)?, get(3)?, get(4)?);
@@ -281,7 +289,9 @@ fn affine_of<'m>(model: &'m ModelProto, node: &'m NodeProto) -> Result<(&'m str,
         ("Sub", true) => Affine { a: vec![-1.0; k.len()], c: k },
         ("Mul", _) => Affine { a: k, c: zeros },
         ("Div", false) => Affine { a: k.iter().map(|v| 1.0 / v).collect(), c: zeros },
-        _ => return fail(ErrorKind::EmbeddingLayerNotFound, format!("{label} is not affine in its input; {NAME_HINT}")),
+        _ => {
+            return fail(ErrorKind::EmbeddingLayerNotFound, format!("{label} is not affine in its input; {NAME_HINT}"))
+        }
     };
     Ok((x, f))
 }
@@ -289,7 +299,8 @@ fn affine_of<'m>(model: &'m ModelProto, node: &'m NodeProto) -> Result<(&'m str,
 /// Reads the weights of a Gemm, MatMul or 1×1 Conv as x·W + b.
 fn linear_layer(model: &ModelProto, node: &NodeProto) -> Result<EmbeddingLayer> {
     let label = node_label(node);
-    let not_linear = |why: &str| fail(ErrorKind::EmbeddingLayerNotFound, format!("embedding layer {label}: {why}; {NAME_HINT}"));
+    let not_linear =
+        |why: &str| fail(ErrorKind::EmbeddingLayerNotFound, format!("embedding layer {label}: {why}; {NAME_HINT}"));
     let input = |i: usize| node.input.get(i).map(String::as_str).unwrap_or("");
     let weight = match constant(model, input(1)) {
         Some((dims, v)) => (dims, v?),
@@ -336,7 +347,8 @@ fn linear_layer(model: &ModelProto, node: &NodeProto) -> Result<EmbeddingLayer> 
         Some(b) => per_channel(&b, cout, &format!("bias of {label}"))?.iter().map(|v| v * b_scale).collect(),
         None => vec![0.0; cout],
     };
-    let node_name = if node.name.is_empty() { node.output.first().cloned().unwrap_or_default() } else { node.name.clone() };
+    let node_name =
+        if node.name.is_empty() { node.output.first().cloned().unwrap_or_default() } else { node.name.clone() };
     Ok(EmbeddingLayer {
         node: node_name,
         tap: input(0).to_string(),
@@ -403,9 +415,13 @@ pub struct HeadSpec<'a> {
 /// Rewrites `model` in place: a dynamic batch axis, subnormal weights flushed to
 /// zero, and (with `head`) the SER-FIQ head added as output `SCORE_OUTPUT`.
 pub fn build(model: &mut ModelProto, info: &ModelInfo, head: Option<&HeadSpec>) -> Result<Vec<u8>> {
-    let opset = model.opset_import.iter().filter(|o| o.domain.is_empty() || o.domain == "ai.onnx").map(|o| o.version).max();
+    let opset =
+        model.opset_import.iter().filter(|o| o.domain.is_empty() || o.domain == "ai.onnx").map(|o| o.version).max();
     if opset.unwrap_or(0) < 7 {
-        return fail(ErrorKind::UnsupportedModel, format!("ONNX opset {opset:?} is too old; serfiq needs opset 7 or newer"));
+        return fail(
+            ErrorKind::UnsupportedModel,
+            format!("ONNX opset {opset:?} is too old; serfiq needs opset 7 or newer"),
+        );
     }
     let g = model.graph.mut_or_insert_default();
     // Intermediate shapes recorded with batch 1 would contradict a dynamic batch.
@@ -477,8 +493,7 @@ fn add_head(g: &mut onnx_protobuf::GraphProto, layer: &EmbeddingLayer, h: &HeadS
         return fail(ErrorKind::Internal, "mask size does not match the embedding layer");
     }
     // Mean over off-diagonal pairs as one weighted sum over the T×T distance matrix.
-    let pair_w: Vec<f32> =
-        (0..t * t).map(|k| if k / t == k % t { 0.0 } else { 1.0 / (t * (t - 1)) as f32 }).collect();
+    let pair_w: Vec<f32> = (0..t * t).map(|k| if k / t == k % t { 0.0 } else { 1.0 / (t * (t - 1)) as f32 }).collect();
     let p = |s: &str| format!("serfiq/{s}");
     g.initializer.extend([
         i64_tensor(&p("shape_n1c"), &[0, 1, -1]),

@@ -57,10 +57,7 @@ pub fn required_len(width: u32, height: u32, stride: usize, format: PixelFormat)
         .checked_mul(stride)
         .and_then(|n| n.checked_add(row))
         .filter(|&n| n <= isize::MAX as usize)
-        .map_or_else(
-            || fail(ErrorKind::InvalidImage, format!("stride {stride} x height {height} overflows")),
-            Ok,
-        )
+        .map_or_else(|| fail(ErrorKind::InvalidImage, format!("stride {stride} x height {height} overflows")), Ok)
 }
 
 /// A borrowed, validated 8-bit image.

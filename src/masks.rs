@@ -39,9 +39,7 @@ impl SplitMix64 {
 pub fn dropout_masks(seed: u64, samples: usize, features: usize, p: f64) -> Vec<f32> {
     let mut rng = SplitMix64::new(seed);
     let keep = (1.0 / (1.0 - p)) as f32;
-    (0..samples * features)
-        .map(|_| if rng.next_f64() >= p { keep } else { 0.0 })
-        .collect()
+    (0..samples * features).map(|_| if rng.next_f64() >= p { keep } else { 0.0 }).collect()
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::{Condvar, Mutex};
 
-use ort::session::{builder::GraphOptimizationLevel, RunOptions, OutputSelector, Session};
+use ort::session::{builder::GraphOptimizationLevel, OutputSelector, RunOptions, Session};
 use ort::value::TensorRef;
 
 use crate::align::{InputSpec, Landmarks};
@@ -151,7 +151,8 @@ impl Pool {
     }
 
     fn create_session(&self) -> Result<Session> {
-        let err = |e: String| Error::new(ErrorKind::Inference, format!("could not create an ONNX Runtime session: {e}"));
+        let err =
+            |e: String| Error::new(ErrorKind::Inference, format!("could not create an ONNX Runtime session: {e}"));
         let mut b = Session::builder(&self.env).map_err(|e| err(e.to_string()))?;
         // Level 3's layout rewrite is ~3x slower for these models on CPU (design notes).
         b = b.with_optimization_level(GraphOptimizationLevel::Level2).map_err(|e| err(e.to_string()))?;
@@ -344,7 +345,10 @@ impl Model {
     /// Scores and/or embeds a batch. All inputs are checked before any inference.
     pub fn run(&self, faces: &[Face], want: Want) -> Result<Outputs> {
         if faces.is_empty() || faces.len() > MAX_BATCH {
-            return fail(ErrorKind::InvalidArgument, format!("batch size must be in 1..={MAX_BATCH}, got {}", faces.len()));
+            return fail(
+                ErrorKind::InvalidArgument,
+                format!("batch size must be in 1..={MAX_BATCH}, got {}", faces.len()),
+            );
         }
         let per = self.spec.tensor_len();
         let mut out = Outputs::default();
@@ -352,9 +356,9 @@ impl Model {
         for (ci, chunk) in faces.chunks(CHUNK).enumerate() {
             for (i, face) in chunk.iter().enumerate() {
                 let slot = &mut tensor[i * per..(i + 1) * per];
-                self.spec.fill(&face.image, face.landmarks.as_ref(), slot).map_err(|e| {
-                    Error::new(e.kind, format!("image {}: {}", ci * CHUNK + i, e.message))
-                })?;
+                self.spec
+                    .fill(&face.image, face.landmarks.as_ref(), slot)
+                    .map_err(|e| Error::new(e.kind, format!("image {}: {}", ci * CHUNK + i, e.message)))?;
             }
             let input = &tensor[..chunk.len() * per];
             let pool = if want == Want::Embedding { &self.plain } else { &self.scored };
@@ -379,9 +383,8 @@ impl Model {
             select = select.with(SCORE_OUTPUT);
         }
         let options = RunOptions::new().map_err(err)?.with_outputs(select);
-        let outputs = sess
-            .run_with_options(ort::inputs![self.info.input_name.as_str() => tensor], &options)
-            .map_err(err)?;
+        let outputs =
+            sess.run_with_options(ort::inputs![self.info.input_name.as_str() => tensor], &options).map_err(err)?;
         let take = |name: &str, per: usize| -> Result<Vec<f32>> {
             let (_, data) = outputs[name].try_extract_tensor::<f32>().map_err(err)?;
             if data.len() != n * per {

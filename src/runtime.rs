@@ -71,7 +71,10 @@ pub fn ensure_loaded(explicit: Option<&Path>) -> Result<Runtime> {
         match ort::init_from(&path) {
             Ok(builder) => {
                 let env = builder.with_name("serfiq").with_telemetry(false).build().map_err(|e| {
-                    Error::new(ErrorKind::RuntimeNotFound, format!("ONNX Runtime at {} did not start: {e}", path.display()))
+                    Error::new(
+                        ErrorKind::RuntimeNotFound,
+                        format!("ONNX Runtime at {} did not start: {e}", path.display()),
+                    )
                 })?;
                 let rt = Runtime { path, env };
                 *loaded = Some(rt.clone());
@@ -80,7 +83,11 @@ pub fn ensure_loaded(explicit: Option<&Path>) -> Result<Runtime> {
             Err(e @ ort::LoadDynamicError::BadVersion { .. }) => {
                 return fail(
                     ErrorKind::RuntimeVersion,
-                    format!("ONNX Runtime at {} is too old: {e}; serfiq needs 1.{} or newer", path.display(), ort::MINOR_VERSION),
+                    format!(
+                        "ONNX Runtime at {} is too old: {e}; serfiq needs 1.{} or newer",
+                        path.display(),
+                        ort::MINOR_VERSION
+                    ),
                 );
             }
             Err(e) => tried.push(format!("{} ({e})", path.display())),

@@ -270,7 +270,10 @@ fn with_model(model: *const serfiq_model, body: impl FnOnce(&Model) -> Outcome) 
         || {
             let h = handle.ok_or_else(|| failure(SERFIQ_ERR_NULL_ARGUMENT, "model is NULL"))?;
             if h.poisoned.load(Ordering::SeqCst) {
-                return Err(failure(SERFIQ_ERR_POISONED, "this model hit an internal error earlier; destroy it and create a new one"));
+                return Err(failure(
+                    SERFIQ_ERR_POISONED,
+                    "this model hit an internal error earlier; destroy it and create a new one",
+                ));
             }
             body(&h.model)
         },
@@ -281,7 +284,12 @@ fn with_model(model: *const serfiq_model, body: impl FnOnce(&Model) -> Outcome) 
 ///
 /// # Safety
 /// As for `serfiq_score`.
-unsafe fn run_one(model: &Model, image: *const serfiq_image, landmarks: *const f32, want: Want) -> Result<Outputs, Failure> {
+unsafe fn run_one(
+    model: &Model,
+    image: *const serfiq_image,
+    landmarks: *const f32,
+    want: Want,
+) -> Result<Outputs, Failure> {
     // SAFETY: pointers per the documented contract.
     let img = unsafe { arg(image, "image")? };
     let view = unsafe { to_view(img, 0)? };
@@ -302,7 +310,10 @@ unsafe fn check_capacity(embedding: *mut f32, capacity: usize, need: usize, len_
         if let Some(l) = unsafe { len_out.as_mut() } {
             *l = need;
         }
-        return Err(failure(SERFIQ_ERR_BUFFER_TOO_SMALL, format!("embedding capacity {capacity} < {need} floats needed")));
+        return Err(failure(
+            SERFIQ_ERR_BUFFER_TOO_SMALL,
+            format!("embedding capacity {capacity} < {need} floats needed"),
+        ));
     }
     Ok(())
 }
@@ -341,7 +352,10 @@ pub unsafe extern "C" fn serfiq_options_init(options: *mut serfiq_options) -> se
 ///
 /// The options and everything they point to are only read during the call.
 #[no_mangle]
-pub unsafe extern "C" fn serfiq_create(options: *const serfiq_options, model_out: *mut *mut serfiq_model) -> serfiq_status {
+pub unsafe extern "C" fn serfiq_create(
+    options: *const serfiq_options,
+    model_out: *mut *mut serfiq_model,
+) -> serfiq_status {
     guard(
         || {},
         || {
@@ -503,7 +517,11 @@ pub unsafe extern "C" fn serfiq_embedding_size(model: *const serfiq_model, size_
 
 /// Width and height of an aligned input image (e.g. 112 x 112).
 #[no_mangle]
-pub unsafe extern "C" fn serfiq_input_size(model: *const serfiq_model, width_out: *mut u32, height_out: *mut u32) -> serfiq_status {
+pub unsafe extern "C" fn serfiq_input_size(
+    model: *const serfiq_model,
+    width_out: *mut u32,
+    height_out: *mut u32,
+) -> serfiq_status {
     with_model(model, |m| {
         // SAFETY: NULL checked; writable per the contract.
         let (w, h) = (unsafe { out(width_out, "width_out")? }, unsafe { out(height_out, "height_out")? });
