@@ -19,10 +19,12 @@ pub const CHUNK: usize = 32;
 /// Most stochastic samples T.
 pub const MAX_SAMPLES: usize = 1000;
 
-/// The default mapping s → q: r is the median s of the default model on LFW,
-/// α puts the middle 90 % of LFW images on q ∈ [0.05, 0.95] (see README).
-pub const DEFAULT_ALPHA: f64 = 33.0;
-pub const DEFAULT_R: f64 = 0.45;
+/// The default mapping s → q, fitted to the default model on the 3811 LFW
+/// images of ../shared/data/lfw/aligned112 (README, "Calibration"): r is the
+/// median s (0.5760), alpha = 2·ln 19 / (s95 − s5) = 2·ln 19 / (0.5975 − 0.5478),
+/// so the middle 90 % of LFW spans a q range 0.9 wide, q(median) = 0.5.
+pub const DEFAULT_ALPHA: f64 = 118.0;
+pub const DEFAULT_R: f64 = 0.576;
 
 /// Where the model comes from.
 #[derive(Debug, Clone)]
