@@ -85,7 +85,12 @@ impl InputSpec {
     /// Writes one image as planar CHW floats into `out` (length `tensor_len`).
     /// Without landmarks the image must already be aligned at the input size.
     pub fn fill(&self, image: &ImageView, landmarks: Option<&Landmarks>, out: &mut [f32]) -> Result<()> {
-        debug_assert_eq!(out.len(), self.tensor_len());
+        if out.len() != self.tensor_len() {
+            return fail(
+                ErrorKind::InvalidArgument,
+                format!("output holds {} floats, the input tensor needs {}", out.len(), self.tensor_len()),
+            );
+        }
         match landmarks {
             None => {
                 if image.width() != self.width || image.height() != self.height {
