@@ -6,7 +6,7 @@ ORT_DIR := $(CACHE)/onnxruntime/lib
 MODEL := $(CACHE)/models/fr_feature.onnx
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -pedantic -g -fsanitize=address,undefined -fno-omit-frame-pointer
 
-.PHONY: all fetch build header demo test rust-test c-test clean
+.PHONY: all fetch build header demo test rust-test c-test fixtures examples bindings-test clean
 
 all: build
 
@@ -31,8 +31,9 @@ demo: build
 	cargo run --release --locked --quiet --example demo -- $(CACHE)/faces/obama.jpg target/demo
 	$(RELEASE)/serfiq score target/demo
 
-## Every test: Rust unit and integration tests, then the C API test under ASan/UBSan.
-test: build rust-test c-test
+## Every test: Rust unit and integration tests, the C API test under ASan/UBSan,
+## then each language binding's tests and examples against the C API's reference.
+test: build rust-test c-test bindings-test
 
 rust-test: fetch
 	cargo test --release --locked
@@ -45,6 +46,27 @@ c-test: build
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
 	    target/c-test/api_test $(MODEL) $(abspath $(ORT_DIR))/libonnxruntime.so.1.31.1 \
 	    $(abspath target/c-test/libfake_old_ort.so)
+
+## A real face as PPM + landmarks, and the C example's output for it: the reference
+## that every binding must reproduce.
+FIXTURES := target/fixtures
+fixtures: build
+	cargo run --release --locked --quiet --example fixture -- $(CACHE)/faces/obama.jpg $(FIXTURES)
+	@mkdir -p target/examples
+	gcc -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude examples/c/score.c -o target/examples/c-score \
+	    -L$(RELEASE) -lserfiq -Wl,-rpath,$(abspath $(RELEASE))
+	target/examples/c-score $(MODEL) $(FIXTURES)/face.ppm $(FIXTURES)/face.landmarks --embedding > $(FIXTURES)/face.reference
+	@echo "C example (examples/c/score.c): s q = $$(head -1 $(FIXTURES)/face.reference)"
+
+## Environment shared by the binding scripts.
+BINDING_ENV := SERFIQ_LIB_DIR=$(abspath $(RELEASE)) SERFIQ_INCLUDE_DIR=$(abspath include) \
+    SERFIQ_MODEL=$(abspath $(MODEL)) SERFIQ_ORT_LIB=$(abspath $(ORT_DIR))/libonnxruntime.so.1.31.1 \
+    SERFIQ_FIXTURES=$(abspath $(FIXTURES))
+
+bindings-test: fixtures
+	@for lang in cpp csharp java; do \
+	    if [ -f bindings/$$lang/test.sh ]; then echo "== bindings/$$lang"; $(BINDING_ENV) bash bindings/$$lang/test.sh || exit 1; fi; \
+	done
 
 clean:
 	cargo clean
