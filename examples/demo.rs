@@ -11,19 +11,8 @@ use image::{imageops, RgbImage};
 use serfiq::masks::SplitMix64;
 use serfiq::{Face, ImageView, Model, Options, PixelFormat};
 
-fn landmarks_for(photo: &Path) -> Result<serfiq::Landmarks, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(root.join("data/faces/landmarks.json")).map_err(|e| e.to_string())?;
-    let all: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let name = photo.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    let pts = all[name].as_array().ok_or(format!("no landmarks for {name}"))?;
-    let coord = |i: usize, j: usize| pts.get(i).and_then(|p| p[j].as_f64()).map(|v| v as f32);
-    let mut lm = [[0.0f32; 2]; 5];
-    for (i, p) in lm.iter_mut().enumerate() {
-        *p = [coord(i, 0).ok_or("bad landmarks")?, coord(i, 1).ok_or("bad landmarks")?];
-    }
-    Ok(lm)
-}
+#[path = "shared/landmarks.rs"]
+mod landmarks;
 
 /// Adds zero-mean Gaussian noise (Box–Muller over a seeded generator).
 fn noisy(img: &RgbImage, sigma: f64) -> RgbImage {
@@ -51,7 +40,7 @@ fn run() -> Result<(), String> {
     let rgb = image::open(photo).map_err(|e| format!("{photo}: {e}"))?.to_rgb8();
     let view =
         ImageView::packed(rgb.as_raw(), rgb.width(), rgb.height(), PixelFormat::Rgb).map_err(|e| e.to_string())?;
-    let lm = landmarks_for(Path::new(photo))?;
+    let lm = landmarks::for_photo(Path::new(photo))?;
     let crop = serfiq::align::aligned_rgb(model.input_spec(), &view, &lm).map_err(|e| e.to_string())?;
     let (w, h) = model.input_size();
     let clean = RgbImage::from_raw(w, h, crop).ok_or("crop size")?;

@@ -7,25 +7,22 @@
 use std::path::Path;
 
 use image::codecs::pnm::{PnmEncoder, PnmSubtype, SampleEncoding};
+
+#[path = "shared/landmarks.rs"]
+mod landmarks;
 use std::process::ExitCode;
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [photo, out] = &args[..] else { return Err("usage: fixture PHOTO.jpg OUT_DIR".into()) };
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(root.join("data/faces/landmarks.json")).map_err(|e| e.to_string())?;
-    let all: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let name = Path::new(photo).file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    let pts = all[name].as_array().ok_or(format!("no landmarks for {name}"))?;
-    let flat: Vec<String> = pts.iter().flat_map(|p| [p[0].to_string(), p[1].to_string()]).collect();
-    if flat.len() != 10 {
-        return Err(format!("{name}: expected 5 points"));
-    }
+    let lm = landmarks::for_photo(Path::new(photo))?;
+    let flat: Vec<String> = lm.iter().flat_map(|p| [p[0].to_string(), p[1].to_string()]).collect();
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
     let img = image::open(photo).map_err(|e| format!("{photo}: {e}"))?.to_rgb8();
     // Binary P6 (not the default P7) so every reader needs only a 3-line header parse.
     let file = std::fs::File::create(Path::new(out).join("face.ppm")).map_err(|e| e.to_string())?;
-    let encoder = PnmEncoder::new(std::io::BufWriter::new(file)).with_subtype(PnmSubtype::Pixmap(SampleEncoding::Binary));
+    let encoder =
+        PnmEncoder::new(std::io::BufWriter::new(file)).with_subtype(PnmSubtype::Pixmap(SampleEncoding::Binary));
     img.write_with_encoder(encoder).map_err(|e| e.to_string())?;
     std::fs::write(Path::new(out).join("face.landmarks"), flat.join(" ") + "\n").map_err(|e| e.to_string())?;
     Ok(())
