@@ -166,12 +166,34 @@ pub fn landmark_transform(spec: &InputSpec, image: &ImageView, lm: &Landmarks) -
         }
     }
     let src = lm.map(|p| [p[0] as f64, p[1] as f64]);
+    if is_collinear(&src) {
+        return fail(ErrorKind::InvalidLandmarks, "landmarks lie on one line (or one point); they cannot be a face");
+    }
     let t = Similarity::fit(&src, &spec.template());
     match t {
         // A face under two pixels across cannot be aligned meaningfully.
         Some(t) if (t.a * t.a + t.b * t.b).sqrt() < 0.5 * spec.width as f64 => Ok(t),
         _ => fail(ErrorKind::InvalidLandmarks, "landmarks are degenerate (all at one point or almost)"),
     }
+}
+
+/// True when the points' spread across their main direction is under 7 % of the
+/// spread along it (eigenvalue ratio of the covariance < 0.005). Faces, even in
+/// profile, have eyes well above the mouth; a line is a detector bug.
+fn is_collinear(p: &[[f64; 2]; 5]) -> bool {
+    let n = p.len() as f64;
+    let (mx, my) = (p.iter().map(|q| q[0]).sum::<f64>() / n, p.iter().map(|q| q[1]).sum::<f64>() / n);
+    let (mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0);
+    for q in p {
+        let (dx, dy) = (q[0] - mx, q[1] - my);
+        sxx += dx * dx;
+        syy += dy * dy;
+        sxy += dx * dy;
+    }
+    let half_trace = (sxx + syy) / 2.0;
+    let root = (((sxx - syy) / 2.0).powi(2) + sxy * sxy).sqrt();
+    let (big, small) = (half_trace + root, half_trace - root);
+    !(big > 0.0) || small < 0.005 * big
 }
 
 /// Bilinear sample with pixel centres at integer coordinates and black outside
@@ -224,5 +246,16 @@ mod tests {
         let tmpl: Vec<[f64; 2]> = ARCFACE_112.iter().map(|p| [p[0] as f64, p[1] as f64]).collect();
         let f = Similarity::fit(&mirrored, &tmpl).unwrap();
         assert!(f.a * f.a + f.b * f.b > 0.0);
+    }
+
+    #[test]
+    fn collinear_points_are_rejected_but_faces_are_not() {
+        let line = [[10.0, 10.0], [20.0, 20.0], [30.0, 30.0], [40.0, 40.0], [55.0, 55.5]];
+        assert!(is_collinear(&line));
+        assert!(is_collinear(&[[3.0, 4.0]; 5]));
+        assert!(!is_collinear(&ARCFACE_112.map(|p| [p[0] as f64, p[1] as f64])));
+        // A strongly turned head: eyes and mouth squeezed horizontally to a fifth.
+        let profile = ARCFACE_112.map(|p| [56.0 + (p[0] as f64 - 56.0) * 0.2, p[1] as f64]);
+        assert!(!is_collinear(&profile));
     }
 }
