@@ -1,0 +1,401 @@
+//! The bad-input matrix through the C ABI: every case gets its documented
+//! status and a message, leaves outputs untouched, and the model keeps working.
+//!
+//! One #[test] on purpose: ONNX Runtime loads once per process, so the
+//! missing-runtime cases must run before anything loads it.
+
+mod common;
+
+use std::ffi::{c_char, CStr, CString};
+use std::ptr::{null, null_mut};
+
+use common::onnx::{model, node, tensor, value_info, A};
+use serfiq::ffi::*;
+
+struct Matrix {
+    rows: Vec<(String, serfiq_status, serfiq_status)>,
+}
+
+impl Matrix {
+    /// Records a case: the status it gave must be `want`, with a message unless OK.
+    fn case(&mut self, name: &str, want: serfiq_status, got: serfiq_status) {
+        let msg = unsafe { CStr::from_ptr(serfiq_last_error()) }.to_string_lossy().into_owned();
+        if want != SERFIQ_OK {
+            assert!(!msg.is_empty(), "{name}: no message");
+        }
+        println!("{:<58} {:<38} {msg}", name, status_name(got));
+        self.rows.push((name.to_string(), want, got));
+    }
+
+    fn finish(self) {
+        let bad: Vec<_> = self.rows.iter().filter(|(_, w, g)| w != g).collect();
+        println!("{} cases, {} as documented", self.rows.len(), self.rows.len() - bad.len());
+        assert!(
+            bad.is_empty(),
+            "cases with the wrong status: {:#?}",
+            bad.iter().map(|(n, w, g)| (n, status_name(*w), status_name(*g))).collect::<Vec<_>>()
+        );
+        assert!(self.rows.len() >= 40, "the matrix must cover at least 40 cases");
+    }
+}
+
+fn status_name(s: serfiq_status) -> String {
+    unsafe { CStr::from_ptr(serfiq_status_name(s)) }.to_string_lossy().into_owned()
+}
+
+fn init() -> serfiq_options {
+    let mut o = std::mem::MaybeUninit::<serfiq_options>::uninit();
+    assert_eq!(unsafe { serfiq_options_init(o.as_mut_ptr()) }, SERFIQ_OK);
+    unsafe { o.assume_init() }
+}
+
+/// Creates with `o`; a failed create must leave `*model_out` as it was.
+fn create(o: &serfiq_options) -> (serfiq_status, *mut serfiq_model) {
+    let sentinel = 0x5e7f_10 as usize as *mut serfiq_model;
+    let mut m = sentinel;
+    let st = unsafe { serfiq_create(o, &mut m) };
+    if st != SERFIQ_OK {
+        assert_eq!(m, sentinel, "a failed create wrote its output");
+    }
+    (st, m)
+}
+
+fn cstr(s: &str) -> CString {
+    CString::new(s).unwrap()
+}
+
+/// A small valid recogniser: Conv 8×8/8 → GAP → Flatten → Gemm(16→8).
+fn tiny_model(channels: i64, tail: &str) -> Vec<u8> {
+    let mut nodes = vec![
+        node("Conv", "conv", &["x", "cw"], "c", &[A::Ints("kernel_shape", &[8, 8]), A::Ints("strides", &[8, 8])]),
+        node("GlobalAveragePool", "gap", &["c"], "g", &[]),
+        node("Flatten", "flat", &["g"], "f", &[]),
+        node("Gemm", "fc", &["f", "fw", "fb"], "e", &[A::I("transB", 1)]),
+    ];
+    let out = match tail {
+        "softmax" => {
+            nodes.push(node("Softmax", "cls", &["e"], "y", &[A::I("axis", 1)]));
+            "y"
+        }
+        _ => "e",
+    };
+    let cw: Vec<f32> = (0..16 * channels * 64).map(|i| ((i * 37 % 101) as f32 - 50.0) / 500.0).collect();
+    let fw: Vec<f32> = (0..8 * 16).map(|i| ((i * 13 % 29) as f32 - 14.0) / 20.0).collect();
+    model(
+        nodes,
+        vec![tensor("cw", &[16, channels, 8, 8], &cw), tensor("fw", &[8, 16], &fw), tensor("fb", &[8], &[0.1; 8])],
+        value_info("x", &[1, channels, 112, 112]),
+        value_info(out, &[1, 8]),
+    )
+}
+
+#[test]
+fn every_bad_input_gets_its_status() {
+    let mut mx = Matrix { rows: Vec::new() };
+    let model_path = common::default_model();
+    let ort = common::ort_lib();
+    let model_c = cstr(model_path.to_str().unwrap());
+    let ort_c = cstr(ort.to_str().unwrap());
+    let tmp = std::env::temp_dir().join(format!("serfiq-bad-inputs-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let file = |name: &str, bytes: &[u8]| {
+        let p = tmp.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        cstr(p.to_str().unwrap())
+    };
+    let real = std::fs::read(&model_path).unwrap();
+
+    // ---- ONNX Runtime missing or not ONNX Runtime: before anything loads it.
+    let mut o = init();
+    o.model_path = model_c.as_ptr();
+    let missing = cstr("/nonexistent/libonnxruntime.so.1");
+    o.ort_library_path = missing.as_ptr();
+    mx.case("ort_library_path missing", SERFIQ_ERR_RUNTIME_NOT_FOUND, create(&o).0);
+    let not_ort = file("libnot_ort.so", b"\x7fELF but not really a library");
+    o.ort_library_path = not_ort.as_ptr();
+    mx.case("ort_library_path not a shared library", SERFIQ_ERR_RUNTIME_NOT_FOUND, create(&o).0);
+    if let Some(libm) = ["/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6"]
+        .iter()
+        .find(|p| std::path::Path::new(p).exists())
+    {
+        let libm = cstr(libm);
+        o.ort_library_path = libm.as_ptr();
+        mx.case("ort_library_path a library that is not ONNX Runtime", SERFIQ_ERR_RUNTIME_NOT_FOUND, create(&o).0);
+    }
+
+    // ---- Options.
+    mx.case("options_init(NULL)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_options_init(null_mut()) });
+    let mut m: *mut serfiq_model = null_mut();
+    mx.case("create(NULL options)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_create(null(), &mut m) });
+    let base = {
+        let mut o = init();
+        o.model_path = model_c.as_ptr();
+        o.ort_library_path = ort_c.as_ptr();
+        o
+    };
+    mx.case("create(NULL model_out)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_create(&base, null_mut()) });
+    let with = |f: &dyn Fn(&mut serfiq_options)| {
+        let mut o = base.clone_fields();
+        f(&mut o);
+        create(&o).0
+    };
+    mx.case("struct_size 0", SERFIQ_ERR_OPTIONS_SIZE, with(&|o| o.struct_size = 0));
+    mx.case("struct_size too small", SERFIQ_ERR_OPTIONS_SIZE, with(&|o| o.struct_size -= 8));
+    mx.case("struct_size too large", SERFIQ_ERR_OPTIONS_SIZE, with(&|o| o.struct_size += 8));
+    mx.case("no model_path and no model_data", SERFIQ_ERR_NULL_ARGUMENT, with(&|o| o.model_path = null()));
+    let bad_utf8 = [0xffu8, 0xfe, b'x', 0];
+    mx.case(
+        "model_path not UTF-8",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        with(&|o| o.model_path = bad_utf8.as_ptr() as *const c_char),
+    );
+    mx.case("samples 0", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.samples = 0));
+    mx.case("samples 1", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.samples = 1));
+    mx.case("samples huge", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.samples = u32::MAX));
+    mx.case("dropout 0", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.dropout = 0.0));
+    mx.case("dropout 1", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.dropout = 1.0));
+    mx.case("dropout NaN", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.dropout = f32::NAN));
+    mx.case("alpha infinite", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.alpha = f64::INFINITY));
+    mx.case("r NaN", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.r = f64::NAN));
+    mx.case("std 0", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.std = [128.0, 0.0, 128.0]));
+    mx.case("mean NaN", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.mean = [f32::NAN; 3]));
+    mx.case("channel_order unknown", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.channel_order = 7));
+    mx.case("max_sessions absurd", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.max_sessions = u32::MAX));
+
+    // ---- Model files and bytes.
+    let missing_model = cstr("/nonexistent/model.onnx");
+    mx.case("model file missing", SERFIQ_ERR_MODEL_NOT_FOUND, with(&|o| o.model_path = missing_model.as_ptr()));
+    let dir = cstr(tmp.to_str().unwrap());
+    mx.case("model path is a folder", SERFIQ_ERR_MODEL_NOT_FOUND, with(&|o| o.model_path = dir.as_ptr()));
+    let empty = file("empty.onnx", b"");
+    mx.case("model file empty", SERFIQ_ERR_MODEL_INVALID, with(&|o| o.model_path = empty.as_ptr()));
+    let trunc_small = file("truncated_1k.onnx", &real[..1000]);
+    mx.case("model file truncated to 1 kB", SERFIQ_ERR_MODEL_INVALID, with(&|o| o.model_path = trunc_small.as_ptr()));
+    let trunc_half = file("truncated_half.onnx", &real[..real.len() / 2]);
+    mx.case("model file truncated to half", SERFIQ_ERR_MODEL_INVALID, with(&|o| o.model_path = trunc_half.as_ptr()));
+    let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let corrupt = file("corrupt.onnx", &noise);
+    mx.case("model file random bytes", SERFIQ_ERR_MODEL_INVALID, with(&|o| o.model_path = corrupt.as_ptr()));
+    let jpeg = std::fs::read(common::fetched("faces/obama.jpg")).unwrap();
+    let jpeg_file = file("photo.onnx", &jpeg);
+    mx.case("model file is a JPEG", SERFIQ_ERR_MODEL_INVALID, with(&|o| o.model_path = jpeg_file.as_ptr()));
+    let text = file("text.onnx", b"name: not a model\nlayers: 3\n");
+    mx.case("model file is text", SERFIQ_ERR_MODEL_INVALID, with(&|o| o.model_path = text.as_ptr()));
+    mx.case(
+        "model_data with size 0",
+        SERFIQ_ERR_MODEL_INVALID,
+        with(&|o| {
+            o.model_path = null();
+            o.model_data = real.as_ptr();
+            o.model_size = 0;
+        }),
+    );
+    let gray = tiny_model(1, "");
+    mx.case(
+        "model with a 1-channel input",
+        SERFIQ_ERR_UNSUPPORTED_MODEL,
+        with(&|o| {
+            o.model_path = null();
+            o.model_data = gray.as_ptr();
+            o.model_size = gray.len();
+        }),
+    );
+    let classifier = tiny_model(3, "softmax");
+    mx.case(
+        "model whose output is not an embedding",
+        SERFIQ_ERR_EMBEDDING_LAYER_NOT_FOUND,
+        with(&|o| {
+            o.model_path = null();
+            o.model_data = classifier.as_ptr();
+            o.model_size = classifier.len();
+        }),
+    );
+    let no_layer = cstr("no_such_layer");
+    mx.case(
+        "embedding_layer names no node",
+        SERFIQ_ERR_EMBEDDING_LAYER_NOT_FOUND,
+        with(&|o| o.embedding_layer = no_layer.as_ptr()),
+    );
+    let tiny = tiny_model(3, "");
+    mx.case(
+        "a small valid model from bytes",
+        SERFIQ_OK,
+        with(&|o| {
+            o.model_path = null();
+            o.model_data = tiny.as_ptr();
+            o.model_size = tiny.len();
+        }),
+    );
+
+    // ---- Calls on a model that failed to create.
+    let mut failed: *mut serfiq_model = null_mut();
+    let mut o = base.clone_fields();
+    o.model_path = missing_model.as_ptr();
+    unsafe { serfiq_create(&o, &mut failed) };
+    let mut q = serfiq_quality { s: -1.0, q: -1.0 };
+    let px = vec![128u8; 112 * 112 * 3];
+    let img = serfiq_image { data: px.as_ptr(), width: 112, height: 112, stride: 0, format: SERFIQ_PIXEL_BGR };
+    mx.case("score after a failed create (NULL model)", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_score(failed, &img, null(), &mut q)
+    });
+    unsafe { serfiq_destroy(failed) };
+
+    // ---- Calls on a live model.
+    let (st, m) = create(&base);
+    assert_eq!(st, SERFIQ_OK);
+    let mut dim = 0usize;
+    assert_eq!(unsafe { serfiq_embedding_size(m, &mut dim) }, SERFIQ_OK);
+    let mut good = serfiq_quality { s: 0.0, q: 0.0 };
+    assert_eq!(unsafe { serfiq_score(m, &img, null(), &mut good) }, SERFIQ_OK);
+    let score = |im: &serfiq_image, lm: *const f32| {
+        let mut out = serfiq_quality { s: -1.0, q: -1.0 };
+        let st = unsafe { serfiq_score(m, im, lm, &mut out) };
+        if st != SERFIQ_OK {
+            assert!(out.s == -1.0 && out.q == -1.0, "a failed score wrote its output");
+        }
+        st
+    };
+    let img_with = |f: &dyn Fn(&mut serfiq_image)| {
+        let mut i = serfiq_image { data: px.as_ptr(), width: 112, height: 112, stride: 0, format: SERFIQ_PIXEL_BGR };
+        f(&mut i);
+        i
+    };
+    mx.case("score(NULL model)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_score(null(), &img, null(), &mut q) });
+    mx.case("score(NULL image)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_score(m, null(), null(), &mut q) });
+    mx.case("score(NULL quality)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_score(m, &img, null(), null_mut()) });
+    mx.case("image.data NULL", SERFIQ_ERR_NULL_ARGUMENT, score(&img_with(&|i| i.data = null()), null()));
+    mx.case("width 0", SERFIQ_ERR_INVALID_IMAGE, score(&img_with(&|i| i.width = 0), null()));
+    mx.case("height 0", SERFIQ_ERR_INVALID_IMAGE, score(&img_with(&|i| i.height = 0), null()));
+    mx.case("width -1 as unsigned", SERFIQ_ERR_INVALID_IMAGE, score(&img_with(&|i| i.width = u32::MAX), null()));
+    mx.case("height -1 as unsigned", SERFIQ_ERR_INVALID_IMAGE, score(&img_with(&|i| i.height = u32::MAX), null()));
+    mx.case(
+        "width and height over the limit",
+        SERFIQ_ERR_INVALID_IMAGE,
+        score(
+            &img_with(&|i| {
+                i.width = 40_000;
+                i.height = 40_000;
+            }),
+            null(),
+        ),
+    );
+    mx.case(
+        "stride x height overflows",
+        SERFIQ_ERR_INVALID_IMAGE,
+        score(&img_with(&|i| i.stride = usize::MAX / 2), null()),
+    );
+    mx.case(
+        "stride smaller than a row",
+        SERFIQ_ERR_INVALID_IMAGE,
+        score(&img_with(&|i| i.stride = 112 * 3 - 1), null()),
+    );
+    mx.case(
+        "stride of a 4-byte format on 3-byte rows",
+        SERFIQ_ERR_INVALID_IMAGE,
+        score(
+            &img_with(&|i| {
+                i.stride = 112 * 3;
+                i.format = SERFIQ_PIXEL_BGRA;
+            }),
+            null(),
+        ),
+    );
+    mx.case("pixel format unknown", SERFIQ_ERR_INVALID_IMAGE, score(&img_with(&|i| i.format = 5), null()));
+    mx.case(
+        "pixel format -1 as unsigned",
+        SERFIQ_ERR_INVALID_IMAGE,
+        score(&img_with(&|i| i.format = u32::MAX), null()),
+    );
+    mx.case("not aligned and no landmarks", SERFIQ_ERR_INVALID_IMAGE, score(&img_with(&|i| i.width = 100), null()));
+    let lm = |f: &dyn Fn(&mut [f32; 10])| {
+        let mut l = [38.3f32, 51.7, 73.5, 51.5, 56.0, 71.7, 41.5, 92.4, 70.7, 92.2];
+        f(&mut l);
+        l
+    };
+    mx.case("landmarks as template (valid)", SERFIQ_OK, score(&img, lm(&|_| {}).as_ptr()));
+    mx.case("landmark NaN", SERFIQ_ERR_INVALID_LANDMARKS, score(&img, lm(&|l| l[3] = f32::NAN).as_ptr()));
+    mx.case("landmark +inf", SERFIQ_ERR_INVALID_LANDMARKS, score(&img, lm(&|l| l[0] = f32::INFINITY).as_ptr()));
+    mx.case("landmark -inf", SERFIQ_ERR_INVALID_LANDMARKS, score(&img, lm(&|l| l[9] = f32::NEG_INFINITY).as_ptr()));
+    mx.case("landmark right of the image", SERFIQ_ERR_INVALID_LANDMARKS, score(&img, lm(&|l| l[8] = 500.0).as_ptr()));
+    mx.case("landmark above the image", SERFIQ_ERR_INVALID_LANDMARKS, score(&img, lm(&|l| l[1] = -3.0).as_ptr()));
+    mx.case("landmarks identical", SERFIQ_ERR_INVALID_LANDMARKS, score(&img, [50.0f32; 10].as_ptr()));
+    let line: [f32; 10] = [10.0, 10.0, 30.0, 30.0, 50.0, 50.0, 70.0, 70.0, 90.0, 90.0];
+    mx.case("landmarks collinear", SERFIQ_ERR_INVALID_LANDMARKS, score(&img, line.as_ptr()));
+
+    let mut emb = vec![7.0f32; dim * 3];
+    let mut len = 0usize;
+    mx.case("embed(NULL buffer)", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_embed(m, &img, null(), null_mut(), dim, &mut len)
+    });
+    mx.case("embed capacity 0", SERFIQ_ERR_BUFFER_TOO_SMALL, unsafe {
+        serfiq_embed(m, &img, null(), emb.as_mut_ptr(), 0, &mut len)
+    });
+    assert_eq!(len, dim, "BUFFER_TOO_SMALL reports the size needed");
+    mx.case("embed capacity one short", SERFIQ_ERR_BUFFER_TOO_SMALL, unsafe {
+        serfiq_embed(m, &img, null(), emb.as_mut_ptr(), dim - 1, &mut len)
+    });
+    assert!(emb.iter().all(|&v| v == 7.0), "a failed embed wrote its buffer");
+    mx.case("embed(NULL embedding_len) is allowed", SERFIQ_OK, unsafe {
+        serfiq_embed(m, &img, null(), emb.as_mut_ptr(), dim, null_mut())
+    });
+    mx.case("score_embed(NULL quality)", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_score_embed(m, &img, null(), null_mut(), emb.as_mut_ptr(), dim, &mut len)
+    });
+    mx.case("embedding_size(NULL out)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_embedding_size(m, null_mut()) });
+    let mut w = 0u32;
+    mx.case("input_size(NULL height)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_input_size(m, &mut w, null_mut()) });
+
+    let imgs = [img_with(&|_| {}), img_with(&|_| {}), img_with(&|i| i.stride = 5)];
+    let mut qs = [serfiq_quality { s: -1.0, q: -1.0 }; 3];
+    let batch = |images: *const serfiq_image, n: usize, qs: *mut serfiq_quality, e: *mut f32, cap: usize| unsafe {
+        serfiq_score_batch(m, images, n, null(), qs, e, cap)
+    };
+    mx.case("batch of 0", SERFIQ_ERR_INVALID_ARGUMENT, batch(imgs.as_ptr(), 0, qs.as_mut_ptr(), null_mut(), 0));
+    mx.case(
+        "batch over SERFIQ_MAX_BATCH",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        batch(imgs.as_ptr(), SERFIQ_MAX_BATCH + 1, qs.as_mut_ptr(), null_mut(), 0),
+    );
+    mx.case(
+        "batch of usize::MAX",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        batch(imgs.as_ptr(), usize::MAX, qs.as_mut_ptr(), null_mut(), 0),
+    );
+    mx.case("batch(NULL images)", SERFIQ_ERR_NULL_ARGUMENT, batch(null(), 2, qs.as_mut_ptr(), null_mut(), 0));
+    mx.case("batch(NULL qualities)", SERFIQ_ERR_NULL_ARGUMENT, batch(imgs.as_ptr(), 2, null_mut(), null_mut(), 0));
+    mx.case(
+        "batch embeddings capacity too small",
+        SERFIQ_ERR_BUFFER_TOO_SMALL,
+        batch(imgs.as_ptr(), 2, qs.as_mut_ptr(), emb.as_mut_ptr(), 2 * dim - 1),
+    );
+    mx.case(
+        "batch with one bad image among good ones",
+        SERFIQ_ERR_INVALID_IMAGE,
+        batch(imgs.as_ptr(), 3, qs.as_mut_ptr(), emb.as_mut_ptr(), 3 * dim),
+    );
+    assert!(qs.iter().all(|q| q.s == -1.0), "a failed batch wrote qualities");
+    assert!(emb[dim..].iter().all(|&v| v == 7.0), "a failed batch wrote embeddings");
+    mx.case("batch of two good images", SERFIQ_OK, batch(imgs.as_ptr(), 2, qs.as_mut_ptr(), emb.as_mut_ptr(), 2 * dim));
+    assert!(qs[0].s == good.s && qs[1].s == good.s);
+
+    // The model still gives the same score after every failure above.
+    let mut again = serfiq_quality { s: 0.0, q: 0.0 };
+    assert_eq!(unsafe { serfiq_score(m, &img, null(), &mut again) }, SERFIQ_OK);
+    assert!(again.s == good.s && again.q == good.q);
+    unsafe { serfiq_destroy(m) };
+    unsafe { serfiq_destroy(null_mut()) };
+    std::fs::remove_dir_all(&tmp).ok();
+    mx.finish();
+}
+
+/// `serfiq_options` has raw pointers, so no derive(Clone); copy field by field.
+trait CloneFields {
+    fn clone_fields(&self) -> Self;
+}
+
+impl CloneFields for serfiq_options {
+    fn clone_fields(&self) -> Self {
+        // SAFETY: a plain C struct; copying its bits copies the borrowed pointers.
+        unsafe { std::ptr::read(self) }
+    }
+}
