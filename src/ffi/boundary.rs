@@ -26,13 +26,20 @@ pub(crate) fn failure(status: serfiq_status, message: impl Into<String>) -> Fail
     Failure(status, message.into())
 }
 
+/// Stores the thread's message. During thread or process exit the thread-local
+/// may already be gone (a C++ static destroyed after main calling
+/// serfiq_destroy): then the message is dropped rather than aborting.
 fn set_last_error(message: &str) {
     let c = CString::new(message.replace('\0', " ")).unwrap_or_default();
-    LAST_ERROR.with(|e| *e.borrow_mut() = c);
+    let _ = LAST_ERROR.try_with(|e| {
+        if let Ok(mut slot) = e.try_borrow_mut() {
+            *slot = c;
+        }
+    });
 }
 
 pub(crate) fn last_error_ptr() -> *const c_char {
-    LAST_ERROR.with(|e| e.borrow().as_ptr())
+    LAST_ERROR.try_with(|e| e.try_borrow().map(|m| m.as_ptr()).ok()).ok().flatten().unwrap_or(c"".as_ptr())
 }
 
 /// Runs an export body: no panic escapes, every failure leaves a message.
