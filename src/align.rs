@@ -91,29 +91,33 @@ impl InputSpec {
                 format!("output holds {} floats, the input tensor needs {}", out.len(), self.tensor_len()),
             );
         }
-        match landmarks {
-            None => {
-                if image.width() != self.width || image.height() != self.height {
-                    return fail(
-                        ErrorKind::InvalidImage,
-                        format!(
-                            "image is {}x{}; without landmarks it must be aligned at the model's input size {}x{}",
-                            image.width(),
-                            image.height(),
-                            self.width,
-                            self.height
-                        ),
-                    );
-                }
-                self.write(out, |x, y| image.rgb(x, y).map(f32::from));
-            }
-            Some(lm) => {
-                let to_crop = landmark_transform(self, image, lm)?;
+        match self.check(image, landmarks)? {
+            None => self.write(out, |x, y| image.rgb(x, y).map(f32::from)),
+            Some(to_crop) => {
                 let back = to_crop.inverse();
                 self.write(out, |x, y| sample_bilinear(image, back.apply([x as f64, y as f64])));
             }
         }
         Ok(())
+    }
+
+    /// Checks that `image` can be used: at the input size without landmarks,
+    /// or with valid landmarks (then returns the transform image → crop).
+    pub fn check(&self, image: &ImageView, landmarks: Option<&Landmarks>) -> Result<Option<Similarity>> {
+        match landmarks {
+            Some(lm) => landmark_transform(self, image, lm).map(Some),
+            None if image.width() == self.width && image.height() == self.height => Ok(None),
+            None => fail(
+                ErrorKind::InvalidImage,
+                format!(
+                    "image is {}x{}; without landmarks it must be aligned at the model's input size {}x{}",
+                    image.width(),
+                    image.height(),
+                    self.width,
+                    self.height
+                ),
+            ),
+        }
     }
 
     /// Calls `rgb_at` for every output pixel and stores normalised planes.
@@ -193,7 +197,7 @@ fn is_collinear(p: &[[f64; 2]; 5]) -> bool {
     let half_trace = (sxx + syy) / 2.0;
     let root = (((sxx - syy) / 2.0).powi(2) + sxy * sxy).sqrt();
     let (big, small) = (half_trace + root, half_trace - root);
-    !(big > 0.0) || small < 0.005 * big
+    big.is_nan() || big <= 0.0 || small < 0.005 * big
 }
 
 /// Bilinear sample with pixel centres at integer coordinates and black outside

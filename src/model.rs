@@ -352,6 +352,13 @@ impl Model {
                 format!("batch size must be in 1..={MAX_BATCH}, got {}", faces.len()),
             );
         }
+        // Every face is checked before any inference, so a bad one late in a
+        // large batch fails the call without wasted work.
+        for (i, face) in faces.iter().enumerate() {
+            self.spec
+                .check(&face.image, face.landmarks.as_ref())
+                .map_err(|e| Error::new(e.kind, format!("image {i}: {}", e.message)))?;
+        }
         let per = self.spec.tensor_len();
         let mut out = Outputs::default();
         let mut tensor = vec![0.0f32; per * faces.len().min(CHUNK)];

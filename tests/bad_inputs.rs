@@ -51,7 +51,7 @@ fn init() -> serfiq_options {
 
 /// Creates with `o`; a failed create must leave `*model_out` as it was.
 fn create(o: &serfiq_options) -> (serfiq_status, *mut serfiq_model) {
-    let sentinel = 0x5e7f_10 as usize as *mut serfiq_model;
+    let sentinel = 0x5e7f10_usize as *mut serfiq_model;
     let mut m = sentinel;
     let st = unsafe { serfiq_create(o, &mut m) };
     if st != SERFIQ_OK {
@@ -87,6 +87,20 @@ fn tiny_model(channels: i64, tail: &str) -> Vec<u8> {
         value_info("x", &[1, channels, 112, 112]),
         value_info(out, &[1, 8]),
     )
+}
+
+/// `SERFIQ_WRITE_FUZZ_SEEDS=1 cargo test --test bad_inputs` refreshes the
+/// committed seeds of the model-bytes fuzz target from these synthetic models.
+#[test]
+fn fuzz_seeds_are_current() {
+    let dir = common::repo().join("fuzz/corpus/model_bytes");
+    for (name, bytes) in [("gemm_embedding", tiny_model(3, "")), ("softmax_classifier", tiny_model(3, "softmax"))] {
+        let path = dir.join(name);
+        if std::env::var_os("SERFIQ_WRITE_FUZZ_SEEDS").is_some() {
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        assert_eq!(std::fs::read(&path).ok(), Some(bytes), "{} is stale: rerun with SERFIQ_WRITE_FUZZ_SEEDS=1", path.display());
+    }
 }
 
 #[test]
