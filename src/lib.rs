@@ -15,3 +15,5 @@ pub use error::{Error, ErrorKind, Result};
 pub use image::{ImageView, PixelFormat};
 pub use model::{Face, Model, ModelSource, Options, Outputs, Quality, Want};
 pub mod ffi;
+#[cfg(feature = "jni")]
+mod java;

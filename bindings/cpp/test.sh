@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Tests of the C++ binding, run by `make bindings-test`:
+#   1. serfiq.hpp's Status enum lists exactly the header's status macros;
+#   2. cmake build (target/cpp/build) of the GoogleTest tests and examples/cpp/score.cpp,
+#      all with -Wall -Wextra -Werror -pedantic; run the tests;
+#   3. the example reproduces the C example's output (face.reference);
+#   4. `cmake --install` into a temporary prefix, then a separate project finds it
+#      with find_package(serfiq) and another builds with pkg-config; both run.
+# Environment: SERFIQ_LIB_DIR SERFIQ_INCLUDE_DIR SERFIQ_MODEL SERFIQ_ORT_LIB SERFIQ_FIXTURES.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+out="$root/target/cpp"
+for v in SERFIQ_LIB_DIR SERFIQ_INCLUDE_DIR SERFIQ_MODEL SERFIQ_ORT_LIB SERFIQ_FIXTURES; do
+    if [ -z "${!v:-}" ]; then echo "test.sh: set $v (make bindings-test does)" >&2; exit 2; fi
+done
+export SERFIQ_MODEL SERFIQ_ORT_LIB SERFIQ_FIXTURES
+step() { echo "-- cpp: $*"; }
+
+# GoogleTest from Debian (libgtest-dev), installed if missing.
+if [ ! -f /usr/include/gtest/gtest.h ] || ! compgen -G '/usr/lib/*/libgtest.*' >/dev/null; then
+    step "GoogleTest missing: apt-get install libgtest-dev"
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libgtest-dev
+fi
+
+step "Status enum of serfiq.hpp against the status macros of serfiq.h"
+header_statuses="$(grep -oE '^#define (SERFIQ_OK|SERFIQ_ERR_[A-Z0-9_]+) ' "$SERFIQ_INCLUDE_DIR/serfiq.h" | awk '{print $2}' | sort)"
+enum_statuses="$(sed -n '/^enum class Status/,/^};/p' "$here/include/serfiq.hpp" \
+    | grep -oE '^ +[A-Za-z]+ = (SERFIQ_OK|SERFIQ_ERR_[A-Z0-9_]+),$' | awk '{print $3}' | tr -d ',' | sort)"
+enum_lines="$(sed -n '/^enum class Status/,/^};/p' "$here/include/serfiq.hpp" | grep -c ' = ' || true)"
+if [ "$header_statuses" != "$enum_statuses" ] || [ "$enum_lines" != "$(echo "$header_statuses" | wc -l)" ]; then
+    echo "serfiq::Status and serfiq.h disagree:" >&2
+    diff <(echo "$header_statuses") <(echo "$enum_statuses") >&2 || true
+    exit 1
+fi
+echo "$(echo "$header_statuses" | wc -l) statuses, each from its macro"
+
+step "serfiq.hpp compiles alone as C++17 and C++20 (-Wall -Wextra -Werror -pedantic)"
+for std in c++17 c++20; do
+    echo '#include "serfiq.hpp"' | g++ -std=$std -Wall -Wextra -Werror -pedantic -fsyntax-only \
+        -I"$SERFIQ_INCLUDE_DIR" -I"$here/include" -x c++ -
+done
+
+generator=()
+if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
+step "configure and build target/cpp/build"
+mkdir -p "$out"
+cmake -S "$here" -B "$out/build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+    -DSERFIQ_LIB_DIR="$SERFIQ_LIB_DIR" -DSERFIQ_INCLUDE_DIR="$SERFIQ_INCLUDE_DIR" \
+    -DSERFIQ_BUILD_TESTS=ON -DSERFIQ_BUILD_EXAMPLES=ON >"$out/configure.log" 2>&1 \
+    || { cat "$out/configure.log" >&2; exit 1; }
+cmake --build "$out/build" --parallel "$(nproc)"
+
+step "GoogleTest"
+"$out/build/tests/serfiq_cpp_tests" --gtest_brief=1
+"$out/build/tests/serfiq_cpp_abi_mismatch_test"
+
+reference="$(head -1 "$SERFIQ_FIXTURES/face.reference")"
+check_output() {  # name, output: "s q" must equal the C example's within 1e-6
+    local name="$1" got="$2"
+    if ! awk -v got="$got" -v ref="$reference" 'BEGIN {
+            split(got, g, " "); split(ref, r, " ");
+            d1 = g[1] - r[1]; d2 = g[2] - r[2];
+            exit !(g[1] != "" && d1 < 1e-6 && -d1 < 1e-6 && d2 < 1e-6 && -d2 < 1e-6) }'; then
+        echo "$name printed '$got', the C example '$reference'" >&2
+        exit 1
+    fi
+    echo "$name: s q = $got (C: $reference)"
+}
+
+step "examples/cpp/score.cpp"
+face=("$SERFIQ_FIXTURES/face.ppm" "$SERFIQ_FIXTURES/face.landmarks")
+check_output "example (model from argv)" "$("$out/build/examples/score" "$SERFIQ_MODEL" "${face[@]}")"
+check_output "example (model from SERFIQ_MODEL)" "$("$out/build/examples/score" "${face[@]}")"
+if [ "$("$out/build/examples/score" "$SERFIQ_MODEL" "${face[@]}" --embedding)" != "$(cat "$SERFIQ_FIXTURES/face.reference")" ]; then
+    echo "example --embedding output differs from face.reference (examples/c/score.c)" >&2
+    exit 1
+fi
+echo "example --embedding: identical to examples/c/score.c's output"
+if "$out/build/examples/score" /nonexistent.onnx "${face[@]}" 2>"$out/example.err"; then
+    echo "example accepted a missing model" >&2; exit 1
+fi
+grep -q SERFIQ_ERR_MODEL_NOT_FOUND "$out/example.err" || { cat "$out/example.err" >&2; exit 1; }
+
+step "cmake --install into a temporary prefix"
+prefix="$(mktemp -d "${TMPDIR:-/tmp}/serfiq-cpp-prefix.XXXXXX")"
+trap 'rm -rf "$prefix"' EXIT
+cmake --install "$out/build" --prefix "$prefix" >/dev/null
+(cd "$prefix" && find . -type f | sort)
+
+# The installed package must be self-contained: no SERFIQ_ORT_LIB, libonnxruntime
+# comes from next to the installed libserfiq.so.
+run_installed() { env -u SERFIQ_ORT_LIB "$@"; }
+
+step "consumer project: find_package(serfiq) + serfiq::serfiq"
+pc="$(find "$prefix" -name serfiq.pc)"
+export PKG_CONFIG_PATH="$(dirname "$pc")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+version="$(pkg-config --modversion serfiq)"
+rm -rf "$out/consumer"
+cmake -S "$here/tests/consumer" -B "$out/consumer" "${generator[@]}" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DSERFIQ_WANT_VERSION="${version%.*}" >"$out/consumer.configure.log" 2>&1 \
+    || { cat "$out/consumer.configure.log" >&2; exit 1; }
+grep 'found serfiq' "$out/consumer.configure.log"
+cmake --build "$out/consumer" >/dev/null
+ldd "$out/consumer/consumer" | grep -q "$prefix/.*libserfiq.so" \
+    || { echo "consumer does not load the installed libserfiq.so" >&2; ldd "$out/consumer/consumer" >&2; exit 1; }
+check_output "find_package consumer" "$(run_installed "$out/consumer/consumer" "$SERFIQ_MODEL" "${face[@]}")"
+if cmake -S "$here/tests/consumer" -B "$out/consumer-badversion" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DSERFIQ_WANT_VERSION=99.0 >/dev/null 2>&1; then
+    echo "find_package(serfiq 99.0) accepted version $version" >&2; exit 1
+fi
+rm -rf "$out/consumer-badversion"
+
+step "pkg-config: $(pkg-config --cflags --libs serfiq)"
+rpath="-Wl,-rpath,$(pkg-config --variable=libdir serfiq)"
+# shellcheck disable=SC2046  # word splitting of pkg-config's flags is intended
+g++ -std=c++17 -Wall -Wextra -Werror -pedantic "$root/examples/cpp/score.cpp" -o "$out/pkgconfig-score" \
+    $(pkg-config --cflags --libs serfiq) "$rpath"
+check_output "pkg-config C++ consumer" "$(run_installed "$out/pkgconfig-score" "$SERFIQ_MODEL" "${face[@]}")"
+# shellcheck disable=SC2046
+gcc -std=c11 -Wall -Wextra -Werror -pedantic "$root/examples/c/score.c" -o "$out/pkgconfig-c-score" \
+    $(pkg-config --cflags --libs serfiq) "$rpath"
+check_output "pkg-config C consumer" "$(run_installed "$out/pkgconfig-c-score" "$SERFIQ_MODEL" "${face[@]}")"
+
+step "ok"

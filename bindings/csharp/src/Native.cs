@@ -1,0 +1,182 @@
+// P/Invoke declarations of include/serfiq.h (the contract). Nothing here is public:
+// QualityModel is the API. Every struct is blittable and laid out exactly as in C on
+// LP64 (size_t and pointers are 8 bytes; UIntPtr / IntPtr / T* here).
+using System;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Serfiq
+{
+    /// <summary>serfiq_options: fill with serfiq_options_init, then change fields.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NativeOptions
+    {
+        public UIntPtr StructSize;        // size_t struct_size
+        public IntPtr ModelPath;          // const char *model_path (UTF-8)
+        public IntPtr ModelData;          // const uint8_t *model_data
+        public UIntPtr ModelSize;         // size_t model_size
+        public IntPtr OrtLibraryPath;     // const char *ort_library_path (UTF-8)
+        public IntPtr EmbeddingLayer;     // const char *embedding_layer (UTF-8)
+        public uint Samples;              // uint32_t samples
+        public float Dropout;             // float dropout
+        public ulong Seed;                // uint64_t seed
+        public double Alpha;              // double alpha
+        public double R;                  // double r
+        public uint ChannelOrder;         // serfiq_channel_order channel_order
+        public float Mean0, Mean1, Mean2; // float mean[3]
+        public float Std0, Std1, Std2;    // float std[3]
+        public uint IntraOpThreads;       // uint32_t intra_op_threads
+        public uint MaxSessions;          // uint32_t max_sessions
+    }
+
+    /// <summary>serfiq_image: an 8-bit image borrowed for one call.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NativeImage
+    {
+        public IntPtr Data;     // const uint8_t *data
+        public uint Width;      // uint32_t width
+        public uint Height;     // uint32_t height
+        public UIntPtr Stride;  // size_t stride
+        public uint Format;     // serfiq_pixel_format format
+    }
+
+    /// <summary>serfiq_quality.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NativeQuality
+    {
+        public float S;
+        public float Q;
+    }
+
+    /// <summary>The C API, one declaration per function of serfiq.h.</summary>
+    internal static unsafe class Native
+    {
+        /// <summary>Resolved as libserfiq.so by the runtime (see README: dllmap, LD_LIBRARY_PATH, runtimes/).</summary>
+        internal const string Library = "serfiq";
+
+        /// <summary>SERFIQ_ABI_VERSION this binding was written for.</summary>
+        internal const uint AbiVersion = 1;
+        internal const int LandmarkFloats = 10;   // SERFIQ_LANDMARK_FLOATS
+        internal const int MaxBatch = 4096;       // SERFIQ_MAX_BATCH
+        internal const int MaxImageSide = 32768;  // SERFIQ_MAX_IMAGE_SIDE
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_options_init(NativeOptions* options);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_create(NativeOptions* options, out SerfiqHandle modelOut);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void serfiq_destroy(IntPtr model);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_score(IntPtr model, NativeImage* image, float* landmarks,
+                                                 NativeQuality* quality);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_embed(IntPtr model, NativeImage* image, float* landmarks,
+                                                 float* embedding, UIntPtr capacity, UIntPtr* embeddingLen);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_score_embed(IntPtr model, NativeImage* image, float* landmarks,
+                                                       NativeQuality* quality, float* embedding,
+                                                       UIntPtr capacity, UIntPtr* embeddingLen);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_score_batch(IntPtr model, NativeImage* images, UIntPtr count,
+                                                       float* landmarks, NativeQuality* qualities,
+                                                       float* embeddings, UIntPtr embeddingsCapacity);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_embedding_size(IntPtr model, UIntPtr* sizeOut);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_input_size(IntPtr model, uint* widthOut, uint* heightOut);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr serfiq_last_error();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr serfiq_status_name(uint status);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr serfiq_version();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_abi_version();
+
+        /// <summary>Decodes a NUL-terminated UTF-8 string (Marshal.PtrToStringUTF8 is not in netstandard2.0).</summary>
+        internal static string Utf8ToString(IntPtr p)
+        {
+            if (p == IntPtr.Zero) return string.Empty;
+            byte* s = (byte*)p;
+            int n = 0;
+            while (s[n] != 0) n++;
+            return n == 0 ? string.Empty : Encoding.UTF8.GetString(s, n);
+        }
+
+        /// <summary>A NUL-terminated UTF-8 copy of <paramref name="s"/> to pin for a call, or null for null.</summary>
+        internal static byte[] ToUtf8Z(string s, string what)
+        {
+            if (s == null) return null;
+            if (s.IndexOf('\0') >= 0)
+                throw new SerfiqException(Status.InvalidArgument, what + " contains a NUL character");
+            int n = Encoding.UTF8.GetByteCount(s);
+            var bytes = new byte[n + 1];
+            Encoding.UTF8.GetBytes(s, 0, s.Length, bytes, 0);
+            return bytes;
+        }
+
+        /// <summary>The calling thread's serfiq_last_error(); call it right after the failing call.</summary>
+        internal static string LastError() => Utf8ToString(serfiq_last_error());
+
+        /// <summary>serfiq_status_name(status).</summary>
+        internal static string StatusName(uint status) => Utf8ToString(serfiq_status_name(status));
+
+        /// <summary>Throws a SerfiqException carrying this thread's last error unless status is OK.</summary>
+        internal static void Check(uint status)
+        {
+            if (status != 0) throw new SerfiqException((Status)status, LastError());
+        }
+
+        private static readonly object AbiLock = new object();
+        private static bool abiChecked;
+
+        /// <summary>
+        /// Loads libserfiq (first P/Invoke) and checks its ABI version once. Throws
+        /// DllNotFoundException when the library cannot be found and NotSupportedException
+        /// when its ABI version is not the one this binding was written for.
+        /// </summary>
+        internal static void EnsureAbi()
+        {
+            if (System.Threading.Volatile.Read(ref abiChecked)) return;
+            lock (AbiLock)
+            {
+                if (abiChecked) return;
+                uint loaded;
+                try
+                {
+                    loaded = serfiq_abi_version();
+                }
+                catch (DllNotFoundException e)
+                {
+                    throw new DllNotFoundException(
+                        "cannot load libserfiq (DllImport \"serfiq\"): put libserfiq.so next to Serfiq.dll, " +
+                        "in LD_LIBRARY_PATH, in the package's runtimes/linux-x64/native/ (.NET) or map it " +
+                        "in Serfiq.dll.config (Mono). " + e.Message, e);
+                }
+                CheckAbi(loaded);
+                System.Threading.Volatile.Write(ref abiChecked, true);
+            }
+        }
+
+        /// <summary>The ABI comparison itself (separate so that tests can exercise a mismatch).</summary>
+        internal static void CheckAbi(uint loaded)
+        {
+            if (loaded != AbiVersion)
+                throw new NotSupportedException(
+                    "libserfiq has C ABI version " + loaded + " but this binding (Serfiq.dll) was written for " +
+                    AbiVersion + "; use a libserfiq.so and Serfiq.dll from the same serfiq release");
+        }
+    }
+}

@@ -1,0 +1,530 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using System.Threading;
+using NUnit.Framework;
+
+namespace Serfiq.Tests
+{
+    [TestFixture]
+    public class QualityModelTests
+    {
+        private const double Tolerance = 1e-6;
+        private QualityModel model;
+
+        [TestFixtureSetUp]
+        public void LoadModel()
+        {
+            model = new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath });
+        }
+
+        [TestFixtureTearDown]
+        public void FreeModel()
+        {
+            model?.Dispose();
+        }
+
+        private static void AssertMatchesReference(Quality q, float[] embedding)
+        {
+            var r = Fixtures.Ref;
+            Assert.That(q.S, Is.EqualTo(r.S).Within(Tolerance), "s");
+            Assert.That(q.Q, Is.EqualTo(r.Q).Within(Tolerance), "q");
+            if (embedding == null) return;
+            Assert.That(embedding.Length, Is.EqualTo(r.Embedding.Length), "embedding length");
+            for (int i = 0; i < embedding.Length; i++)
+                Assert.That(embedding[i], Is.EqualTo(r.Embedding[i]).Within(Tolerance), "embedding[" + i + "]");
+        }
+
+        private static SerfiqException Fails(Status expected, TestDelegate call)
+        {
+            var e = Assert.Throws<SerfiqException>(call);
+            Assert.That(e.Status, Is.EqualTo(expected), e.Message);
+            Assert.That(e.Message, Is.StringStarting(e.StatusName + ": "));
+            Assert.That(e.Message.Length, Is.GreaterThan(e.StatusName.Length + 2), "a message after the status name");
+            return e;
+        }
+
+        // ---- (a) the C API's reference ----------------------------------------------------
+
+        [Test]
+        public void ScoreEmbedMatchesCReference()
+        {
+            var f = Fixtures.TheFace;
+            Assert.That(f.Width, Is.EqualTo(910));
+            Assert.That(f.Height, Is.EqualTo(1137));
+            float[] embedding;
+            Quality q = model.ScoreEmbed(f.View, f.Landmarks, out embedding);
+            AssertMatchesReference(q, embedding);
+        }
+
+        [Test]
+        public void ScoreAndEmbedMatchCReference()
+        {
+            var f = Fixtures.TheFace;
+            AssertMatchesReference(model.Score(f.Rgb, f.Width, f.Height, 0, PixelFormat.Rgb, f.Landmarks), null);
+            AssertMatchesReference(new Quality(Fixtures.Ref.S, Fixtures.Ref.Q), model.Embed(f.View, f.Landmarks));
+        }
+
+        [Test]
+        public void StrideOffsetAndBgrGiveTheSameResult()
+        {
+            var f = Fixtures.TheFace;
+            float[] embedding;
+            Quality q = model.ScoreEmbed(Fixtures.PaddedBgr(f, 7, 13), f.Landmarks, out embedding);
+            AssertMatchesReference(q, embedding);
+        }
+
+        [Test]
+        public void BatchMatchesCReference()
+        {
+            var f = Fixtures.TheFace;
+            float[][] embeddings;
+            var images = new[] { f.View, Fixtures.PaddedBgr(f, 3, 1) };
+            Quality[] qs = model.ScoreBatch(images, new[] { f.Landmarks, f.Landmarks }, out embeddings);
+            Assert.That(qs.Length, Is.EqualTo(2));
+            Assert.That(embeddings.Length, Is.EqualTo(2));
+            for (int i = 0; i < 2; i++) AssertMatchesReference(qs[i], embeddings[i]);
+            Quality[] only = model.ScoreBatch(images, new[] { f.Landmarks, f.Landmarks });
+            for (int i = 0; i < 2; i++) AssertMatchesReference(only[i], null);
+        }
+
+        [Test]
+        public void ModelFacts()
+        {
+            Assert.That(model.EmbeddingSize, Is.EqualTo(Fixtures.Ref.Embedding.Length));
+            Assert.That(model.InputWidth, Is.EqualTo(112));
+            Assert.That(model.InputHeight, Is.EqualTo(112));
+        }
+
+        [Test]
+        public void AlignedCropNeedsNoLandmarks()
+        {
+            var crop = new byte[112 * 112 * 4];
+            for (int i = 0; i < crop.Length; i++) crop[i] = (byte)(i * 7);
+            Quality q = model.Score(crop, 112, 112, 0, PixelFormat.Bgra);
+            Assert.That(q.S, Is.GreaterThan(0f).And.LessThanOrEqualTo(1f));
+            Assert.That(q.Q, Is.GreaterThan(0f).And.LessThan(1f));
+        }
+
+        [Test]
+        public void ModelFromBytesMatchesCReference()
+        {
+            var f = Fixtures.TheFace;
+            using (var m = new QualityModel(new QualityModelOptions { ModelData = File.ReadAllBytes(Fixtures.ModelPath) }))
+            {
+                float[] embedding;
+                AssertMatchesReference(m.ScoreEmbed(f.View, f.Landmarks, out embedding), embedding);
+            }
+        }
+
+        // ---- (b) threads ----------------------------------------------------------------
+
+        [Test]
+        public void FourThreadsOnOneModelGiveIdenticalResults()
+        {
+            var f = Fixtures.TheFace;
+            float[] expectedEmbedding;
+            Quality expected = model.ScoreEmbed(f.View, f.Landmarks, out expectedEmbedding);
+            const int Threads = 4, Rounds = 6;
+            var failures = new List<string>();
+            var threads = new Thread[Threads];
+            bool stopGc = false;
+            // A thread forcing collections (and compaction) while native calls hold pinned buffers.
+            var gc = new Thread(() =>
+            {
+                while (!Volatile.Read(ref stopGc))
+                {
+                    var garbage = new byte[1 << 16];
+                    GC.KeepAlive(garbage);
+                    GC.Collect();
+                    Thread.Sleep(1);
+                }
+            });
+            gc.Start();
+            for (int t = 0; t < Threads; t++)
+            {
+                int id = t;
+                threads[t] = new Thread(() =>
+                {
+                    try
+                    {
+                        for (int r = 0; r < Rounds; r++)
+                        {
+                            float[] e;
+                            Quality q = (id + r) % 2 == 0
+                                ? model.ScoreEmbed(f.View, f.Landmarks, out e)
+                                : model.ScoreEmbed(Fixtures.PaddedBgr(f, id, r), f.Landmarks, out e);
+                            if (q.S != expected.S || q.Q != expected.Q)
+                                throw new Exception("thread " + id + ": " + q + " != " + expected);
+                            for (int i = 0; i < e.Length; i++)
+                                if (e[i] != expectedEmbedding[i])
+                                    throw new Exception("thread " + id + ": embedding[" + i + "] differs");
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        lock (failures) failures.Add(e.ToString());
+                    }
+                });
+                threads[t].Start();
+            }
+            foreach (var th in threads) th.Join();
+            Volatile.Write(ref stopGc, true);
+            gc.Join();
+            Assert.That(failures, Is.Empty, string.Join("\n", failures));
+        }
+
+        [Test]
+        public void DisposeWhileOtherThreadsScoreIsSafe()
+        {
+            var f = Fixtures.TheFace;
+            var m = new QualityModel(Fixtures.ModelPath);
+            int ok = 0, disposed = 0;
+            var failures = new List<string>();
+            var started = new CountdownEvent(4);
+            var threads = new Thread[4];
+            for (int t = 0; t < threads.Length; t++)
+            {
+                threads[t] = new Thread(() =>
+                {
+                    started.Signal();
+                    for (int r = 0; r < 100000; r++) // until Dispose
+                    {
+                        try
+                        {
+                            Quality q = m.Score(f.View, f.Landmarks);
+                            if (Math.Abs(q.S - Fixtures.Ref.S) > Tolerance) throw new Exception("wrong s " + q.S);
+                            Interlocked.Increment(ref ok);
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                            Interlocked.Increment(ref disposed);
+                            return;
+                        }
+                        catch (Exception e)
+                        {
+                            lock (failures) failures.Add(e.ToString());
+                            return;
+                        }
+                    }
+                });
+                threads[t].Start();
+            }
+            started.Wait();
+            // Dispose once calls are known to be running: those in flight keep the native
+            // model alive until they return, later ones see ObjectDisposedException.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Volatile.Read(ref ok) < 2 && failures.Count == 0 && DateTime.UtcNow < deadline) Thread.Sleep(1);
+            m.Dispose();
+            foreach (var th in threads) th.Join();
+            Assert.That(failures, Is.Empty, string.Join("\n", failures));
+            Assert.That(ok, Is.GreaterThanOrEqualTo(2), "calls succeeded before Dispose");
+            Assert.That(disposed, Is.EqualTo(4), "every thread saw ObjectDisposedException after Dispose");
+        }
+
+        // ---- (c) use after Dispose ------------------------------------------------------
+
+        [Test]
+        public void UseAfterDisposeThrowsObjectDisposedException()
+        {
+            var f = Fixtures.TheFace;
+            var m = new QualityModel(Fixtures.ModelPath);
+            m.Dispose();
+            m.Dispose(); // idempotent
+            float[] e;
+            float[][] es;
+            Assert.Throws<ObjectDisposedException>(() => m.Score(f.View, f.Landmarks));
+            Assert.Throws<ObjectDisposedException>(() => m.Embed(f.View, f.Landmarks));
+            Assert.Throws<ObjectDisposedException>(() => m.ScoreEmbed(f.View, f.Landmarks, out e));
+            Assert.Throws<ObjectDisposedException>(() => m.ScoreBatch(new[] { f.View }, new[] { f.Landmarks }));
+            Assert.Throws<ObjectDisposedException>(() => m.ScoreBatch(new[] { f.View }, null, out es));
+            Assert.Throws<ObjectDisposedException>(() => GC.KeepAlive(m.EmbeddingSize));
+            Assert.Throws<ObjectDisposedException>(() => GC.KeepAlive(m.InputWidth));
+            // Disposal is checked before argument validation.
+            Assert.Throws<ObjectDisposedException>(() => m.Score(null, 0, 0, 0, PixelFormat.Rgb));
+        }
+
+        [Test]
+        public void UsingDisposes()
+        {
+            QualityModel kept;
+            using (var m = new QualityModel(Fixtures.ModelPath)) kept = m;
+            Assert.Throws<ObjectDisposedException>(() => kept.Score(Fixtures.TheFace.View, Fixtures.TheFace.Landmarks));
+        }
+
+        // ---- (d) invalid arguments ------------------------------------------------------
+
+        [Test]
+        public void NullPixels() =>
+            Fails(Status.NullArgument, () => model.Score(null, 10, 10, 0, PixelFormat.Rgb));
+
+        [Test]
+        public void DefaultImageView() =>
+            Fails(Status.NullArgument, () => model.Score(default(ImageView)));
+
+        [Test]
+        public void ZeroWidth() =>
+            Fails(Status.InvalidImage, () => model.Score(new byte[300], 0, 10, 0, PixelFormat.Rgb));
+
+        [Test]
+        public void NegativeHeight() =>
+            Fails(Status.InvalidImage, () => model.Score(new byte[300], 10, -1, 0, PixelFormat.Rgb));
+
+        [Test]
+        public void TooLargeSide() =>
+            Fails(Status.InvalidImage, () => model.Score(new byte[32769], 32769, 1, 0, PixelFormat.Gray));
+
+        [Test]
+        public void StrideTooSmall() =>
+            Fails(Status.InvalidImage, () => model.Score(new byte[1000], 10, 10, 29, PixelFormat.Rgb));
+
+        [Test]
+        public void NegativeStride() =>
+            Fails(Status.InvalidImage, () => model.Score(new byte[1000], 10, 10, -30, PixelFormat.Rgb));
+
+        [Test]
+        public void BufferShorterThanStrideTimesHeight()
+        {
+            var f = Fixtures.TheFace;
+            var shortBuf = new byte[f.Rgb.Length - 1];
+            Fails(Status.InvalidImage, () => model.Score(shortBuf, f.Width, f.Height, 0, PixelFormat.Rgb, f.Landmarks));
+            Fails(Status.InvalidImage, () => model.Embed(shortBuf, f.Width, f.Height, f.Width * 3, PixelFormat.Rgb, f.Landmarks));
+            float[] e;
+            Fails(Status.InvalidImage,
+                  () => model.ScoreEmbed(new ImageView(f.Rgb, 1, f.Width, f.Height, 0, PixelFormat.Rgb), f.Landmarks, out e));
+            Fails(Status.InvalidImage, () => model.Score(new byte[112 * 112 * 3], 112, 112, 0, PixelFormat.Rgba));
+        }
+
+        [Test]
+        public void OffsetOutsideBuffer()
+        {
+            Fails(Status.InvalidImage, () => model.Score(new ImageView(new byte[100], -1, 2, 2, 0, PixelFormat.Gray)));
+            Fails(Status.InvalidImage, () => model.Score(new ImageView(new byte[100], 101, 2, 2, 0, PixelFormat.Gray)));
+        }
+
+        [Test]
+        public void UnknownPixelFormat() =>
+            Fails(Status.InvalidImage, () => model.Score(new byte[112 * 112 * 4], 112, 112, 0, (PixelFormat)5));
+
+        [Test]
+        public void NaNLandmarks()
+        {
+            var f = Fixtures.TheFace;
+            var lm = (float[])f.Landmarks.Clone();
+            lm[3] = float.NaN;
+            var e = Fails(Status.InvalidLandmarks, () => model.Score(f.View, lm));
+            StringAssert.Contains("image 0", e.Message);
+            lm[3] = float.PositiveInfinity;
+            Fails(Status.InvalidLandmarks, () => model.Embed(f.View, lm));
+        }
+
+        [Test]
+        public void LandmarksOutsideImage()
+        {
+            var f = Fixtures.TheFace;
+            var lm = (float[])f.Landmarks.Clone();
+            lm[0] = -5000f;
+            Fails(Status.InvalidLandmarks, () => model.Score(f.View, lm));
+        }
+
+        [Test]
+        public void LandmarksOfWrongLength()
+        {
+            var f = Fixtures.TheFace;
+            Fails(Status.InvalidLandmarks, () => model.Score(f.View, new float[9]));
+            Fails(Status.InvalidLandmarks, () => model.Score(f.View, new float[11]));
+            Fails(Status.InvalidLandmarks, () => model.Embed(f.View, new float[0]));
+        }
+
+        [Test]
+        public void UnalignedImageWithoutLandmarks() =>
+            Fails(Status.InvalidImage, () => model.Score(Fixtures.TheFace.View));
+
+        [Test]
+        public void BatchArguments()
+        {
+            var f = Fixtures.TheFace;
+            float[][] es;
+            Fails(Status.NullArgument, () => model.ScoreBatch(null));
+            Fails(Status.InvalidArgument, () => model.ScoreBatch(new ImageView[0]));
+            Fails(Status.InvalidArgument, () => model.ScoreBatch(new ImageView[QualityModel.MaxBatch + 1]));
+            Fails(Status.InvalidLandmarks, () => model.ScoreBatch(new[] { f.View, f.View }, new[] { f.Landmarks }));
+            Fails(Status.NullArgument, () => model.ScoreBatch(new[] { f.View, f.View }, new[] { f.Landmarks, null }));
+            Fails(Status.InvalidLandmarks, () => model.ScoreBatch(new[] { f.View }, new[] { new float[3] }, out es));
+            var bad = new ImageView(new byte[10], f.Width, f.Height, 0, PixelFormat.Rgb);
+            var e = Fails(Status.InvalidImage, () => model.ScoreBatch(new[] { f.View, bad }, new[] { f.Landmarks, f.Landmarks }));
+            StringAssert.Contains("image 1", e.Message);
+            var nan = (float[])f.Landmarks.Clone();
+            nan[9] = float.NaN;
+            e = Fails(Status.InvalidLandmarks, () => model.ScoreBatch(new[] { f.View, f.View }, new[] { f.Landmarks, nan }));
+            StringAssert.Contains("image 1", e.Message);
+        }
+
+        [Test]
+        public void BadOptions()
+        {
+            string p = Fixtures.ModelPath;
+            Fails(Status.NullArgument, () => new QualityModel((QualityModelOptions)null));
+            Fails(Status.NullArgument, () => new QualityModel((string)null));
+            Fails(Status.NullArgument, () => new QualityModel(new QualityModelOptions()));
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions { ModelPath = p, ModelData = new byte[1] }));
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions { ModelPath = p + "\0x" }));
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions { ModelPath = p, Samples = 1 }));
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions { ModelPath = p, Samples = -3 }));
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions { ModelPath = p, Dropout = 1.5f }));
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions { ModelPath = p, Mean = new float[2] }));
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions { ModelPath = p, ChannelOrder = (ChannelOrder)7 }));
+        }
+
+        [Test]
+        public void OptionsReachTheLibrary()
+        {
+            var f = Fixtures.TheFace;
+            var o = new QualityModelOptions { ModelPath = Fixtures.ModelPath, Samples = 20, Seed = 7, Alpha = 50, R = 0.5, MaxSessions = 1, IntraOpThreads = 1 };
+            using (var m = new QualityModel(o))
+            {
+                Quality q = m.Score(f.View, f.Landmarks);
+                Assert.That(q.S, Is.Not.EqualTo(Fixtures.Ref.S), "other samples/seed give another s");
+                double expectedQ = 1.0 / (1.0 + Math.Exp(-50.0 * (q.S - 0.5)));
+                Assert.That(q.Q, Is.EqualTo(expectedQ).Within(1e-5), "alpha and r set");
+            }
+        }
+
+        // ---- (e) missing and corrupt models ---------------------------------------------
+
+        [Test]
+        public void MissingModel()
+        {
+            string missing = Path.Combine(Path.GetTempPath(), "serfiq-no-such-model-" + Guid.NewGuid() + ".onnx");
+            var e = Fails(Status.ModelNotFound, () => new QualityModel(missing));
+            StringAssert.Contains("serfiq-no-such-model", e.Message);
+        }
+
+        [Test]
+        public void CorruptModelFile()
+        {
+            string path = Path.Combine(Path.GetTempPath(), "serfiq-corrupt-" + Guid.NewGuid() + ".onnx");
+            var junk = new byte[4096];
+            new Random(1).NextBytes(junk);
+            File.WriteAllBytes(path, junk);
+            try
+            {
+                Fails(Status.ModelInvalid, () => new QualityModel(path));
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+
+        [Test]
+        public void TruncatedAndEmptyModelBytes()
+        {
+            byte[] real = File.ReadAllBytes(Fixtures.ModelPath);
+            var half = new byte[real.Length / 2];
+            Array.Copy(real, half, half.Length);
+            Fails(Status.ModelInvalid, () => new QualityModel(new QualityModelOptions { ModelData = half }));
+            Fails(Status.ModelInvalid, () => new QualityModel(new QualityModelOptions { ModelData = new byte[0] }));
+        }
+
+        [Test]
+        public void UnknownEmbeddingLayer() =>
+            Fails(Status.EmbeddingLayerNotFound,
+                  () => new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, EmbeddingLayer = "no_such_layer_ü" }));
+
+        // ---- (f) ABI version and agreement with serfiq.h ----------------------------------
+
+        [Test]
+        public void AbiVersionMatches()
+        {
+            Assert.That(QualityModel.AbiVersion, Is.EqualTo(QualityModel.BindingAbiVersion));
+            Assert.That(QualityModel.BindingAbiVersion, Is.EqualTo(1u));
+            Assert.DoesNotThrow(() => Native.CheckAbi(1));
+            Assert.Throws<NotSupportedException>(() => Native.CheckAbi(2));
+            StringAssert.StartsWith("serfiq ", QualityModel.Version);
+        }
+
+        private static Dictionary<string, long> HeaderDefines()
+        {
+            var d = new Dictionary<string, long>();
+            var re = new Regex(@"^#define\s+(SERFIQ_\w+)\s+(\d+)\s*$");
+            foreach (string line in File.ReadAllLines(Path.Combine(Fixtures.IncludeDir, "serfiq.h")))
+            {
+                Match m = re.Match(line);
+                if (m.Success) d[m.Groups[1].Value] = long.Parse(m.Groups[2].Value);
+            }
+            return d;
+        }
+
+        private static string Pascal(string snake)
+        {
+            var sb = new System.Text.StringBuilder();
+            foreach (string part in snake.Split('_'))
+                if (part.Length > 0) sb.Append(part.Substring(0, 1)).Append(part.Substring(1).ToLowerInvariant());
+            return sb.ToString();
+        }
+
+        [Test]
+        public void EnumsAndConstantsMatchTheHeader()
+        {
+            var defs = HeaderDefines();
+            Assert.That(defs["SERFIQ_ABI_VERSION"], Is.EqualTo((long)Native.AbiVersion));
+            Assert.That(defs["SERFIQ_MAX_BATCH"], Is.EqualTo((long)QualityModel.MaxBatch));
+            Assert.That(defs["SERFIQ_MAX_IMAGE_SIDE"], Is.EqualTo((long)Native.MaxImageSide));
+            Assert.That(defs["SERFIQ_LANDMARK_FLOATS"], Is.EqualTo((long)QualityModel.LandmarkFloats));
+            var checks = new[]
+            {
+                Tuple.Create(new Regex("^SERFIQ_(?:ERR_)?(OK|(?<=ERR_).+)$"), typeof(Status)),
+                Tuple.Create(new Regex("^SERFIQ_PIXEL_(.+)$"), typeof(PixelFormat)),
+                Tuple.Create(new Regex("^SERFIQ_CHANNELS_(.+)$"), typeof(ChannelOrder)),
+            };
+            foreach (var c in checks)
+            {
+                var fromHeader = new SortedDictionary<string, long>();
+                foreach (var kv in defs)
+                {
+                    Match m = c.Item1.Match(kv.Key);
+                    if (m.Success) fromHeader[Pascal(m.Groups[1].Value)] = kv.Value;
+                }
+                var fromEnum = new SortedDictionary<string, long>();
+                foreach (object v in Enum.GetValues(c.Item2)) fromEnum[v.ToString()] = Convert.ToInt64(v);
+                Assert.That(fromHeader.Count, Is.GreaterThan(1), c.Item2.Name);
+                Assert.That(fromEnum, Is.EqualTo(fromHeader), c.Item2.Name + " vs serfiq.h");
+            }
+        }
+
+        [Test]
+        public void StatusNamesMatchTheLibrary()
+        {
+            foreach (Status s in Enum.GetValues(typeof(Status)))
+                Assert.That(SerfiqException.NameOf(s), Is.EqualTo(Native.StatusName((uint)s)));
+            Assert.That(Native.StatusName(9999), Is.EqualTo("SERFIQ_UNKNOWN_STATUS"));
+        }
+
+        [Test]
+        public unsafe void StructLayoutsMatchC()
+        {
+            // LP64: serfiq_options 120 bytes, serfiq_image 32, serfiq_quality 8.
+            Assert.That(IntPtr.Size, Is.EqualTo(8));
+            Assert.That(Marshal.SizeOf(typeof(NativeOptions)), Is.EqualTo(120));
+            Assert.That(sizeof(NativeOptions), Is.EqualTo(120));
+            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "Samples").ToInt32(), Is.EqualTo(48));
+            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "Seed").ToInt32(), Is.EqualTo(56));
+            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "ChannelOrder").ToInt32(), Is.EqualTo(80));
+            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "MaxSessions").ToInt32(), Is.EqualTo(112));
+            Assert.That(Marshal.SizeOf(typeof(NativeImage)), Is.EqualTo(32));
+            Assert.That(Marshal.OffsetOf(typeof(NativeImage), "Stride").ToInt32(), Is.EqualTo(16));
+            Assert.That(Marshal.OffsetOf(typeof(NativeImage), "Format").ToInt32(), Is.EqualTo(24));
+            Assert.That(Marshal.SizeOf(typeof(NativeQuality)), Is.EqualTo(8));
+            NativeOptions o;
+            Assert.That(Native.serfiq_options_init(&o), Is.EqualTo(0u));
+            Assert.That(o.StructSize.ToUInt64(), Is.EqualTo((ulong)sizeof(NativeOptions)));
+            Assert.That(o.Samples, Is.EqualTo(100u));
+            Assert.That(o.Dropout, Is.EqualTo(0.5f));
+            Assert.That(o.Mean0, Is.EqualTo(127.5f));
+            Assert.That(o.Std2, Is.EqualTo(128f));
+        }
+    }
+}

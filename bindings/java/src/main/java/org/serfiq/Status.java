@@ -1,0 +1,48 @@
+package org.serfiq;
+
+/**
+ * Status codes of serfiq, the same numbers as the C API's {@code serfiq_status}
+ * ({@code SERFIQ_OK}, {@code SERFIQ_ERR_*} in {@code include/serfiq.h}), named
+ * without the prefix. Codes are append-only; a test compares this list with the
+ * header so the two cannot drift.
+ */
+public enum Status {
+    OK(0),
+    NULL_ARGUMENT(1),
+    INVALID_ARGUMENT(2),
+    OPTIONS_SIZE(3),
+    INVALID_IMAGE(4),
+    INVALID_LANDMARKS(5),
+    BUFFER_TOO_SMALL(6),
+    MODEL_NOT_FOUND(7),
+    MODEL_INVALID(8),
+    EMBEDDING_LAYER_NOT_FOUND(9),
+    UNSUPPORTED_MODEL(10),
+    RUNTIME_NOT_FOUND(11),
+    RUNTIME_VERSION(12),
+    INFERENCE(13),
+    POISONED(14),
+    INTERNAL(15),
+    ;
+
+    private static final Status[] BY_CODE = values();
+
+    private final int code;
+
+    Status(int code) {
+        this.code = code;
+    }
+
+    /** The numeric status, as in C. */
+    public int code() {
+        return code;
+    }
+
+    /**
+     * The status with this number, or {@code null} for a number this binding does
+     * not know (a newer native library may add codes).
+     */
+    public static Status fromCode(int code) {
+        return code >= 0 && code < BY_CODE.length && BY_CODE[code].code == code ? BY_CODE[code] : null;
+    }
+}

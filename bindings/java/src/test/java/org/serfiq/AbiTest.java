@@ -1,0 +1,82 @@
+package org.serfiq;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The loaded library's ABI, and the Java tables against the C header (no drift). */
+class AbiTest {
+    static Map<String, Integer> header = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void readHeader() throws Exception {
+        String text = Files.readString(TestEnv.include().resolve("serfiq.h"), StandardCharsets.UTF_8);
+        Matcher m = Pattern.compile("(?m)^#define (SERFIQ_\\w+) (\\d+)\\s*$").matcher(text);
+        while (m.find()) {
+            header.put(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        assertTrue(header.containsKey("SERFIQ_OK"), "parsed the header");
+    }
+
+    @Test
+    void abiVersionMatches() {
+        NativeLib.ensureLoaded();
+        assertEquals(QualityModel.ABI_VERSION, NativeLib.nativeAbiVersion());
+        assertEquals(1, NativeLib.nativeAbiVersion());
+        assertEquals(header.get("SERFIQ_ABI_VERSION"), QualityModel.ABI_VERSION);
+        NativeLib.checkAbi(1);
+        UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class, () -> NativeLib.checkAbi(2));
+        assertTrue(e.getMessage().contains("ABI version 2"), e.getMessage());
+    }
+
+    @Test
+    void statusEnumMatchesTheHeader() {
+        Map<String, Integer> c = new LinkedHashMap<>();
+        header.forEach((k, v) -> {
+            if (k.equals("SERFIQ_OK")) {
+                c.put("OK", v);
+            } else if (k.startsWith("SERFIQ_ERR_")) {
+                c.put(k.substring("SERFIQ_ERR_".length()), v);
+            }
+        });
+        Map<String, Integer> java = new LinkedHashMap<>();
+        for (Status s : Status.values()) {
+            java.put(s.name(), s.code());
+            assertEquals(s, Status.fromCode(s.code()));
+        }
+        assertEquals(c, java);
+        assertNull(Status.fromCode(Status.values().length));
+        assertNull(Status.fromCode(-1));
+        SerfiqException unknown = new SerfiqException(999, "from the future");
+        assertEquals(Status.INTERNAL, unknown.status());
+        assertEquals(999, unknown.code());
+    }
+
+    @Test
+    void pixelFormatsAndChannelsMatchTheHeader() {
+        for (PixelFormat f : PixelFormat.values()) {
+            assertEquals(header.get("SERFIQ_PIXEL_" + f.name()), f.code(), f.name());
+        }
+        assertEquals(PixelFormat.values().length,
+                header.keySet().stream().filter(k -> k.startsWith("SERFIQ_PIXEL_")).count());
+        for (ChannelOrder c : ChannelOrder.values()) {
+            assertEquals(header.get("SERFIQ_CHANNELS_" + c.name()), c.code(), c.name());
+        }
+    }
+
+    @Test
+    void platformName() {
+        String p = NativeLoader.platform();
+        assertTrue(p.matches("[a-z0-9_]+-[a-z0-9_]+"), p);
+    }
+}
