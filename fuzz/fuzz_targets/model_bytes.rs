@@ -1,0 +1,19 @@
+//! Model bytes through parsing, embedding-layer search and graph rewriting
+//! (everything serfiq does to a model before ONNX Runtime sees it).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use serfiq::graph::{build, inspect, parse, HeadSpec};
+use serfiq::masks::dropout_masks;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(proto) = parse(data) else { return };
+    let Ok(info) = inspect(&proto, None) else { return };
+    let (t, c) = (3, info.layer.in_features);
+    if c > 1 << 16 {
+        return;
+    }
+    let masks = dropout_masks(1, t, c, 0.5);
+    let _ = build(&mut proto.clone(), &info, None);
+    let _ = build(&mut proto.clone(), &info, Some(&HeadSpec { samples: t, masks: &masks }));
+});
