@@ -18,6 +18,7 @@ fetch:
 build: fetch
 	cargo build --release --locked
 	@ln -sf $(abspath $(ORT_DIR))/libonnxruntime.so.1.31.1 $(RELEASE)/libonnxruntime.so.1
+	@ln -sf libserfiq.so $(RELEASE)/libserfiq.so.1
 
 ## Regenerate the committed C header (include/serfiq.h).
 header:

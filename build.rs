@@ -5,6 +5,9 @@
 use std::path::PathBuf;
 
 fn main() {
+    // The SONAME carries the C ABI version (SERFIQ_ABI_VERSION): programs linked
+    // with -lserfiq ask for libserfiq.so.1 and never load an incompatible one.
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libserfiq.so.1");
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=SERFIQ_WRITE_HEADER");

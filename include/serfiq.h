@@ -49,6 +49,12 @@
 #define SERFIQ_LANDMARK_FLOATS 10
 
 /**
+ * Size of the first published `serfiq_options` (ABI version 1): the smallest
+ * `struct_size` accepted.
+ */
+#define SERFIQ_OPTIONS_SIZE_V1 128
+
+/**
  * A loaded model. Opaque; create with `serfiq_create`, free with `serfiq_destroy`.
  */
 typedef struct serfiq_model serfiq_model;
@@ -64,12 +70,16 @@ typedef uint32_t serfiq_status;
 typedef uint32_t serfiq_channel_order;
 
 /**
- * Settings for `serfiq_create`. Always fill it with `serfiq_options_init`
- * first, then change what you need: new fields get defaults that way.
+ * Settings for `serfiq_create`. Always fill it with
+ * `serfiq_options_init(&o, sizeof o)` first, then change what you need.
+ *
+ * Fields are only ever appended. A program built against an older header
+ * passes a smaller `struct_size`; the library then reads only the fields that
+ * size covers and uses defaults for the rest.
  */
 typedef struct serfiq_options {
   /**
-   * sizeof(serfiq_options), set by `serfiq_options_init`.
+   * sizeof(serfiq_options) as the caller compiled it; set by `serfiq_options_init`.
    */
   size_t struct_size;
   /**
@@ -128,6 +138,11 @@ typedef struct serfiq_options {
    * 0 = number of CPUs.
    */
   uint32_t max_sessions;
+  /**
+   * Expected SHA-256 of the model (64 hex digits, UTF-8), or NULL: when set,
+   * a model with another digest fails with `SERFIQ_ERR_MODEL_DIGEST_MISMATCH`.
+   */
+  const char *model_sha256;
 } serfiq_options;
 
 /**
@@ -289,15 +304,27 @@ typedef struct serfiq_quality {
  */
 #define SERFIQ_ERR_INTERNAL 15
 
+/**
+ * Never returned by libserfiq: a language binding raises it when the loaded
+ * library's `serfiq_abi_version()` differs from the version it was written for.
+ */
+#define SERFIQ_ERR_ABI_MISMATCH 16
+
+/**
+ * The model's SHA-256 differs from `serfiq_options.model_sha256`.
+ */
+#define SERFIQ_ERR_MODEL_DIGEST_MISMATCH 17
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
- * Fills `options` with the defaults (and `struct_size`). Call it before
- * setting any field.
+ * Fills `options` with the defaults and sets `struct_size`. Pass
+ * `sizeof *options`: the library writes no more than that many bytes.
+ * Call it before setting any field.
  */
-serfiq_status serfiq_options_init(struct serfiq_options *options);
+serfiq_status serfiq_options_init(struct serfiq_options *options, size_t struct_size);
 
 /**
  * Loads ONNX Runtime (first call only), reads the model, builds its SER-FIQ

@@ -27,6 +27,8 @@ pub enum ErrorKind {
     Inference,
     /// A bug in serfiq (a caught panic, a broken invariant).
     Internal,
+    /// The model's SHA-256 is not the one the caller pinned.
+    ModelDigestMismatch,
 }
 
 /// An error with a message meant for a person.

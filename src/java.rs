@@ -427,6 +427,7 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeCreate<'local>(
     std: JFloatArray<'local>,
     intra_op_threads: jint,
     max_sessions: jint,
+    model_sha256: JString<'local>,
 ) -> jlong {
     boundary(
         &mut env,
@@ -463,6 +464,7 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeCreate<'local>(
                 std: fixed_floats(env, &std, "std", SERFIQ_ERR_INVALID_ARGUMENT)?,
                 intra_threads: count(intra_op_threads, "intraOpThreads")?,
                 max_sessions: count(max_sessions, "maxSessions")?,
+                model_sha256: opt_string(env, &model_sha256)?,
             };
             let model = Model::new(&options)?;
             Ok(Box::into_raw(Box::new(Handle { model, poisoned: AtomicBool::new(false) })) as jlong)

@@ -58,6 +58,8 @@ pub struct Options {
     pub intra_threads: usize,
     /// Most sessions (concurrent inferences) per model; 0: number of CPUs.
     pub max_sessions: usize,
+    /// Expected SHA-256 of the model bytes (64 hex digits); `None`: not checked.
+    pub model_sha256: Option<String>,
 }
 
 impl Default for Options {
@@ -76,6 +78,7 @@ impl Default for Options {
             std: [128.0; 3],
             intra_threads: 0,
             max_sessions: 0,
+            model_sha256: None,
         }
     }
 }
@@ -102,8 +105,26 @@ impl Options {
         if self.intra_threads > 1024 || self.max_sessions > 1024 {
             return bad("intra_threads and max_sessions must be at most 1024".to_string());
         }
+        if let Some(d) = &self.model_sha256 {
+            if d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return bad(format!("model_sha256 must be 64 hexadecimal digits, got {d:?}"));
+            }
+        }
         Ok(())
     }
+}
+
+/// Compares the model's SHA-256 with the pinned one (hex, any case).
+fn verify_digest(bytes: &[u8], want: &str) -> Result<()> {
+    use sha2::{Digest, Sha256};
+    let got: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    if !got.eq_ignore_ascii_case(want) {
+        return fail(
+            ErrorKind::ModelDigestMismatch,
+            format!("model SHA-256 is {got}, expected {}", want.to_lowercase()),
+        );
+    }
+    Ok(())
 }
 
 /// Raw SER-FIQ score s ∈ (0, 1] and its display mapping q ∈ (0, 1).
@@ -238,6 +259,9 @@ impl Model {
         };
         if bytes.is_empty() {
             return fail(ErrorKind::ModelInvalid, "the model is empty (0 bytes)");
+        }
+        if let Some(want) = &opts.model_sha256 {
+            verify_digest(&bytes, want)?;
         }
         let proto = graph::parse(&bytes)?;
         drop(bytes);

@@ -45,7 +45,7 @@ fn status_name(s: serfiq_status) -> String {
 
 fn init() -> serfiq_options {
     let mut o = std::mem::MaybeUninit::<serfiq_options>::uninit();
-    assert_eq!(unsafe { serfiq_options_init(o.as_mut_ptr()) }, SERFIQ_OK);
+    assert_eq!(unsafe { serfiq_options_init(o.as_mut_ptr(), std::mem::size_of::<serfiq_options>()) }, SERFIQ_OK);
     unsafe { o.assume_init() }
 }
 
@@ -99,7 +99,12 @@ fn fuzz_seeds_are_current() {
         if std::env::var_os("SERFIQ_WRITE_FUZZ_SEEDS").is_some() {
             std::fs::write(&path, &bytes).unwrap();
         }
-        assert_eq!(std::fs::read(&path).ok(), Some(bytes), "{} is stale: rerun with SERFIQ_WRITE_FUZZ_SEEDS=1", path.display());
+        assert_eq!(
+            std::fs::read(&path).ok(),
+            Some(bytes),
+            "{} is stale: rerun with SERFIQ_WRITE_FUZZ_SEEDS=1",
+            path.display()
+        );
     }
 }
 
@@ -138,7 +143,19 @@ fn every_bad_input_gets_its_status() {
     }
 
     // ---- Options.
-    mx.case("options_init(NULL)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_options_init(null_mut()) });
+    let size = std::mem::size_of::<serfiq_options>();
+    mx.case("options_init(NULL)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_options_init(null_mut(), size) });
+    let mut big = [0xAAu8; 512];
+    mx.case("options_init with size 0", SERFIQ_ERR_OPTIONS_SIZE, unsafe {
+        serfiq_options_init(big.as_mut_ptr() as *mut serfiq_options, 0)
+    });
+    mx.case("options_init with a size below V1", SERFIQ_ERR_OPTIONS_SIZE, unsafe {
+        serfiq_options_init(big.as_mut_ptr() as *mut serfiq_options, SERFIQ_OPTIONS_SIZE_V1 - 8)
+    });
+    mx.case("options_init with a newer, larger size", SERFIQ_ERR_OPTIONS_SIZE, unsafe {
+        serfiq_options_init(big.as_mut_ptr() as *mut serfiq_options, size + 64)
+    });
+    assert!(big.iter().all(|&b| b == 0xAA), "a failed options_init wrote to the caller's buffer");
     let mut m: *mut serfiq_model = null_mut();
     mx.case("create(NULL options)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_create(null(), &mut m) });
     let base = {
@@ -223,6 +240,24 @@ fn every_bad_input_gets_its_status() {
             o.model_data = classifier.as_ptr();
             o.model_size = classifier.len();
         }),
+    );
+    let digest: String = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&real).iter().map(|b| format!("{b:02X}")).collect()
+    };
+    let good_digest = cstr(&digest);
+    mx.case("model_sha256 matches (upper case)", SERFIQ_OK, with(&|o| o.model_sha256 = good_digest.as_ptr()));
+    let wrong_digest = cstr(&"0".repeat(64));
+    mx.case(
+        "model_sha256 differs",
+        SERFIQ_ERR_MODEL_DIGEST_MISMATCH,
+        with(&|o| o.model_sha256 = wrong_digest.as_ptr()),
+    );
+    let short_digest = cstr("abc123");
+    mx.case(
+        "model_sha256 not 64 hex digits",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        with(&|o| o.model_sha256 = short_digest.as_ptr()),
     );
     let no_layer = cstr("no_such_layer");
     mx.case(

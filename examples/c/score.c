@@ -62,7 +62,7 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    serfiq_options_init(&options);
+    serfiq_options_init(&options, sizeof options);
     options.model_path = argv[1];
     status = serfiq_create(&options, &model);
     if (status != SERFIQ_OK) {

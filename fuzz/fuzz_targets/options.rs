@@ -17,7 +17,7 @@ fn take<const N: usize>(d: &mut &[u8]) -> [u8; N] {
 fuzz_target!(|data: &[u8]| {
     let mut d = data;
     let mut o = std::mem::MaybeUninit::<serfiq_options>::uninit();
-    unsafe { serfiq_options_init(o.as_mut_ptr()) };
+    unsafe { serfiq_options_init(o.as_mut_ptr(), std::mem::size_of::<serfiq_options>()) };
     let mut o = unsafe { o.assume_init() };
     let flags = take::<1>(&mut d)[0];
     if flags & 1 == 1 {
@@ -37,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
     }
     o.intra_op_threads = u32::from_le_bytes(take(&mut d));
     o.max_sessions = u32::from_le_bytes(take(&mut d));
+    o.model_sha256 = if flags & 8 == 8 { c"00ff".as_ptr() } else { std::ptr::null() };
     let mut model: *mut serfiq_model = std::ptr::null_mut();
     let status = unsafe { serfiq_create(&o, &mut model) };
     assert_ne!(status, SERFIQ_OK, "created a model without ONNX Runtime");

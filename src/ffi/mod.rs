@@ -54,11 +54,15 @@ pub const SERFIQ_CHANNELS_BGR: serfiq_channel_order = 1;
 /// tip, left mouth corner, right mouth corner ("left" = smaller x), in pixels.
 pub const SERFIQ_LANDMARK_FLOATS: usize = 10;
 
-/// Settings for `serfiq_create`. Always fill it with `serfiq_options_init`
-/// first, then change what you need: new fields get defaults that way.
+/// Settings for `serfiq_create`. Always fill it with
+/// `serfiq_options_init(&o, sizeof o)` first, then change what you need.
+///
+/// Fields are only ever appended. A program built against an older header
+/// passes a smaller `struct_size`; the library then reads only the fields that
+/// size covers and uses defaults for the rest.
 #[repr(C)]
 pub struct serfiq_options {
-    /// sizeof(serfiq_options), set by `serfiq_options_init`.
+    /// sizeof(serfiq_options) as the caller compiled it; set by `serfiq_options_init`.
     pub struct_size: usize,
     /// Path of the ONNX face-recognition model (UTF-8), or NULL to use `model_data`.
     pub model_path: *const c_char,
@@ -92,7 +96,15 @@ pub struct serfiq_options {
     /// Most inferences running at once on one model (one session each);
     /// 0 = number of CPUs.
     pub max_sessions: u32,
+    /// Expected SHA-256 of the model (64 hex digits, UTF-8), or NULL: when set,
+    /// a model with another digest fails with `SERFIQ_ERR_MODEL_DIGEST_MISMATCH`.
+    pub model_sha256: *const c_char,
 }
+
+/// Size of the first published `serfiq_options` (ABI version 1): the smallest
+/// `struct_size` accepted.
+pub const SERFIQ_OPTIONS_SIZE_V1: usize = 128;
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V1 == std::mem::size_of::<serfiq_options>());
 
 /// An 8-bit image, borrowed for the duration of a call.
 #[repr(C)]
@@ -164,6 +176,7 @@ fn defaults() -> serfiq_options {
         std: d.std,
         intra_op_threads: d.intra_threads as u32,
         max_sessions: d.max_sessions as u32,
+        model_sha256: std::ptr::null(),
     }
 }
 
@@ -172,16 +185,7 @@ fn defaults() -> serfiq_options {
 /// # Safety
 /// Pointers inside `o` must be valid as documented on `serfiq_options`.
 unsafe fn to_options(o: &serfiq_options) -> Result<Options, Failure> {
-    if o.struct_size != std::mem::size_of::<serfiq_options>() {
-        return Err(failure(
-            SERFIQ_ERR_OPTIONS_SIZE,
-            format!(
-                "serfiq_options.struct_size is {}, this library expects {}; initialise it with serfiq_options_init",
-                o.struct_size,
-                std::mem::size_of::<serfiq_options>()
-            ),
-        ));
-    }
+    check_size(o.struct_size)?;
     // SAFETY: the caller's contract for each string.
     let path = unsafe { opt_str(o.model_path, "model_path")? };
     let model = match path {
@@ -217,7 +221,25 @@ unsafe fn to_options(o: &serfiq_options) -> Result<Options, Failure> {
         std: o.std,
         intra_threads: o.intra_op_threads as usize,
         max_sessions: o.max_sessions as usize,
+        // SAFETY: as above.
+        model_sha256: unsafe { opt_str(o.model_sha256, "model_sha256")? },
     })
+}
+
+/// The sizes this library understands: from the first published struct up to
+/// its own. (A later library accepts every size from V1 up to its own.)
+fn check_size(size: usize) -> Outcome {
+    let ours = std::mem::size_of::<serfiq_options>();
+    if (SERFIQ_OPTIONS_SIZE_V1..=ours).contains(&size) {
+        return Ok(());
+    }
+    let why = if size > ours { "a newer serfiq header than this library" } else { "no serfiq header" };
+    Err(failure(
+        SERFIQ_ERR_OPTIONS_SIZE,
+        format!(
+            "serfiq_options.struct_size is {size}: that struct comes from {why} (accepted: {SERFIQ_OPTIONS_SIZE_V1} to {ours}); fill it with serfiq_options_init(&options, sizeof options)"
+        ),
+    ))
 }
 
 /// Borrows a C image as a checked `ImageView`.
@@ -332,15 +354,23 @@ unsafe fn write_embedding(values: &[f32], embedding: *mut f32, len_out: *mut usi
     }
 }
 
-/// Fills `options` with the defaults (and `struct_size`). Call it before
-/// setting any field.
+/// Fills `options` with the defaults and sets `struct_size`. Pass
+/// `sizeof *options`: the library writes no more than that many bytes.
+/// Call it before setting any field.
 #[no_mangle]
-pub unsafe extern "C" fn serfiq_options_init(options: *mut serfiq_options) -> serfiq_status {
+pub unsafe extern "C" fn serfiq_options_init(options: *mut serfiq_options, struct_size: usize) -> serfiq_status {
     guard(
         || {},
         || {
-            // SAFETY: NULL checked by `out`; otherwise writable per the contract.
-            *unsafe { out(options, "options")? } = defaults();
+            if options.is_null() {
+                return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "options is NULL"));
+            }
+            check_size(struct_size)?;
+            let mut d = defaults();
+            d.struct_size = struct_size;
+            // SAFETY: the caller's buffer holds `struct_size` bytes, at least V1,
+            // and no more than our struct is copied.
+            unsafe { std::ptr::copy_nonoverlapping(&d as *const _ as *const u8, options as *mut u8, struct_size) };
             Ok(())
         },
     )

@@ -13,7 +13,8 @@ pub const SERFIQ_OK: serfiq_status = 0;
 pub const SERFIQ_ERR_NULL_ARGUMENT: serfiq_status = 1;
 /// An argument is out of range: options values, batch size, non-UTF-8 strings.
 pub const SERFIQ_ERR_INVALID_ARGUMENT: serfiq_status = 2;
-/// `serfiq_options.struct_size` does not match this library; call `serfiq_options_init`.
+/// `serfiq_options.struct_size` (or the size given to `serfiq_options_init`) is not
+/// one this library accepts: from `SERFIQ_OPTIONS_SIZE_V1` up to its own sizeof.
 pub const SERFIQ_ERR_OPTIONS_SIZE: serfiq_status = 3;
 /// The image is unusable: zero or too large size, stride too small, unknown pixel
 /// format, or not at the model's input size while no landmarks were given.
@@ -43,9 +44,14 @@ pub const SERFIQ_ERR_INFERENCE: serfiq_status = 13;
 pub const SERFIQ_ERR_POISONED: serfiq_status = 14;
 /// A bug inside serfiq (a caught panic). Please report it with the message.
 pub const SERFIQ_ERR_INTERNAL: serfiq_status = 15;
+/// Never returned by libserfiq: a language binding raises it when the loaded
+/// library's `serfiq_abi_version()` differs from the version it was written for.
+pub const SERFIQ_ERR_ABI_MISMATCH: serfiq_status = 16;
+/// The model's SHA-256 differs from `serfiq_options.model_sha256`.
+pub const SERFIQ_ERR_MODEL_DIGEST_MISMATCH: serfiq_status = 17;
 
 /// Every status with its name, in value order (used by `serfiq_status_name`).
-pub(crate) const NAMES: [&std::ffi::CStr; 16] = [
+pub(crate) const NAMES: [&std::ffi::CStr; 18] = [
     c"SERFIQ_OK",
     c"SERFIQ_ERR_NULL_ARGUMENT",
     c"SERFIQ_ERR_INVALID_ARGUMENT",
@@ -62,6 +68,8 @@ pub(crate) const NAMES: [&std::ffi::CStr; 16] = [
     c"SERFIQ_ERR_INFERENCE",
     c"SERFIQ_ERR_POISONED",
     c"SERFIQ_ERR_INTERNAL",
+    c"SERFIQ_ERR_ABI_MISMATCH",
+    c"SERFIQ_ERR_MODEL_DIGEST_MISMATCH",
 ];
 
 pub(crate) fn from_kind(kind: ErrorKind) -> serfiq_status {
@@ -77,5 +85,6 @@ pub(crate) fn from_kind(kind: ErrorKind) -> serfiq_status {
         ErrorKind::RuntimeVersion => SERFIQ_ERR_RUNTIME_VERSION,
         ErrorKind::Inference => SERFIQ_ERR_INFERENCE,
         ErrorKind::Internal => SERFIQ_ERR_INTERNAL,
+        ErrorKind::ModelDigestMismatch => SERFIQ_ERR_MODEL_DIGEST_MISMATCH,
     }
 }

@@ -63,7 +63,7 @@ static void runtime_errors(const char *model_path, const char *fake_ort) {
     serfiq_model *m = (serfiq_model *)&o; /* sentinel: must stay untouched */
     serfiq_model *const sentinel = m;
 
-    EXPECT(serfiq_options_init(&o), SERFIQ_OK);
+    EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
     o.model_path = model_path;
     o.ort_library_path = "/nonexistent/libonnxruntime.so.1";
     EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_RUNTIME_NOT_FOUND);
@@ -81,9 +81,10 @@ static void create_errors(const char *model_path, const char *ort) {
     serfiq_model *m = NULL;
     static const unsigned char garbage[] = "this is not an ONNX model at all";
 
-    EXPECT(serfiq_options_init(NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_options_init(NULL, sizeof o), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_options_init(&o, sizeof o - 8), SERFIQ_ERR_OPTIONS_SIZE);
     EXPECT(serfiq_create(NULL, &m), SERFIQ_ERR_NULL_ARGUMENT);
-    EXPECT(serfiq_options_init(&o), SERFIQ_OK);
+    EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
     o.ort_library_path = ort;
     o.model_path = model_path;
     EXPECT(serfiq_create(&o, NULL), SERFIQ_ERR_NULL_ARGUMENT);
@@ -262,7 +263,7 @@ int main(int argc, char **argv) {
     runtime_errors(argv[1], argv[3]);
     create_errors(argv[1], argv[2]);
 
-    EXPECT(serfiq_options_init(&o), SERFIQ_OK);
+    EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
     o.model_path = argv[1];
     o.ort_library_path = argv[2];
     EXPECT(serfiq_create(&o, &m), SERFIQ_OK);
