@@ -236,7 +236,8 @@ typedef struct serfiq_quality {
 #define SERFIQ_ERR_INVALID_ARGUMENT 2
 
 /**
- * `serfiq_options.struct_size` does not match this library; call `serfiq_options_init`.
+ * `serfiq_options.struct_size` (or the size given to `serfiq_options_init`) is not
+ * one this library accepts: from `SERFIQ_OPTIONS_SIZE_V1` up to its own sizeof.
  */
 #define SERFIQ_ERR_OPTIONS_SIZE 3
 

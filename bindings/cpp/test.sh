@@ -4,8 +4,10 @@
 #   2. cmake build (target/cpp/build) of the GoogleTest tests and examples/cpp/score.cpp,
 #      all with -Wall -Wextra -Werror -pedantic; run the tests;
 #   3. the example reproduces the C example's output (face.reference);
-#   4. `cmake --install` into a temporary prefix, then a separate project finds it
-#      with find_package(serfiq) and another builds with pkg-config; both run.
+#   4. `cmake --install` into a temporary prefix (lib/libserfiq.so.1, the SONAME, and
+#      the dev link lib/libserfiq.so), then a separate project finds it with
+#      find_package(serfiq) and another builds with pkg-config; all record
+#      libserfiq.so.1 and run.
 # Environment: SERFIQ_LIB_DIR SERFIQ_INCLUDE_DIR SERFIQ_MODEL SERFIQ_ORT_LIB SERFIQ_FIXTURES.
 set -euo pipefail
 
@@ -16,6 +18,9 @@ for v in SERFIQ_LIB_DIR SERFIQ_INCLUDE_DIR SERFIQ_MODEL SERFIQ_ORT_LIB SERFIQ_FI
     if [ -z "${!v:-}" ]; then echo "test.sh: set $v (make bindings-test does)" >&2; exit 2; fi
 done
 export SERFIQ_MODEL SERFIQ_ORT_LIB SERFIQ_FIXTURES
+# The model's digest, computed outside libserfiq, for the model_sha256 tests.
+SERFIQ_MODEL_SHA256="$(sha256sum "$SERFIQ_MODEL" | awk '{print $1}')"
+export SERFIQ_MODEL_SHA256
 step() { echo "-- cpp: $*"; }
 
 # GoogleTest from Debian (libgtest-dev), installed if missing.
@@ -90,7 +95,22 @@ step "cmake --install into a temporary prefix"
 prefix="$(mktemp -d "${TMPDIR:-/tmp}/serfiq-cpp-prefix.XXXXXX")"
 trap 'rm -rf "$prefix"' EXIT
 cmake --install "$out/build" --prefix "$prefix" >/dev/null
-(cd "$prefix" && find . -type f | sort)
+(cd "$prefix" && find . \( -type f -print \) -o \( -type l -printf '%p -> %l\n' \) | sort)
+libdir="$(dirname "$(find "$prefix" -name libserfiq.so.1)")"
+[ -f "$libdir/libserfiq.so.1" ] && [ ! -L "$libdir/libserfiq.so.1" ] \
+    || { echo "install: $libdir/libserfiq.so.1 is not the library file" >&2; exit 1; }
+[ -L "$libdir/libserfiq.so" ] && [ "$(readlink "$libdir/libserfiq.so")" = libserfiq.so.1 ] \
+    || { echo "install: $libdir/libserfiq.so is not a link to libserfiq.so.1" >&2; exit 1; }
+readelf -d "$libdir/libserfiq.so.1" | grep -q 'soname: \[libserfiq\.so\.1\]' \
+    || { echo "install: libserfiq.so.1 lacks SONAME libserfiq.so.1" >&2; exit 1; }
+
+# A program linked against libserfiq must ask for the SONAME, never a path.
+check_needed() {  # name, executable
+    local needed
+    needed="$(readelf -d "$2" | sed -n 's/.*(NEEDED).*\[\(libserfiq[^]]*\)\]/\1/p')"
+    [ "$needed" = libserfiq.so.1 ] || { echo "$1 needs '$needed', not libserfiq.so.1" >&2; exit 1; }
+}
+check_needed "tests" "$out/build/tests/serfiq_cpp_tests"
 
 # The installed package must be self-contained: no SERFIQ_ORT_LIB, libonnxruntime
 # comes from next to the installed libserfiq.so.
@@ -106,7 +126,8 @@ cmake -S "$here/tests/consumer" -B "$out/consumer" "${generator[@]}" -DCMAKE_PRE
     || { cat "$out/consumer.configure.log" >&2; exit 1; }
 grep 'found serfiq' "$out/consumer.configure.log"
 cmake --build "$out/consumer" >/dev/null
-ldd "$out/consumer/consumer" | grep -q "$prefix/.*libserfiq.so" \
+check_needed "find_package consumer" "$out/consumer/consumer"
+ldd "$out/consumer/consumer" | grep -q "libserfiq.so.1 => $libdir/libserfiq.so.1" \
     || { echo "consumer does not load the installed libserfiq.so" >&2; ldd "$out/consumer/consumer" >&2; exit 1; }
 check_output "find_package consumer" "$(run_installed "$out/consumer/consumer" "$SERFIQ_MODEL" "${face[@]}")"
 if cmake -S "$here/tests/consumer" -B "$out/consumer-badversion" -DCMAKE_PREFIX_PATH="$prefix" \
@@ -120,10 +141,12 @@ rpath="-Wl,-rpath,$(pkg-config --variable=libdir serfiq)"
 # shellcheck disable=SC2046  # word splitting of pkg-config's flags is intended
 g++ -std=c++17 -Wall -Wextra -Werror -pedantic "$root/examples/cpp/score.cpp" -o "$out/pkgconfig-score" \
     $(pkg-config --cflags --libs serfiq) "$rpath"
+check_needed "pkg-config C++ consumer" "$out/pkgconfig-score"
 check_output "pkg-config C++ consumer" "$(run_installed "$out/pkgconfig-score" "$SERFIQ_MODEL" "${face[@]}")"
 # shellcheck disable=SC2046
 gcc -std=c11 -Wall -Wextra -Werror -pedantic "$root/examples/c/score.c" -o "$out/pkgconfig-c-score" \
     $(pkg-config --cflags --libs serfiq) "$rpath"
+check_needed "pkg-config C consumer" "$out/pkgconfig-c-score"
 check_output "pkg-config C consumer" "$(run_installed "$out/pkgconfig-c-score" "$SERFIQ_MODEL" "${face[@]}")"
 
 step "ok"

@@ -69,12 +69,13 @@ internal static class Kiosk
         }
         catch (SerfiqException e)
         {
+            // Includes Status.AbiMismatch: a libserfiq.so from another release than Serfiq.dll.
             Console.Error.WriteLine("serfiq: " + e.Message);
             return 1;
         }
-        catch (Exception e) when (e is DllNotFoundException || e is NotSupportedException)
+        catch (DllNotFoundException e)
         {
-            // libserfiq.so missing, or from another release (ABI version check).
+            // libserfiq.so not found (see the binding's README: dllmap, LD_LIBRARY_PATH).
             Console.Error.WriteLine("serfiq: " + e.Message);
             return 1;
         }

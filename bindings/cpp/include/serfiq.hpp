@@ -48,6 +48,8 @@ enum class Status : std::uint32_t {
     Inference = SERFIQ_ERR_INFERENCE,
     Poisoned = SERFIQ_ERR_POISONED,
     Internal = SERFIQ_ERR_INTERNAL,
+    AbiMismatch = SERFIQ_ERR_ABI_MISMATCH,
+    ModelDigestMismatch = SERFIQ_ERR_MODEL_DIGEST_MISMATCH,
 };
 
 // The C name of a status ("SERFIQ_ERR_INVALID_IMAGE"), or "SERFIQ_UNKNOWN_STATUS".
@@ -82,6 +84,24 @@ inline void check(serfiq_status status) {
     if (status != SERFIQ_OK) {
         throw Error(static_cast<Status>(status), serfiq_last_error());
     }
+}
+
+// Throws Error(Status::AbiMismatch) unless the loaded libserfiq has the C ABI
+// this header was compiled against (the library itself never returns that status).
+inline void check_abi() {
+    const std::uint32_t loaded = serfiq_abi_version();
+    if (loaded != SERFIQ_ABI_VERSION) {
+        throw Error(Status::AbiMismatch, "libserfiq has C ABI version " + std::to_string(loaded) +
+                                             ", serfiq.hpp was built for " + std::to_string(SERFIQ_ABI_VERSION));
+    }
+}
+
+// serfiq_options_init with this header's struct size, after the ABI check.
+inline serfiq_options default_options() {
+    check_abi();
+    serfiq_options o;
+    check(serfiq_options_init(&o, sizeof(serfiq_options)));
+    return o;
 }
 }  // namespace detail
 
@@ -210,10 +230,13 @@ struct Options {
     std::array<float, 3> stddev{};  // serfiq_options.std
     std::uint32_t intra_op_threads = 0;  // per inference; 0 = ONNX Runtime's default
     std::uint32_t max_sessions = 0;      // inferences at once; 0 = number of CPUs
+    // Expected SHA-256 of the model, 64 hex digits (any case); empty = not checked.
+    // Another digest: Error(Status::ModelDigestMismatch).
+    std::string model_sha256;
 
+    // Throws Error(Status::AbiMismatch) when the loaded libserfiq has another C ABI.
     Options() {
-        serfiq_options o;
-        detail::check(serfiq_options_init(&o));
+        const serfiq_options o = detail::default_options();
         samples = o.samples;
         dropout = o.dropout;
         seed = o.seed;
@@ -230,8 +253,7 @@ struct Options {
 
     // The C struct; its string pointers borrow from this Options.
     serfiq_options to_c() const {
-        serfiq_options o;
-        detail::check(serfiq_options_init(&o));
+        serfiq_options o = detail::default_options();
         o.ort_library_path = ort_library_path ? ort_library_path->c_str() : nullptr;
         o.embedding_layer = embedding_layer ? embedding_layer->c_str() : nullptr;
         o.samples = samples;
@@ -246,6 +268,7 @@ struct Options {
         }
         o.intra_op_threads = intra_op_threads;
         o.max_sessions = max_sessions;
+        o.model_sha256 = model_sha256.empty() ? nullptr : model_sha256.c_str();
         return o;
     }
 };
@@ -404,11 +427,7 @@ private:
     };
 
     void create(const serfiq_options& options) {
-        if (serfiq_abi_version() != SERFIQ_ABI_VERSION) {
-            throw Error(Status::RuntimeVersion,
-                        "libserfiq has C ABI version " + std::to_string(serfiq_abi_version()) +
-                            ", serfiq.hpp was built for " + std::to_string(SERFIQ_ABI_VERSION));
-        }
+        detail::check_abi();
         serfiq_model* model = nullptr;
         detail::check(serfiq_create(&options, &model));
         handle_.reset(model);

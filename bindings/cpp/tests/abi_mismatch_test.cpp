@@ -1,6 +1,7 @@
-// serfiq.hpp refuses a libserfiq whose C ABI version differs from the header's.
+// serfiq.hpp refuses a libserfiq whose C ABI version differs from the header's,
+// with Status::AbiMismatch (SERFIQ_ERR_ABI_MISMATCH, which only bindings raise).
 // Simulated by building this program as if serfiq.h announced ABI 999 (its own
-// executable: the changed inline Model::create must not meet the real one).
+// executable: the changed inline functions must not meet the real ones).
 #include "serfiq.h"
 #undef SERFIQ_ABI_VERSION
 #define SERFIQ_ABI_VERSION 999
@@ -8,21 +9,38 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 
-int main() {
-    const char* model = std::getenv("SERFIQ_MODEL");
+namespace {
+
+// True when `call` throws serfiq::Error(Status::AbiMismatch) naming both versions.
+bool refused(const char* what_call, const std::function<void()>& call) {
     try {
-        serfiq::Model m(model != nullptr ? model : "fr_feature.onnx");
+        call();
     } catch (const serfiq::Error& e) {
         const std::string what = e.what();
-        if (e.status() == serfiq::Status::RuntimeVersion && what.find("999") != std::string::npos) {
-            std::printf("ABI mismatch refused: %s\n", e.what());
-            return 0;
+        const std::string loaded = std::to_string(serfiq::abi_version());
+        if (e.status() == serfiq::Status::AbiMismatch && what.find("999") != std::string::npos &&
+            what.find(loaded) != std::string::npos &&
+            what.rfind("SERFIQ_ERR_ABI_MISMATCH: ", 0) == 0) {
+            std::printf("ABI mismatch refused (%s): %s\n", what_call, e.what());
+            return true;
         }
-        std::fprintf(stderr, "wrong error: %s\n", e.what());
-        return 1;
+        std::fprintf(stderr, "%s: wrong error: %s\n", what_call, e.what());
+        return false;
     }
-    std::fprintf(stderr, "a library with ABI %u was accepted by a header for ABI 999\n", serfiq::abi_version());
-    return 1;
+    std::fprintf(stderr, "%s: a library with ABI %u was accepted by a header for ABI 999\n", what_call,
+                 serfiq::abi_version());
+    return false;
+}
+
+}  // namespace
+
+int main() {
+    const char* env = std::getenv("SERFIQ_MODEL");
+    const std::string model = env != nullptr ? env : "fr_feature.onnx";
+    bool ok = refused("Model(path)", [&] { serfiq::Model m(model); });
+    ok = refused("Options()", [] { serfiq::Options o; }) && ok;
+    return ok ? 0 : 1;
 }

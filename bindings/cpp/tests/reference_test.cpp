@@ -174,6 +174,8 @@ TEST(Options, DefaultsMirrorTheLibrary) {
     EXPECT_EQ(c.struct_size, sizeof(serfiq_options));
     EXPECT_EQ(c.model_path, nullptr);
     EXPECT_EQ(c.embedding_layer, nullptr);
+    EXPECT_TRUE(o.model_sha256.empty());
+    EXPECT_EQ(c.model_sha256, nullptr);
 }
 
 TEST(Options, ArePassedToTheLibrary) {
@@ -202,6 +204,10 @@ TEST(Status, NamesComeFromTheLibrary) {
     EXPECT_STREQ(serfiq::status_name(serfiq::Status::Ok), "SERFIQ_OK");
     EXPECT_STREQ(serfiq::status_name(serfiq::Status::InvalidImage), "SERFIQ_ERR_INVALID_IMAGE");
     EXPECT_STREQ(serfiq::status_name(serfiq::Status::Internal), "SERFIQ_ERR_INTERNAL");
-    EXPECT_STREQ(serfiq::status_name(static_cast<serfiq::Status>(SERFIQ_ERR_INTERNAL + 1)), "SERFIQ_UNKNOWN_STATUS");
+    EXPECT_STREQ(serfiq::status_name(serfiq::Status::AbiMismatch), "SERFIQ_ERR_ABI_MISMATCH");
+    EXPECT_STREQ(serfiq::status_name(serfiq::Status::ModelDigestMismatch), "SERFIQ_ERR_MODEL_DIGEST_MISMATCH");
+    // One past the last status in serfiq.h.
+    EXPECT_STREQ(serfiq::status_name(static_cast<serfiq::Status>(SERFIQ_ERR_MODEL_DIGEST_MISMATCH + 1)),
+                 "SERFIQ_UNKNOWN_STATUS");
     static_assert(std::is_same_v<std::underlying_type_t<serfiq::Status>, serfiq_status>);
 }

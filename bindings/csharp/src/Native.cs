@@ -7,7 +7,11 @@ using System.Text;
 
 namespace Serfiq
 {
-    /// <summary>serfiq_options: fill with serfiq_options_init, then change fields.</summary>
+    /// <summary>
+    /// serfiq_options as of this binding (ABI 1, SERFIQ_OPTIONS_SIZE_V1 = 128 bytes): fill with
+    /// serfiq_options_init(&amp;o, sizeof o), then change fields. C only ever appends fields; a newer
+    /// library reads just the bytes StructSize covers and defaults the rest.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct NativeOptions
     {
@@ -27,6 +31,7 @@ namespace Serfiq
         public float Std0, Std1, Std2;    // float std[3]
         public uint IntraOpThreads;       // uint32_t intra_op_threads
         public uint MaxSessions;          // uint32_t max_sessions
+        public IntPtr ModelSha256;        // const char *model_sha256 (UTF-8, 64 hex digits)
     }
 
     /// <summary>serfiq_image: an 8-bit image borrowed for one call.</summary>
@@ -59,9 +64,10 @@ namespace Serfiq
         internal const int LandmarkFloats = 10;   // SERFIQ_LANDMARK_FLOATS
         internal const int MaxBatch = 4096;       // SERFIQ_MAX_BATCH
         internal const int MaxImageSide = 32768;  // SERFIQ_MAX_IMAGE_SIDE
+        internal const int OptionsSizeV1 = 128;   // SERFIQ_OPTIONS_SIZE_V1
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern uint serfiq_options_init(NativeOptions* options);
+        internal static extern uint serfiq_options_init(NativeOptions* options, UIntPtr structSize);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern uint serfiq_create(NativeOptions* options, out SerfiqHandle modelOut);
@@ -144,8 +150,9 @@ namespace Serfiq
 
         /// <summary>
         /// Loads libserfiq (first P/Invoke) and checks its ABI version once. Throws
-        /// DllNotFoundException when the library cannot be found and NotSupportedException
-        /// when its ABI version is not the one this binding was written for.
+        /// DllNotFoundException when the library cannot be found and a SerfiqException with
+        /// <see cref="Status.AbiMismatch"/> when its ABI version is not the one this binding
+        /// was written for (again at every later use: the check passes only once it succeeds).
         /// </summary>
         internal static void EnsureAbi()
         {
@@ -174,7 +181,7 @@ namespace Serfiq
         internal static void CheckAbi(uint loaded)
         {
             if (loaded != AbiVersion)
-                throw new NotSupportedException(
+                throw new SerfiqException(Status.AbiMismatch,
                     "libserfiq has C ABI version " + loaded + " but this binding (Serfiq.dll) was written for " +
                     AbiVersion + "; use a libserfiq.so and Serfiq.dll from the same serfiq release");
         }

@@ -38,6 +38,7 @@ namespace Serfiq
             byte[] path = Native.ToUtf8Z(options.ModelPath, "ModelPath");
             byte[] ort = Native.ToUtf8Z(options.OrtLibraryPath, "OrtLibraryPath");
             byte[] layer = Native.ToUtf8Z(options.EmbeddingLayer, "EmbeddingLayer");
+            byte[] sha256 = Native.ToUtf8Z(options.ModelSha256, "ModelSha256");
             byte[] data = options.ModelData;
             if (path != null && data != null)
                 throw new SerfiqException(Status.InvalidArgument, "give ModelPath or ModelData, not both");
@@ -46,11 +47,12 @@ namespace Serfiq
             byte[] pinnedData = data != null && data.Length == 0 ? EmptyModelData : data;
             SerfiqHandle h;
             uint status;
-            fixed (byte* pPath = path, pOrt = ort, pLayer = layer, pData = pinnedData)
+            fixed (byte* pPath = path, pOrt = ort, pLayer = layer, pData = pinnedData, pSha256 = sha256)
             {
                 o.ModelPath = (IntPtr)pPath;
                 o.OrtLibraryPath = (IntPtr)pOrt;
                 o.EmbeddingLayer = (IntPtr)pLayer;
+                o.ModelSha256 = (IntPtr)pSha256;
                 o.ModelData = (IntPtr)pData;
                 o.ModelSize = new UIntPtr(data == null ? 0u : (uint)data.Length);
                 status = Native.serfiq_create(&o, out h);
@@ -360,17 +362,16 @@ namespace Serfiq
 
         private static unsafe NativeOptions Defaults()
         {
-            // serfiq_options_init writes the library's sizeof(serfiq_options); give it room for
-            // a larger struct than ours so a mismatched library cannot overrun our memory, then
-            // refuse the mismatch.
-            const int Room = 1024;
-            ulong* buf = stackalloc ulong[Room / sizeof(ulong)];
-            for (int i = 0; i < Room / sizeof(ulong); i++) buf[i] = 0;
-            Native.Check(Native.serfiq_options_init((NativeOptions*)buf));
-            NativeOptions o = *(NativeOptions*)buf;
-            if (o.StructSize.ToUInt64() != (ulong)sizeof(NativeOptions))
+            // serfiq_options_init writes no more than the size we pass: our struct's. A library
+            // accepts SERFIQ_OPTIONS_SIZE_V1 up to its own sizeof and fails with OptionsSize for
+            // a struct from a newer header than its own.
+            int size = Marshal.SizeOf<NativeOptions>();
+            NativeOptions o = default(NativeOptions);
+            Native.Check(Native.serfiq_options_init(&o, new UIntPtr((uint)size)));
+            if (o.StructSize.ToUInt64() != (ulong)size)
                 throw new SerfiqException(Status.OptionsSize,
-                    "libserfiq's serfiq_options has " + o.StructSize + " bytes, this binding's " + sizeof(NativeOptions));
+                    "serfiq_options_init set struct_size " + o.StructSize + ", this binding's serfiq_options has " +
+                    size + " bytes; use a libserfiq.so and Serfiq.dll from the same serfiq release");
             return o;
         }
 

@@ -36,5 +36,10 @@ namespace Serfiq
         public int? IntraOpThreads { get; set; }
         /// <summary>Most inferences running at once on one model; 0 = number of CPUs.</summary>
         public int? MaxSessions { get; set; }
+        /// <summary>Expected SHA-256 of the model (<see cref="ModelPath"/>'s file or <see cref="ModelData"/>)
+        /// as 64 hexadecimal digits, either case; null = not checked. Another digest fails with
+        /// <see cref="Status.ModelDigestMismatch"/>, a string that is not 64 hex digits with
+        /// <see cref="Status.InvalidArgument"/>.</summary>
+        public string ModelSha256 { get; set; }
     }
 }

@@ -12,7 +12,8 @@ namespace Serfiq
         NullArgument = 1,
         /// <summary>An argument is out of range: options values, batch size, strings.</summary>
         InvalidArgument = 2,
-        /// <summary>serfiq_options.struct_size does not match the loaded library.</summary>
+        /// <summary>serfiq_options.struct_size is not one the loaded library accepts (it takes
+        /// SERFIQ_OPTIONS_SIZE_V1 up to its own sizeof; an older library rejects a newer binding's struct).</summary>
         OptionsSize = 3,
         /// <summary>The image is unusable: empty or too large, stride too small, buffer too short,
         /// unknown pixel format, or not at the model's input size while no landmarks were given.</summary>
@@ -39,5 +40,10 @@ namespace Serfiq
         Poisoned = 14,
         /// <summary>A bug inside serfiq (a caught panic); please report it with the message.</summary>
         Internal = 15,
+        /// <summary>Never returned by libserfiq: this binding raises it when the loaded library's
+        /// serfiq_abi_version() is not the one it was written for (<see cref="QualityModel.BindingAbiVersion"/>).</summary>
+        AbiMismatch = 16,
+        /// <summary>The model's SHA-256 differs from <see cref="QualityModelOptions.ModelSha256"/>.</summary>
+        ModelDigestMismatch = 17,
     }
 }

@@ -442,7 +442,10 @@ namespace Serfiq.Tests
             Assert.That(QualityModel.AbiVersion, Is.EqualTo(QualityModel.BindingAbiVersion));
             Assert.That(QualityModel.BindingAbiVersion, Is.EqualTo(1u));
             Assert.DoesNotThrow(() => Native.CheckAbi(1));
-            Assert.Throws<NotSupportedException>(() => Native.CheckAbi(2));
+            var e = Fails(Status.AbiMismatch, () => Native.CheckAbi(2));
+            StringAssert.StartsWith("SERFIQ_ERR_ABI_MISMATCH: ", e.Message);
+            StringAssert.Contains("version 2", e.Message);
+            Fails(Status.AbiMismatch, () => Native.CheckAbi(0));
             StringAssert.StartsWith("serfiq ", QualityModel.Version);
         }
 
@@ -474,6 +477,9 @@ namespace Serfiq.Tests
             Assert.That(defs["SERFIQ_MAX_BATCH"], Is.EqualTo((long)QualityModel.MaxBatch));
             Assert.That(defs["SERFIQ_MAX_IMAGE_SIDE"], Is.EqualTo((long)Native.MaxImageSide));
             Assert.That(defs["SERFIQ_LANDMARK_FLOATS"], Is.EqualTo((long)QualityModel.LandmarkFloats));
+            Assert.That(defs["SERFIQ_OPTIONS_SIZE_V1"], Is.EqualTo((long)Native.OptionsSizeV1));
+            Assert.That(defs["SERFIQ_ERR_ABI_MISMATCH"], Is.EqualTo((long)Status.AbiMismatch));
+            Assert.That(defs["SERFIQ_ERR_MODEL_DIGEST_MISMATCH"], Is.EqualTo((long)Status.ModelDigestMismatch));
             var checks = new[]
             {
                 Tuple.Create(new Regex("^SERFIQ_(?:ERR_)?(OK|(?<=ERR_).+)$"), typeof(Status)),
@@ -506,25 +512,115 @@ namespace Serfiq.Tests
         [Test]
         public unsafe void StructLayoutsMatchC()
         {
-            // LP64: serfiq_options 120 bytes, serfiq_image 32, serfiq_quality 8.
+            // LP64: serfiq_options 128 bytes (SERFIQ_OPTIONS_SIZE_V1), serfiq_image 32, serfiq_quality 8.
             Assert.That(IntPtr.Size, Is.EqualTo(8));
-            Assert.That(Marshal.SizeOf(typeof(NativeOptions)), Is.EqualTo(120));
-            Assert.That(sizeof(NativeOptions), Is.EqualTo(120));
+            Assert.That(Marshal.SizeOf<NativeOptions>(), Is.EqualTo(128));
+            Assert.That(Marshal.SizeOf(typeof(NativeOptions)), Is.EqualTo(Native.OptionsSizeV1));
+            Assert.That(sizeof(NativeOptions), Is.EqualTo(128));
+            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "ModelPath").ToInt32(), Is.EqualTo(8));
+            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "EmbeddingLayer").ToInt32(), Is.EqualTo(40));
             Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "Samples").ToInt32(), Is.EqualTo(48));
             Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "Seed").ToInt32(), Is.EqualTo(56));
             Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "ChannelOrder").ToInt32(), Is.EqualTo(80));
+            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "Std2").ToInt32(), Is.EqualTo(104));
             Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "MaxSessions").ToInt32(), Is.EqualTo(112));
+            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "ModelSha256").ToInt32(), Is.EqualTo(120));
             Assert.That(Marshal.SizeOf(typeof(NativeImage)), Is.EqualTo(32));
             Assert.That(Marshal.OffsetOf(typeof(NativeImage), "Stride").ToInt32(), Is.EqualTo(16));
             Assert.That(Marshal.OffsetOf(typeof(NativeImage), "Format").ToInt32(), Is.EqualTo(24));
             Assert.That(Marshal.SizeOf(typeof(NativeQuality)), Is.EqualTo(8));
             NativeOptions o;
-            Assert.That(Native.serfiq_options_init(&o), Is.EqualTo(0u));
+            Assert.That(Native.serfiq_options_init(&o, new UIntPtr((uint)sizeof(NativeOptions))), Is.EqualTo(0u));
             Assert.That(o.StructSize.ToUInt64(), Is.EqualTo((ulong)sizeof(NativeOptions)));
             Assert.That(o.Samples, Is.EqualTo(100u));
             Assert.That(o.Dropout, Is.EqualTo(0.5f));
             Assert.That(o.Mean0, Is.EqualTo(127.5f));
             Assert.That(o.Std2, Is.EqualTo(128f));
+            Assert.That(o.ModelSha256, Is.EqualTo(IntPtr.Zero));
+        }
+
+        [Test]
+        public unsafe void OptionsInitWritesNoMoreThanTheGivenSize()
+        {
+            const int Room = 256;
+            byte* buf = stackalloc byte[Room];
+            for (int i = 0; i < Room; i++) buf[i] = 0xAA;
+            int size = sizeof(NativeOptions);
+            Assert.That(Native.serfiq_options_init((NativeOptions*)buf, new UIntPtr((uint)size)), Is.EqualTo(0u));
+            Assert.That(((NativeOptions*)buf)->StructSize.ToUInt64(), Is.EqualTo((ulong)size));
+            for (int i = size; i < Room; i++)
+                Assert.That(buf[i], Is.EqualTo((byte)0xAA), "byte " + i + " past the given size was written");
+            // Sizes outside SERFIQ_OPTIONS_SIZE_V1..=the library's own are refused without writing.
+            for (int i = 0; i < Room; i++) buf[i] = 0xAA;
+            foreach (uint bad in new uint[] { 0, (uint)Native.OptionsSizeV1 - 8, (uint)Room })
+            {
+                uint status = Native.serfiq_options_init((NativeOptions*)buf, new UIntPtr(bad));
+                Assert.That((Status)status, Is.EqualTo(Status.OptionsSize), "size " + bad);
+                StringAssert.Contains("struct_size is " + bad, Native.LastError());
+            }
+            for (int i = 0; i < Room; i++)
+                Assert.That(buf[i], Is.EqualTo((byte)0xAA), "a refused serfiq_options_init wrote byte " + i);
+        }
+
+        // ---- (g) model_sha256 -----------------------------------------------------------
+
+        /// <summary>SHA-256 of the model file, computed here (not by libserfiq), as lower-case hex.</summary>
+        private static string ModelSha256Hex()
+        {
+            byte[] digest;
+            using (var sha = System.Security.Cryptography.SHA256.Create())
+            using (var file = File.OpenRead(Fixtures.ModelPath))
+                digest = sha.ComputeHash(file);
+            var sb = new System.Text.StringBuilder(64);
+            foreach (byte b in digest) sb.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            return sb.ToString();
+        }
+
+        [Test]
+        public void RightModelSha256Loads()
+        {
+            var f = Fixtures.TheFace;
+            string hex = ModelSha256Hex();
+            Assert.That(hex.Length, Is.EqualTo(64));
+            using (var m = new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, ModelSha256 = hex }))
+            {
+                float[] embedding;
+                AssertMatchesReference(m.ScoreEmbed(f.View, f.Landmarks, out embedding), embedding);
+            }
+            // Either case; and the digest also covers ModelData.
+            using (var m = new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, ModelSha256 = hex.ToUpperInvariant() }))
+                AssertMatchesReference(m.Score(f.View, f.Landmarks), null);
+            using (var m = new QualityModel(new QualityModelOptions { ModelData = File.ReadAllBytes(Fixtures.ModelPath), ModelSha256 = hex }))
+                AssertMatchesReference(m.Score(f.View, f.Landmarks), null);
+        }
+
+        [Test]
+        public void WrongModelSha256()
+        {
+            string hex = ModelSha256Hex();
+            // The right digest with its last digit changed.
+            string wrong = hex.Substring(0, 63) + (hex[63] == '0' ? '1' : '0');
+            var e = Fails(Status.ModelDigestMismatch,
+                          () => new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, ModelSha256 = wrong }));
+            StringAssert.StartsWith("SERFIQ_ERR_MODEL_DIGEST_MISMATCH: ", e.Message);
+            StringAssert.Contains(hex, e.Message);
+            Fails(Status.ModelDigestMismatch,
+                  () => new QualityModel(new QualityModelOptions { ModelData = File.ReadAllBytes(Fixtures.ModelPath), ModelSha256 = new string('0', 64) }));
+        }
+
+        [Test]
+        public void MalformedModelSha256()
+        {
+            string p = Fixtures.ModelPath;
+            string hex = ModelSha256Hex();
+            foreach (string bad in new[] { "", "abc123", hex.Substring(0, 63), hex + "0", new string('g', 64),
+                                           " " + hex.Substring(1), hex.Substring(0, 62) + "\u00e9" })
+            {
+                var e = Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions { ModelPath = p, ModelSha256 = bad }));
+                StringAssert.Contains("model_sha256", e.Message, "'" + bad + "'");
+            }
+            // A NUL is caught by the binding before C sees the string.
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions { ModelPath = p, ModelSha256 = hex.Substring(0, 63) + "\0" }));
         }
     }
 }

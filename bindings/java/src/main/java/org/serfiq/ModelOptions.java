@@ -24,10 +24,12 @@ public final class ModelOptions {
     private final float[] std = new float[3];
     private int intraOpThreads;
     private int maxSessions;
+    private String modelSha256;
 
     private ModelOptions(Path modelPath, byte[] modelBytes) {
         this.modelPath = modelPath;
         this.modelBytes = modelBytes;
+        NativeLib.ensureLoaded();
         double[] d = NativeLib.nativeDefaults();
         samples = (int) d[0];
         dropout = (float) d[1];
@@ -122,7 +124,19 @@ public final class ModelOptions {
         return this;
     }
 
+    /**
+     * Expected SHA-256 of the model (file or bytes) as 64 hexadecimal digits,
+     * either case; null (the default): not checked. Opening a model with another
+     * digest fails with {@link Status#MODEL_DIGEST_MISMATCH}; a value that is not
+     * 64 hex digits with {@link Status#INVALID_ARGUMENT}.
+     */
+    public ModelOptions modelSha256(String hex) {
+        this.modelSha256 = hex;
+        return this;
+    }
+
     long create() {
+        NativeLib.ensureLoaded();
         return NativeLib.nativeCreate(
                 modelPath == null ? null : modelPath.toString(),
                 modelBytes,
@@ -137,6 +151,7 @@ public final class ModelOptions {
                 mean.clone(),
                 std.clone(),
                 intraOpThreads,
-                maxSessions);
+                maxSessions,
+                modelSha256);
     }
 }

@@ -4,7 +4,11 @@ import java.nio.ByteBuffer;
 
 /**
  * The JNI entry points of libserfiq (src/java.rs), loaded once by
- * {@link NativeLoader}; the ABI version is checked before anything else runs.
+ * {@link NativeLoader}. Loading reads the library's ABI version and nothing
+ * else; {@link #ensureLoaded()} compares it with {@link #ABI_VERSION} and must
+ * run before any other native method (the JNI signatures of one ABI version
+ * are not those of another). {@link ModelOptions} and {@link QualityModel#version()}
+ * call it, and every handle comes from {@link ModelOptions}.
  *
  * <p>Contract of every method taking a handle: the handle is 0 (rejected with
  * {@link Status#NULL_ARGUMENT}) or came from {@link #nativeCreate} and is not
@@ -18,24 +22,37 @@ final class NativeLib {
     /** The C ABI version this binding was written for ({@code SERFIQ_ABI_VERSION}). */
     static final int ABI_VERSION = 1;
 
+    /** The loaded library's ABI version ({@code serfiq_abi_version()}). */
+    private static final int LOADED_ABI_VERSION;
+
     static {
+        // A library that cannot be found or loaded throws UnsatisfiedLinkError here.
         NativeLoader.load();
-        checkAbi(nativeAbiVersion());
+        LOADED_ABI_VERSION = nativeAbiVersion();
     }
 
     private NativeLib() {}
 
-    /** Throws when the loaded library's ABI version is not the one this binding needs. */
+    /**
+     * Throws {@link SerfiqException} with {@link Status#ABI_MISMATCH} when
+     * {@code loaded} is not the ABI version this binding needs.
+     */
     static void checkAbi(int loaded) {
         if (loaded != ABI_VERSION) {
-            throw new UnsatisfiedLinkError(
+            throw new SerfiqException(Status.ABI_MISMATCH,
                     "libserfiq has ABI version " + loaded + ", this Java binding needs " + ABI_VERSION
                             + "; use the libserfiq.so built with this binding");
         }
     }
 
-    /** Forces loading (and the ABI check) without calling anything else. */
-    static void ensureLoaded() {}
+    /**
+     * Loads the library (first call: {@link UnsatisfiedLinkError} when it cannot
+     * be loaded) and checks its ABI version on every call ({@link SerfiqException}
+     * with {@link Status#ABI_MISMATCH}).
+     */
+    static void ensureLoaded() {
+        checkAbi(LOADED_ABI_VERSION);
+    }
 
     static native int nativeAbiVersion();
 
@@ -61,7 +78,8 @@ final class NativeLib {
             float[] mean,
             float[] std,
             int intraOpThreads,
-            int maxSessions);
+            int maxSessions,
+            String modelSha256);
 
     static native void nativeDestroy(long handle);
 

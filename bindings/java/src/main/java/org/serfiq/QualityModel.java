@@ -40,7 +40,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * a bad batch size {@link Status#INVALID_ARGUMENT}.
  */
 public final class QualityModel implements AutoCloseable {
-    /** The C ABI version this binding needs; checked when the native library loads. */
+    /**
+     * The C ABI version this binding needs. A native library with another one is
+     * refused with {@link SerfiqException} {@link Status#ABI_MISMATCH} by
+     * {@link ModelOptions}, {@link #open} and {@link #version()}.
+     */
     public static final int ABI_VERSION = NativeLib.ABI_VERSION;
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -71,7 +75,9 @@ public final class QualityModel implements AutoCloseable {
      * graph and checks it with one inference.
      *
      * @throws SerfiqException e.g. {@link Status#MODEL_NOT_FOUND}, {@link Status#MODEL_INVALID},
-     *     {@link Status#RUNTIME_NOT_FOUND}, {@link Status#INVALID_ARGUMENT} for bad options
+     *     {@link Status#MODEL_DIGEST_MISMATCH} (see {@link ModelOptions#modelSha256}),
+     *     {@link Status#RUNTIME_NOT_FOUND}, {@link Status#INVALID_ARGUMENT} for bad options,
+     *     {@link Status#ABI_MISMATCH} when the native library is not the one this binding needs
      */
     public static QualityModel open(ModelOptions options) {
         return new QualityModel(options.create());
@@ -84,6 +90,7 @@ public final class QualityModel implements AutoCloseable {
 
     /** Library version and the ONNX Runtime API it targets. */
     public static String version() {
+        NativeLib.ensureLoaded();
         return NativeLib.nativeVersion();
     }
 

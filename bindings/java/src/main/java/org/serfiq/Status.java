@@ -23,6 +23,8 @@ public enum Status {
     INFERENCE(13),
     POISONED(14),
     INTERNAL(15),
+    ABI_MISMATCH(16),
+    MODEL_DIGEST_MISMATCH(17),
     ;
 
     private static final Status[] BY_CODE = values();

@@ -35,8 +35,21 @@ class AbiTest {
         assertEquals(1, NativeLib.nativeAbiVersion());
         assertEquals(header.get("SERFIQ_ABI_VERSION"), QualityModel.ABI_VERSION);
         NativeLib.checkAbi(1);
-        UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class, () -> NativeLib.checkAbi(2));
-        assertTrue(e.getMessage().contains("ABI version 2"), e.getMessage());
+        NativeLib.ensureLoaded();
+        QualityModel.version();
+    }
+
+    @Test
+    void abiMismatchIsASerfiqException() {
+        for (int loaded : new int[] {0, 2, -1}) {
+            SerfiqException e = assertThrows(SerfiqException.class, () -> NativeLib.checkAbi(loaded));
+            assertEquals(Status.ABI_MISMATCH, e.status());
+            assertEquals(16, e.code());
+            assertEquals(header.get("SERFIQ_ERR_ABI_MISMATCH"), e.code());
+            assertTrue(e.getMessage().startsWith("ABI_MISMATCH: "), e.getMessage());
+            assertTrue(e.detail().contains("ABI version " + loaded), e.detail());
+            assertTrue(e.detail().contains("needs " + QualityModel.ABI_VERSION), e.detail());
+        }
     }
 
     @Test

@@ -73,16 +73,16 @@ class ModelLoadTest {
         float[] s = {128f, 128f, 128f};
         String path = TestEnv.model().toString();
         SerfiqException e = assertThrows(SerfiqException.class,
-                () -> NativeLib.nativeCreate(null, null, null, null, 100, 0.5f, 0, 118, 0.576, 0, m, s, 0, 0));
+                () -> NativeLib.nativeCreate(null, null, null, null, 100, 0.5f, 0, 118, 0.576, 0, m, s, 0, 0, null));
         assertEquals(Status.NULL_ARGUMENT, e.status());
         e = assertThrows(SerfiqException.class,
-                () -> NativeLib.nativeCreate(path, null, null, null, 100, 0.5f, 0, 118, 0.576, 2, m, s, 0, 0));
+                () -> NativeLib.nativeCreate(path, null, null, null, 100, 0.5f, 0, 118, 0.576, 2, m, s, 0, 0, null));
         assertEquals(Status.INVALID_ARGUMENT, e.status());
         e = assertThrows(SerfiqException.class,
-                () -> NativeLib.nativeCreate(path, null, null, null, 100, 0.5f, 0, 118, 0.576, 0, null, s, 0, 0));
+                () -> NativeLib.nativeCreate(path, null, null, null, 100, 0.5f, 0, 118, 0.576, 0, null, s, 0, 0, null));
         assertEquals(Status.NULL_ARGUMENT, e.status());
         e = assertThrows(SerfiqException.class,
-                () -> NativeLib.nativeCreate(path, null, null, null, 100, 0.5f, 0, 118, 0.576, 0, m, new float[4], 0, 0));
+                () -> NativeLib.nativeCreate(path, null, null, null, 100, 0.5f, 0, 118, 0.576, 0, m, new float[4], 0, 0, null));
         assertEquals(Status.INVALID_ARGUMENT, e.status());
     }
 
