@@ -93,7 +93,7 @@ fn tiny_model(channels: i64, tail: &str) -> Vec<u8> {
 /// committed seeds of the model-bytes fuzz target from these synthetic models.
 #[test]
 fn fuzz_seeds_are_current() {
-    let dir = common::repo().join("fuzz/corpus/model_bytes");
+    let dir = common::repo().join("fuzz/seeds/model_bytes");
     for (name, bytes) in [("gemm_embedding", tiny_model(3, "")), ("softmax_classifier", tiny_model(3, "softmax"))] {
         let path = dir.join(name);
         if std::env::var_os("SERFIQ_WRITE_FUZZ_SEEDS").is_some() {
