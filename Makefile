@@ -4,6 +4,7 @@ CACHE ?= .cache
 RELEASE := target/release
 ORT_DIR := $(CACHE)/onnxruntime/lib
 MODEL := $(CACHE)/models/fr_feature.onnx
+DETECTOR := $(CACHE)/models/retinaface_mnet025.onnx
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -pedantic -g -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: all fetch build header demo test rust-test c-test fixtures examples bindings-test clean
@@ -39,14 +40,14 @@ test: build rust-test c-test bindings-test
 rust-test: fetch
 	cargo test --release --locked
 
-c-test: build
+c-test: build fixtures
 	@mkdir -p target/c-test
 	gcc -shared -fPIC -o target/c-test/libfake_old_ort.so tests/c/fake_ort.c
 	gcc $(CFLAGS_TEST) -Iinclude tests/c/api_test.c -o target/c-test/api_test \
 	    -L$(RELEASE) -lserfiq -Wl,-rpath,$(abspath $(RELEASE)) -lm
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
 	    target/c-test/api_test $(MODEL) $(abspath $(ORT_DIR))/libonnxruntime.so.1.31.1 \
-	    $(abspath target/c-test/libfake_old_ort.so)
+	    $(abspath target/c-test/libfake_old_ort.so) $(DETECTOR) $(FIXTURES)/face.ppm $(FIXTURES)/face.landmarks
 
 ## A real face as PPM + landmarks, and the C example's output for it: the reference
 ## that every binding must reproduce.

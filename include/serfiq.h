@@ -50,9 +50,15 @@
 
 /**
  * Size of the first published `serfiq_options` (ABI version 1): the smallest
- * `struct_size` accepted.
+ * `struct_size` accepted. Such a caller gets no detector.
  */
 #define SERFIQ_OPTIONS_SIZE_V1 128
+
+/**
+ * Size of `serfiq_options` with the detector fields (`detector_path` to
+ * `detector_threshold`).
+ */
+#define SERFIQ_OPTIONS_SIZE_V2 160
 
 /**
  * A loaded model. Opaque; create with `serfiq_create`, free with `serfiq_destroy`.
@@ -68,6 +74,11 @@ typedef uint32_t serfiq_status;
  * Channel order the model expects in its input tensor.
  */
 typedef uint32_t serfiq_channel_order;
+
+/**
+ * Which face the single-face calls score when the detector finds several.
+ */
+typedef uint32_t serfiq_face_policy;
 
 /**
  * Settings for `serfiq_create`. Always fill it with
@@ -143,6 +154,31 @@ typedef struct serfiq_options {
    * a model with another digest fails with `SERFIQ_ERR_MODEL_DIGEST_MISMATCH`.
    */
   const char *model_sha256;
+  /**
+   * Path of a face-detector model (UTF-8; RetinaFace mobilenet-0.25 as
+   * `make fetch` puts in .cache/models/retinaface_mnet025.onnx), or NULL to
+   * use `detector_data`. With both NULL (the default) the model has no
+   * detector: images must be aligned crops or come with landmarks.
+   *
+   * With a detector, an image that has no landmarks and is not at the
+   * model's input size is searched for faces; the face `face_policy`
+   * picks is aligned by its detected landmarks and scored, and an image
+   * without a face fails with `SERFIQ_ERR_NO_FACE`. (Since `SERFIQ_OPTIONS_SIZE_V2`.)
+   */
+  const char *detector_path;
+  /**
+   * The detector's bytes (borrowed for the call only) when `detector_path` is NULL.
+   */
+  const uint8_t *detector_data;
+  size_t detector_size;
+  /**
+   * One of `SERFIQ_FACE_*`. Default `SERFIQ_FACE_LARGEST`.
+   */
+  serfiq_face_policy face_policy;
+  /**
+   * Detector confidence threshold, 0 <= t < 1. Default 0.9.
+   */
+  float detector_threshold;
 } serfiq_options;
 
 /**
@@ -186,6 +222,29 @@ typedef struct serfiq_quality {
 } serfiq_quality;
 
 /**
+ * One face found by `serfiq_detect_score`.
+ */
+typedef struct serfiq_face {
+  /**
+   * The face's box: left, top, right, bottom edges in image pixels.
+   */
+  float box[4];
+  /**
+   * Its 5 landmarks as 10 floats (see `SERFIQ_LANDMARK_FLOATS`), in image
+   * pixels: the points the face was aligned by.
+   */
+  float landmarks[SERFIQ_LANDMARK_FLOATS];
+  /**
+   * The detector's confidence that this is a face, in (threshold, 1].
+   */
+  float confidence;
+  /**
+   * The face's quality.
+   */
+  struct serfiq_quality quality;
+} serfiq_face;
+
+/**
  * Blue, green, red (OpenCV's default). The default: value 0.
  */
 #define SERFIQ_PIXEL_BGR 0
@@ -219,6 +278,16 @@ typedef struct serfiq_quality {
  * The model takes BGR planes.
  */
 #define SERFIQ_CHANNELS_BGR 1
+
+/**
+ * The face with the largest box (the default: value 0).
+ */
+#define SERFIQ_FACE_LARGEST 0
+
+/**
+ * The face whose box centre is nearest the image centre.
+ */
+#define SERFIQ_FACE_MOST_CENTRAL 1
 
 /**
  * Success.
@@ -316,6 +385,12 @@ typedef struct serfiq_quality {
  */
 #define SERFIQ_ERR_MODEL_DIGEST_MISMATCH 17
 
+/**
+ * The face detector found no usable face in an image that is neither an
+ * aligned crop nor given with landmarks.
+ */
+#define SERFIQ_ERR_NO_FACE 18
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -344,8 +419,12 @@ void serfiq_destroy(struct serfiq_model *model);
 
 /**
  * Quality of one face. `landmarks`: 10 floats (see `SERFIQ_LANDMARK_FLOATS`)
- * locating the face in `image`, or NULL when `image` is already aligned at the
- * model's input size. Writes `*quality` on success only.
+ * locating the face in `image`, or NULL. Without landmarks, an image at the
+ * model's input size is taken as an aligned crop; any other image needs the
+ * model's detector (`serfiq_options.detector_path`), which finds the faces,
+ * picks one by `face_policy` and aligns it by its detected landmarks, or
+ * fails with `SERFIQ_ERR_NO_FACE`; without a detector such an image fails
+ * with `SERFIQ_ERR_INVALID_IMAGE`. Writes `*quality` on success only.
  */
 serfiq_status serfiq_score(const struct serfiq_model *model,
                            const struct serfiq_image *image,
@@ -377,8 +456,9 @@ serfiq_status serfiq_score_embed(const struct serfiq_model *model,
                                  size_t *embedding_len);
 
 /**
- * Scores `count` images (1..=`SERFIQ_MAX_BATCH`). `landmarks`: NULL when all images are
- * aligned crops, else `count * 10` floats. `qualities`: `count` entries.
+ * Scores `count` images (1..=`SERFIQ_MAX_BATCH`). `landmarks`: NULL when no
+ * image has landmarks (each is then an aligned crop, or a photo searched by
+ * the detector as for `serfiq_score`), else `count * 10` floats. `qualities`: `count` entries.
  * `embeddings`: NULL, or room for `count * embedding size` floats
  * (`embeddings_capacity`), row-major. All inputs are checked first; nothing
  * is written unless every image succeeds.
@@ -390,6 +470,32 @@ serfiq_status serfiq_score_batch(const struct serfiq_model *model,
                                  struct serfiq_quality *qualities,
                                  float *embeddings,
                                  size_t embeddings_capacity);
+
+/**
+ * Finds every face in `image` with the model's detector and scores each:
+ * its box, 5 landmarks, detector confidence and quality go into `faces`
+ * (room for `capacity` entries), their number into `*count`. The faces come
+ * in the order of `face_policy`: `faces[0]` is the face `serfiq_score` would
+ * score. Unlike the single-face calls, an image without a face is a success
+ * with `*count = 0`.
+ *
+ * `embeddings`: NULL, or room for `embeddings_capacity` floats that receive
+ * face i's embedding at `embeddings + i * embedding size`.
+ *
+ * When more faces are found than `capacity` (or than `embeddings` holds), the
+ * call returns `SERFIQ_ERR_BUFFER_TOO_SMALL` with the number of faces in
+ * `*count` before any face is scored; pass `faces = NULL, capacity = 0` to
+ * ask for that number. At most 750 faces are reported. A model created
+ * without a detector fails with `SERFIQ_ERR_INVALID_ARGUMENT`. The image is
+ * always searched, whatever its size; it may be in any pixel format.
+ */
+serfiq_status serfiq_detect_score(const struct serfiq_model *model,
+                                  const struct serfiq_image *image,
+                                  struct serfiq_face *faces,
+                                  size_t capacity,
+                                  size_t *count,
+                                  float *embeddings,
+                                  size_t embeddings_capacity);
 
 /**
  * Number of floats in one embedding.

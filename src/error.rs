@@ -29,6 +29,8 @@ pub enum ErrorKind {
     Internal,
     /// The model's SHA-256 is not the one the caller pinned.
     ModelDigestMismatch,
+    /// The face detector found no usable face in the image.
+    NoFace,
 }
 
 /// An error with a message meant for a person.

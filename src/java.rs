@@ -465,6 +465,8 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeCreate<'local>(
                 intra_threads: count(intra_op_threads, "intraOpThreads")?,
                 max_sessions: count(max_sessions, "maxSessions")?,
                 model_sha256: opt_string(env, &model_sha256)?,
+                // Detection is not exposed to Java yet.
+                ..Options::default()
             };
             let model = Model::new(&options)?;
             Ok(Box::into_raw(Box::new(Handle { model, poisoned: AtomicBool::new(false) })) as jlong)

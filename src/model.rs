@@ -1,16 +1,17 @@
 //! A loaded model: the SER-FIQ graph in ONNX Runtime sessions, and scoring.
 
 use std::path::PathBuf;
-use std::sync::{Condvar, Mutex};
 
 use ort::session::{builder::GraphOptimizationLevel, OutputSelector, RunOptions, Session};
 use ort::value::TensorRef;
 
-use crate::align::{InputSpec, Landmarks};
+use crate::align::{landmark_transform, InputSpec, Landmarks};
+use crate::detect::{Detection, Detector, FacePolicy};
 use crate::error::{fail, Error, ErrorKind, Result};
 use crate::graph::{self, HeadSpec, ModelInfo, SCORE_OUTPUT};
 use crate::image::ImageView;
 use crate::masks::dropout_masks;
+use crate::pool::{Pool, SessionConfig};
 
 /// Most images in one call.
 pub const MAX_BATCH: usize = 4096;
@@ -60,6 +61,14 @@ pub struct Options {
     pub max_sessions: usize,
     /// Expected SHA-256 of the model bytes (64 hex digits); `None`: not checked.
     pub model_sha256: Option<String>,
+    /// A face detector (RetinaFace mobilenet-0.25 layout, e.g. scripts/fetch.sh's
+    /// retinaface_mnet025.onnx); `None`: images must be aligned crops or come
+    /// with landmarks.
+    pub detector: Option<ModelSource>,
+    /// Which detected face the single-face calls score.
+    pub face_policy: FacePolicy,
+    /// Detector confidence threshold, 0 ≤ t < 1.
+    pub detector_threshold: f32,
 }
 
 impl Default for Options {
@@ -79,6 +88,9 @@ impl Default for Options {
             intra_threads: 0,
             max_sessions: 0,
             model_sha256: None,
+            detector: None,
+            face_policy: FacePolicy::default(),
+            detector_threshold: crate::detect::DEFAULT_THRESHOLD,
         }
     }
 }
@@ -105,6 +117,9 @@ impl Options {
         if self.intra_threads > 1024 || self.max_sessions > 1024 {
             return bad("intra_threads and max_sessions must be at most 1024".to_string());
         }
+        if !(0.0..1.0).contains(&self.detector_threshold) {
+            return bad(format!("detector_threshold must be in [0, 1), got {}", self.detector_threshold));
+        }
         if let Some(d) = &self.model_sha256 {
             if d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return bad(format!("model_sha256 must be 64 hexadecimal digits, got {d:?}"));
@@ -112,6 +127,26 @@ impl Options {
         }
         Ok(())
     }
+}
+
+/// Reads a model from its file or takes its bytes. `what` names it in errors.
+fn read_source(src: &ModelSource, what: &str) -> Result<Vec<u8>> {
+    match src {
+        ModelSource::Path(p) => std::fs::read(p).map_err(|e| {
+            Error::new(ErrorKind::ModelNotFound, format!("could not read {what} file {}: {e}", p.display()))
+        }),
+        ModelSource::Bytes(b) => Ok(b.clone()),
+    }
+}
+
+/// Why an image gave no face, for the user.
+fn no_face_message(image: &ImageView, det: Option<&Detector>) -> String {
+    format!(
+        "no face found in the {}x{} image (detector confidence threshold {})",
+        image.width(),
+        image.height(),
+        det.map_or(crate::detect::DEFAULT_THRESHOLD, |d| d.threshold())
+    )
 }
 
 /// Compares the model's SHA-256 with the pinned one (hex, any case).
@@ -141,6 +176,15 @@ pub struct Face<'a> {
     pub landmarks: Option<Landmarks>,
 }
 
+/// A face found by the detector, with its quality and (if asked) embedding.
+#[derive(Debug, Clone)]
+pub struct ScoredFace {
+    pub detection: Detection,
+    pub quality: Quality,
+    /// Empty unless the embedding was asked for.
+    pub embedding: Vec<f32>,
+}
+
 /// What a run should produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Want {
@@ -157,80 +201,6 @@ pub struct Outputs {
     pub embeddings: Vec<f32>,
 }
 
-/// Sessions of one graph, created on demand up to a limit and shared by threads.
-/// ort's `Session::run` needs `&mut`, so each inference borrows one session.
-struct Pool {
-    env: ort::environment::Environment,
-    bytes: Vec<u8>,
-    intra_threads: usize,
-    max: usize,
-    state: Mutex<(Vec<Session>, usize)>, // idle sessions, sessions in existence
-    freed: Condvar,
-}
-
-impl Pool {
-    fn new(env: ort::environment::Environment, bytes: Vec<u8>, intra_threads: usize, max: usize) -> Self {
-        Pool { env, bytes, intra_threads, max, state: Mutex::new((Vec::new(), 0)), freed: Condvar::new() }
-    }
-
-    fn create_session(&self) -> Result<Session> {
-        let err =
-            |e: String| Error::new(ErrorKind::Inference, format!("could not create an ONNX Runtime session: {e}"));
-        let mut b = Session::builder(&self.env).map_err(|e| err(e.to_string()))?;
-        // Level 3's layout rewrite is ~3x slower for these models on CPU (design notes).
-        b = b.with_optimization_level(GraphOptimizationLevel::Level2).map_err(|e| err(e.to_string()))?;
-        b = b.with_flush_to_zero().map_err(|e| err(e.to_string()))?;
-        b = b.with_inter_threads(1).map_err(|e| err(e.to_string()))?;
-        if self.intra_threads > 0 {
-            b = b.with_intra_threads(self.intra_threads).map_err(|e| err(e.to_string()))?;
-        }
-        b.commit_from_memory(&self.bytes).map_err(|e| err(e.to_string()))
-    }
-
-    /// Runs `f` with a session of its own; waits when all `max` are busy.
-    fn with<R>(&self, f: impl FnOnce(&mut Session) -> Result<R>) -> Result<R> {
-        let lock = || self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let mut session = {
-            let mut st = lock();
-            loop {
-                if let Some(s) = st.0.pop() {
-                    break Some(s);
-                }
-                if st.1 < self.max {
-                    st.1 += 1;
-                    break None;
-                }
-                st = self.freed.wait(st).unwrap_or_else(|p| p.into_inner());
-            }
-        };
-        if session.is_none() {
-            match self.create_session() {
-                Ok(s) => session = Some(s),
-                Err(e) => {
-                    lock().1 -= 1;
-                    self.freed.notify_one();
-                    return Err(e);
-                }
-            }
-        }
-        // Give the session back even if `f` panics; a panic drops it instead.
-        struct Return<'p>(&'p Pool, Option<Session>);
-        impl Drop for Return<'_> {
-            fn drop(&mut self) {
-                let mut st = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
-                match self.1.take() {
-                    Some(s) if !std::thread::panicking() => st.0.push(s),
-                    _ => st.1 -= 1,
-                }
-                self.0.freed.notify_one();
-            }
-        }
-        let mut guard = Return(self, session);
-        let s = guard.1.as_mut().ok_or_else(|| Error::new(ErrorKind::Internal, "session pool is inconsistent"))?;
-        f(s)
-    }
-}
-
 /// A face-recognition model with its SER-FIQ head. Share it freely between threads.
 pub struct Model {
     info: ModelInfo,
@@ -245,18 +215,16 @@ pub struct Model {
     scored: Pool,
     /// The model alone (batch made dynamic), for embedding-only calls.
     plain: Pool,
+    /// Finds faces in images that are neither aligned nor come with landmarks.
+    detector: Option<Detector>,
+    policy: FacePolicy,
 }
 
 impl Model {
     pub fn new(opts: &Options) -> Result<Model> {
         opts.validate()?;
         let runtime = crate::runtime::ensure_loaded(opts.ort_library.as_deref())?;
-        let bytes = match &opts.model {
-            ModelSource::Path(p) => std::fs::read(p).map_err(|e| {
-                Error::new(ErrorKind::ModelNotFound, format!("could not read model file {}: {e}", p.display()))
-            })?,
-            ModelSource::Bytes(b) => b.clone(),
-        };
+        let bytes = read_source(&opts.model, "model")?;
         if bytes.is_empty() {
             return fail(ErrorKind::ModelInvalid, "the model is empty (0 bytes)");
         }
@@ -276,6 +244,19 @@ impl Model {
             n => n,
         };
         let [_, h, w] = info.input_chw;
+        // Level 3's layout rewrite is ~3x slower for these models on CPU (design notes).
+        let config = SessionConfig {
+            env: runtime.env.clone(),
+            intra_threads: opts.intra_threads,
+            max,
+            level: GraphOptimizationLevel::Level2,
+        };
+        let detector = match &opts.detector {
+            None => None,
+            Some(src) => {
+                Some(Detector::new(read_source(src, "detector model")?, config.clone(), opts.detector_threshold)?)
+            }
+        };
         let model = Model {
             spec: InputSpec { width: w as u32, height: h as u32, bgr: opts.input_bgr, mean: opts.mean, std: opts.std },
             info,
@@ -284,8 +265,10 @@ impl Model {
             samples: opts.samples,
             dropout: opts.dropout,
             seed: opts.seed,
-            scored: Pool::new(runtime.env.clone(), scored, opts.intra_threads, max),
-            plain: Pool::new(runtime.env.clone(), plain, opts.intra_threads, max),
+            scored: Pool::new(scored, config.clone()),
+            plain: Pool::new(plain, config),
+            detector,
+            policy: opts.face_policy,
             runtime,
         };
         model.check_first_run()?;
@@ -376,13 +359,17 @@ impl Model {
                 format!("batch size must be in 1..={MAX_BATCH}, got {}", faces.len()),
             );
         }
-        // Every face is checked before any inference, so a bad one late in a
-        // large batch fails the call without wasted work.
+        // Every face is checked (and, where needed, detected) before any
+        // recognition inference, so a bad one late in a large batch fails the
+        // call without wasted work.
+        let mut resolved = Vec::with_capacity(faces.len());
         for (i, face) in faces.iter().enumerate() {
-            self.spec
-                .check(&face.image, face.landmarks.as_ref())
-                .map_err(|e| Error::new(e.kind, format!("image {i}: {}", e.message)))?;
+            let at = |e: Error| Error::new(e.kind, format!("image {i}: {}", e.message));
+            let face = self.resolve(face).map_err(at)?;
+            self.spec.check(&face.image, face.landmarks.as_ref()).map_err(at)?;
+            resolved.push(face);
         }
+        let faces = &resolved[..];
         let per = self.spec.tensor_len();
         let mut out = Outputs::default();
         let mut tensor = vec![0.0f32; per * faces.len().min(CHUNK)];
@@ -398,6 +385,82 @@ impl Model {
             let (s, emb) = pool.with(|sess| self.infer(sess, input, chunk.len(), want))?;
             out.qualities.extend(s.into_iter().map(|s| self.quality(s)));
             out.embeddings.extend(emb);
+        }
+        Ok(out)
+    }
+
+    /// Whether this model has a face detector.
+    pub fn has_detector(&self) -> bool {
+        self.detector.is_some()
+    }
+
+    pub fn detector(&self) -> Option<&Detector> {
+        self.detector.as_ref()
+    }
+
+    pub fn face_policy(&self) -> FacePolicy {
+        self.policy
+    }
+
+    /// Whether `face` goes through the detector: no landmarks, not at the
+    /// input size, and a detector is present.
+    pub fn needs_detection(&self, face: &Face) -> bool {
+        self.detector.is_some()
+            && face.landmarks.is_none()
+            && (face.image.width(), face.image.height()) != (self.spec.width, self.spec.height)
+    }
+
+    /// Every usable face in `image`, the one the face policy picks first.
+    /// Detections whose landmarks cannot be aligned are left out.
+    pub fn detect(&self, image: &ImageView) -> Result<Vec<Detection>> {
+        let Some(det) = &self.detector else {
+            return fail(
+                ErrorKind::InvalidArgument,
+                "this model was created without a face detector (set the detector option)",
+            );
+        };
+        let mut faces: Vec<Detection> = det
+            .detect(image)?
+            .into_iter()
+            .filter(|d| landmark_transform(&self.spec, image, &d.landmarks).is_ok())
+            .collect();
+        self.policy.rank(&mut faces, image.width(), image.height());
+        Ok(faces)
+    }
+
+    /// The face as the recogniser takes it: detected landmarks added where needed.
+    fn resolve<'a>(&self, face: &Face<'a>) -> Result<Face<'a>> {
+        if !self.needs_detection(face) {
+            return Ok(*face);
+        }
+        match self.detect(&face.image)?.first() {
+            Some(d) => Ok(Face { image: face.image, landmarks: Some(d.landmarks) }),
+            None => fail(ErrorKind::NoFace, no_face_message(&face.image, self.detector.as_ref())),
+        }
+    }
+
+    /// Detects every face in `image` and scores each (with its embedding when
+    /// `want` is `Both` or `Embedding`). No face is an empty list, not an error.
+    pub fn detect_score(&self, image: &ImageView, want: Want) -> Result<Vec<ScoredFace>> {
+        let found = self.detect(image)?;
+        self.score_detections(image, found, want)
+    }
+
+    /// Scores the given detections of `image` in one batched run.
+    pub fn score_detections(&self, image: &ImageView, found: Vec<Detection>, want: Want) -> Result<Vec<ScoredFace>> {
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        let d = self.embedding_size();
+        let mut out = Vec::with_capacity(found.len());
+        for chunk in found.chunks(MAX_BATCH) {
+            let faces: Vec<Face> = chunk.iter().map(|f| Face { image: *image, landmarks: Some(f.landmarks) }).collect();
+            let want = if want == Want::Score { Want::Score } else { Want::Both };
+            let r = self.run(&faces, want)?;
+            for (k, det) in chunk.iter().enumerate() {
+                let embedding = if want == Want::Both { r.embeddings[k * d..(k + 1) * d].to_vec() } else { Vec::new() };
+                out.push(ScoredFace { detection: *det, quality: r.qualities[k], embedding });
+            }
         }
         Ok(out)
     }

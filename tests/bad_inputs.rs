@@ -171,7 +171,7 @@ fn every_bad_input_gets_its_status() {
         create(&o).0
     };
     mx.case("struct_size 0", SERFIQ_ERR_OPTIONS_SIZE, with(&|o| o.struct_size = 0));
-    mx.case("struct_size too small", SERFIQ_ERR_OPTIONS_SIZE, with(&|o| o.struct_size -= 8));
+    mx.case("struct_size below V1", SERFIQ_ERR_OPTIONS_SIZE, with(&|o| o.struct_size = SERFIQ_OPTIONS_SIZE_V1 - 8));
     mx.case("struct_size too large", SERFIQ_ERR_OPTIONS_SIZE, with(&|o| o.struct_size += 8));
     mx.case("no model_path and no model_data", SERFIQ_ERR_NULL_ARGUMENT, with(&|o| o.model_path = null()));
     let bad_utf8 = [0xffu8, 0xfe, b'x', 0];
@@ -192,6 +192,35 @@ fn every_bad_input_gets_its_status() {
     mx.case("mean NaN", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.mean = [f32::NAN; 3]));
     mx.case("channel_order unknown", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.channel_order = 7));
     mx.case("max_sessions absurd", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.max_sessions = u32::MAX));
+    mx.case("face_policy unknown", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.face_policy = 2));
+    mx.case("detector_threshold 1", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_threshold = 1.0));
+    mx.case("detector_threshold NaN", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_threshold = f32::NAN));
+    mx.case("detector_threshold negative", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_threshold = -0.1));
+    // A caller of the first published size: the bytes after its struct (here
+    // garbage that would be a bad face_policy and wild pointers) are never read.
+    let mut v1 = [0xAAu8; 256];
+    let v1_status = unsafe {
+        let p = v1.as_mut_ptr() as *mut serfiq_options;
+        assert_eq!(serfiq_options_init(p, SERFIQ_OPTIONS_SIZE_V1), SERFIQ_OK);
+        assert!(v1[SERFIQ_OPTIONS_SIZE_V1..].iter().all(|&b| b == 0xAA), "options_init wrote past struct_size");
+        std::ptr::addr_of_mut!((*p).model_path).write(model_c.as_ptr());
+        std::ptr::addr_of_mut!((*p).ort_library_path).write(ort_c.as_ptr());
+        let mut m = null_mut();
+        let st = serfiq_create(p, &mut m);
+        serfiq_destroy(m);
+        st
+    };
+    mx.case("V1-sized options, garbage after them", SERFIQ_OK, v1_status);
+    // A size that ends inside a field: the field is not read.
+    let garbage_path = [0xffu8, 0xfe, 0];
+    mx.case(
+        "struct_size ending inside detector_path",
+        SERFIQ_OK,
+        with(&|o| {
+            o.struct_size = SERFIQ_OPTIONS_SIZE_V1 + 4;
+            o.detector_path = garbage_path.as_ptr() as *const c_char;
+        }),
+    );
 
     // ---- Model files and bytes.
     let missing_model = cstr("/nonexistent/model.onnx");
@@ -274,6 +303,25 @@ fn every_bad_input_gets_its_status() {
             o.model_data = tiny.as_ptr();
             o.model_size = tiny.len();
         }),
+    );
+
+    // ---- Detector files and bytes.
+    let missing_det = cstr("/nonexistent/detector.onnx");
+    mx.case("detector file missing", SERFIQ_ERR_MODEL_NOT_FOUND, with(&|o| o.detector_path = missing_det.as_ptr()));
+    mx.case("detector file empty", SERFIQ_ERR_MODEL_INVALID, with(&|o| o.detector_path = empty.as_ptr()));
+    mx.case("detector file random bytes", SERFIQ_ERR_MODEL_INVALID, with(&|o| o.detector_path = corrupt.as_ptr()));
+    mx.case(
+        "detector_data with size 0",
+        SERFIQ_ERR_MODEL_INVALID,
+        with(&|o| {
+            o.detector_data = real.as_ptr();
+            o.detector_size = 0;
+        }),
+    );
+    mx.case(
+        "detector is a recognition model",
+        SERFIQ_ERR_UNSUPPORTED_MODEL,
+        with(&|o| o.detector_path = model_c.as_ptr()),
     );
 
     // ---- Calls on a model that failed to create.
@@ -427,10 +475,71 @@ fn every_bad_input_gets_its_status() {
     mx.case("batch of two good images", SERFIQ_OK, batch(imgs.as_ptr(), 2, qs.as_mut_ptr(), emb.as_mut_ptr(), 2 * dim));
     assert!(qs[0].s == good.s && qs[1].s == good.s);
 
+    let mut faces = [serfiq_face { r#box: [0.0; 4], landmarks: [0.0; 10], confidence: -1.0, quality: q }; 2];
+    let mut count = 99usize;
+    mx.case("detect_score without a detector", SERFIQ_ERR_INVALID_ARGUMENT, unsafe {
+        serfiq_detect_score(m, &img, faces.as_mut_ptr(), 2, &mut count, null_mut(), 0)
+    });
+
     // The model still gives the same score after every failure above.
     let mut again = serfiq_quality { s: 0.0, q: 0.0 };
     assert_eq!(unsafe { serfiq_score(m, &img, null(), &mut again) }, SERFIQ_OK);
     assert!(again.s == good.s && again.q == good.q);
+    unsafe { serfiq_destroy(m) };
+
+    // ---- A model with a detector.
+    let det_c = cstr(common::fetched("models/retinaface_mnet025.onnx").to_str().unwrap());
+    let mut o = base.clone_fields();
+    o.detector_path = det_c.as_ptr();
+    let (st, m) = create(&o);
+    assert_eq!(st, SERFIQ_OK);
+    let score = |im: &serfiq_image| {
+        let mut out = serfiq_quality { s: -1.0, q: -1.0 };
+        let st = unsafe { serfiq_score(m, im, null(), &mut out) };
+        assert!(st == SERFIQ_OK || (out.s == -1.0 && out.q == -1.0), "a failed score wrote its output");
+        st
+    };
+    let grey = vec![128u8; 640 * 480 * 3];
+    let photo = |w: u32, h: u32| serfiq_image { data: grey.as_ptr(), width: w, height: h, stride: 0, format: 0 };
+    mx.case("blank 640x480 photo", SERFIQ_ERR_NO_FACE, score(&photo(640, 480)));
+    mx.case("tiny 8x8 photo", SERFIQ_ERR_NO_FACE, score(&photo(8, 8)));
+    mx.case("1x1 photo", SERFIQ_ERR_NO_FACE, score(&photo(1, 1)));
+    mx.case("1x480 photo", SERFIQ_ERR_NO_FACE, score(&photo(1, 480)));
+    mx.case("aligned-size crop is not searched", SERFIQ_OK, score(&photo(112, 112)));
+    let batch_imgs = [photo(112, 112), photo(200, 200)];
+    let mut bq = [serfiq_quality { s: -1.0, q: -1.0 }; 2];
+    mx.case("batch with a photo without a face", SERFIQ_ERR_NO_FACE, unsafe {
+        serfiq_score_batch(m, batch_imgs.as_ptr(), 2, null(), bq.as_mut_ptr(), null_mut(), 0)
+    });
+    assert!(bq.iter().all(|q| q.s == -1.0), "a failed batch wrote qualities");
+    let detect = |im: &serfiq_image, faces: *mut serfiq_face, cap: usize, count: *mut usize| unsafe {
+        serfiq_detect_score(m, im, faces, cap, count, null_mut(), 0)
+    };
+    mx.case(
+        "detect_score(NULL count)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        detect(&photo(64, 64), faces.as_mut_ptr(), 2, null_mut()),
+    );
+    mx.case(
+        "detect_score(NULL faces, capacity 2)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        detect(&photo(64, 64), null_mut(), 2, &mut count),
+    );
+    mx.case("detect_score(NULL image)", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_detect_score(m, null(), faces.as_mut_ptr(), 2, &mut count, null_mut(), 0)
+    });
+    mx.case(
+        "detect_score on a bad image",
+        SERFIQ_ERR_INVALID_IMAGE,
+        detect(&serfiq_image { format: 9, ..photo(64, 64) }, faces.as_mut_ptr(), 2, &mut count),
+    );
+    mx.case(
+        "detect_score on a blank photo: no face, OK",
+        SERFIQ_OK,
+        detect(&photo(640, 480), faces.as_mut_ptr(), 2, &mut count),
+    );
+    assert_eq!(count, 0);
+    assert!(faces.iter().all(|f| f.confidence == -1.0), "detect_score wrote faces it did not find");
     unsafe { serfiq_destroy(m) };
     unsafe { serfiq_destroy(null_mut()) };
     std::fs::remove_dir_all(&tmp).ok();

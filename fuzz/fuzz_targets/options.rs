@@ -38,6 +38,9 @@ fuzz_target!(|data: &[u8]| {
     o.intra_op_threads = u32::from_le_bytes(take(&mut d));
     o.max_sessions = u32::from_le_bytes(take(&mut d));
     o.model_sha256 = if flags & 8 == 8 { c"00ff".as_ptr() } else { std::ptr::null() };
+    o.detector_path = if flags & 16 == 16 { c"/nonexistent/detector.onnx".as_ptr() } else { std::ptr::null() };
+    o.face_policy = u32::from_le_bytes(take(&mut d));
+    o.detector_threshold = f32::from_le_bytes(take(&mut d));
     let mut model: *mut serfiq_model = std::ptr::null_mut();
     let status = unsafe { serfiq_create(&o, &mut model) };
     assert_ne!(status, SERFIQ_OK, "created a model without ONNX Runtime");

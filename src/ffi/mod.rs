@@ -17,8 +17,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use boundary::{arg, failure, guard, out, Failure, Outcome};
 pub use status::*;
 
+use crate::detect::FacePolicy;
 use crate::image::{required_len, ImageView, PixelFormat};
-use crate::model::{Face, Model, ModelSource, Options, Outputs, Quality, Want};
+use crate::model::{Face, Model, ModelSource, Options, Outputs, Quality, ScoredFace, Want};
 
 /// Version of this C ABI. Bindings check it at load time; it changes only when
 /// an existing function or struct changes incompatibly.
@@ -49,6 +50,13 @@ pub type serfiq_channel_order = u32;
 pub const SERFIQ_CHANNELS_RGB: serfiq_channel_order = 0;
 /// The model takes BGR planes.
 pub const SERFIQ_CHANNELS_BGR: serfiq_channel_order = 1;
+
+/// Which face the single-face calls score when the detector finds several.
+pub type serfiq_face_policy = u32;
+/// The face with the largest box (the default: value 0).
+pub const SERFIQ_FACE_LARGEST: serfiq_face_policy = 0;
+/// The face whose box centre is nearest the image centre.
+pub const SERFIQ_FACE_MOST_CENTRAL: serfiq_face_policy = 1;
 
 /// Number of floats in one set of landmarks: x, y of left eye, right eye, nose
 /// tip, left mouth corner, right mouth corner ("left" = smaller x), in pixels.
@@ -99,12 +107,33 @@ pub struct serfiq_options {
     /// Expected SHA-256 of the model (64 hex digits, UTF-8), or NULL: when set,
     /// a model with another digest fails with `SERFIQ_ERR_MODEL_DIGEST_MISMATCH`.
     pub model_sha256: *const c_char,
+    /// Path of a face-detector model (UTF-8; RetinaFace mobilenet-0.25 as
+    /// `make fetch` puts in .cache/models/retinaface_mnet025.onnx), or NULL to
+    /// use `detector_data`. With both NULL (the default) the model has no
+    /// detector: images must be aligned crops or come with landmarks.
+    ///
+    /// With a detector, an image that has no landmarks and is not at the
+    /// model's input size is searched for faces; the face `face_policy`
+    /// picks is aligned by its detected landmarks and scored, and an image
+    /// without a face fails with `SERFIQ_ERR_NO_FACE`. (Since `SERFIQ_OPTIONS_SIZE_V2`.)
+    pub detector_path: *const c_char,
+    /// The detector's bytes (borrowed for the call only) when `detector_path` is NULL.
+    pub detector_data: *const u8,
+    pub detector_size: usize,
+    /// One of `SERFIQ_FACE_*`. Default `SERFIQ_FACE_LARGEST`.
+    pub face_policy: serfiq_face_policy,
+    /// Detector confidence threshold, 0 <= t < 1. Default 0.9.
+    pub detector_threshold: f32,
 }
 
 /// Size of the first published `serfiq_options` (ABI version 1): the smallest
-/// `struct_size` accepted.
+/// `struct_size` accepted. Such a caller gets no detector.
 pub const SERFIQ_OPTIONS_SIZE_V1: usize = 128;
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V1 == std::mem::size_of::<serfiq_options>());
+/// Size of `serfiq_options` with the detector fields (`detector_path` to
+/// `detector_threshold`).
+pub const SERFIQ_OPTIONS_SIZE_V2: usize = 160;
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V2 == std::mem::size_of::<serfiq_options>());
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V1 == std::mem::offset_of!(serfiq_options, detector_path));
 
 /// An 8-bit image, borrowed for the duration of a call.
 #[repr(C)]
@@ -128,6 +157,21 @@ pub struct serfiq_quality {
     pub s: f32,
     /// s mapped through the model's logistic (alpha, r), in (0, 1).
     pub q: f32,
+}
+
+/// One face found by `serfiq_detect_score`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct serfiq_face {
+    /// The face's box: left, top, right, bottom edges in image pixels.
+    pub r#box: [f32; 4],
+    /// Its 5 landmarks as 10 floats (see `SERFIQ_LANDMARK_FLOATS`), in image
+    /// pixels: the points the face was aligned by.
+    pub landmarks: [f32; SERFIQ_LANDMARK_FLOATS],
+    /// The detector's confidence that this is a face, in (threshold, 1].
+    pub confidence: f32,
+    /// The face's quality.
+    pub quality: serfiq_quality,
 }
 
 /// A loaded model. Opaque; create with `serfiq_create`, free with `serfiq_destroy`.
@@ -177,7 +221,41 @@ fn defaults() -> serfiq_options {
         intra_op_threads: d.intra_threads as u32,
         max_sessions: d.max_sessions as u32,
         model_sha256: std::ptr::null(),
+        detector_path: std::ptr::null(),
+        detector_data: std::ptr::null(),
+        detector_size: 0,
+        face_policy: SERFIQ_FACE_LARGEST,
+        detector_threshold: d.detector_threshold,
     }
+}
+
+/// The caller's options, read without touching a byte past its `struct_size`:
+/// the covered bytes are copied over the defaults, and a field only partly
+/// covered (a size that ends inside it) keeps its default.
+///
+/// # Safety
+/// `options` must be non-NULL, aligned, and point to `struct_size` readable bytes.
+unsafe fn read_options(options: *const serfiq_options) -> Result<serfiq_options, Failure> {
+    // SAFETY: struct_size is the first field and within every accepted size.
+    let size = unsafe { std::ptr::addr_of!((*options).struct_size).read() };
+    check_size(size)?;
+    let mut o = defaults();
+    let ours = std::mem::size_of::<serfiq_options>();
+    // SAFETY: the caller's buffer holds `size` bytes; we copy at most that and
+    // at most our struct's size into a local of our own type, whose fields are
+    // plain integers, floats and raw pointers (every bit pattern valid).
+    unsafe { std::ptr::copy_nonoverlapping(options as *const u8, &mut o as *mut _ as *mut u8, size.min(ours)) };
+    let d = defaults();
+    macro_rules! keep_default_unless_covered {
+        ($($field:ident),*) => {$(
+            if std::mem::offset_of!(serfiq_options, $field) + std::mem::size_of_val(&d.$field) > size {
+                o.$field = d.$field;
+            }
+        )*};
+    }
+    keep_default_unless_covered!(detector_path, detector_data, detector_size, face_policy, detector_threshold);
+    o.struct_size = size;
+    Ok(o)
 }
 
 /// Converts C options to core options, copying everything borrowed.
@@ -185,7 +263,6 @@ fn defaults() -> serfiq_options {
 /// # Safety
 /// Pointers inside `o` must be valid as documented on `serfiq_options`.
 unsafe fn to_options(o: &serfiq_options) -> Result<Options, Failure> {
-    check_size(o.struct_size)?;
     // SAFETY: the caller's contract for each string.
     let path = unsafe { opt_str(o.model_path, "model_path")? };
     let model = match path {
@@ -200,6 +277,23 @@ unsafe fn to_options(o: &serfiq_options) -> Result<Options, Failure> {
             // SAFETY: model_data points to model_size readable bytes (caller's contract).
             ModelSource::Bytes(unsafe { std::slice::from_raw_parts(o.model_data, o.model_size) }.to_vec())
         }
+    };
+    // SAFETY: the caller's contract for the detector's path or bytes.
+    let detector = match unsafe { opt_str(o.detector_path, "detector_path")? } {
+        Some(p) => Some(ModelSource::Path(PathBuf::from(p))),
+        None if o.detector_data.is_null() => None,
+        None => {
+            if o.detector_size > isize::MAX as usize {
+                return Err(failure(SERFIQ_ERR_INVALID_ARGUMENT, "detector_size is too large"));
+            }
+            // SAFETY: detector_data points to detector_size readable bytes (caller's contract).
+            Some(ModelSource::Bytes(unsafe { std::slice::from_raw_parts(o.detector_data, o.detector_size) }.to_vec()))
+        }
+    };
+    let face_policy = match o.face_policy {
+        SERFIQ_FACE_LARGEST => FacePolicy::Largest,
+        SERFIQ_FACE_MOST_CENTRAL => FacePolicy::MostCentral,
+        v => return Err(failure(SERFIQ_ERR_INVALID_ARGUMENT, format!("unknown face_policy {v}"))),
     };
     let bgr = match o.channel_order {
         SERFIQ_CHANNELS_RGB => false,
@@ -223,6 +317,9 @@ unsafe fn to_options(o: &serfiq_options) -> Result<Options, Failure> {
         max_sessions: o.max_sessions as usize,
         // SAFETY: as above.
         model_sha256: unsafe { opt_str(o.model_sha256, "model_sha256")? },
+        detector,
+        face_policy,
+        detector_threshold: o.detector_threshold,
     })
 }
 
@@ -389,10 +486,13 @@ pub unsafe extern "C" fn serfiq_create(
     guard(
         || {},
         || {
+            if options.is_null() {
+                return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "options is NULL"));
+            }
             // SAFETY: pointers checked for NULL; validity is the caller's contract.
-            let o = unsafe { arg(options, "options")? };
             let slot = unsafe { out(model_out, "model_out")? };
-            let opts = unsafe { to_options(o)? };
+            let o = unsafe { read_options(options)? };
+            let opts = unsafe { to_options(&o)? };
             let model = Model::new(&opts)?;
             *slot = Box::into_raw(Box::new(serfiq_model { model, poisoned: AtomicBool::new(false) }));
             Ok(())
@@ -418,8 +518,12 @@ pub unsafe extern "C" fn serfiq_destroy(model: *mut serfiq_model) {
 }
 
 /// Quality of one face. `landmarks`: 10 floats (see `SERFIQ_LANDMARK_FLOATS`)
-/// locating the face in `image`, or NULL when `image` is already aligned at the
-/// model's input size. Writes `*quality` on success only.
+/// locating the face in `image`, or NULL. Without landmarks, an image at the
+/// model's input size is taken as an aligned crop; any other image needs the
+/// model's detector (`serfiq_options.detector_path`), which finds the faces,
+/// picks one by `face_policy` and aligns it by its detected landmarks, or
+/// fails with `SERFIQ_ERR_NO_FACE`; without a detector such an image fails
+/// with `SERFIQ_ERR_INVALID_IMAGE`. Writes `*quality` on success only.
 #[no_mangle]
 pub unsafe extern "C" fn serfiq_score(
     model: *const serfiq_model,
@@ -480,8 +584,9 @@ pub unsafe extern "C" fn serfiq_score_embed(
     })
 }
 
-/// Scores `count` images (1..=`SERFIQ_MAX_BATCH`). `landmarks`: NULL when all images are
-/// aligned crops, else `count * 10` floats. `qualities`: `count` entries.
+/// Scores `count` images (1..=`SERFIQ_MAX_BATCH`). `landmarks`: NULL when no
+/// image has landmarks (each is then an aligned crop, or a photo searched by
+/// the detector as for `serfiq_score`), else `count * 10` floats. `qualities`: `count` entries.
 /// `embeddings`: NULL, or room for `count * embedding size` floats
 /// (`embeddings_capacity`), row-major. All inputs are checked first; nothing
 /// is written unless every image succeeds.
@@ -533,6 +638,93 @@ pub unsafe extern "C" fn serfiq_score_batch(
         }
         Ok(())
     })
+}
+
+/// Finds every face in `image` with the model's detector and scores each:
+/// its box, 5 landmarks, detector confidence and quality go into `faces`
+/// (room for `capacity` entries), their number into `*count`. The faces come
+/// in the order of `face_policy`: `faces[0]` is the face `serfiq_score` would
+/// score. Unlike the single-face calls, an image without a face is a success
+/// with `*count = 0`.
+///
+/// `embeddings`: NULL, or room for `embeddings_capacity` floats that receive
+/// face i's embedding at `embeddings + i * embedding size`.
+///
+/// When more faces are found than `capacity` (or than `embeddings` holds), the
+/// call returns `SERFIQ_ERR_BUFFER_TOO_SMALL` with the number of faces in
+/// `*count` before any face is scored; pass `faces = NULL, capacity = 0` to
+/// ask for that number. At most 750 faces are reported. A model created
+/// without a detector fails with `SERFIQ_ERR_INVALID_ARGUMENT`. The image is
+/// always searched, whatever its size; it may be in any pixel format.
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_detect_score(
+    model: *const serfiq_model,
+    image: *const serfiq_image,
+    faces: *mut serfiq_face,
+    capacity: usize,
+    count: *mut usize,
+    embeddings: *mut f32,
+    embeddings_capacity: usize,
+) -> serfiq_status {
+    with_model(model, |m| {
+        // SAFETY: pointers per the documented contract, NULL checked.
+        let count = unsafe { out(count, "count")? };
+        if faces.is_null() && capacity > 0 {
+            return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "faces is NULL but capacity is not 0"));
+        }
+        if !m.has_detector() {
+            return Err(failure(
+                SERFIQ_ERR_INVALID_ARGUMENT,
+                "this model was created without a face detector (options.detector_path or detector_data)",
+            ));
+        }
+        let img = unsafe { arg(image, "image")? };
+        let view = unsafe { to_view(img, 0)? };
+        let found = m.detect(&view)?;
+        let dim = m.embedding_size();
+        if found.len() > capacity {
+            *count = found.len();
+            return Err(failure(
+                SERFIQ_ERR_BUFFER_TOO_SMALL,
+                format!("{} faces found, room for {capacity}", found.len()),
+            ));
+        }
+        if !embeddings.is_null() && embeddings_capacity < found.len() * dim {
+            *count = found.len();
+            return Err(failure(
+                SERFIQ_ERR_BUFFER_TOO_SMALL,
+                format!(
+                    "{} faces found: embeddings needs {} floats, embeddings_capacity is {embeddings_capacity}",
+                    found.len(),
+                    found.len() * dim
+                ),
+            ));
+        }
+        let want = if embeddings.is_null() { Want::Score } else { Want::Both };
+        let scored = m.score_detections(&view, found, want)?;
+        // SAFETY: `faces` has room for `capacity` >= scored.len() entries (checked above).
+        for (i, f) in scored.iter().enumerate() {
+            unsafe { faces.add(i).write(to_c_face(f)) };
+        }
+        if !embeddings.is_null() {
+            for (i, f) in scored.iter().enumerate() {
+                // SAFETY: capacity for scored.len() * dim floats was checked above.
+                unsafe { std::ptr::copy_nonoverlapping(f.embedding.as_ptr(), embeddings.add(i * dim), dim) };
+            }
+        }
+        *count = scored.len();
+        Ok(())
+    })
+}
+
+fn to_c_face(f: &ScoredFace) -> serfiq_face {
+    let d = &f.detection;
+    serfiq_face {
+        r#box: d.bbox,
+        landmarks: std::array::from_fn(|i| d.landmarks[i / 2][i % 2]),
+        confidence: d.confidence,
+        quality: f.quality.into(),
+    }
 }
 
 /// Number of floats in one embedding.

@@ -49,9 +49,12 @@ pub const SERFIQ_ERR_INTERNAL: serfiq_status = 15;
 pub const SERFIQ_ERR_ABI_MISMATCH: serfiq_status = 16;
 /// The model's SHA-256 differs from `serfiq_options.model_sha256`.
 pub const SERFIQ_ERR_MODEL_DIGEST_MISMATCH: serfiq_status = 17;
+/// The face detector found no usable face in an image that is neither an
+/// aligned crop nor given with landmarks.
+pub const SERFIQ_ERR_NO_FACE: serfiq_status = 18;
 
 /// Every status with its name, in value order (used by `serfiq_status_name`).
-pub(crate) const NAMES: [&std::ffi::CStr; 18] = [
+pub(crate) const NAMES: [&std::ffi::CStr; 19] = [
     c"SERFIQ_OK",
     c"SERFIQ_ERR_NULL_ARGUMENT",
     c"SERFIQ_ERR_INVALID_ARGUMENT",
@@ -70,6 +73,7 @@ pub(crate) const NAMES: [&std::ffi::CStr; 18] = [
     c"SERFIQ_ERR_INTERNAL",
     c"SERFIQ_ERR_ABI_MISMATCH",
     c"SERFIQ_ERR_MODEL_DIGEST_MISMATCH",
+    c"SERFIQ_ERR_NO_FACE",
 ];
 
 pub(crate) fn from_kind(kind: ErrorKind) -> serfiq_status {
@@ -86,5 +90,6 @@ pub(crate) fn from_kind(kind: ErrorKind) -> serfiq_status {
         ErrorKind::Inference => SERFIQ_ERR_INFERENCE,
         ErrorKind::Internal => SERFIQ_ERR_INTERNAL,
         ErrorKind::ModelDigestMismatch => SERFIQ_ERR_MODEL_DIGEST_MISMATCH,
+        ErrorKind::NoFace => SERFIQ_ERR_NO_FACE,
     }
 }

@@ -1,6 +1,7 @@
-/* The C API from C: create, score, embed, batch, destroy, and the error paths.
+/* The C API from C: create, score, embed, batch, destroy, and the error paths;
+ * options structs of the first published size; face detection.
  * Built with -Wall -Wextra -Werror -pedantic and ASan/UBSan by `make c-test`.
- * Usage: api_test MODEL.onnx LIBONNXRUNTIME.so FAKE_OLD_ORT.so */
+ * Usage: api_test MODEL.onnx LIBONNXRUNTIME.so FAKE_OLD_ORT.so DETECTOR.onnx FACE.ppm FACE.landmarks */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,16 +83,32 @@ static void create_errors(const char *model_path, const char *ort) {
     static const unsigned char garbage[] = "this is not an ONNX model at all";
 
     EXPECT(serfiq_options_init(NULL, sizeof o), SERFIQ_ERR_NULL_ARGUMENT);
-    EXPECT(serfiq_options_init(&o, sizeof o - 8), SERFIQ_ERR_OPTIONS_SIZE);
+    EXPECT(serfiq_options_init(&o, SERFIQ_OPTIONS_SIZE_V1 - 8), SERFIQ_ERR_OPTIONS_SIZE);
+    EXPECT(serfiq_options_init(&o, sizeof o + 8), SERFIQ_ERR_OPTIONS_SIZE);
     EXPECT(serfiq_create(NULL, &m), SERFIQ_ERR_NULL_ARGUMENT);
     EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
     o.ort_library_path = ort;
     o.model_path = model_path;
     EXPECT(serfiq_create(&o, NULL), SERFIQ_ERR_NULL_ARGUMENT);
 
-    o.struct_size -= 8;
+    o.struct_size = SERFIQ_OPTIONS_SIZE_V1 - 8;
     EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_OPTIONS_SIZE);
-    o.struct_size += 8;
+    o.struct_size = sizeof o + 8;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_OPTIONS_SIZE);
+    o.struct_size = sizeof o;
+    o.face_policy = 7;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_INVALID_ARGUMENT);
+    o.face_policy = SERFIQ_FACE_LARGEST;
+    o.detector_path = "/nonexistent/detector.onnx";
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_MODEL_NOT_FOUND);
+    CHECK(strstr(serfiq_last_error(), "detector") != NULL);
+    o.detector_path = NULL;
+    o.detector_data = garbage;
+    o.detector_size = sizeof garbage;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_MODEL_INVALID);
+    CHECK(strstr(serfiq_last_error(), "detector") != NULL);
+    o.detector_data = NULL;
+    o.detector_size = 0;
 
     o.model_path = NULL;
     EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_NULL_ARGUMENT);
@@ -246,11 +263,141 @@ static void input_errors(serfiq_model *m) {
     free(aligned);
 }
 
+/* A binary PPM (P6, maxval 255, no comments) as RGB bytes, or NULL. */
+static unsigned char *read_ppm(const char *path, unsigned *w, unsigned *h) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *p = NULL;
+    unsigned maxval = 0;
+    if (f == NULL) return NULL;
+    if (fscanf(f, "P6 %u %u %u", w, h, &maxval) == 3 && maxval == 255 && fgetc(f) != EOF) {
+        size_t n = (size_t)*w * *h * 3;
+        p = malloc(n);
+        if (p != NULL && fread(p, 1, n, f) != n) {
+            free(p);
+            p = NULL;
+        }
+    }
+    fclose(f);
+    return p;
+}
+
+/* A caller compiled against the first header passes a struct of exactly
+ * SERFIQ_OPTIONS_SIZE_V1 bytes (as the C# binding does). The buffer below is
+ * that big and no bigger: ASan reports any byte the library reads or writes
+ * past it. Such a model has no detector. */
+static void v1_options(const char *model_path, const char *ort) {
+    serfiq_options *o = malloc(SERFIQ_OPTIONS_SIZE_V1);
+    serfiq_model *m = NULL;
+    unsigned char *photo = pattern(300, 240, 0, 4);
+    serfiq_image img = image_of(photo, 300, 240, 0);
+    serfiq_quality q;
+    serfiq_face face;
+    size_t count = 0;
+
+    EXPECT(serfiq_options_init(o, SERFIQ_OPTIONS_SIZE_V1), SERFIQ_OK);
+    CHECK(o->struct_size == SERFIQ_OPTIONS_SIZE_V1 && o->samples == 100);
+    o->model_path = model_path;
+    o->ort_library_path = ort;
+    EXPECT(serfiq_create(o, &m), SERFIQ_OK);
+    /* No detector: a photo needs landmarks, and detect_score says why it cannot run. */
+    EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_ERR_INVALID_IMAGE);
+    EXPECT(serfiq_detect_score(m, &img, &face, 1, &count, NULL, 0), SERFIQ_ERR_INVALID_ARGUMENT);
+    serfiq_destroy(m);
+    free(o);
+    free(photo);
+}
+
+/* Detection: the demo photo (face.ppm, obama.jpg) has one face, found where its
+ * recorded landmarks are; scoring it without landmarks equals scoring it with
+ * the detected ones; blank and tiny images have no face. */
+static void detection(const char *model_path, const char *ort, const char *detector, const char *ppm,
+                      const char *lm_path) {
+    serfiq_options o;
+    serfiq_model *m = NULL;
+    unsigned w = 0, h = 0;
+    unsigned char *rgb = read_ppm(ppm, &w, &h);
+    unsigned char *blank = calloc(640 * 480, 3);
+    float lm[SERFIQ_LANDMARK_FLOATS];
+    FILE *lf = fopen(lm_path, "r");
+    serfiq_image img, none;
+    serfiq_face faces[2];
+    serfiq_quality q = {-1.0f, -1.0f}, q_lm;
+    size_t count = 0, dim = 0;
+    float *emb, *emb1;
+    int i;
+
+    CHECK(rgb != NULL && lf != NULL);
+    if (rgb == NULL || lf == NULL) return;
+    for (i = 0; i < SERFIQ_LANDMARK_FLOATS; i++) CHECK(fscanf(lf, "%f", &lm[i]) == 1);
+    fclose(lf);
+    img.data = rgb;
+    img.width = w;
+    img.height = h;
+    img.stride = 0;
+    img.format = SERFIQ_PIXEL_RGB;
+
+    EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
+    CHECK(o.detector_path == NULL && o.face_policy == SERFIQ_FACE_LARGEST && o.detector_threshold == 0.9f);
+    o.model_path = model_path;
+    o.ort_library_path = ort;
+    o.detector_path = detector;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_OK);
+    if (m == NULL) return;
+    EXPECT(serfiq_embedding_size(m, &dim), SERFIQ_OK);
+    emb = calloc(2 * dim, sizeof *emb);
+    emb1 = calloc(dim, sizeof *emb1);
+
+    /* How many faces: ask with no buffer. */
+    EXPECT(serfiq_detect_score(m, &img, NULL, 0, &count, NULL, 0), SERFIQ_ERR_BUFFER_TOO_SMALL);
+    CHECK(count == 1);
+    faces[0].confidence = -1.0f;
+    EXPECT(serfiq_detect_score(m, &img, faces, 2, &count, emb, dim - 1), SERFIQ_ERR_BUFFER_TOO_SMALL);
+    CHECK(count == 1 && faces[0].confidence == -1.0f);
+    EXPECT(serfiq_detect_score(m, &img, faces, 2, &count, emb, 2 * dim), SERFIQ_OK);
+    CHECK(count == 1);
+    CHECK(faces[0].confidence > 0.9f && faces[0].confidence <= 1.0f);
+    CHECK(faces[0].box[0] < lm[0] && lm[2] < faces[0].box[2] && faces[0].box[1] < lm[1] && lm[9] < faces[0].box[3]);
+    for (i = 0; i < SERFIQ_LANDMARK_FLOATS; i++) CHECK(fabsf(faces[0].landmarks[i] - lm[i]) < 1.0f);
+
+    /* The single-face calls find the same face. */
+    EXPECT(serfiq_score_embed(m, &img, NULL, &q, emb1, dim, NULL), SERFIQ_OK);
+    CHECK(q.s == faces[0].quality.s && q.q == faces[0].quality.q);
+    for (i = 0; i < (int)dim; i++) CHECK(emb1[i] == emb[i]);
+    EXPECT(serfiq_score(m, &img, faces[0].landmarks, &q_lm), SERFIQ_OK);
+    CHECK(q_lm.s == q.s);
+    /* Given landmarks win over the detector. */
+    EXPECT(serfiq_score(m, &img, lm, &q_lm), SERFIQ_OK);
+    CHECK(fabsf(q_lm.s - q.s) < 2e-3f);
+
+    /* No face: its own status, outputs untouched; detect_score reports 0 faces. */
+    none.data = blank;
+    none.width = 640;
+    none.height = 480;
+    none.stride = 0;
+    none.format = SERFIQ_PIXEL_BGR;
+    q.s = -1.0f;
+    EXPECT(serfiq_score(m, &none, NULL, &q), SERFIQ_ERR_NO_FACE);
+    CHECK(q.s == -1.0f);
+    CHECK(strcmp(serfiq_status_name(SERFIQ_ERR_NO_FACE), "SERFIQ_ERR_NO_FACE") == 0);
+    EXPECT(serfiq_detect_score(m, &none, faces, 2, &count, NULL, 0), SERFIQ_OK);
+    CHECK(count == 0);
+    none.width = 8;
+    none.height = 8;
+    EXPECT(serfiq_score(m, &none, NULL, &q), SERFIQ_ERR_NO_FACE);
+
+    serfiq_destroy(m);
+    free(rgb);
+    free(blank);
+    free(emb);
+    free(emb1);
+}
+
 int main(int argc, char **argv) {
     serfiq_options o;
     serfiq_model *m = NULL;
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s MODEL.onnx LIBONNXRUNTIME.so FAKE_OLD_ORT.so\n", argv[0]);
+    if (argc != 7) {
+        fprintf(stderr, "usage: %s MODEL.onnx LIBONNXRUNTIME.so FAKE_OLD_ORT.so DETECTOR.onnx FACE.ppm FACE.landmarks\n",
+                argv[0]);
         return 2;
     }
     CHECK(serfiq_abi_version() == SERFIQ_ABI_VERSION);
@@ -272,6 +419,8 @@ int main(int argc, char **argv) {
     scoring(m);
     input_errors(m);
     serfiq_destroy(m);
+    v1_options(argv[1], argv[2]);
+    detection(argv[1], argv[2], argv[4], argv[5], argv[6]);
 
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);

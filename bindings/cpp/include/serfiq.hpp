@@ -50,6 +50,7 @@ enum class Status : std::uint32_t {
     Internal = SERFIQ_ERR_INTERNAL,
     AbiMismatch = SERFIQ_ERR_ABI_MISMATCH,
     ModelDigestMismatch = SERFIQ_ERR_MODEL_DIGEST_MISMATCH,
+    NoFace = SERFIQ_ERR_NO_FACE,
 };
 
 // The C name of a status ("SERFIQ_ERR_INVALID_IMAGE"), or "SERFIQ_UNKNOWN_STATUS".

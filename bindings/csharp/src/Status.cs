@@ -45,5 +45,8 @@ namespace Serfiq
         AbiMismatch = 16,
         /// <summary>The model's SHA-256 differs from <see cref="QualityModelOptions.ModelSha256"/>.</summary>
         ModelDigestMismatch = 17,
+        /// <summary>The face detector found no usable face in an image that is neither an aligned
+        /// crop nor given with landmarks (detection is not yet exposed by this binding).</summary>
+        NoFace = 18,
     }
 }

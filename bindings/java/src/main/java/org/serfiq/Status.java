@@ -25,6 +25,8 @@ public enum Status {
     INTERNAL(15),
     ABI_MISMATCH(16),
     MODEL_DIGEST_MISMATCH(17),
+    /** The face detector found no usable face (detection is not yet exposed by this binding). */
+    NO_FACE(18),
     ;
 
     private static final Status[] BY_CODE = values();
