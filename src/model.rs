@@ -55,7 +55,8 @@ pub struct Options {
     /// Per-channel normalisation in the model's channel order: (x − mean) / std.
     pub mean: [f32; 3],
     pub std: [f32; 3],
-    /// ONNX Runtime intra-op threads per session; 0 lets ONNX Runtime decide.
+    /// ONNX Runtime intra-op threads per session (default 1: parallelism comes
+    /// from callers sharing the model, one session each); 0 lets ONNX Runtime decide.
     pub intra_threads: usize,
     /// Most sessions (concurrent inferences) per model; 0: number of CPUs.
     pub max_sessions: usize,
@@ -85,7 +86,7 @@ impl Default for Options {
             input_bgr: false,
             mean: [127.5; 3],
             std: [128.0; 3],
-            intra_threads: 0,
+            intra_threads: 1,
             max_sessions: 0,
             model_sha256: None,
             detector: None,
