@@ -54,11 +54,16 @@ fn rss_mib() -> f64 {
 }
 
 fn load(source: ModelSource, intra: usize, sessions: usize) -> Model {
+    load_at(source, intra, sessions, Options::default().optimization_level)
+}
+
+fn load_at(source: ModelSource, intra: usize, sessions: usize, level: u8) -> Model {
     let o = Options {
         model: source,
         ort_library: Some(common::ort_lib()),
         intra_threads: intra,
         max_sessions: sessions,
+        optimization_level: level,
         ..Options::default()
     };
     Model::new(&o).unwrap_or_else(|e| panic!("{}", e.message))
@@ -179,6 +184,21 @@ fn main() {
     let (embed32, both32) = pair(1, batch32(Want::Embedding), batch32(Want::Both));
     let (embed32, both32) = (embed32 / 32.0, both32 / 32.0);
 
+    // -- Graph optimisation levels (the default is the faster one).
+    let m2 = load_at(ModelSource::Path(model_path.clone()), 1, 1, 2);
+    let m3 = load_at(ModelSource::Path(model_path.clone()), 1, 1, 3);
+    let (l2_embed, l3_embed) = pair(
+        16,
+        |i| drop(m2.run(&fs[i % 32..i % 32 + 1], Want::Embedding).unwrap()),
+        |i| drop(m3.run(&fs[i % 32..i % 32 + 1], Want::Embedding).unwrap()),
+    );
+    let (l2_both, l3_both) = pair(
+        16,
+        |i| drop(m2.run(&fs[i % 32..i % 32 + 1], Want::Both).unwrap()),
+        |i| drop(m3.run(&fs[i % 32..i % 32 + 1], Want::Both).unwrap()),
+    );
+    drop((m2, m3));
+
     // -- C ABI call vs the same call in Rust.
     let (model_c, ort_c) = (
         CString::new(model_path.to_str().unwrap()).unwrap(),
@@ -227,6 +247,9 @@ fn main() {
     println!("  embed only, batch 32                {embed32:8.2} ms");
     println!("  score + embed, batch 32             {both32:8.2} ms   head {:+.2} ms", both32 - embed32);
     println!("  score_embed via Rust / via C ABI    {rust_ms:8.2} / {c_ms:.2} ms");
+    println!("  graph level 2 vs 3, embed only      {l2_embed:8.2} / {l3_embed:.2} ms");
+    println!("  graph level 2 vs 3, score + embed   {l2_both:8.2} / {l3_both:.2} ms");
+    summary.push(("graph level 3 / level 2, score + embed".into(), format!("{:.3}", l3_both / l2_both)));
     summary.push(("score+embed / embed-only, batch 1".into(), format!("{:.3}", both1 / embed1)));
     summary.push(("score+embed / embed-only, batch 32".into(), format!("{:.3}", both32 / embed32)));
     summary.push(("C ABI call / Rust call".into(), format!("{:.4}", c_ms / rust_ms)));

@@ -60,6 +60,10 @@ pub struct Options {
     pub intra_threads: usize,
     /// Most sessions (concurrent inferences) per model; 0: number of CPUs.
     pub max_sessions: usize,
+    /// ONNX Runtime graph optimisation level for the recognition model: 1
+    /// basic, 2 extended, 3 all (adds the NCHWc layout rewrite). Default 3,
+    /// the fastest measured here (`cargo bench --bench perf`).
+    pub optimization_level: u8,
     /// Expected SHA-256 of the model bytes (64 hex digits); `None`: not checked.
     pub model_sha256: Option<String>,
     /// A face detector (RetinaFace mobilenet-0.25 layout, e.g. scripts/fetch.sh's
@@ -88,6 +92,7 @@ impl Default for Options {
             std: [128.0; 3],
             intra_threads: 1,
             max_sessions: 0,
+            optimization_level: 3,
             model_sha256: None,
             detector: None,
             face_policy: FacePolicy::default(),
@@ -120,6 +125,9 @@ impl Options {
         }
         if !(0.0..1.0).contains(&self.detector_threshold) {
             return bad(format!("detector_threshold must be in [0, 1), got {}", self.detector_threshold));
+        }
+        if !(1..=3).contains(&self.optimization_level) {
+            return bad(format!("optimization_level must be 1, 2 or 3, got {}", self.optimization_level));
         }
         if let Some(d) = &self.model_sha256 {
             if d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -245,12 +253,15 @@ impl Model {
             n => n,
         };
         let [_, h, w] = info.input_chw;
-        // Level 3's layout rewrite is ~3x slower for these models on CPU (design notes).
         let config = SessionConfig {
             env: runtime.env.clone(),
             intra_threads: opts.intra_threads,
             max,
-            level: GraphOptimizationLevel::Level2,
+            level: match opts.optimization_level {
+                1 => GraphOptimizationLevel::Level1,
+                2 => GraphOptimizationLevel::Level2,
+                _ => GraphOptimizationLevel::Level3,
+            },
         };
         let detector = match &opts.detector {
             None => None,

@@ -322,6 +322,8 @@ unsafe fn to_options(o: &serfiq_options) -> Result<Options, Failure> {
         detector,
         face_policy,
         detector_threshold: o.detector_threshold,
+        // Settings the C struct does not carry keep their defaults.
+        ..Options::default()
     })
 }
 
