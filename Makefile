@@ -25,10 +25,14 @@ build: fetch
 header:
 	SERFIQ_WRITE_HEADER=1 cargo build --release --locked
 
-## Score the demo faces, then a clean crop against blurred, noisy and rotated copies.
+## Score the demo photos (faces found by the detector), draw what was scored on one of
+## them, then a clean crop against blurred, noisy and rotated copies.
 demo: build
-	@echo "== serfiq score: the demo photos, aligned by their 5 landmarks"
-	$(RELEASE)/serfiq score --landmarks data/faces/landmarks.json $(CACHE)/faces/*.jpg
+	@echo "== serfiq score: the demo photos as they are (the detector finds the face)"
+	$(RELEASE)/serfiq score $(CACHE)/faces/*.jpg
+	@echo "== serfiq score --annotate: box, landmarks and s/q drawn on the photo"
+	$(RELEASE)/serfiq score --annotate target/demo-annotated/obama.png $(CACHE)/faces/obama.jpg
+	@echo "   written to target/demo-annotated/obama.png"
 	@echo "== degraded copies of obama.jpg's aligned crop"
 	cargo run --release --locked --quiet --example demo -- $(CACHE)/faces/obama.jpg target/demo
 	$(RELEASE)/serfiq score target/demo

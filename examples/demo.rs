@@ -1,7 +1,8 @@
-//! Demo: align a face photo by its landmarks, degrade the aligned crop (blur,
-//! noise, rotation) and show that the clean crop scores highest.
+//! Demo: find the face in a photo with the built-in detector, align it by the
+//! detected landmarks, degrade the aligned crop (blur, noise, rotation) and
+//! show that the clean crop scores highest.
 //!
-//! Usage: demo PHOTO.jpg OUT_DIR   (landmarks from data/faces/landmarks.json)
+//! Usage: demo PHOTO.jpg OUT_DIR
 //! Writes the crops as 112×112 PNGs into OUT_DIR so `serfiq score OUT_DIR` can re-score them.
 
 use std::path::{Path, PathBuf};
@@ -9,10 +10,7 @@ use std::process::ExitCode;
 
 use image::{imageops, RgbImage};
 use serfiq::masks::SplitMix64;
-use serfiq::{Face, ImageView, Model, Options, PixelFormat};
-
-#[path = "shared/landmarks.rs"]
-mod landmarks;
+use serfiq::{Face, ImageView, Model, ModelSource, Options, PixelFormat};
 
 /// Adds zero-mean Gaussian noise (Box–Muller over a seeded generator).
 fn noisy(img: &RgbImage, sigma: f64) -> RgbImage {
@@ -33,6 +31,7 @@ fn run() -> Result<(), String> {
     let cache = std::env::var_os("SERFIQ_CACHE").map(PathBuf::from).unwrap_or_else(|| root.join(".cache"));
     let opts = Options {
         ort_library: Some(cache.join("onnxruntime/lib/libonnxruntime.so.1.31.1")),
+        detector: Some(ModelSource::Path(cache.join("models/retinaface_mnet025.onnx"))),
         ..Options::from_path(cache.join("models/fr_feature.onnx"))
     };
     let model = Model::new(&opts).map_err(|e| e.to_string())?;
@@ -40,7 +39,10 @@ fn run() -> Result<(), String> {
     let rgb = image::open(photo).map_err(|e| format!("{photo}: {e}"))?.to_rgb8();
     let view =
         ImageView::packed(rgb.as_raw(), rgb.width(), rgb.height(), PixelFormat::Rgb).map_err(|e| e.to_string())?;
-    let lm = landmarks::for_photo(Path::new(photo))?;
+    let faces = model.detect(&view).map_err(|e| e.to_string())?;
+    let face = faces.first().ok_or(format!("{photo}: no face found"))?;
+    println!("face found at {:?} (confidence {:.3})", face.bbox.map(|v| v.round()), face.confidence);
+    let lm = face.landmarks;
     let crop = serfiq::align::aligned_rgb(model.input_spec(), &view, &lm).map_err(|e| e.to_string())?;
     let (w, h) = model.input_size();
     let clean = RgbImage::from_raw(w, h, crop).ok_or("crop size")?;

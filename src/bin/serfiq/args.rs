@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
-use serfiq::Options;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serfiq::{FacePolicy, Options};
 
 const ABOUT: &str = "SER-FIQ face image quality: scores how useful a face image is for face recognition";
 
@@ -18,18 +18,23 @@ It reports two numbers per image:
      with the same model and settings.
   q  s mapped to (0, 1) by q = 1 / (1 + exp(-alpha * (s - r))), for display and thresholds.
 
-Images must show one face, either already aligned (an ArcFace-style crop at the model's input
-size, 112x112 for the default model) or at any size with five landmarks from --landmarks.";
+Images are ordinary photos: serfiq finds the faces with its face detector (RetinaFace, fetched by
+`make fetch`), aligns the face it picks (--face-policy; --faces all for every face) by the
+detector's five landmarks and scores it. Images already aligned (an ArcFace-style crop at the
+model's input size, 112x112 for the default model) are scored as they are, and landmarks given
+with --landmarks take the detector's place.";
 
 const AFTER_HELP: &str = "\
 Environment:
   SERFIQ_MODEL    model used when --model is not given
+  SERFIQ_DETECTOR face detector used when --detector is not given
   SERFIQ_ORT_LIB  ONNX Runtime library used when --ort-lib is not given
   SERFIQ_CACHE    folder holding what `make fetch` downloads (default: a .cache folder in the
                   current directory or next to the serfiq executable or one of its parents)
 
 Exit status: 0 all images done, 1 some images could not be used (each reported on stderr as
-`serfiq: PATH: reason`; the others are still printed), 2 bad usage or the model did not load.";
+`serfiq: PATH: reason`, e.g. `no face found ...`; the others are still printed), 2 bad usage or
+the model did not load.";
 
 #[derive(Parser, Debug)]
 #[command(name = "serfiq", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
@@ -40,7 +45,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Print the quality (s and q) of each image, as CSV (path,s,q) or JSON.
+    /// Print the quality (s and q) of each image (or each face), as CSV (path,s,q) or JSON.
     #[command(after_help = AFTER_HELP)]
     Score(ScoreArgs),
     /// Print the face embedding of each image, as CSV (path,e0,e1,...) or JSON.
@@ -56,7 +61,11 @@ pub struct ScoreArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
+    pub faces: FaceOutputArgs,
+    #[command(flatten)]
     pub model: ModelArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
     #[command(flatten)]
     pub serfiq: SerfiqArgs,
 }
@@ -67,12 +76,16 @@ pub struct EmbedArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub model: ModelArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct InfoArgs {
     #[command(flatten)]
     pub model: ModelArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
     #[command(flatten)]
     pub serfiq: SerfiqArgs,
     /// Print a JSON object instead of text.
@@ -89,13 +102,13 @@ pub struct InputArgs {
     #[arg(value_name = "IMAGES_OR_DIRS", required = true)]
     pub inputs: Vec<PathBuf>,
 
-    /// Five face landmarks per image, for images that are not aligned crops
+    /// Five face landmarks per image, used instead of the face detector
     ///
     /// A JSON object mapping an image path (as given or found in a folder) or its file name to
     /// five [x, y] points in pixels, in ArcFace order: left eye, right eye, nose tip, left
     /// mouth corner, right mouth corner (see data/faces/landmarks.json). Images with landmarks
-    /// are aligned with them; images without must be aligned crops at the model's input size.
-    /// A full path matches before a bare file name.
+    /// are aligned with them; images without are searched by the detector, or taken as aligned
+    /// crops when they have the model's input size. A full path matches before a bare file name.
     #[arg(long, value_name = "FILE")]
     pub landmarks: Option<PathBuf>,
 
@@ -107,6 +120,77 @@ pub struct InputArgs {
     #[arg(long, value_name = "N", default_value_t = 16,
           value_parser = clap::value_parser!(u64).range(1..=serfiq::model::MAX_BATCH as u64))]
     pub batch: u64,
+}
+
+/// Which faces of a photo `score` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FacesArg {
+    /// The face --face-policy picks: one row per image (path,s,q).
+    One,
+    /// Every face found: one row per face, with its index, box and detector confidence.
+    All,
+}
+
+/// `--face-policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyArg {
+    /// The face with the largest box.
+    Largest,
+    /// The face nearest the image centre.
+    Central,
+}
+
+impl From<PolicyArg> for FacePolicy {
+    fn from(p: PolicyArg) -> Self {
+        match p {
+            PolicyArg::Largest => FacePolicy::Largest,
+            PolicyArg::Central => FacePolicy::MostCentral,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct FaceOutputArgs {
+    /// Score the one face --face-policy picks per photo, or every face found
+    ///
+    /// With `all`, CSV rows are path,face,x0,y0,x1,y1,confidence,s,q (face = index in the
+    /// photo, the box in pixels) and JSON objects get face, box, landmarks and confidence.
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = FacesArg::One)]
+    pub faces: FacesArg,
+
+    /// Write each scored face as the model sees it (the aligned crop) into DIR, as
+    /// NAME.png (NAME_faceK.png with --faces all)
+    #[arg(long, value_name = "DIR")]
+    pub save_crops: Option<PathBuf>,
+
+    /// Draw each face's box, landmarks and s/q on the photo: OUT.png (or .jpg) for one image, a
+    /// folder (written as NAME.png) for several
+    ///
+    /// Scored faces are coloured from red (q near 0) to green (q near 1); faces found but not
+    /// scored (other than the one --face-policy picks) are drawn in grey.
+    #[arg(long, value_name = "OUT")]
+    pub annotate: Option<PathBuf>,
+}
+
+/// The face detector.
+#[derive(Args, Debug)]
+pub struct DetectArgs {
+    /// Face detector (RetinaFace mobilenet-0.25 ONNX) [default: $SERFIQ_DETECTOR, else
+    /// models/retinaface_mnet025.onnx in the serfiq cache when it is there]
+    #[arg(long, value_name = "PATH")]
+    pub detector: Option<PathBuf>,
+
+    /// Do not look for faces: images must be aligned crops or have --landmarks.
+    #[arg(long, conflicts_with = "detector")]
+    pub no_detect: bool,
+
+    /// Which face to score when a photo shows several.
+    #[arg(long, value_enum, value_name = "POLICY", default_value_t = PolicyArg::Largest)]
+    pub face_policy: PolicyArg,
+
+    /// Detector confidence a face needs, in [0, 1).
+    #[arg(long, value_name = "T", default_value_t = Options::default().detector_threshold)]
+    pub detector_threshold: f32,
 }
 
 #[derive(Args, Debug)]

@@ -8,10 +8,12 @@
 use std::path::{Path, PathBuf};
 
 pub const MODEL_ENV: &str = "SERFIQ_MODEL";
+pub const DETECTOR_ENV: &str = "SERFIQ_DETECTOR";
 pub const CACHE_ENV: &str = "SERFIQ_CACHE";
 /// The default model and runtime inside the cache, as `scripts/fetch.sh` lays them out.
 const MODEL_IN_CACHE: &str = "models/fr_feature.onnx";
 const ORT_IN_CACHE: &str = "onnxruntime/lib/libonnxruntime.so.1.31.1";
+const DETECTOR_IN_CACHE: &str = "models/retinaface_mnet025.onnx";
 
 /// An environment variable as a path; unset and empty are the same.
 fn env_path(name: &str) -> Option<PathBuf> {
@@ -81,6 +83,22 @@ pub fn model_path(flag: Option<&Path>) -> Result<(PathBuf, Source), String> {
          default model, or pass --model PATH (or set {MODEL_ENV})",
         looked.join(", ")
     ))
+}
+
+/// The face detector: `--detector`, else `SERFIQ_DETECTOR`, else the fetched
+/// one when it is there; `None` with `--no-detect` or when there is none (then
+/// photos need landmarks).
+pub fn detector_path(flag: Option<&Path>, disabled: bool) -> Option<(PathBuf, Source)> {
+    if disabled {
+        return None;
+    }
+    if let Some(p) = flag {
+        return Some((p.to_path_buf(), Source::Flag));
+    }
+    if let Some(p) = env_path(DETECTOR_ENV) {
+        return Some((p, Source::Env));
+    }
+    find_in_cache(&cache_candidates(), DETECTOR_IN_CACHE).map(|p| (p, Source::Cache))
 }
 
 /// The ONNX Runtime library: `--ort-lib`, else the fetched one unless

@@ -1,13 +1,18 @@
 //! `serfiq`: SER-FIQ face image quality from the command line.
 //!
-//!   serfiq score [--landmarks FILE] [--json] IMAGES_OR_DIRS...
+//!   serfiq score [--faces one|all] [--annotate OUT] [--save-crops DIR] [--json] IMAGES_OR_DIRS...
 //!   serfiq embed [--landmarks FILE] [--json] IMAGES_OR_DIRS...
 //!   serfiq info
+//!
+//! Photos go through the face detector (fetched into the cache by `make fetch`;
+//! `--no-detect` turns it off); aligned crops and images with landmarks do not.
 //!
 //! Exit status: 0 all good, 1 some images bad (reported on stderr, the rest
 //! printed), 2 bad usage or no usable model.
 
+mod annotate;
 mod args;
+mod extras;
 mod inputs;
 mod locate;
 mod output;
@@ -18,12 +23,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use serfiq::{ErrorKind, Model, Options, Want};
+use serfiq::{ErrorKind, Model, ModelSource, Options, Want};
 
-use args::{Cli, Command, InfoArgs, InputArgs, ModelArgs, SerfiqArgs};
+use args::{Cli, Command, DetectArgs, FaceOutputArgs, FacesArg, InfoArgs, InputArgs, ModelArgs, SerfiqArgs};
+use extras::{AnnotateTo, Extras};
 use inputs::LandmarkFile;
-use output::{Format, Printer};
-use process::LandmarkSource;
+use output::{Columns, Format, Printer};
+use process::{LandmarkSource, RunConfig};
 
 /// An error that ends the program with status 2.
 struct Fatal(String);
@@ -37,8 +43,8 @@ impl From<io::Error> for Fatal {
 fn main() -> ExitCode {
     let cli = Cli::parse(); // exits with 2 on bad usage, 0 for --help/--version
     let result = match cli.command {
-        Command::Score(a) => process_images(&a.input, &a.model, Some(&a.serfiq), Want::Score),
-        Command::Embed(a) => process_images(&a.input, &a.model, None, Want::Embedding),
+        Command::Score(a) => process_images(&a.input, &a.model, &a.detect, Some(&a.serfiq), Some(&a.faces)),
+        Command::Embed(a) => process_images(&a.input, &a.model, &a.detect, None, None),
         Command::Info(a) => info(&a),
     };
     match result {
@@ -57,9 +63,11 @@ struct Settings {
     model_path: PathBuf,
     model_from: String,
     ort_from: String,
+    /// The detector and where it came from; `None`: no detection.
+    detector: Option<(PathBuf, String)>,
 }
 
-fn settings(m: &ModelArgs, s: Option<&SerfiqArgs>) -> Result<Settings, Fatal> {
+fn settings(m: &ModelArgs, d: &DetectArgs, s: Option<&SerfiqArgs>) -> Result<Settings, Fatal> {
     let (model_path, model_src) = locate::model_path(m.model.as_deref()).map_err(Fatal)?;
     let (ort, ort_src) = locate::ort_library(m.ort_lib.as_deref());
     let mut opts = Options::from_path(&model_path);
@@ -68,11 +76,16 @@ fn settings(m: &ModelArgs, s: Option<&SerfiqArgs>) -> Result<Settings, Fatal> {
     if let Some(s) = s {
         (opts.samples, opts.dropout, opts.seed, opts.alpha, opts.r) = (s.samples, s.dropout, s.seed, s.alpha, s.r);
     }
+    let detector = locate::detector_path(d.detector.as_deref(), d.no_detect);
+    opts.detector = detector.as_ref().map(|(p, _)| ModelSource::Path(p.clone()));
+    opts.face_policy = d.face_policy.into();
+    opts.detector_threshold = d.detector_threshold;
     Ok(Settings {
         opts,
         model_path,
         model_from: model_src.describe("--model", locate::MODEL_ENV),
         ort_from: ort_src.describe("--ort-lib", serfiq::runtime::ENV_VAR),
+        detector: detector.map(|(p, src)| (p, src.describe("--detector", locate::DETECTOR_ENV))),
     })
 }
 
@@ -90,8 +103,16 @@ fn load(o: &Options) -> Result<Model, Fatal> {
     })
 }
 
-/// `score` and `embed`: find the images, load the model, print results.
-fn process_images(input: &InputArgs, m: &ModelArgs, s: Option<&SerfiqArgs>, want: Want) -> Result<ExitCode, Fatal> {
+/// `score` (with `faces`) and `embed`: find the images, load the model, print results.
+fn process_images(
+    input: &InputArgs,
+    m: &ModelArgs,
+    d: &DetectArgs,
+    s: Option<&SerfiqArgs>,
+    faces: Option<&FaceOutputArgs>,
+) -> Result<ExitCode, Fatal> {
+    let want = if faces.is_some() { Want::Score } else { Want::Embedding };
+    let all_faces = faces.is_some_and(|f| f.faces == FacesArg::All);
     // Cheap checks first, so mistakes show before the model takes seconds to load.
     let landmarks = match &input.landmarks {
         Some(path) => Some((path.as_path(), LandmarkFile::load(path).map_err(Fatal)?)),
@@ -104,13 +125,33 @@ fn process_images(input: &InputArgs, m: &ModelArgs, s: Option<&SerfiqArgs>, want
     if found.images.is_empty() && found.problems.is_empty() {
         eprintln!("serfiq: no images found (looked for *.jpg, *.jpeg and *.png files)");
     }
-    let model = load(&settings(m, s)?.opts)?;
+    let annotate = match faces.and_then(|f| f.annotate.as_deref()) {
+        Some(out) => Some(AnnotateTo::choose(out, found.images.len()).map_err(Fatal)?),
+        None => None,
+    };
+    let mut extras = Extras::new(faces.and_then(|f| f.save_crops.clone()), annotate, all_faces).map_err(Fatal)?;
+    let model = load(&settings(m, d, s)?.opts)?;
 
     let format = if input.json { Format::Json } else { Format::Csv };
-    let emb_size = (want == Want::Embedding).then(|| model.embedding_size());
-    let lm = LandmarkSource { file: landmarks.as_ref().map(|(p, f)| (*p, f)) };
-    let printed = Printer::start(BufWriter::new(io::stdout().lock()), format, emb_size).and_then(|mut printer| {
-        let bad = process::run_all(&model, &found.images, &lm, want, input.batch as usize, &mut printer)?;
+    let columns = match want {
+        Want::Embedding => Columns::Embedding(model.embedding_size()),
+        _ if all_faces => Columns::Faces,
+        _ => Columns::Score,
+    };
+    let cfg = RunConfig {
+        landmarks: LandmarkSource { file: landmarks.as_ref().map(|(p, f)| (*p, f)) },
+        want,
+        all_faces,
+        batch: input.batch as usize,
+    };
+    let mut write_extras = |path: &std::path::Path, prep: &process::Prepared, results: &[_]| {
+        if extras.is_empty() {
+            return Ok(());
+        }
+        extras.image(&model, path, prep, results)
+    };
+    let printed = Printer::start(BufWriter::new(io::stdout().lock()), format, columns).and_then(|mut printer| {
+        let bad = process::run_all(&model, &found.images, &cfg, &mut printer, &mut write_extras)?;
         printer.finish()?;
         Ok(bad)
     });
@@ -125,7 +166,7 @@ fn process_images(input: &InputArgs, m: &ModelArgs, s: Option<&SerfiqArgs>, want
 
 /// `info`: what an integrator needs to know about the model and settings.
 fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
-    let Settings { opts, model_path, model_from, ort_from } = settings(&a.model, Some(&a.serfiq))?;
+    let Settings { opts, model_path, model_from, ort_from, detector } = settings(&a.model, &a.detect, Some(&a.serfiq))?;
     let model = load(&opts)?;
     let (i, spec) = (model.info(), model.input_spec());
     let (alpha, r) = model.alpha_r();
@@ -154,6 +195,11 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
             "seed": model.seed(),
             "alpha": alpha,
             "r": r,
+            "detector": detector.as_ref().map(|(p, _)| serde_json::json!({
+                "path": p,
+                "threshold": opts.detector_threshold,
+                "face_policy": format!("{:?}", opts.face_policy),
+            })),
         });
         println!("{}", serde_json::to_string_pretty(&v).map_err(|e| Fatal(e.to_string()))?);
         return Ok(ExitCode::SUCCESS);
@@ -187,6 +233,18 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
         ("seed", model.seed().to_string()),
         ("alpha", alpha.to_string()),
         ("r", r.to_string()),
+        (
+            "face detector",
+            match &detector {
+                Some((p, from)) => format!(
+                    "{} ({from}), confidence > {}, face policy {:?}",
+                    p.display(),
+                    opts.detector_threshold,
+                    opts.face_policy
+                ),
+                None => "none (photos need --landmarks)".to_string(),
+            },
+        ),
     ];
     for (k, v) in lines {
         println!("{:<16} {v}", format!("{k}:"));

@@ -1,4 +1,4 @@
-//! Decoding images and running them through the model in batches.
+//! Decoding images, finding their faces and running them through the model in batches.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -6,24 +6,57 @@ use std::time::Duration;
 
 use image::{ImageReader, RgbImage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serfiq::align::{landmark_transform, InputSpec};
-use serfiq::{Error, Face, ImageView, Landmarks, Model, PixelFormat, Want};
+use serfiq::align::landmark_transform;
+use serfiq::{Detection, Error, Face, ImageView, Landmarks, Model, PixelFormat, Quality, Want};
 
 use crate::inputs::{io_reason, LandmarkFile};
-use crate::output::{Printer, Row};
+use crate::output::{FaceRow, Printer, Row};
 
 /// Show a progress bar from this many images on (on a terminal only).
 const PROGRESS_MIN_IMAGES: usize = 21;
 
-/// An image ready for the model.
-struct Prepared {
-    rgb: RgbImage,
-    landmarks: Option<Landmarks>,
+/// One face to run through the model.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Its index among the faces of the image (0 when there is one).
+    pub face: usize,
+    /// Landmarks it is aligned by; `None` for an aligned crop.
+    pub landmarks: Option<Landmarks>,
+    /// What the detector found, when it was found by the detector.
+    pub detection: Option<Detection>,
+}
+
+/// A decoded image and the faces to score in it.
+pub struct Prepared {
+    pub rgb: RgbImage,
+    pub jobs: Vec<Job>,
+    /// Faces the detector found but that are not scored (`--faces one`).
+    pub unscored: Vec<Detection>,
+    /// Why nothing is scored (no face found); `jobs` is then empty.
+    pub problem: Option<String>,
+}
+
+impl Prepared {
+    pub fn view(&self) -> ImageView<'_> {
+        let (w, h) = self.rgb.dimensions();
+        // A decoded RgbImage is always a valid packed RGB image.
+        ImageView::packed(self.rgb.as_raw(), w, h, PixelFormat::Rgb).expect("a decoded image is a valid view")
+    }
 }
 
 /// Where the landmarks come from, for `prepare` and its error messages.
 pub struct LandmarkSource<'a> {
     pub file: Option<(&'a Path, &'a LandmarkFile)>,
+}
+
+/// How to process the images.
+pub struct RunConfig<'a> {
+    pub landmarks: LandmarkSource<'a>,
+    pub want: Want,
+    /// Every face found (`--faces all`) rather than the one the policy picks.
+    pub all_faces: bool,
+    /// Faces per model run.
+    pub batch: usize,
 }
 
 /// Reads and decodes an image as 8-bit RGB. EXIF orientation is not applied:
@@ -43,46 +76,65 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Decodes an image and decides how it is aligned: with its landmarks when it
-/// has some, else as a ready crop when it has the model's input size. Checks
-/// the landmarks here so a bad one never fails a whole batch.
-fn prepare(path: &Path, spec: &InputSpec, lm: &LandmarkSource) -> Result<Prepared, String> {
+/// Decodes an image and decides which faces to score and how to align them:
+/// by its landmarks when it has some, as a ready crop when it has the model's
+/// input size, else by the detector. Checks landmarks here so a bad one never
+/// fails a whole batch.
+fn prepare(path: &Path, model: &Model, cfg: &RunConfig) -> Result<Prepared, String> {
     let rgb = decode(path)?;
     let (w, h) = rgb.dimensions();
-    let landmarks = match lm.file.and_then(|(_, f)| f.lookup(path)) {
-        Some(Ok(points)) => Some(*points),
+    let spec = model.input_spec();
+    let mut prep = Prepared { rgb, jobs: Vec::new(), unscored: Vec::new(), problem: None };
+    let file = cfg.landmarks.file;
+    match file.and_then(|(_, f)| f.lookup(path)) {
+        Some(Ok(points)) => {
+            landmark_transform(spec, &prep.view(), points).map_err(|e| format!("bad landmarks: {}", e.message))?;
+            prep.jobs.push(Job { face: 0, landmarks: Some(*points), detection: None });
+        }
         Some(Err(e)) => return Err(format!("bad landmarks entry: {e}")),
-        None if (w, h) == (spec.width, spec.height) => None,
+        None if (w, h) == (spec.width, spec.height) => {
+            prep.jobs.push(Job { face: 0, landmarks: None, detection: None })
+        }
+        None if model.has_detector() => {
+            let mut found = model.detect(&prep.view()).map_err(|e| e.message)?;
+            if found.is_empty() {
+                let t = model.detector().map_or(0.0, |d| d.threshold());
+                prep.problem = Some(format!("no face found (detector confidence threshold {t})"));
+            } else if cfg.all_faces {
+                prep.jobs = found
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| Job { face: i, landmarks: Some(d.landmarks), detection: Some(*d) })
+                    .collect();
+            } else {
+                let rest = found.split_off(1);
+                prep.jobs.push(Job { face: 0, landmarks: Some(found[0].landmarks), detection: Some(found[0]) });
+                prep.unscored = rest;
+            }
+        }
         None => {
-            let hint = match lm.file {
-                Some((file, _)) => format!("{} has no entry for it", file.display()),
-                None => "pass them with --landmarks FILE".to_string(),
+            let hint = match file {
+                Some((file, _)) => format!("{} has no entry for it, and there is no face detector", file.display()),
+                None => "pass them with --landmarks FILE, or let the face detector find the face \
+                         (run `make fetch`, or pass --detector PATH)"
+                    .to_string(),
             };
             return Err(format!(
                 "image is {w}x{h}, not an aligned {}x{} face crop, and has no landmarks ({hint})",
                 spec.width, spec.height
             ));
         }
-    };
-    let view = ImageView::packed(rgb.as_raw(), w, h, PixelFormat::Rgb).map_err(|e| e.message)?;
-    if let Some(points) = &landmarks {
-        landmark_transform(spec, &view, points).map_err(|e| format!("bad landmarks: {}", e.message))?;
     }
-    Ok(Prepared { rgb, landmarks })
+    Ok(prep)
 }
 
-fn face(p: &Prepared) -> Result<Face<'_>, Error> {
-    let (w, h) = p.rgb.dimensions();
-    Ok(Face { image: ImageView::packed(p.rgb.as_raw(), w, h, PixelFormat::Rgb)?, landmarks: p.landmarks })
-}
-
-/// One result per image: the quality or the embedding.
-enum Output {
-    Score(serfiq::Quality),
+/// One result per face: the quality or the embedding.
+pub enum Output {
+    Score(Quality),
     Embedding(Vec<f32>),
 }
 
-/// Splits a batch's outputs per image.
+/// Splits a batch's outputs per face.
 fn split(out: serfiq::Outputs, want: Want, n: usize) -> Vec<Output> {
     match want {
         Want::Embedding => {
@@ -93,17 +145,16 @@ fn split(out: serfiq::Outputs, want: Want, n: usize) -> Vec<Output> {
     }
 }
 
-/// Runs a batch; if it fails, runs its images one by one so that one bad image
+/// Runs a batch; if it fails, runs its faces one by one so that one bad face
 /// does not cost the others their results.
-fn run_batch(model: &Model, batch: &[&Prepared], want: Want) -> Vec<Result<Output, String>> {
-    let faces: Result<Vec<Face>, Error> = batch.iter().map(|p| face(p)).collect();
-    if let Ok(out) = faces.and_then(|faces| model.run(&faces, want)) {
-        return split(out, want, batch.len()).into_iter().map(Ok).collect();
+fn run_batch(model: &Model, faces: &[Face], want: Want) -> Vec<Result<Output, String>> {
+    if let Ok(out) = model.run(faces, want) {
+        return split(out, want, faces.len()).into_iter().map(Ok).collect();
     }
-    batch
+    faces
         .iter()
-        .map(|p| {
-            let out = face(p).and_then(|f| model.run(&[f], want)).map_err(single_image_message)?;
+        .map(|f| {
+            let out = model.run(std::slice::from_ref(f), want).map_err(single_image_message)?;
             Ok(split(out, want, 1).remove(0))
         })
         .collect()
@@ -128,38 +179,83 @@ fn progress_bar(n: usize) -> ProgressBar {
     bar
 }
 
-/// Processes all images in batches of `batch`, printing the good ones in input
-/// order and reporting the bad ones on stderr. Returns how many were bad.
+/// Called once per decoded image with its faces' results, for what goes to
+/// files (crops, annotated photos). An error is reported against the image.
+pub type Extras<'a> = dyn FnMut(&Path, &Prepared, &[Result<Output, String>]) -> Result<(), String> + 'a;
+
+/// Processes all images, `cfg.batch` at a time, printing the good ones in
+/// input order and reporting the bad ones on stderr. Returns how many images
+/// were bad (could not be decoded, had no face, or a face failed).
 pub fn run_all<W: Write>(
     model: &Model,
     images: &[PathBuf],
-    lm: &LandmarkSource,
-    want: Want,
-    batch: usize,
+    cfg: &RunConfig,
     printer: &mut Printer<W>,
+    extras: &mut Extras,
 ) -> std::io::Result<usize> {
     let bar = progress_bar(images.len());
     let report = |path: &Path, reason: &str| bar.suspend(|| eprintln!("serfiq: {}: {reason}", path.display()));
     let mut bad = 0;
-    for paths in images.chunks(batch.max(1)) {
-        let prepared: Vec<Result<Prepared, String>> =
-            paths.iter().map(|p| prepare(p, model.input_spec(), lm)).collect();
-        let good: Vec<&Prepared> = prepared.iter().filter_map(|r| r.as_ref().ok()).collect();
-        let mut results = if good.is_empty() { Vec::new() } else { run_batch(model, &good, want) }.into_iter();
+    for paths in images.chunks(cfg.batch.max(1)) {
+        let prepared: Vec<Result<Prepared, String>> = paths.iter().map(|p| prepare(p, model, cfg)).collect();
+        let faces: Vec<Face> = prepared
+            .iter()
+            .flatten()
+            .flat_map(|p| p.jobs.iter().map(|j| Face { image: p.view(), landmarks: j.landmarks }))
+            .collect();
+        let mut results = Vec::with_capacity(faces.len());
+        for part in faces.chunks(cfg.batch.max(1)) {
+            results.extend(run_batch(model, part, cfg.want));
+        }
+        let mut results = results.into_iter();
         for (path, prep) in paths.iter().zip(&prepared) {
-            let result = match prep {
-                Err(reason) => Err(reason.clone()),
-                Ok(_) => results.next().unwrap_or_else(|| Err("no result from the model".to_string())),
-            };
-            let shown = path.to_string_lossy();
-            match result {
-                Ok(Output::Score(q)) => printer.row(&shown, &Row::Score(q))?,
-                Ok(Output::Embedding(e)) => printer.row(&shown, &Row::Embedding(&e))?,
+            let prep = match prep {
                 Err(reason) => {
-                    report(path, &reason);
+                    report(path, reason);
                     bad += 1;
+                    continue;
+                }
+                Ok(p) => p,
+            };
+            let mine: Vec<Result<Output, String>> = prep
+                .jobs
+                .iter()
+                .map(|_| results.next().unwrap_or_else(|| Err("no result from the model".to_string())))
+                .collect();
+            let mut failed = prep.problem.is_some();
+            if let Some(problem) = &prep.problem {
+                report(path, problem);
+            }
+            let shown = path.to_string_lossy();
+            for (job, result) in prep.jobs.iter().zip(&mine) {
+                match result {
+                    Ok(Output::Embedding(e)) => printer.row(&shown, &Row::Embedding(e))?,
+                    Ok(Output::Score(q)) if cfg.all_faces => {
+                        let row = FaceRow {
+                            face: job.face,
+                            bbox: job.detection.map(|d| d.bbox),
+                            landmarks: job.landmarks,
+                            confidence: job.detection.map(|d| d.confidence),
+                            quality: *q,
+                        };
+                        printer.row(&shown, &Row::Face(&row))?
+                    }
+                    Ok(Output::Score(q)) => printer.row(&shown, &Row::Score(*q))?,
+                    Err(reason) if cfg.all_faces => {
+                        report(path, &format!("face {}: {reason}", job.face));
+                        failed = true;
+                    }
+                    Err(reason) => {
+                        report(path, reason);
+                        failed = true;
+                    }
                 }
             }
+            if let Err(reason) = extras(path, prep, &mine) {
+                report(path, &reason);
+                failed = true;
+            }
+            bad += usize::from(failed);
         }
         printer.flush()?;
         bar.inc(paths.len() as u64);
