@@ -237,6 +237,21 @@ fn main() {
             assert_eq!(st, SERFIQ_OK);
         },
     );
+    // The boundary alone: a call that converts and checks every argument, then is
+    // refused at the last check (landmarks), costs what the C layer adds at most.
+    let bad_lm = [f32::NAN; 10];
+    let boundary_us = 1e3
+        * time_ms(20_000, |i| unsafe {
+            serfiq_score_embed(
+                cm,
+                &cimg[i % 32],
+                bad_lm.as_ptr(),
+                &mut q,
+                emb.as_mut_ptr(),
+                emb.len(),
+                std::ptr::null_mut(),
+            );
+        });
     unsafe { serfiq_destroy(cm) };
 
     println!("\nper image, one thread (intra_op_threads = 1):");
@@ -252,7 +267,9 @@ fn main() {
     summary.push(("graph level 3 / level 2, score + embed".into(), format!("{:.3}", l3_both / l2_both)));
     summary.push(("score+embed / embed-only, batch 1".into(), format!("{:.3}", both1 / embed1)));
     summary.push(("score+embed / embed-only, batch 32".into(), format!("{:.3}", both32 / embed32)));
-    summary.push(("C ABI call / Rust call".into(), format!("{:.4}", c_ms / rust_ms)));
+    println!("  C ABI boundary (all argument work, refused at the last check) {boundary_us:.2} us");
+    summary.push(("C ABI call / Rust call (end to end, noisy)".into(), format!("{:.4}", c_ms / rust_ms)));
+    summary.push(("C ABI boundary / score_embed".into(), format!("{:.5}", boundary_us / 1e3 / rust_ms)));
 
     // -- Caller threads sharing one handle.
     println!("\nthroughput, caller threads sharing one handle (score + embed, batch 1):");
