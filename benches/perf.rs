@@ -240,6 +240,10 @@ fn main() {
     // The boundary alone: a call that converts and checks every argument, then is
     // refused at the last check (landmarks), costs what the C layer adds at most.
     let bad_lm = [f32::NAN; 10];
+    let refused = unsafe {
+        serfiq_score_embed(cm, &cimg[0], bad_lm.as_ptr(), &mut q, emb.as_mut_ptr(), emb.len(), std::ptr::null_mut())
+    };
+    assert_eq!(refused, SERFIQ_ERR_INVALID_LANDMARKS, "the boundary probe must fail at the landmark check");
     let boundary_us = 1e3
         * time_ms(20_000, |i| unsafe {
             serfiq_score_embed(
