@@ -61,6 +61,12 @@
 #define SERFIQ_OPTIONS_SIZE_V2 160
 
 /**
+ * Size of `serfiq_options` with the execution-provider fields
+ * (`execution_provider` to `cuda_library_path`).
+ */
+#define SERFIQ_OPTIONS_SIZE_V3 184
+
+/**
  * A loaded model. Opaque; create with `serfiq_create`, free with `serfiq_destroy`.
  */
 typedef struct serfiq_model serfiq_model;
@@ -79,6 +85,11 @@ typedef uint32_t serfiq_channel_order;
  * Which face the single-face calls score when the detector finds several.
  */
 typedef uint32_t serfiq_face_policy;
+
+/**
+ * Where a model's inferences run.
+ */
+typedef uint32_t serfiq_execution_provider;
 
 /**
  * Settings for `serfiq_create`. Always fill it with
@@ -181,6 +192,29 @@ typedef struct serfiq_options {
    * Detector confidence threshold, 0 <= t < 1. Default 0.9.
    */
   float detector_threshold;
+  /**
+   * One of `SERFIQ_PROVIDER_*`. Default `SERFIQ_PROVIDER_CPU`. With CUDA,
+   * ONNX Runtime must be the onnxruntime-gpu build (its
+   * libonnxruntime_providers_cuda.so next to libonnxruntime) and CUDA 13 +
+   * cuDNN 9 must be loadable. (Since `SERFIQ_OPTIONS_SIZE_V3`.)
+   */
+  serfiq_execution_provider execution_provider;
+  /**
+   * CUDA device ordinal. Default 0.
+   */
+  int32_t device_id;
+  /**
+   * Non-zero: when the GPU cannot be used, run on the CPU instead of failing
+   * with `SERFIQ_ERR_GPU_UNAVAILABLE` (`serfiq_get_execution_provider` tells).
+   * Default 0.
+   */
+  uint32_t gpu_fallback;
+  /**
+   * A folder holding the CUDA and cuDNN libraries (UTF-8; searched three
+   * levels deep, so pip's `site-packages/nvidia` works), or NULL: then env
+   * `SERFIQ_CUDA_PATH`, pip's nvidia-* packages, the system loader.
+   */
+  const char *cuda_library_path;
 } serfiq_options;
 
 /**
@@ -270,6 +304,16 @@ typedef struct serfiq_face {
  * One grey channel.
  */
 #define SERFIQ_PIXEL_GRAY 4
+
+/**
+ * ONNX Runtime's CPU provider (the default).
+ */
+#define SERFIQ_PROVIDER_CPU 0
+
+/**
+ * ONNX Runtime's CUDA provider on `serfiq_options.device_id`.
+ */
+#define SERFIQ_PROVIDER_CUDA 1
 
 /**
  * The model takes RGB planes (ArcFace, the default).
@@ -393,6 +437,14 @@ typedef struct serfiq_face {
  */
 #define SERFIQ_ERR_NO_FACE 18
 
+/**
+ * Every status with its name, in value order (used by `serfiq_status_name`).
+ * The GPU could not be used: this ONNX Runtime has no CUDA execution provider,
+ * CUDA or cuDNN libraries are missing (the message names them), or the device
+ * does not exist. Set `gpu_fallback` to run on the CPU instead.
+ */
+#define SERFIQ_ERR_GPU_UNAVAILABLE 19
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -510,6 +562,14 @@ serfiq_status serfiq_embedding_size(const struct serfiq_model *model, size_t *si
 serfiq_status serfiq_input_size(const struct serfiq_model *model,
                                 uint32_t *width_out,
                                 uint32_t *height_out);
+
+/**
+ * Where the model's inferences run: `SERFIQ_PROVIDER_CUDA`, or
+ * `SERFIQ_PROVIDER_CPU` (also when CUDA was asked for with `gpu_fallback`
+ * and could not be used).
+ */
+serfiq_status serfiq_get_execution_provider(const struct serfiq_model *model,
+                                            serfiq_execution_provider *provider_out);
 
 /**
  * The message of the last failed call on this thread (UTF-8, never NULL, ""

@@ -29,6 +29,9 @@ pub enum ErrorKind {
     Internal,
     /// The model's SHA-256 is not the one the caller pinned.
     ModelDigestMismatch,
+    /// The GPU could not be used: no CUDA provider in this ONNX Runtime, CUDA
+    /// or cuDNN libraries missing, or no such device.
+    GpuUnavailable,
     /// The face detector found no usable face in the image.
     NoFace,
 }

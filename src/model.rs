@@ -17,6 +17,8 @@ use crate::pool::{Pool, SessionConfig};
 pub const MAX_BATCH: usize = 4096;
 /// Images per inference inside one call: bounds memory of the T×T head.
 pub const CHUNK: usize = 32;
+/// Images per inference on a GPU, where larger batches keep the device busy.
+pub const GPU_CHUNK: usize = 256;
 /// Most stochastic samples T.
 pub const MAX_SAMPLES: usize = 1000;
 
@@ -64,6 +66,14 @@ pub struct Options {
     /// basic, 2 extended, 3 all (adds the NCHWc layout rewrite). Default 3,
     /// the fastest measured here (`cargo bench --bench perf`).
     pub optimization_level: u8,
+    /// Where inferences run. Default CPU.
+    pub provider: crate::gpu::Provider,
+    /// With `Provider::Cuda`: fall back to the CPU (and report it through
+    /// `Model::provider`) when the GPU cannot be used, instead of failing.
+    pub gpu_fallback: bool,
+    /// A folder holding the CUDA and cuDNN libraries (searched 3 levels deep);
+    /// `None`: `SERFIQ_CUDA_PATH`, pip's nvidia-* packages, the system loader.
+    pub cuda_library_path: Option<PathBuf>,
     /// Expected SHA-256 of the model bytes (64 hex digits); `None`: not checked.
     pub model_sha256: Option<String>,
     /// A face detector (RetinaFace mobilenet-0.25 layout, e.g. scripts/fetch.sh's
@@ -93,6 +103,9 @@ impl Default for Options {
             intra_threads: 1,
             max_sessions: 0,
             optimization_level: 3,
+            provider: crate::gpu::Provider::Cpu,
+            gpu_fallback: false,
+            cuda_library_path: None,
             model_sha256: None,
             detector: None,
             face_policy: FacePolicy::default(),
@@ -227,6 +240,9 @@ pub struct Model {
     /// Finds faces in images that are neither aligned nor come with landmarks.
     detector: Option<Detector>,
     policy: FacePolicy,
+    /// Where the sessions run, and why not on the GPU when a fallback happened.
+    provider: crate::gpu::Provider,
+    gpu_note: Option<String>,
 }
 
 impl Model {
@@ -253,7 +269,7 @@ impl Model {
             n => n,
         };
         let [_, h, w] = info.input_chw;
-        let config = SessionConfig {
+        let mut config = SessionConfig {
             env: runtime.env.clone(),
             intra_threads: opts.intra_threads,
             max,
@@ -262,7 +278,23 @@ impl Model {
                 2 => GraphOptimizationLevel::Level2,
                 _ => GraphOptimizationLevel::Level3,
             },
+            cuda_device: None,
         };
+        // The GPU, when asked for: its libraries first, then a session on it
+        // (a failed registration is reported here, not at the first score).
+        let mut gpu_note = None;
+        if let crate::gpu::Provider::Cuda { device_id } = opts.provider {
+            config.cuda_device = Some(device_id);
+            let ready = crate::gpu::preload(opts.cuda_library_path.as_deref())
+                .and_then(|()| Pool::new(plain.clone(), config.clone()).with(|_| Ok(())));
+            if let Err(e) = ready {
+                if !opts.gpu_fallback {
+                    return Err(e);
+                }
+                config.cuda_device = None;
+                gpu_note = Some(e.message);
+            }
+        }
         let detector = match &opts.detector {
             None => None,
             Some(src) => {
@@ -278,10 +310,15 @@ impl Model {
             dropout: opts.dropout,
             seed: opts.seed,
             scored: Pool::new(scored, config.clone()),
-            plain: Pool::new(plain, config),
+            plain: Pool::new(plain, config.clone()),
             detector,
             policy: opts.face_policy,
             runtime,
+            provider: match config.cuda_device {
+                Some(device_id) => crate::gpu::Provider::Cuda { device_id },
+                None => crate::gpu::Provider::Cpu,
+            },
+            gpu_note,
         };
         model.check_first_run()?;
         Ok(model)
@@ -312,6 +349,16 @@ impl Model {
 
     pub fn input_spec(&self) -> &InputSpec {
         &self.spec
+    }
+
+    /// Where this model's inferences run (CPU after a GPU fallback).
+    pub fn provider(&self) -> crate::gpu::Provider {
+        self.provider
+    }
+
+    /// Why a GPU was asked for but the CPU is used (`gpu_fallback`), if so.
+    pub fn gpu_fallback_reason(&self) -> Option<&str> {
+        self.gpu_note.as_deref()
     }
 
     pub fn embedding_size(&self) -> usize {
@@ -384,13 +431,14 @@ impl Model {
         let faces = &resolved[..];
         let per = self.spec.tensor_len();
         let mut out = Outputs::default();
-        let mut tensor = vec![0.0f32; per * faces.len().min(CHUNK)];
-        for (ci, chunk) in faces.chunks(CHUNK).enumerate() {
+        let step = if self.provider == crate::gpu::Provider::Cpu { CHUNK } else { GPU_CHUNK };
+        let mut tensor = vec![0.0f32; per * faces.len().min(step)];
+        for (ci, chunk) in faces.chunks(step).enumerate() {
             for (i, face) in chunk.iter().enumerate() {
                 let slot = &mut tensor[i * per..(i + 1) * per];
                 self.spec
                     .fill(&face.image, face.landmarks.as_ref(), slot)
-                    .map_err(|e| Error::new(e.kind, format!("image {}: {}", ci * CHUNK + i, e.message)))?;
+                    .map_err(|e| Error::new(e.kind, format!("image {}: {}", ci * step + i, e.message)))?;
             }
             let input = &tensor[..chunk.len() * per];
             let pool = if want == Want::Embedding { &self.plain } else { &self.scored };

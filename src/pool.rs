@@ -24,6 +24,8 @@ pub(crate) struct SessionConfig {
     /// Most sessions in existence (concurrent inferences).
     pub max: usize,
     pub level: GraphOptimizationLevel,
+    /// Run on ONNX Runtime's CUDA provider on this device (registration must succeed).
+    pub cuda_device: Option<i32>,
 }
 
 impl Pool {
@@ -41,6 +43,15 @@ impl Pool {
         b = b.with_inter_threads(1).map_err(|e| err(e.to_string()))?;
         if c.intra_threads > 0 {
             b = b.with_intra_threads(c.intra_threads).map_err(|e| err(e.to_string()))?;
+        }
+        if let Some(id) = c.cuda_device {
+            let cuda = ort::ep::CUDA::default().with_device_id(id).build().error_on_failure();
+            b = b.with_execution_providers([cuda]).map_err(|e| {
+                Error::new(
+                    ErrorKind::GpuUnavailable,
+                    format!("the CUDA execution provider (device {id}) could not be used: {e} (is this the onnxruntime-gpu build, with libonnxruntime_providers_cuda.so next to libonnxruntime?)"),
+                )
+            })?;
         }
         b.commit_from_memory(&self.bytes).map_err(|e| err(e.to_string()))
     }

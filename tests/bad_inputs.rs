@@ -192,6 +192,29 @@ fn every_bad_input_gets_its_status() {
     mx.case("mean NaN", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.mean = [f32::NAN; 3]));
     mx.case("channel_order unknown", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.channel_order = 7));
     mx.case("max_sessions absurd", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.max_sessions = u32::MAX));
+    mx.case("execution_provider unknown", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.execution_provider = 9));
+    let cuda_here = common::ort_lib().parent().is_some_and(|d| d.join("libonnxruntime_providers_cuda.so").exists());
+    if !cuda_here {
+        mx.case(
+            "CUDA asked for, no CUDA runtime",
+            SERFIQ_ERR_GPU_UNAVAILABLE,
+            with(&|o| o.execution_provider = SERFIQ_PROVIDER_CUDA),
+        );
+        let mut o = base.clone_fields();
+        o.execution_provider = SERFIQ_PROVIDER_CUDA;
+        o.gpu_fallback = 1;
+        let (st, m) = create(&o);
+        mx.case("CUDA asked for with gpu_fallback", SERFIQ_OK, st);
+        let mut provider = 77;
+        mx.case("get_execution_provider after a fallback", SERFIQ_OK, unsafe {
+            serfiq_get_execution_provider(m, &mut provider)
+        });
+        assert_eq!(provider, SERFIQ_PROVIDER_CPU, "a fallback model reports the CPU");
+        mx.case("get_execution_provider(NULL out)", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+            serfiq_get_execution_provider(m, null_mut())
+        });
+        unsafe { serfiq_destroy(m) };
+    }
     mx.case("face_policy unknown", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.face_policy = 2));
     mx.case("detector_threshold 1", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_threshold = 1.0));
     mx.case("detector_threshold NaN", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_threshold = f32::NAN));

@@ -18,6 +18,7 @@ use boundary::{arg, failure, guard, out, Failure, Outcome};
 pub use status::*;
 
 use crate::detect::FacePolicy;
+use crate::gpu::Provider;
 use crate::image::{required_len, ImageView, PixelFormat};
 use crate::model::{Face, Model, ModelSource, Options, Outputs, Quality, ScoredFace, Want};
 
@@ -43,6 +44,13 @@ pub const SERFIQ_PIXEL_BGRA: serfiq_pixel_format = 2;
 pub const SERFIQ_PIXEL_RGBA: serfiq_pixel_format = 3;
 /// One grey channel.
 pub const SERFIQ_PIXEL_GRAY: serfiq_pixel_format = 4;
+
+/// Where a model's inferences run.
+pub type serfiq_execution_provider = u32;
+/// ONNX Runtime's CPU provider (the default).
+pub const SERFIQ_PROVIDER_CPU: serfiq_execution_provider = 0;
+/// ONNX Runtime's CUDA provider on `serfiq_options.device_id`.
+pub const SERFIQ_PROVIDER_CUDA: serfiq_execution_provider = 1;
 
 /// Channel order the model expects in its input tensor.
 pub type serfiq_channel_order = u32;
@@ -126,6 +134,21 @@ pub struct serfiq_options {
     pub face_policy: serfiq_face_policy,
     /// Detector confidence threshold, 0 <= t < 1. Default 0.9.
     pub detector_threshold: f32,
+    /// One of `SERFIQ_PROVIDER_*`. Default `SERFIQ_PROVIDER_CPU`. With CUDA,
+    /// ONNX Runtime must be the onnxruntime-gpu build (its
+    /// libonnxruntime_providers_cuda.so next to libonnxruntime) and CUDA 13 +
+    /// cuDNN 9 must be loadable. (Since `SERFIQ_OPTIONS_SIZE_V3`.)
+    pub execution_provider: serfiq_execution_provider,
+    /// CUDA device ordinal. Default 0.
+    pub device_id: i32,
+    /// Non-zero: when the GPU cannot be used, run on the CPU instead of failing
+    /// with `SERFIQ_ERR_GPU_UNAVAILABLE` (`serfiq_get_execution_provider` tells).
+    /// Default 0.
+    pub gpu_fallback: u32,
+    /// A folder holding the CUDA and cuDNN libraries (UTF-8; searched three
+    /// levels deep, so pip's `site-packages/nvidia` works), or NULL: then env
+    /// `SERFIQ_CUDA_PATH`, pip's nvidia-* packages, the system loader.
+    pub cuda_library_path: *const c_char,
 }
 
 /// Size of the first published `serfiq_options` (ABI version 1): the smallest
@@ -134,7 +157,11 @@ pub const SERFIQ_OPTIONS_SIZE_V1: usize = 128;
 /// Size of `serfiq_options` with the detector fields (`detector_path` to
 /// `detector_threshold`).
 pub const SERFIQ_OPTIONS_SIZE_V2: usize = 160;
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V2 == std::mem::size_of::<serfiq_options>());
+/// Size of `serfiq_options` with the execution-provider fields
+/// (`execution_provider` to `cuda_library_path`).
+pub const SERFIQ_OPTIONS_SIZE_V3: usize = 184;
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V3 == std::mem::size_of::<serfiq_options>());
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V2 == std::mem::offset_of!(serfiq_options, execution_provider));
 const _: () = assert!(SERFIQ_OPTIONS_SIZE_V1 == std::mem::offset_of!(serfiq_options, detector_path));
 
 /// An 8-bit image, borrowed for the duration of a call.
@@ -228,6 +255,10 @@ fn defaults() -> serfiq_options {
         detector_size: 0,
         face_policy: SERFIQ_FACE_LARGEST,
         detector_threshold: d.detector_threshold,
+        execution_provider: SERFIQ_PROVIDER_CPU,
+        device_id: 0,
+        gpu_fallback: 0,
+        cuda_library_path: std::ptr::null(),
     }
 }
 
@@ -256,6 +287,7 @@ unsafe fn read_options(options: *const serfiq_options) -> Result<serfiq_options,
         )*};
     }
     keep_default_unless_covered!(detector_path, detector_data, detector_size, face_policy, detector_threshold);
+    keep_default_unless_covered!(execution_provider, device_id, gpu_fallback, cuda_library_path);
     o.struct_size = size;
     Ok(o)
 }
@@ -297,6 +329,11 @@ unsafe fn to_options(o: &serfiq_options) -> Result<Options, Failure> {
         SERFIQ_FACE_MOST_CENTRAL => FacePolicy::MostCentral,
         v => return Err(failure(SERFIQ_ERR_INVALID_ARGUMENT, format!("unknown face_policy {v}"))),
     };
+    let provider = match o.execution_provider {
+        SERFIQ_PROVIDER_CPU => Provider::Cpu,
+        SERFIQ_PROVIDER_CUDA => Provider::Cuda { device_id: o.device_id },
+        v => return Err(failure(SERFIQ_ERR_INVALID_ARGUMENT, format!("unknown execution_provider {v}"))),
+    };
     let bgr = match o.channel_order {
         SERFIQ_CHANNELS_RGB => false,
         SERFIQ_CHANNELS_BGR => true,
@@ -322,6 +359,10 @@ unsafe fn to_options(o: &serfiq_options) -> Result<Options, Failure> {
         detector,
         face_policy,
         detector_threshold: o.detector_threshold,
+        provider,
+        gpu_fallback: o.gpu_fallback != 0,
+        // SAFETY: as above.
+        cuda_library_path: unsafe { opt_str(o.cuda_library_path, "cuda_library_path")? }.map(PathBuf::from),
         // Settings the C struct does not carry keep their defaults.
         ..Options::default()
     })
@@ -752,6 +793,24 @@ pub unsafe extern "C" fn serfiq_input_size(
         // SAFETY: NULL checked; writable per the contract.
         let (w, h) = (unsafe { out(width_out, "width_out")? }, unsafe { out(height_out, "height_out")? });
         (*w, *h) = m.input_size();
+        Ok(())
+    })
+}
+
+/// Where the model's inferences run: `SERFIQ_PROVIDER_CUDA`, or
+/// `SERFIQ_PROVIDER_CPU` (also when CUDA was asked for with `gpu_fallback`
+/// and could not be used).
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_get_execution_provider(
+    model: *const serfiq_model,
+    provider_out: *mut serfiq_execution_provider,
+) -> serfiq_status {
+    with_model(model, |m| {
+        // SAFETY: NULL checked; writable per the contract.
+        *unsafe { out(provider_out, "provider_out")? } = match m.provider() {
+            Provider::Cpu => SERFIQ_PROVIDER_CPU,
+            Provider::Cuda { .. } => SERFIQ_PROVIDER_CUDA,
+        };
         Ok(())
     })
 }

@@ -54,7 +54,12 @@ pub const SERFIQ_ERR_MODEL_DIGEST_MISMATCH: serfiq_status = 17;
 pub const SERFIQ_ERR_NO_FACE: serfiq_status = 18;
 
 /// Every status with its name, in value order (used by `serfiq_status_name`).
-pub(crate) const NAMES: [&std::ffi::CStr; 19] = [
+/// The GPU could not be used: this ONNX Runtime has no CUDA execution provider,
+/// CUDA or cuDNN libraries are missing (the message names them), or the device
+/// does not exist. Set `gpu_fallback` to run on the CPU instead.
+pub const SERFIQ_ERR_GPU_UNAVAILABLE: serfiq_status = 19;
+
+pub(crate) const NAMES: [&std::ffi::CStr; 20] = [
     c"SERFIQ_OK",
     c"SERFIQ_ERR_NULL_ARGUMENT",
     c"SERFIQ_ERR_INVALID_ARGUMENT",
@@ -74,6 +79,7 @@ pub(crate) const NAMES: [&std::ffi::CStr; 19] = [
     c"SERFIQ_ERR_ABI_MISMATCH",
     c"SERFIQ_ERR_MODEL_DIGEST_MISMATCH",
     c"SERFIQ_ERR_NO_FACE",
+    c"SERFIQ_ERR_GPU_UNAVAILABLE",
 ];
 
 pub(crate) fn from_kind(kind: ErrorKind) -> serfiq_status {
@@ -90,6 +96,7 @@ pub(crate) fn from_kind(kind: ErrorKind) -> serfiq_status {
         ErrorKind::Inference => SERFIQ_ERR_INFERENCE,
         ErrorKind::Internal => SERFIQ_ERR_INTERNAL,
         ErrorKind::ModelDigestMismatch => SERFIQ_ERR_MODEL_DIGEST_MISMATCH,
+        ErrorKind::GpuUnavailable => SERFIQ_ERR_GPU_UNAVAILABLE,
         ErrorKind::NoFace => SERFIQ_ERR_NO_FACE,
     }
 }

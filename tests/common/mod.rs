@@ -20,8 +20,13 @@ pub fn fetched(rel: &str) -> PathBuf {
     p
 }
 
+/// The ONNX Runtime library: `SERFIQ_ORT_LIB` (e.g. the GPU build for
+/// scripts/gpu-check.sh), else the one the set-up fetched.
 pub fn ort_lib() -> PathBuf {
-    fetched("onnxruntime/lib/libonnxruntime.so.1.31.1")
+    match std::env::var_os("SERFIQ_ORT_LIB") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => fetched("onnxruntime/lib/libonnxruntime.so.1.31.1"),
+    }
 }
 
 pub fn default_model() -> PathBuf {

@@ -51,6 +51,7 @@ enum class Status : std::uint32_t {
     AbiMismatch = SERFIQ_ERR_ABI_MISMATCH,
     ModelDigestMismatch = SERFIQ_ERR_MODEL_DIGEST_MISMATCH,
     NoFace = SERFIQ_ERR_NO_FACE,
+    GpuUnavailable = SERFIQ_ERR_GPU_UNAVAILABLE,
 };
 
 // The C name of a status ("SERFIQ_ERR_INVALID_IMAGE"), or "SERFIQ_UNKNOWN_STATUS".

@@ -207,8 +207,9 @@ TEST(Status, NamesComeFromTheLibrary) {
     EXPECT_STREQ(serfiq::status_name(serfiq::Status::AbiMismatch), "SERFIQ_ERR_ABI_MISMATCH");
     EXPECT_STREQ(serfiq::status_name(serfiq::Status::ModelDigestMismatch), "SERFIQ_ERR_MODEL_DIGEST_MISMATCH");
     EXPECT_STREQ(serfiq::status_name(serfiq::Status::NoFace), "SERFIQ_ERR_NO_FACE");
+    EXPECT_STREQ(serfiq::status_name(serfiq::Status::GpuUnavailable), "SERFIQ_ERR_GPU_UNAVAILABLE");
     // One past the last status in serfiq.h.
-    EXPECT_STREQ(serfiq::status_name(static_cast<serfiq::Status>(SERFIQ_ERR_NO_FACE + 1)),
+    EXPECT_STREQ(serfiq::status_name(static_cast<serfiq::Status>(SERFIQ_ERR_GPU_UNAVAILABLE + 1)),
                  "SERFIQ_UNKNOWN_STATUS");
     static_assert(std::is_same_v<std::underlying_type_t<serfiq::Status>, serfiq_status>);
 }

@@ -48,5 +48,8 @@ namespace Serfiq
         /// <summary>The face detector found no usable face in an image that is neither an aligned
         /// crop nor given with landmarks (detection is not yet exposed by this binding).</summary>
         NoFace = 18,
+        /// <summary>The GPU could not be used (no CUDA provider, CUDA/cuDNN libraries missing, no such
+        /// device); the execution provider is not yet chosen through this binding.</summary>
+        GpuUnavailable = 19,
     }
 }

@@ -27,6 +27,8 @@ public enum Status {
     MODEL_DIGEST_MISMATCH(17),
     /** The face detector found no usable face (detection is not yet exposed by this binding). */
     NO_FACE(18),
+    /** The GPU could not be used (the execution provider is not yet chosen through this binding). */
+    GPU_UNAVAILABLE(19),
     ;
 
     private static final Status[] BY_CODE = values();
