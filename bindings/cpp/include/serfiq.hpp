@@ -230,7 +230,7 @@ struct Options {
     ChannelOrder channel_order = ChannelOrder::Rgb;
     std::array<float, 3> mean{};    // (pixel - mean) / stddev per channel, model order
     std::array<float, 3> stddev{};  // serfiq_options.std
-    std::uint32_t intra_op_threads = 0;  // per inference; 0 = ONNX Runtime's default
+    std::uint32_t intra_op_threads = 0;  // per inference (library default 1); 0 = ONNX Runtime's own
     std::uint32_t max_sessions = 0;      // inferences at once; 0 = number of CPUs
     // Expected SHA-256 of the model, 64 hex digits (any case); empty = not checked.
     // Another digest: Error(Status::ModelDigestMismatch).

@@ -32,7 +32,7 @@ namespace Serfiq
         public float[] Mean { get; set; }
         /// <summary>Per-channel std (3 floats, in the model's channel order; default 128).</summary>
         public float[] Std { get; set; }
-        /// <summary>ONNX Runtime intra-op threads per inference; 0 = ONNX Runtime's default.</summary>
+        /// <summary>ONNX Runtime intra-op threads per inference (null: the library default, 1); 0 = ONNX Runtime's own default.</summary>
         public int? IntraOpThreads { get; set; }
         /// <summary>Most inferences running at once on one model; 0 = number of CPUs.</summary>
         public int? MaxSessions { get; set; }

@@ -112,7 +112,7 @@ public final class ModelOptions {
         return this;
     }
 
-    /** ONNX Runtime intra-op threads per inference; 0 (default) = ONNX Runtime's default. */
+    /** ONNX Runtime intra-op threads per inference (library default 1); 0 = ONNX Runtime's own default. */
     public ModelOptions intraOpThreads(int threads) {
         this.intraOpThreads = threads;
         return this;
