@@ -5,6 +5,7 @@
 pub mod align;
 pub mod detect;
 pub mod error;
+pub mod eval;
 pub mod gpu;
 pub mod graph;
 pub mod image;

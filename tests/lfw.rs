@@ -116,6 +116,21 @@ fn quality_discard_lowers_fnmr_on_lfw() {
     assert!(fmr_below > 1e-3 || impostor[allowed + 1] == threshold, "the threshold is not the lowest one");
 
     let fnmr: Vec<f64> = [0.0, 0.1, 0.2].iter().map(|&f| fnmr_after_discard(&genuine, threshold, f)).collect();
+
+    // serfiq::eval (used by the evaluation tools) agrees with this test's own arithmetic.
+    let impostor_scores: Vec<f64> = impostor.clone();
+    assert_eq!(serfiq::eval::threshold_at_fmr(&impostor_scores, 1e-3), Some(threshold));
+    let comparisons: Vec<serfiq::eval::Comparison> =
+        genuine.iter().map(|&(score, quality)| serfiq::eval::Comparison { score, quality }).collect();
+    let curve = serfiq::eval::edc(&comparisons, threshold);
+    for (f, want) in [0.0, 0.1, 0.2].iter().zip(&fnmr) {
+        assert_eq!(serfiq::eval::fnmr_at(&curve, *f), Some(*want), "EDC at {f}");
+    }
+    println!(
+        "pAUC to 20 % discard: {:.5} (random discard: {:.5})",
+        serfiq::eval::partial_auc(&curve, 0.2),
+        0.2 * fnmr[0]
+    );
     let mut sorted = s.clone();
     sorted.sort_by(f64::total_cmp);
     let (p5, median, p95) = (percentile(&sorted, 0.05), percentile(&sorted, 0.5), percentile(&sorted, 0.95));
