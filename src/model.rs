@@ -281,18 +281,22 @@ impl Model {
             cuda_device: None,
         };
         // The GPU, when asked for: its libraries first, then a session on it
-        // (a failed registration is reported here, not at the first score).
+        // (a failed registration is reported here, not at the first score). The
+        // probe's session stays in the plain pool for later calls.
         let mut gpu_note = None;
         if let crate::gpu::Provider::Cuda { device_id } = opts.provider {
             config.cuda_device = Some(device_id);
-            let ready = crate::gpu::preload(opts.cuda_library_path.as_deref())
-                .and_then(|()| Pool::new(plain.clone(), config.clone()).with(|_| Ok(())));
+        }
+        let mut plain = Pool::new(plain, config.clone());
+        if config.cuda_device.is_some() {
+            let ready = crate::gpu::preload(opts.cuda_library_path.as_deref()).and_then(|()| plain.with(|_| Ok(())));
             if let Err(e) = ready {
                 if !opts.gpu_fallback {
                     return Err(e);
                 }
                 config.cuda_device = None;
                 gpu_note = Some(e.message);
+                plain = plain.reconfigured(config.clone());
             }
         }
         let detector = match &opts.detector {
@@ -310,7 +314,7 @@ impl Model {
             dropout: opts.dropout,
             seed: opts.seed,
             scored: Pool::new(scored, config.clone()),
-            plain: Pool::new(plain, config.clone()),
+            plain,
             detector,
             policy: opts.face_policy,
             runtime,

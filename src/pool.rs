@@ -33,6 +33,11 @@ impl Pool {
         Pool { bytes, config, state: Mutex::new((Vec::new(), 0)), freed: Condvar::new() }
     }
 
+    /// The same graph with other session settings; existing sessions are dropped.
+    pub(crate) fn reconfigured(self, config: SessionConfig) -> Self {
+        Pool::new(self.bytes, config)
+    }
+
     fn create_session(&self) -> Result<Session> {
         let err =
             |e: String| Error::new(ErrorKind::Inference, format!("could not create an ONNX Runtime session: {e}"));
