@@ -183,7 +183,6 @@ pub fn inspect(model: &ModelProto, layer_name: Option<&str>) -> Result<ModelInfo
 
     // Walk back from the output through shape-only and affine nodes.
     let mut post: Vec<(&NodeProto, Affine)> = Vec::new();
-    let mut shape_only = Vec::new();
     let mut cur = output_name.as_str();
     let layer_node = loop {
         let Some(&node) = producer.get(cur) else {
@@ -201,7 +200,6 @@ pub fn inspect(model: &ModelProto, layer_name: Option<&str>) -> Result<ModelInfo
         }
         match node.op_type.as_str() {
             "Reshape" | "Flatten" | "Identity" | "Squeeze" | "Unsqueeze" | "Dropout" => {
-                shape_only.push(node);
                 cur = node.input.first().map(String::as_str).unwrap_or("");
             }
             "BatchNormalization" | "Add" | "Sub" | "Mul" | "Div" => {
@@ -238,7 +236,6 @@ pub fn inspect(model: &ModelProto, layer_name: Option<&str>) -> Result<ModelInfo
             layer.bias[j] = layer.bias[j] * a[j] + c[j];
         }
     }
-    let _ = shape_only;
     Ok(ModelInfo { input_name: input.name.clone(), output_name, input_chw: chw, layer })
 }
 
@@ -405,7 +402,7 @@ fn set_batch_dynamic(v: &mut ValueInfoProto) {
     }
 }
 
-/// Shared flags for graph building.
+/// The stochastic head to add: T and its fixed masks.
 pub struct HeadSpec<'a> {
     pub samples: usize,
     /// Row-major [samples, in_features], see `masks::dropout_masks`.
