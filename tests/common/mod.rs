@@ -73,11 +73,12 @@ impl Rgb {
 
 /// Landmarks of the demo faces, from data/faces/landmarks.json.
 pub fn demo_landmarks(name: &str) -> serfiq::Landmarks {
-    let text = std::fs::read_to_string(repo().join("data/faces/landmarks.json")).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let pts = v[name].as_array().unwrap_or_else(|| panic!("no landmarks for {name}"));
-    std::array::from_fn(|i| [pts[i][0].as_f64().unwrap() as f32, pts[i][1].as_f64().unwrap() as f32])
+    landmarks::for_photo(Path::new(name)).unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// The reader the examples use for data/faces/landmarks.json.
+#[path = "../../examples/shared/landmarks.rs"]
+mod landmarks;
 
 // ---------------------------------------------------------------------------
 // Faces to test with, and preprocessing written independently of serfiq.
