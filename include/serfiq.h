@@ -137,7 +137,10 @@ typedef struct serfiq_options {
    */
   uint64_t seed;
   /**
-   * q = 1 / (1 + exp(-alpha * (s - r))). Defaults fitted to the default model.
+   * q = 1 / (1 + exp(-alpha * (s - r))). Default NAN for both: the model's
+   * calibration (metadata written by `serfiq calibrate`) where it has one,
+   * else alpha 118 and r 0.576, fitted to the default model. Infinities are
+   * rejected.
    */
   double alpha;
   double r;

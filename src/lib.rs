@@ -3,6 +3,7 @@
 //! The core (everything but `ffi`) is safe Rust with no FFI types.
 
 pub mod align;
+pub mod calibration;
 pub mod detect;
 pub mod error;
 pub mod eval;

@@ -49,9 +49,10 @@ pub struct Options {
     /// Dropout probability p, 0 < p < 1.
     pub dropout: f64,
     pub seed: u64,
-    /// q = 1 / (1 + exp(−alpha·(s − r))).
-    pub alpha: f64,
-    pub r: f64,
+    /// q = 1 / (1 + exp(−alpha·(s − r))). `None`: the model's calibration
+    /// (metadata written by `serfiq calibrate`), else `DEFAULT_ALPHA` / `DEFAULT_R`.
+    pub alpha: Option<f64>,
+    pub r: Option<f64>,
     /// The model takes BGR planes (false: RGB).
     pub input_bgr: bool,
     /// Per-channel normalisation in the model's channel order: (x − mean) / std.
@@ -95,8 +96,8 @@ impl Default for Options {
             samples: 100,
             dropout: 0.5,
             seed: 0,
-            alpha: DEFAULT_ALPHA,
-            r: DEFAULT_R,
+            alpha: None,
+            r: None,
             input_bgr: false,
             mean: [127.5; 3],
             std: [128.0; 3],
@@ -127,8 +128,10 @@ impl Options {
         if !(self.dropout > 0.0 && self.dropout < 1.0) {
             return bad(format!("dropout p must be in (0, 1), got {}", self.dropout));
         }
-        if !self.alpha.is_finite() || !self.r.is_finite() {
-            return bad(format!("alpha and r must be finite, got {} and {}", self.alpha, self.r));
+        for (name, v) in [("alpha", self.alpha), ("r", self.r)] {
+            if v.is_some_and(|v| !v.is_finite()) {
+                return bad(format!("{name} must be finite, got {}", v.unwrap_or_default()));
+            }
         }
         if self.mean.iter().chain(&self.std).any(|v| !v.is_finite()) || self.std.contains(&0.0) {
             return bad(format!("mean {:?} and std {:?} must be finite and std non-zero", self.mean, self.std));
@@ -229,6 +232,7 @@ pub struct Model {
     spec: InputSpec,
     alpha: f64,
     r: f64,
+    calibration: crate::calibration::Source,
     samples: usize,
     dropout: f64,
     seed: u64,
@@ -258,6 +262,7 @@ impl Model {
         }
         let proto = graph::parse(&bytes)?;
         drop(bytes);
+        let (alpha, r, calibration) = resolve_calibration(opts, &proto)?;
         let info = graph::inspect(&proto, opts.embedding_layer.as_deref())?;
         let masks = dropout_masks(opts.seed, opts.samples, info.layer.in_features, opts.dropout);
         let head = HeadSpec { samples: opts.samples, masks: &masks };
@@ -308,8 +313,9 @@ impl Model {
         let model = Model {
             spec: InputSpec { width: w as u32, height: h as u32, bgr: opts.input_bgr, mean: opts.mean, std: opts.std },
             info,
-            alpha: opts.alpha,
-            r: opts.r,
+            alpha,
+            r,
+            calibration,
             samples: opts.samples,
             dropout: opts.dropout,
             seed: opts.seed,
@@ -393,6 +399,11 @@ impl Model {
 
     pub fn alpha_r(&self) -> (f64, f64) {
         (self.alpha, self.r)
+    }
+
+    /// Where α and r came from (when the options set only one, the other's source is not told).
+    pub fn calibration_source(&self) -> crate::calibration::Source {
+        self.calibration
     }
 
     /// q = 1 / (1 + exp(−α (s − r))).
@@ -559,4 +570,22 @@ impl Model {
         let emb = if want != Want::Score { take(emb_name, self.embedding_size())? } else { Vec::new() };
         Ok((s, emb))
     }
+}
+
+/// α and r: the options' where set, else the model's metadata, else the defaults.
+fn resolve_calibration(
+    opts: &Options,
+    proto: &onnx_protobuf::ModelProto,
+) -> Result<(f64, f64, crate::calibration::Source)> {
+    use crate::calibration::Source;
+    let (meta_alpha, meta_r) = crate::calibration::read(proto)?;
+    let source = match (opts.alpha, opts.r) {
+        (Some(_), Some(_)) => Source::Options,
+        _ if meta_alpha.is_some() || meta_r.is_some() => Source::Model,
+        (None, None) => Source::Default,
+        _ => Source::Options,
+    };
+    let alpha = opts.alpha.or(meta_alpha).unwrap_or(DEFAULT_ALPHA);
+    let r = opts.r.or(meta_r).unwrap_or(DEFAULT_R);
+    Ok((alpha, r, source))
 }

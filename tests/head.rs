@@ -307,8 +307,14 @@ fn synthetic_gemm_batchnorm_head_matches_f64_reference() {
     }
 
     // Other T, p, seed, alpha and r reach the head.
-    let opts =
-        Options { samples: 37, dropout: 0.3, seed: 0xDEAD_BEEF_1234, alpha: 20.0, r: 0.6, ..synthetic_options(&bytes) };
+    let opts = Options {
+        samples: 37,
+        dropout: 0.3,
+        seed: 0xDEAD_BEEF_1234,
+        alpha: Some(20.0),
+        r: Some(0.6),
+        ..synthetic_options(&bytes)
+    };
     let model = new_model(&opts);
     assert_eq!(model.alpha_r(), (20.0, 0.6));
     assert_eq!((model.samples(), model.dropout(), model.seed()), (37, 0.3, 0xDEAD_BEEF_1234));

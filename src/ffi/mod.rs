@@ -98,7 +98,10 @@ pub struct serfiq_options {
     pub dropout: f32,
     /// Seed of the dropout masks (SplitMix64, see README). Default 0.
     pub seed: u64,
-    /// q = 1 / (1 + exp(-alpha * (s - r))). Defaults fitted to the default model.
+    /// q = 1 / (1 + exp(-alpha * (s - r))). Default NAN for both: the model's
+    /// calibration (metadata written by `serfiq calibrate`) where it has one,
+    /// else alpha 118 and r 0.576, fitted to the default model. Infinities are
+    /// rejected.
     pub alpha: f64,
     pub r: f64,
     /// Channel order of the model input. Default `SERFIQ_CHANNELS_RGB`.
@@ -242,8 +245,8 @@ fn defaults() -> serfiq_options {
         samples: d.samples as u32,
         dropout: d.dropout as f32,
         seed: d.seed,
-        alpha: d.alpha,
-        r: d.r,
+        alpha: d.alpha.unwrap_or(f64::NAN),
+        r: d.r.unwrap_or(f64::NAN),
         channel_order: SERFIQ_CHANNELS_RGB,
         mean: d.mean,
         std: d.std,
@@ -347,8 +350,8 @@ unsafe fn to_options(o: &serfiq_options) -> Result<Options, Failure> {
         samples: o.samples as usize,
         dropout: o.dropout as f64,
         seed: o.seed,
-        alpha: o.alpha,
-        r: o.r,
+        alpha: (!o.alpha.is_nan()).then_some(o.alpha),
+        r: (!o.r.is_nan()).then_some(o.r),
         input_bgr: bgr,
         mean: o.mean,
         std: o.std,

@@ -54,6 +54,129 @@ pub enum Command {
     /// Print facts about the model and the settings in use (input size, embedding layer, T, p, ...).
     #[command(after_help = AFTER_HELP)]
     Info(InfoArgs),
+    /// Does the quality predict recognition errors on a labelled set? Error-versus-discard
+    /// curves (EDC) for serfiq, random discard and a sharpness baseline: a table, JSON and a plot.
+    #[command(after_help = AFTER_HELP)]
+    Eval(EvalArgs),
+    /// Fit alpha and r (the mapping s -> q) for a model on a sample of its images, and write
+    /// them into a copy of the model.
+    #[command(after_help = AFTER_HELP)]
+    Calibrate(CalibrateArgs),
+    /// Time embed-only against score+embed at batch 1, 8 and 32 on 1 and 2 threads, and against
+    /// Python implementations of the original algorithm.
+    #[command(after_help = AFTER_HELP)]
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// The labelled images: one folder per identity (DATASET/NAME/*.jpg), as LFW is laid out.
+    #[arg(value_name = "DATASET")]
+    pub dataset: PathBuf,
+
+    /// Comparisons from an LFW-style pairs file (`NAME I J` genuine, `NAME1 I NAME2 J` impostor;
+    /// image I of NAME is DATASET/NAME/NAME_000I.jpg). Without it: every genuine pair of the
+    /// folders and a seeded sample of --impostors impostor pairs.
+    #[arg(long, value_name = "FILE")]
+    pub pairs: Option<PathBuf>,
+
+    /// Impostor pairs sampled when there is no --pairs file.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub impostors: usize,
+
+    /// Seed of the impostor sample.
+    #[arg(long = "pair-seed", value_name = "S", default_value_t = 1)]
+    pub pair_seed: u64,
+
+    /// False match rates at which the decision threshold is set (on all impostor comparisons,
+    /// before any discard), comma-separated.
+    #[arg(long, value_name = "FMR", value_delimiter = ',', default_value = "0.001")]
+    pub fmr: Vec<f64>,
+
+    /// Folder for edc.json, edc.png and images.csv (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "serfiq-eval")]
+    pub out: PathBuf,
+
+    /// Images per model run.
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u64).range(1..=serfiq::model::MAX_BATCH as u64))]
+    pub batch: u64,
+
+    /// Landmarks for the images (see `serfiq score --help`).
+    #[arg(long, value_name = "FILE")]
+    pub landmarks: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub serfiq: SerfiqArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    /// Images (or folders of images) typical of what the model will see.
+    #[arg(value_name = "IMAGES_OR_DIRS", required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Use at most N images, a seeded random sample when there are more.
+    #[arg(long, value_name = "N", default_value_t = 5000)]
+    pub sample: usize,
+
+    /// Write the model with alpha and r in its metadata to this file (it may be the model
+    /// itself). Without it, the fit is only printed.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Landmarks for the images (see `serfiq score --help`).
+    #[arg(long, value_name = "FILE")]
+    pub landmarks: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Face images to time on (aligned crops, or photos the detector finds a face in)
+    /// [default: the demo photos in the serfiq cache].
+    #[arg(value_name = "IMAGES_OR_DIRS")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Timed rounds per configuration; the median is reported.
+    #[arg(long, value_name = "N", default_value_t = 7)]
+    pub rounds: usize,
+
+    /// Batch sizes, comma-separated.
+    #[arg(long, value_name = "N", value_delimiter = ',', default_value = "1,8,32")]
+    pub batches: Vec<usize>,
+
+    /// Caller thread counts, comma-separated (one handle shared by all).
+    #[arg(long, value_name = "N", value_delimiter = ',', default_value = "1,2")]
+    pub threads: Vec<usize>,
+
+    /// Python with numpy and onnxruntime for the reference implementations [default:
+    /// $SERFIQ_PYTHON, else .cache/pyref/bin/python (scripts/reference/setup.sh), else python3].
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
+    /// Skip the Python references.
+    #[arg(long)]
+    pub no_python: bool,
+
+    /// Also write the results as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 #[derive(Args, Debug)]
@@ -226,11 +349,13 @@ pub struct SerfiqArgs {
     #[arg(long, value_name = "S", default_value_t = Options::default().seed)]
     pub seed: u64,
 
-    /// Steepness alpha of the mapping s -> q.
-    #[arg(long, value_name = "A", default_value_t = Options::default().alpha, allow_negative_numbers = true)]
-    pub alpha: f64,
+    /// Steepness alpha of the mapping s -> q [default: the model's calibration (`serfiq
+    /// calibrate`), else 118, fitted to the default model].
+    #[arg(long, value_name = "A", allow_negative_numbers = true)]
+    pub alpha: Option<f64>,
 
-    /// Midpoint r of the mapping s -> q (the s that gives q = 0.5).
-    #[arg(long = "r", value_name = "R", default_value_t = Options::default().r, allow_negative_numbers = true)]
-    pub r: f64,
+    /// Midpoint r of the mapping s -> q, the s that gives q = 0.5 [default: the model's
+    /// calibration, else 0.576].
+    #[arg(long = "r", value_name = "R", allow_negative_numbers = true)]
+    pub r: Option<f64>,
 }

@@ -3,6 +3,9 @@
 //!   serfiq score [--faces one|all] [--annotate OUT] [--save-crops DIR] [--json] IMAGES_OR_DIRS...
 //!   serfiq embed [--landmarks FILE] [--json] IMAGES_OR_DIRS...
 //!   serfiq info
+//!   serfiq eval DATASET [--pairs pairs.txt]
+//!   serfiq calibrate IMAGES_OR_DIRS... [--out CALIBRATED.onnx]
+//!   serfiq bench [IMAGES_OR_DIRS...]
 //!
 //! Photos go through the face detector (fetched into the cache by `make fetch`;
 //! `--no-detect` turns it off); aligned crops and images with landmarks do not.
@@ -12,6 +15,9 @@
 
 mod annotate;
 mod args;
+mod bench;
+mod calibrate;
+mod eval;
 mod extras;
 mod inputs;
 mod locate;
@@ -46,6 +52,9 @@ fn main() -> ExitCode {
         Command::Score(a) => process_images(&a.input, &a.model, &a.detect, Some(&a.serfiq), Some(&a.faces)),
         Command::Embed(a) => process_images(&a.input, &a.model, &a.detect, None, None),
         Command::Info(a) => info(&a),
+        Command::Eval(a) => eval::run(&a),
+        Command::Calibrate(a) => calibrate::run(&a),
+        Command::Bench(a) => bench::run(&a),
     };
     match result {
         Ok(code) => code,
@@ -195,6 +204,7 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
             "seed": model.seed(),
             "alpha": alpha,
             "r": r,
+            "alpha_r_from": format!("{:?}", model.calibration_source()).to_lowercase(),
             "detector": detector.as_ref().map(|(p, _)| serde_json::json!({
                 "path": p,
                 "threshold": opts.detector_threshold,
@@ -231,7 +241,7 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
         ("samples T", model.samples().to_string()),
         ("dropout p", model.dropout().to_string()),
         ("seed", model.seed().to_string()),
-        ("alpha", alpha.to_string()),
+        ("alpha", format!("{alpha} ({})", calibration_words(model.calibration_source()))),
         ("r", r.to_string()),
         (
             "face detector",
@@ -250,4 +260,12 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
         println!("{:<16} {v}", format!("{k}:"));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn calibration_words(source: serfiq::calibration::Source) -> &'static str {
+    match source {
+        serfiq::calibration::Source::Options => "set on the command line",
+        serfiq::calibration::Source::Model => "the model's calibration",
+        serfiq::calibration::Source::Default => "default, fitted to the default model",
+    }
 }
