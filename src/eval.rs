@@ -99,6 +99,54 @@ pub fn sample_impostor_pairs(identity: &[usize], count: usize, seed: u64) -> Vec
     out
 }
 
+/// The FNMR of `curve` at each of `fractions` and its pAUC to `upto`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub fnmr_at: Vec<(f64, f64)>,
+    pub pauc: f64,
+}
+
+pub fn summarize(curve: &[EdcPoint], fractions: &[f64], upto: f64) -> Summary {
+    Summary {
+        fnmr_at: fractions.iter().filter_map(|&f| fnmr_at(curve, f).map(|v| (f, v))).collect(),
+        pauc: partial_auc(curve, upto),
+    }
+}
+
+/// The expected curve of random discard (a quality that knows nothing):
+/// FNMR stays at its value before discarding, at every step.
+pub fn random_discard(curve: &[EdcPoint]) -> Vec<EdcPoint> {
+    let f0 = curve.first().map_or(0.0, |p| p.fnmr);
+    curve.iter().map(|p| EdcPoint { discarded: p.discarded, fnmr: f0 }).collect()
+}
+
+/// Sharpness baseline: variance of the 3×3 Laplacian (4-neighbour) of the
+/// grey image (0.299 R + 0.587 G + 0.114 B) over its interior pixels, on
+/// packed RGB. A classic focus measure (Pech-Pacheco et al., ICPR 2000).
+/// 0 for images smaller than 3×3.
+pub fn laplacian_variance(rgb: &[u8], width: usize, height: usize) -> f64 {
+    if width < 3 || height < 3 || rgb.len() < width * height * 3 {
+        return 0.0;
+    }
+    let grey: Vec<f64> = rgb
+        .chunks_exact(3)
+        .take(width * height)
+        .map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64)
+        .collect();
+    let (mut sum, mut sum2, mut n) = (0.0, 0.0, 0.0);
+    for y in 1..height - 1 {
+        for x in 1..width - 1 {
+            let i = y * width + x;
+            let l = grey[i - 1] + grey[i + 1] + grey[i - width] + grey[i + width] - 4.0 * grey[i];
+            sum += l;
+            sum2 += l * l;
+            n += 1.0;
+        }
+    }
+    let mean = sum / n;
+    (sum2 / n - mean * mean).max(0.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +200,29 @@ mod tests {
         assert!(a.iter().all(|&(i, j)| i < j && id[i] != id[j]));
         // One identity only: no impostor pair exists, and the call still ends.
         assert!(sample_impostor_pairs(&[3; 10], 5, 1).is_empty());
+    }
+
+    #[test]
+    fn random_discard_is_flat_at_the_starting_fnmr() {
+        let g = [c(0.4, 0.1), c(0.8, 0.5), c(0.3, 0.2), c(0.9, 0.9)];
+        let r = random_discard(&edc(&g, 0.5));
+        assert!(r.iter().all(|p| p.fnmr == 0.5));
+        let sum = summarize(&r, &[0.0, 0.5], 0.5);
+        assert_eq!(sum.fnmr_at, vec![(0.0, 0.5), (0.5, 0.5)]);
+        assert_eq!(sum.pauc, 0.5 * 0.5);
+    }
+
+    #[test]
+    fn laplacian_variance_by_hand() {
+        // A flat image has no edges.
+        assert_eq!(laplacian_variance(&[90; 5 * 5 * 3], 5, 5), 0.0);
+        // 4×3 grey image; interior pixels (1,1) and (2,1):
+        // row0 0 0 0 0 / row1 0 10 0 0 / row2 0 0 0 0
+        // L(1,1) = 0+0+0+0 − 40 = −40; L(2,1) = 10+0+0+0 − 0 = 10.
+        // mean −15, variance ((−25)² + 25²) / 2 = 625.
+        let mut px = vec![0u8; 4 * 3 * 3];
+        px[(4 + 1) * 3..(4 + 1) * 3 + 3].copy_from_slice(&[10, 10, 10]);
+        assert!((laplacian_variance(&px, 4, 3) - 625.0).abs() < 1e-6);
+        assert_eq!(laplacian_variance(&px, 2, 2), 0.0);
     }
 }

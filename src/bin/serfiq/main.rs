@@ -17,11 +17,14 @@ mod annotate;
 mod args;
 mod bench;
 mod calibrate;
+mod dataset;
 mod eval;
 mod extras;
 mod inputs;
 mod locate;
+mod measure;
 mod output;
+mod plot;
 mod process;
 
 use std::io::{self, BufWriter};

@@ -80,7 +80,7 @@ fn one_line(s: &str) -> String {
 /// by its landmarks when it has some, as a ready crop when it has the model's
 /// input size, else by the detector. Checks landmarks here so a bad one never
 /// fails a whole batch.
-fn prepare(path: &Path, model: &Model, cfg: &RunConfig) -> Result<Prepared, String> {
+pub fn prepare(path: &Path, model: &Model, cfg: &RunConfig) -> Result<Prepared, String> {
     let rgb = decode(path)?;
     let (w, h) = rgb.dimensions();
     let spec = model.input_spec();
@@ -166,7 +166,7 @@ fn single_image_message(e: Error) -> String {
     e.message.strip_prefix("image 0: ").map(str::to_string).unwrap_or(e.message)
 }
 
-fn progress_bar(n: usize) -> ProgressBar {
+pub fn progress_bar(n: usize) -> ProgressBar {
     if n < PROGRESS_MIN_IMAGES {
         return ProgressBar::hidden();
     }

@@ -1,0 +1,105 @@
+//! Quality, embedding and sharpness of many images, on all cores, for the
+//! commands that need numbers rather than printed rows (`eval`).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use serfiq::{Face, Model, Want};
+
+use crate::process::{self, RunConfig};
+
+/// What one image gives.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub s: f32,
+    pub q: f32,
+    /// L2-normalised, so a dot product is the cosine similarity.
+    pub embedding: Vec<f32>,
+    /// Laplacian variance of the face as the model sees it (the aligned crop).
+    pub sharpness: f64,
+}
+
+fn normalised(mut e: Vec<f32>) -> Vec<f32> {
+    let n = e.iter().map(|v| v * v).sum::<f32>().sqrt();
+    if n > 0.0 {
+        e.iter_mut().for_each(|v| *v /= n);
+    }
+    e
+}
+
+/// Decodes, finds and aligns the face of each image (as `score` does with
+/// `--faces one`), then scores and embeds it; `cfg.batch` images per model
+/// run, one worker per CPU. Results are in input order; a bad image gets its
+/// reason and does not stop the others.
+pub fn measure(model: &Model, images: &[PathBuf], cfg: &RunConfig) -> Vec<Result<Measured, String>> {
+    let batch = cfg.batch.max(1);
+    let chunks: Vec<&[PathBuf]> = images.chunks(batch).collect();
+    let results: Mutex<Vec<Option<Result<Measured, String>>>> = Mutex::new(vec![None; images.len()]);
+    let next = AtomicUsize::new(0);
+    let bar = process::progress_bar(images.len());
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(chunks.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let c = next.fetch_add(1, Ordering::Relaxed);
+                let Some(paths) = chunks.get(c) else { break };
+                let out = measure_chunk(model, paths, cfg);
+                let mut all = results.lock().unwrap_or_else(|e| e.into_inner());
+                for (k, r) in out.into_iter().enumerate() {
+                    all[c * batch + k] = Some(r);
+                }
+                drop(all);
+                bar.inc(paths.len() as u64);
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let all = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    all.into_iter().map(|r| r.unwrap_or_else(|| Err("not processed".to_string()))).collect()
+}
+
+fn measure_chunk(model: &Model, paths: &[PathBuf], cfg: &RunConfig) -> Vec<Result<Measured, String>> {
+    let mut out: Vec<Result<Measured, String>> = Vec::with_capacity(paths.len());
+    let mut ready = Vec::new(); // (index in `out`, prepared image, crop sharpness)
+    for path in paths {
+        let prepared = process::prepare(path, model, cfg).and_then(|p| match (&p.problem, p.jobs.first()) {
+            (Some(problem), _) => Err(problem.clone()),
+            (None, None) => Err("no face to score".to_string()),
+            (None, Some(job)) => {
+                let view = p.view();
+                let crop = match &job.landmarks {
+                    Some(lm) => serfiq::align::aligned_rgb(model.input_spec(), &view, lm).map_err(|e| e.message)?,
+                    None => p.rgb.as_raw().clone(),
+                };
+                let (w, h) = model.input_size();
+                let sharpness = serfiq::eval::laplacian_variance(&crop, w as usize, h as usize);
+                Ok((p, sharpness))
+            }
+        });
+        match prepared {
+            Ok((p, sharpness)) => {
+                ready.push((out.len(), p, sharpness));
+                out.push(Err(String::new()));
+            }
+            Err(reason) => out.push(Err(reason)),
+        }
+    }
+    if ready.is_empty() {
+        return out;
+    }
+    let faces: Vec<Face> =
+        ready.iter().map(|(_, p, _)| Face { image: p.view(), landmarks: p.jobs[0].landmarks }).collect();
+    // One bad face must not cost the others their results: retry one by one.
+    let runs: Vec<Result<(serfiq::Quality, Vec<f32>), String>> = match model.run(&faces, Want::Both) {
+        Ok(o) => {
+            let d = o.embeddings.len() / faces.len();
+            o.qualities.iter().zip(o.embeddings.chunks(d.max(1))).map(|(q, e)| Ok((*q, e.to_vec()))).collect()
+        }
+        Err(_) => faces.iter().map(|f| model.score_embed(f).map_err(|e| e.message)).collect(),
+    };
+    for ((slot, _, sharpness), run) in ready.iter().zip(runs) {
+        out[*slot] = run.map(|(q, e)| Measured { s: q.s, q: q.q, embedding: normalised(e), sharpness: *sharpness });
+    }
+    out
+}
