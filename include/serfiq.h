@@ -255,7 +255,12 @@ typedef struct serfiq_quality {
    */
   float s;
   /**
-   * s mapped through the model's logistic (alpha, r), in (0, 1).
+   * s mapped through the model's logistic (alpha, r), in (0, 1). For the
+   * 0-100 integer scale of ISO/IEC 29794-1 quality scores (as NIST FATE
+   * Quality and OFIQ report them) take round(100 * q), clamped to 0..100:
+   * higher is better, 50 is the median s of the sample the model was
+   * calibrated on (`serfiq calibrate`), about 5 and 95 its 5th and 95th
+   * percentiles.
    */
   float q;
 } serfiq_quality;

@@ -1,14 +1,21 @@
 //! Per-model calibration of the display mapping q = 1 / (1 + exp(−α (s − r))):
 //! the values travel inside the ONNX model as metadata, so every binding that
 //! loads the calibrated model uses them.
+//!
+//! The rule (`fit`, the one that gave serfiq's defaults on LFW): r is the
+//! median s of a sample of the model's images and α = 2·ln 19 / (p95 − p5),
+//! so q(median) = 0.5 and, for a symmetric sample, q(p5) = 0.05 and
+//! q(p95) = 0.95. On the integer scale `scale_100` that is 50, 5 and 95.
 
-use onnx_protobuf::ModelProto;
+use onnx_protobuf::{Message, ModelProto, StringStringEntryProto};
 
-use crate::error::{fail, ErrorKind, Result};
+use crate::error::{fail, Error, ErrorKind, Result};
 
 /// Metadata keys of a calibrated model (ONNX `metadata_props`).
 pub const ALPHA_KEY: &str = "serfiq.alpha";
 pub const R_KEY: &str = "serfiq.r";
+/// A short JSON note on the sample the values were fitted to (informational).
+pub const NOTE_KEY: &str = "serfiq.calibration";
 
 /// Where a model's α and r came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,4 +44,270 @@ pub fn read(model: &ModelProto) -> Result<(Option<f64>, Option<f64>)> {
         }
     };
     Ok((get(ALPHA_KEY)?, get(R_KEY)?))
+}
+
+/// α and r fitted to a sample of s, with the sample's percentiles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fit {
+    /// 2·ln 19 / (p95 − p5).
+    pub alpha: f64,
+    /// The median.
+    pub r: f64,
+    pub p5: f64,
+    pub median: f64,
+    pub p95: f64,
+    /// Sample size.
+    pub n: usize,
+}
+
+impl Fit {
+    /// q of `s` under this fit.
+    pub fn q(&self, s: f64) -> f64 {
+        logistic(s, self.alpha, self.r)
+    }
+}
+
+/// q = 1 / (1 + exp(−α (s − r))).
+pub fn logistic(s: f64, alpha: f64, r: f64) -> f64 {
+    1.0 / (1.0 + (-alpha * (s - r)).exp())
+}
+
+/// The `p` quantile (0 ≤ p ≤ 1) of an ascending, non-empty sample by linear
+/// interpolation between order statistics (Hyndman and Fan's type 7, NumPy's
+/// default): position h = p·(n − 1), value x[⌊h⌋] + (h − ⌊h⌋)·(x[⌈h⌉] − x[⌊h⌋]).
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    assert!(!sorted.is_empty() && (0.0..=1.0).contains(&p), "percentile of an empty sample or p outside [0, 1]");
+    let h = p * (sorted.len() - 1) as f64;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Fits α and r to the scores `s` (any order): r = median, α = 2·ln 19 /
+/// (p95 − p5), percentiles by `percentile`. `None` when a value is not finite
+/// or p95 = p5 (which includes samples with fewer than 2 distinct values).
+pub fn fit(s: &[f64]) -> Option<Fit> {
+    if s.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mut sorted = s.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.first()? == sorted.last()? {
+        return None;
+    }
+    let (p5, median, p95) = (percentile(&sorted, 0.05), percentile(&sorted, 0.5), percentile(&sorted, 0.95));
+    let alpha = 2.0 * 19f64.ln() / (p95 - p5);
+    if !(p95 > p5 && alpha.is_finite()) {
+        return None;
+    }
+    Some(Fit { alpha, r: median, p5, median, p95, n: s.len() })
+}
+
+/// q on the 0–100 integer scale of ISO/IEC 29794-1 quality scores (as NIST
+/// FATE Quality and OFIQ report them): round(100·q), clamped to 0..=100 (NaN
+/// gives 0). Higher is better;
+/// 50 is the calibration sample's median s, about 5 and 95 its 5th and 95th
+/// percentiles.
+pub fn scale_100(q: f64) -> u8 {
+    // `as` saturates (and maps NaN to 0); the clamp keeps it at most 100.
+    ((100.0 * q).round() as u8).min(100)
+}
+
+/// `model_bytes` with α and r written into its metadata (`ALPHA_KEY`,
+/// `R_KEY`, replacing any values there) and `note` under `NOTE_KEY` (an empty
+/// note removes that key). The numbers are written in Rust's shortest form
+/// that parses back to the same f64. The rest of the model is as protobuf
+/// parsing and re-serialising leaves it.
+pub fn write(model_bytes: &[u8], alpha: f64, r: f64, note: &str) -> Result<Vec<u8>> {
+    if !(alpha.is_finite() && r.is_finite()) {
+        return fail(ErrorKind::InvalidArgument, format!("alpha and r must be finite, got {alpha} and {r}"));
+    }
+    let mut model = crate::graph::parse(model_bytes)?;
+    set_prop(&mut model, ALPHA_KEY, Some(format!("{alpha:?}")));
+    set_prop(&mut model, R_KEY, Some(format!("{r:?}")));
+    set_prop(&mut model, NOTE_KEY, (!note.is_empty()).then(|| note.to_string()));
+    model
+        .write_to_bytes()
+        .map_err(|e| Error::new(ErrorKind::ModelInvalid, format!("could not serialise the model: {e}")))
+}
+
+/// Sets `key` in the first entry holding it (dropping any later duplicates),
+/// appends it when absent, or removes it for `None`.
+fn set_prop(model: &mut ModelProto, key: &str, value: Option<String>) {
+    let props = &mut model.metadata_props;
+    let first = props.iter().position(|p| p.key == key);
+    let mut k = 0;
+    props.retain(|p| {
+        k += 1;
+        p.key != key || (value.is_some() && Some(k - 1) == first)
+    });
+    match (value, first) {
+        (Some(v), Some(i)) => props[i].value = v,
+        (Some(v), None) => {
+            let mut p = StringStringEntryProto::new();
+            p.key = key.to_string();
+            p.value = v;
+            props.push(p);
+        }
+        (None, _) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LN19: f64 = 2.944_438_979_166_440_3;
+
+    #[test]
+    fn percentiles_interpolate_linearly() {
+        let x = [0.0, 1.0, 3.0, 10.0];
+        // h = p·3: 0.15, 1.5, 2.85.
+        assert!((percentile(&x, 0.05) - 0.15).abs() < 1e-12);
+        assert_eq!(percentile(&x, 0.5), 2.0);
+        assert!((percentile(&x, 0.95) - 8.95).abs() < 1e-12);
+        assert_eq!(percentile(&x, 0.0), 0.0);
+        assert_eq!(percentile(&x, 1.0), 10.0);
+        assert_eq!(percentile(&[7.0], 0.3), 7.0);
+    }
+
+    #[test]
+    fn fit_of_0_to_20_puts_p5_p50_p95_at_q_005_05_095() {
+        // 21 values: h = 20·p lands exactly on 1, 10 and 19.
+        let mut s: Vec<f64> = (0..=20).map(f64::from).collect();
+        s.reverse(); // any order
+        let f = fit(&s).unwrap();
+        assert_eq!((f.p5, f.median, f.p95, f.n), (1.0, 10.0, 19.0, 21));
+        assert_eq!(f.r, 10.0);
+        assert!((f.alpha - LN19 / 9.0).abs() < 1e-15, "{}", f.alpha); // 2 ln 19 / 18
+        assert!((f.q(1.0) - 0.05).abs() < 1e-12); // 1 / (1 + 19)
+        assert_eq!(f.q(10.0), 0.5);
+        assert!((f.q(19.0) - 0.95).abs() < 1e-12);
+        assert_eq!((scale_100(f.q(1.0)), scale_100(f.q(10.0)), scale_100(f.q(19.0))), (5, 50, 95));
+    }
+
+    #[test]
+    fn fit_of_an_uneven_sample() {
+        let f = fit(&[10.0, 0.0, 3.0, 1.0]).unwrap();
+        assert_eq!(f.median, 2.0);
+        assert!((f.p95 - f.p5 - 8.8).abs() < 1e-12);
+        assert!((f.alpha - 2.0 * LN19 / 8.8).abs() < 1e-12);
+    }
+
+    #[test]
+    fn no_fit_without_spread_or_with_non_finite_values() {
+        assert_eq!(fit(&[]), None);
+        assert_eq!(fit(&[0.5]), None);
+        assert_eq!(fit(&[0.5, 0.5, 0.5]), None);
+        assert_eq!(fit(&[0.4, f64::NAN, 0.6]), None);
+        assert_eq!(fit(&[0.4, f64::INFINITY, 0.6]), None);
+        // Two distinct values but p5 = p95: 100 zeros and a one.
+        let mut s = vec![0.0; 100];
+        s.push(1.0);
+        assert_eq!(fit(&s), None);
+        assert!(fit(&[0.4, 0.6]).is_some());
+    }
+
+    #[test]
+    fn scale_100_rounds_and_clamps() {
+        let cases = [
+            (0.0, 0),
+            (0.004, 0),
+            (0.006, 1),
+            (0.05, 5),
+            (0.5, 50),
+            (0.734, 73),
+            (0.735_1, 74),
+            (0.994, 99),
+            (0.996, 100),
+            (1.0, 100),
+            (-0.2, 0),
+            (1.7, 100),
+            (f64::NAN, 0),
+        ];
+        for (q, want) in cases {
+            assert_eq!(scale_100(q), want, "q = {q}");
+        }
+    }
+
+    /// A one-node model with some metadata of its own.
+    fn tiny_model() -> ModelProto {
+        use onnx_protobuf::{GraphProto, NodeProto, ValueInfoProto};
+        let mut n = NodeProto::new();
+        n.op_type = "Identity".into();
+        n.input = vec!["x".into()];
+        n.output = vec!["y".into()];
+        let mut g = GraphProto::new();
+        g.node = vec![n];
+        let (mut x, mut y) = (ValueInfoProto::new(), ValueInfoProto::new());
+        x.name = "x".into();
+        y.name = "y".into();
+        g.input = vec![x];
+        g.output = vec![y];
+        let mut m = ModelProto::new();
+        m.ir_version = 8;
+        m.producer_name = "test".into();
+        m.graph = Some(g).into();
+        for (k, v) in [("author", "someone"), (R_KEY, "1"), ("other", "x"), (R_KEY, "2")] {
+            let mut p = StringStringEntryProto::new();
+            p.key = k.into();
+            p.value = v.into();
+            m.metadata_props.push(p);
+        }
+        m
+    }
+
+    fn props(m: &ModelProto) -> Vec<(String, String)> {
+        m.metadata_props.iter().map(|p| (p.key.clone(), p.value.clone())).collect()
+    }
+
+    #[test]
+    fn write_sets_the_keys_round_trips_the_values_and_keeps_the_rest() {
+        let original = tiny_model();
+        let bytes = original.write_to_bytes().unwrap();
+        let (alpha, r) = (118.523_456_789_012_34, 0.576_023_456_789_1);
+        let out = write(&bytes, alpha, r, r#"{"n":3}"#).unwrap();
+        let m = ModelProto::parse_from_bytes(&out).unwrap();
+        assert_eq!(read(&m).unwrap(), (Some(alpha), Some(r)));
+        // r replaced where it was (its duplicate dropped), alpha and the note appended.
+        let want: Vec<(String, String)> = [
+            ("author", "someone"),
+            (R_KEY, "0.5760234567891"),
+            ("other", "x"),
+            (ALPHA_KEY, "118.52345678901234"),
+            (NOTE_KEY, r#"{"n":3}"#),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(props(&m), want);
+        // Everything else is untouched.
+        let (mut a, mut b) = (m.clone(), original);
+        a.metadata_props.clear();
+        b.metadata_props.clear();
+        assert_eq!(a, b);
+        // Writing the same again changes nothing; an empty note removes the note.
+        assert_eq!(write(&out, alpha, r, r#"{"n":3}"#).unwrap(), out);
+        let m2 = ModelProto::parse_from_bytes(&write(&out, 2.0, 0.5, "").unwrap()).unwrap();
+        assert!(m2.metadata_props.iter().all(|p| p.key != NOTE_KEY));
+        assert_eq!(read(&m2).unwrap(), (Some(2.0), Some(0.5)));
+    }
+
+    #[test]
+    fn write_rejects_non_finite_values_and_non_models() {
+        let bytes = tiny_model().write_to_bytes().unwrap();
+        assert_eq!(write(&bytes, f64::NAN, 0.5, "").unwrap_err().kind, ErrorKind::InvalidArgument);
+        assert_eq!(write(&bytes, 1.0, f64::INFINITY, "").unwrap_err().kind, ErrorKind::InvalidArgument);
+        assert_eq!(write(b"not a model", 1.0, 0.5, "").unwrap_err().kind, ErrorKind::ModelInvalid);
+    }
+
+    #[test]
+    fn read_rejects_unreadable_values() {
+        let mut m = tiny_model();
+        m.metadata_props[1].value = "abc".into();
+        assert_eq!(read(&m).unwrap_err().kind, ErrorKind::ModelInvalid);
+        m.metadata_props[1].value = "inf".into();
+        assert_eq!(read(&m).unwrap_err().kind, ErrorKind::ModelInvalid);
+        m.metadata_props[1].value = " 0.5 ".into();
+        assert_eq!(read(&m).unwrap(), (None, Some(0.5)));
+    }
 }

@@ -194,6 +194,14 @@ pub struct Quality {
     pub q: f32,
 }
 
+impl Quality {
+    /// q on the 0–100 integer scale (`calibration::scale_100`): higher is
+    /// better, 50 at the calibration sample's median s.
+    pub fn scale_100(&self) -> u8 {
+        crate::calibration::scale_100(self.q as f64)
+    }
+}
+
 /// One face to score: an image plus its landmarks, or an aligned crop without.
 #[derive(Debug, Clone, Copy)]
 pub struct Face<'a> {

@@ -225,7 +225,9 @@ struct Options {
     std::uint32_t samples = 0;                    // T, 2..=1000
     float dropout = 0;                            // p, 0 < p < 1
     std::uint64_t seed = 0;                       // seed of the dropout masks
-    double alpha = 0;                             // q = 1 / (1 + exp(-alpha * (s - r)))
+    // q = 1 / (1 + exp(-alpha * (s - r))). NaN (the default): the model's calibration
+    // (`serfiq calibrate`) where it has one, else alpha 118 and r 0.576.
+    double alpha = 0;
     double r = 0;
     ChannelOrder channel_order = ChannelOrder::Rgb;
     std::array<float, 3> mean{};    // (pixel - mean) / stddev per channel, model order

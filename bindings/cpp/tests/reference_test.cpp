@@ -191,8 +191,12 @@ TEST(Options, ArePassedToTheLibrary) {
     const serfiq::ScoredEmbedding r = m.score_embed(f.view(), f.landmarks);
     expect_reference(r.embedding);              // the embedding does not depend on the masks
     EXPECT_NE(r.quality.s, f.reference.s);      // other masks, another s
+    // alpha is left at its default, NaN: the default model has no calibration in its
+    // metadata, so the library uses its default alpha, 118.
     const serfiq::Options d;
-    const double expected_q = 1.0 / (1.0 + std::exp(-d.alpha * (static_cast<double>(r.quality.s) - o.r)));
+    EXPECT_TRUE(std::isnan(d.alpha));
+    EXPECT_TRUE(std::isnan(d.r));
+    const double expected_q = 1.0 / (1.0 + std::exp(-118.0 * (static_cast<double>(r.quality.s) - o.r)));
     EXPECT_NEAR(r.quality.q, expected_q, 1e-6);
 
     // Same options twice: the same s (the masks are fixed by seed, samples, dropout).

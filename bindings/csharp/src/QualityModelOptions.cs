@@ -22,9 +22,11 @@ namespace Serfiq
         public float? Dropout { get; set; }
         /// <summary>Seed of the dropout masks (default 0).</summary>
         public ulong? Seed { get; set; }
-        /// <summary>Slope alpha of q = 1 / (1 + exp(-alpha (s - r))).</summary>
+        /// <summary>Slope alpha of q = 1 / (1 + exp(-alpha (s - r))); null: the model's calibration
+        /// (<c>serfiq calibrate</c>) where it has one, else 118.</summary>
         public double? Alpha { get; set; }
-        /// <summary>Midpoint r of q = 1 / (1 + exp(-alpha (s - r))).</summary>
+        /// <summary>Midpoint r of q = 1 / (1 + exp(-alpha (s - r))); null: the model's calibration
+        /// where it has one, else 0.576.</summary>
         public double? R { get; set; }
         /// <summary>Channel order of the model input (default RGB).</summary>
         public ChannelOrder? ChannelOrder { get; set; }

@@ -89,7 +89,11 @@ public final class ModelOptions {
         return this;
     }
 
-    /** q = 1 / (1 + exp(-alpha (s - r))); the defaults are fitted to the default model. */
+    /**
+     * q = 1 / (1 + exp(-alpha (s - r))). By default (NaN for either) the model's calibration
+     * ({@code serfiq calibrate}) where it has one, else alpha 118 and r 0.576, fitted to the
+     * default model.
+     */
     public ModelOptions logistic(double alpha, double r) {
         this.alpha = alpha;
         this.r = r;

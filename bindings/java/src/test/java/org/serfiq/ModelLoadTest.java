@@ -2,6 +2,7 @@ package org.serfiq;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +94,8 @@ class ModelLoadTest {
         assertEquals(100, d[0]);
         assertEquals(0.5, d[1]);
         assertEquals(0, d[2]);
-        assertEquals(118.0, d[3]);
-        assertEquals(0.576, d[4]);
+        // alpha and r: NaN, i.e. the model's calibration, else the library's 118 and 0.576.
+        assertTrue(Double.isNaN(d[3]));
+        assertTrue(Double.isNaN(d[4]));
     }
 }
