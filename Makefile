@@ -7,7 +7,7 @@ MODEL := $(CACHE)/models/fr_feature.onnx
 DETECTOR := $(CACHE)/models/retinaface_mnet025.onnx
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -pedantic -g -fsanitize=address,undefined -fno-omit-frame-pointer
 
-.PHONY: all fetch build header demo test rust-test c-test fixtures examples bindings-test clean
+.PHONY: all fetch build header demo test rust-test c-test fixtures examples bindings-test eval bench clean
 
 all: build
 
@@ -36,6 +36,16 @@ demo: build
 	@echo "== degraded copies of obama.jpg's aligned crop"
 	cargo run --release --locked --quiet --example demo -- $(CACHE)/faces/obama.jpg target/demo
 	$(RELEASE)/serfiq score target/demo
+
+## Error-versus-discard evaluation of the default model on LFW folds 1-5 (../shared/data).
+LFW ?= ../shared/data/lfw
+eval: build
+	$(RELEASE)/serfiq eval $(LFW)/aligned112 --pairs $(LFW)/pairs.txt --no-detect --fmr 0.001,0.01 --out target/eval
+
+## Embed-only vs score+embed, and the Python references (a venv in $(CACHE)/pyref).
+bench: build
+	@bash scripts/reference/setup.sh
+	$(RELEASE)/serfiq bench --json target/bench.json
 
 ## Every test: Rust unit and integration tests, the C API test under ASan/UBSan,
 ## then each language binding's tests and examples against the C API's reference.

@@ -161,9 +161,11 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Genuine comparisons with each measure's pair quality (in `MEASURES`
-/// order), impostor scores, and how many comparisons lost an image.
-fn compare(set: &Dataset, m: &[Result<Measured, String>]) -> (Vec<(f64, Vec<f64>)>, Vec<f64>, usize) {
+/// A genuine comparison's similarity and its pair quality by each measure (in `MEASURES` order).
+type Genuine = (f64, Vec<f64>);
+
+/// Genuine comparisons, impostor scores, and how many comparisons lost an image.
+fn compare(set: &Dataset, m: &[Result<Measured, String>]) -> (Vec<Genuine>, Vec<f64>, usize) {
     let mut skipped = 0;
     let mut genuine = Vec::with_capacity(set.genuine.len());
     let cosine =
@@ -185,13 +187,7 @@ fn compare(set: &Dataset, m: &[Result<Measured, String>]) -> (Vec<(f64, Vec<f64>
     (genuine, impostor, skipped)
 }
 
-fn evaluate_at(
-    fmr: f64,
-    genuine: &[(f64, Vec<f64>)],
-    impostor: &[f64],
-    out: &Path,
-    first: bool,
-) -> Result<FmrResult, Fatal> {
+fn evaluate_at(fmr: f64, genuine: &[Genuine], impostor: &[f64], out: &Path, first: bool) -> Result<FmrResult, Fatal> {
     let threshold = threshold_at_fmr(impostor, fmr).ok_or_else(|| Fatal("no impostor comparisons".into()))?;
     let fmr_observed = impostor.iter().filter(|&&s| s > threshold).count() as f64 / impostor.len() as f64;
     let mut curves: Vec<(&'static str, Vec<EdcPoint>)> = MEASURES

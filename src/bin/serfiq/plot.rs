@@ -41,7 +41,7 @@ pub fn edc_png(path: &Path, title: &str, curves: &[Curve], upto: f64) -> Result<
         let visible = |c: &Curve| -> Vec<(f64, f64)> {
             c.points.iter().filter(|p| p.discarded <= upto).map(|p| (p.discarded * 100.0, p.fnmr * 100.0)).collect()
         };
-        let top = curves.iter().flat_map(|c| visible(c)).map(|(_, y)| y).fold(0.0f64, f64::max);
+        let top = curves.iter().flat_map(&visible).map(|(_, y)| y).fold(0.0f64, f64::max);
         let top = if top > 0.0 { top * 1.1 } else { 1.0 };
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 22))
