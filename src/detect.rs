@@ -194,7 +194,10 @@ impl Detector {
     fn infer(&self, sess: &mut Session, p: &Prepared) -> Result<(Vec<f32>, Vec<f32>, Vec<f32>)> {
         let err = |e: ort::Error| Error::new(ErrorKind::Inference, format!("ONNX Runtime failed in the detector: {e}"));
         let tensor = TensorRef::from_array_view(([1, 3, p.height, p.width], &p.tensor[..])).map_err(err)?;
-        let out = sess.run(ort::inputs![self.io.input.as_str() => tensor]).map_err(err)?;
+        let out = {
+            let _flushed = crate::fpu::Flushed::on();
+            sess.run(ort::inputs![self.io.input.as_str() => tensor]).map_err(err)?
+        };
         let take = |name: &str| -> Result<Vec<f32>> {
             let (_, data) = out[name].try_extract_tensor::<f32>().map_err(err)?;
             Ok(data.to_vec())

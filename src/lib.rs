@@ -7,6 +7,7 @@ pub mod calibration;
 pub mod detect;
 pub mod error;
 pub mod eval;
+mod fpu;
 pub mod gpu;
 pub mod graph;
 pub mod image;

@@ -562,8 +562,11 @@ impl Model {
             select = select.with(SCORE_OUTPUT);
         }
         let options = RunOptions::new().map_err(err)?.with_outputs(select);
-        let outputs =
-            sess.run_with_options(ort::inputs![self.info.input_name.as_str() => tensor], &options).map_err(err)?;
+        let outputs = {
+            // The same floating-point mode on every thread, as on ONNX Runtime's own.
+            let _flushed = crate::fpu::Flushed::on();
+            sess.run_with_options(ort::inputs![self.info.input_name.as_str() => tensor], &options).map_err(err)?
+        };
         let take = |name: &str, per: usize| -> Result<Vec<f32>> {
             let (_, data) = outputs[name].try_extract_tensor::<f32>().map_err(err)?;
             if data.len() != n * per {

@@ -42,6 +42,9 @@ impl Pool {
         let err =
             |e: String| Error::new(ErrorKind::Inference, format!("could not create an ONNX Runtime session: {e}"));
         let c = &self.config;
+        // ONNX Runtime turns on flush-to-zero for the creating thread, once per
+        // process, and never undoes it: keep the host's mode.
+        let _host_mode = crate::fpu::Flushed::keep();
         let mut b = Session::builder(&c.env).map_err(|e| err(e.to_string()))?;
         b = b.with_optimization_level(c.level).map_err(|e| err(e.to_string()))?;
         b = b.with_flush_to_zero().map_err(|e| err(e.to_string()))?;
