@@ -63,7 +63,7 @@ fn constant(model: &ModelProto, name: &str) -> Option<(Vec<i64>, Result<Vec<f32>
     Some((t.dims.clone(), tensor_f32(t)))
 }
 
-fn tensor_f32(t: &TensorProto) -> Result<Vec<f32>> {
+pub(crate) fn tensor_f32(t: &TensorProto) -> Result<Vec<f32>> {
     let unsupported = |what: &str| fail(ErrorKind::UnsupportedModel, format!("tensor '{}': {what}", t.name));
     if t.data_location.value() == 1 {
         return unsupported("weights stored in external files are not supported; embed them in the model");
@@ -410,7 +410,7 @@ pub struct HeadSpec<'a> {
 }
 
 /// Rewrites `model` in place: a dynamic batch axis, subnormal weights flushed to
-/// zero, and (with `head`) the SER-FIQ head added as output `SCORE_OUTPUT`.
+/// zero, PRelu made branch-free (`prelu`), and (with `head`) the SER-FIQ head added as output `SCORE_OUTPUT`.
 pub fn build(model: &mut ModelProto, info: &ModelInfo, head: Option<&HeadSpec>) -> Result<Vec<u8>> {
     let opset =
         model.opset_import.iter().filter(|o| o.domain.is_empty() || o.domain == "ai.onnx").map(|o| o.version).max();
@@ -446,6 +446,7 @@ pub fn build(model: &mut ModelProto, info: &ModelInfo, head: Option<&HeadSpec>) 
     for t in g.initializer.iter_mut() {
         flush_subnormals(t);
     }
+    crate::prelu::rewrite(g);
     if let Some(h) = head {
         add_head(g, &info.layer, h)?;
     }

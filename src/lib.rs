@@ -14,6 +14,7 @@ pub mod image;
 pub mod masks;
 pub mod model;
 mod pool;
+mod prelu;
 pub mod runtime;
 
 pub use align::Landmarks;

@@ -177,6 +177,8 @@ pub struct BenchArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
+    #[command(flatten)]
+    pub serfiq: SerfiqArgs,
 }
 
 #[derive(Args, Debug)]

@@ -22,7 +22,7 @@ const IMAGES_PER_ROUND: usize = 32;
 /// Crops handed to the Python references, and their rounds (the original
 /// algorithm takes about a second per image).
 const PYTHON_IMAGES: usize = 8;
-const PYTHON_ORIGINAL_ROUNDS: usize = 2;
+const PYTHON_ORIGINAL_ROUNDS: usize = 3;
 
 #[derive(Serialize)]
 struct Row {
@@ -67,7 +67,7 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
         face_policy: PolicyArg::Largest,
         detector_threshold: serfiq::Options::default().detector_threshold,
     };
-    let st = settings(&a.model, &detect, None)?;
+    let st = settings(&a.model, &detect, Some(&a.serfiq))?;
     let mut opts = st.opts.clone();
     // One intra-op thread per call and a session per caller: the library's
     // defaults, stated here because the numbers depend on them.
