@@ -8,11 +8,11 @@ use std::process::ExitCode;
 
 use serfiq::calibration::{self, Fit};
 use serfiq::masks::SplitMix64;
-use serfiq::{Face, Model, Want};
+use serfiq::{Model, Want};
 
 use crate::args::CalibrateArgs;
 use crate::inputs::{self, io_reason, LandmarkFile};
-use crate::process::{self, LandmarkSource, RunConfig};
+use crate::process::{LandmarkSource, RunConfig};
 use crate::Fatal;
 
 /// Seed of the SplitMix64 stream that picks the sample when there are more
@@ -49,7 +49,7 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
 
     let cfg = RunConfig {
         landmarks: LandmarkSource { file: landmarks.as_ref().map(|(p, f)| (*p, f)) },
-        want: Want::Score,
+        want: Want::Both,
         all_faces: false,
         batch: BATCH,
     };
@@ -132,50 +132,16 @@ pub fn sample<T>(items: Vec<T>, k: usize, seed: u64) -> Vec<T> {
 /// s of every image whose face could be scored; bad images are reported on
 /// stderr and counted.
 fn score_all(model: &Model, images: &[PathBuf], cfg: &RunConfig) -> (Vec<f64>, usize) {
-    let bar = process::progress_bar(images.len());
-    let report = |path: &Path, reason: &str| bar.suspend(|| eprintln!("serfiq: {}: {reason}", path.display()));
     let (mut scores, mut bad) = (Vec::with_capacity(images.len()), 0);
-    for paths in images.chunks(cfg.batch) {
-        let mut ready = Vec::new();
-        for path in paths {
-            match process::prepare(path, model, cfg) {
-                Err(reason) => report(path, &reason),
-                Ok(p) => match &p.problem {
-                    Some(problem) => report(path, problem),
-                    None if p.jobs.is_empty() => report(path, "no face to score"),
-                    None => {
-                        ready.push((path, p));
-                        continue;
-                    }
-                },
-            }
-            bad += 1;
-        }
-        let faces: Vec<Face> =
-            ready.iter().map(|(_, p)| Face { image: p.view(), landmarks: p.jobs[0].landmarks }).collect();
-        if faces.is_empty() {
-            bar.inc(paths.len() as u64);
-            continue;
-        }
-        match model.run(&faces, Want::Score) {
-            Ok(out) => scores.extend(out.qualities.iter().map(|q| q.s as f64)),
-            // One bad face must not cost the others their scores.
-            Err(_) => {
-                for ((path, _), face) in ready.iter().zip(&faces) {
-                    match model.score(face) {
-                        Ok(q) => scores.push(q.s as f64),
-                        Err(e) => {
-                            let message = e.message.strip_prefix("image 0: ").unwrap_or(&e.message).to_string();
-                            report(path, &message);
-                            bad += 1;
-                        }
-                    }
-                }
+    for (path, m) in images.iter().zip(crate::measure::measure(model, images, cfg)) {
+        match m {
+            Ok(m) => scores.push(m.s as f64),
+            Err(reason) => {
+                eprintln!("serfiq: {}: {reason}", path.display());
+                bad += 1;
             }
         }
-        bar.inc(paths.len() as u64);
     }
-    bar.finish_and_clear();
     (scores, bad)
 }
 

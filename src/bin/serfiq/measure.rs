@@ -1,5 +1,5 @@
 //! Quality, embedding and sharpness of many images, on all cores, for the
-//! commands that need numbers rather than printed rows (`eval`).
+//! commands that need numbers rather than printed rows (`eval`, `calibrate`).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
