@@ -237,7 +237,7 @@ pub struct InputArgs {
     #[arg(long, value_name = "FILE")]
     pub landmarks: Option<PathBuf>,
 
-    /// Print a JSON array instead of CSV.
+    /// Print a JSON array instead of CSV (scores also get q100 = round(100 q), the 0-100 scale).
     #[arg(long)]
     pub json: bool,
 

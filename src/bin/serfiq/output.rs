@@ -109,20 +109,27 @@ impl<W: Write> Printer<W> {
                 let sep = if self.rows == 0 { "\n  " } else { ",\n  " };
                 write!(self.out, "{sep}{{\"path\": {}, ", json(path)?)?;
                 match row {
-                    Row::Score(q) => write!(self.out, "\"s\": {}, \"q\": {}}}", json(&q.s)?, json(&q.q)?)?,
+                    Row::Score(q) => write!(
+                        self.out,
+                        "\"s\": {}, \"q\": {}, \"q100\": {}}}",
+                        json(&q.s)?,
+                        json(&q.q)?,
+                        q.scale_100()
+                    )?,
                     Row::Embedding(e) => {
                         let values: Vec<String> = e.iter().map(json).collect::<io::Result<_>>()?;
                         write!(self.out, "\"embedding\": [{}]}}", values.join(", "))?;
                     }
                     Row::Face(f) => write!(
                         self.out,
-                        "\"face\": {}, \"box\": {}, \"landmarks\": {}, \"confidence\": {}, \"s\": {}, \"q\": {}}}",
+                        "\"face\": {}, \"box\": {}, \"landmarks\": {}, \"confidence\": {}, \"s\": {}, \"q\": {}, \"q100\": {}}}",
                         f.face,
                         json(&f.bbox)?,
                         json(&f.landmarks)?,
                         json(&f.confidence)?,
                         json(&f.quality.s)?,
-                        json(&f.quality.q)?
+                        json(&f.quality.q)?,
+                        f.quality.scale_100()
                     )?,
                 }
             }
@@ -181,7 +188,7 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v[0]["path"], "a,\"b\".jpg");
         assert_eq!(v[1]["q"], 0.25);
-        assert!(json.contains("\n  {\"path\": \"c.png\", \"s\": 0.5, \"q\": 0.25}\n]"), "{json}");
+        assert!(json.contains("\n  {\"path\": \"c.png\", \"s\": 0.5, \"q\": 0.25, \"q100\": 25}\n]"), "{json}");
         assert_eq!(printed(Format::Json, &[], Columns::Score), "[]\n");
         let e = [1.0f32, -0.5];
         let v: serde_json::Value =
