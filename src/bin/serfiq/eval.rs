@@ -162,7 +162,8 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
 }
 
 /// A genuine comparison's similarity and its pair quality by each measure (in `MEASURES` order).
-type Genuine = (f64, Vec<f64>);
+/// A fixed array, not a Vec: folder sets can give millions of genuine pairs.
+type Genuine = (f64, [f64; MEASURES.len()]);
 
 /// Genuine comparisons, impostor scores, and how many comparisons lost an image.
 fn compare(set: &Dataset, m: &[Result<Measured, String>]) -> (Vec<Genuine>, Vec<f64>, usize) {
@@ -172,8 +173,9 @@ fn compare(set: &Dataset, m: &[Result<Measured, String>]) -> (Vec<Genuine>, Vec<
         |a: &Measured, b: &Measured| a.embedding.iter().zip(&b.embedding).map(|(x, y)| x * y).sum::<f32>() as f64;
     for &(i, j) in &set.genuine {
         match (&m[i], &m[j]) {
-            (Ok(a), Ok(b)) => genuine
-                .push((cosine(a, b), MEASURES.iter().map(|n| measure_value(a, n).min(measure_value(b, n))).collect())),
+            (Ok(a), Ok(b)) => {
+                genuine.push((cosine(a, b), MEASURES.map(|n| measure_value(a, n).min(measure_value(b, n)))))
+            }
             _ => skipped += 1,
         }
     }
