@@ -248,7 +248,7 @@ fn serfiq_calibrate_writes_a_model_that_info_and_score_use() {
 
     // Calibrating in place (--out = --model) with a sample: replaced atomically,
     // no temporary file left behind, the same sample every time.
-    let mut args = vec!["calibrate", "--json", "--sample", "3", "--model", out_str, "--out", out_str];
+    let mut args = vec!["calibrate", "--json", "--max-images", "3", "--model", out_str, "--out", out_str];
     args.extend(&photo_args);
     let again = json(&serfiq(&args), "calibrate in place");
     assert_eq!(again["scored"].as_u64(), Some(3));
@@ -295,7 +295,7 @@ fn serfiq_calibrate_refuses_what_it_cannot_fit() {
     let r = serfiq(&["calibrate", "--out", dir.join("no/such/x.onnx").to_str().unwrap(), obama]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("No such file"), "{}", String::from_utf8_lossy(&r.stderr));
-    let r = serfiq(&["calibrate", "--sample", "1", obama]);
+    let r = serfiq(&["calibrate", "--max-images", "1", obama]);
     assert_eq!(r.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -122,7 +122,7 @@ pub struct CalibrateArgs {
 
     /// Use at most N images, a seeded random sample when there are more.
     #[arg(long, value_name = "N", default_value_t = 5000)]
-    pub sample: usize,
+    pub max_images: usize,
 
     /// Write the model with alpha and r in its metadata to this file (it may be the model
     /// itself). Without it, the fit is only printed.
@@ -141,6 +141,9 @@ pub struct CalibrateArgs {
     pub model: ModelArgs,
     #[command(flatten)]
     pub detect: DetectArgs,
+    /// Calibrate for the T, p and seed the model will score with.
+    #[command(flatten)]
+    pub head: HeadArgs,
 }
 
 #[derive(Args, Debug)]
@@ -339,6 +342,23 @@ pub struct ModelArgs {
 /// The SER-FIQ settings. Defaults come from `serfiq::Options::default()`.
 #[derive(Args, Debug)]
 pub struct SerfiqArgs {
+    #[command(flatten)]
+    pub head: HeadArgs,
+
+    /// Steepness alpha of the mapping s -> q [default: the model's calibration (`serfiq
+    /// calibrate`), else 118, fitted to the default model].
+    #[arg(long, value_name = "A", allow_negative_numbers = true)]
+    pub alpha: Option<f64>,
+
+    /// Midpoint r of the mapping s -> q, the s that gives q = 0.5 [default: the model's
+    /// calibration, else 0.576].
+    #[arg(long = "r", value_name = "R", allow_negative_numbers = true)]
+    pub r: Option<f64>,
+}
+
+/// What s depends on: T, p and the mask seed.
+#[derive(Args, Debug)]
+pub struct HeadArgs {
     /// Stochastic samples T per image (2 to 1000): dropout masks on the embedding layer.
     #[arg(long = "samples", value_name = "T", default_value_t = Options::default().samples)]
     pub samples: usize,
@@ -350,14 +370,4 @@ pub struct SerfiqArgs {
     /// Seed of the dropout masks; the same seed gives the same scores.
     #[arg(long, value_name = "S", default_value_t = Options::default().seed)]
     pub seed: u64,
-
-    /// Steepness alpha of the mapping s -> q [default: the model's calibration (`serfiq
-    /// calibrate`), else 118, fitted to the default model].
-    #[arg(long, value_name = "A", allow_negative_numbers = true)]
-    pub alpha: Option<f64>,
-
-    /// Midpoint r of the mapping s -> q, the s that gives q = 0.5 [default: the model's
-    /// calibration, else 0.576].
-    #[arg(long = "r", value_name = "R", allow_negative_numbers = true)]
-    pub r: Option<f64>,
 }

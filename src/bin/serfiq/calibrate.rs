@@ -16,7 +16,7 @@ use crate::process::{LandmarkSource, RunConfig};
 use crate::Fatal;
 
 /// Seed of the SplitMix64 stream that picks the sample when there are more
-/// images than --sample: the same images give the same sample.
+/// images than --max-images: the same images give the same sample.
 pub const SAMPLE_SEED: u64 = 1;
 /// Images per model run.
 const BATCH: usize = 16;
@@ -24,8 +24,8 @@ const BATCH: usize = 16;
 const FEW: usize = 100;
 
 pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
-    if a.sample < 2 {
-        return Err(Fatal(format!("--sample must be at least 2, got {}", a.sample)));
+    if a.max_images < 2 {
+        return Err(Fatal(format!("--max-images must be at least 2, got {}", a.max_images)));
     }
     // Cheap checks first, so mistakes show before the model takes seconds to load.
     let landmarks = match &a.landmarks {
@@ -40,11 +40,12 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
         eprintln!("serfiq: {}: {reason}", path.display());
     }
     let total = found.images.len();
-    let images = sample(found.images, a.sample, SAMPLE_SEED);
+    let images = sample(found.images, a.max_images, SAMPLE_SEED);
     if images.is_empty() {
         return Err(Fatal("no images found (looked for *.jpg, *.jpeg and *.png files)".to_string()));
     }
-    let settings = crate::settings(&a.model, &a.detect, None)?;
+    let mut settings = crate::settings(&a.model, &a.detect, None)?;
+    crate::set_head(&mut settings.opts, &a.head);
     let model = crate::load(&settings.opts)?;
 
     let cfg = RunConfig {

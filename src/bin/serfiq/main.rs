@@ -86,7 +86,8 @@ fn settings(m: &ModelArgs, d: &DetectArgs, s: Option<&SerfiqArgs>) -> Result<Set
     opts.ort_library = ort;
     opts.embedding_layer = m.embedding_layer.clone();
     if let Some(s) = s {
-        (opts.samples, opts.dropout, opts.seed, opts.alpha, opts.r) = (s.samples, s.dropout, s.seed, s.alpha, s.r);
+        (opts.alpha, opts.r) = (s.alpha, s.r);
+        set_head(&mut opts, &s.head);
     }
     let detector = locate::detector_path(d.detector.as_deref(), d.no_detect);
     opts.detector = detector.as_ref().map(|(p, _)| ModelSource::Path(p.clone()));
@@ -271,4 +272,9 @@ fn calibration_words(source: serfiq::calibration::Source) -> &'static str {
         serfiq::calibration::Source::Model => "the model's calibration",
         serfiq::calibration::Source::Default => "default, fitted to the default model",
     }
+}
+
+/// T, p and the mask seed from the command line.
+fn set_head(opts: &mut Options, h: &args::HeadArgs) {
+    (opts.samples, opts.dropout, opts.seed) = (h.samples, h.dropout, h.seed);
 }
