@@ -170,15 +170,9 @@ fn aligned_crops(model: &Model, inputs: &[PathBuf]) -> Result<Vec<Vec<u8>>, Fata
                 continue;
             }
         };
-        match prep.jobs.first() {
-            Some(job) => match &job.landmarks {
-                Some(lm) => match serfiq::align::aligned_rgb(model.input_spec(), &prep.view(), lm) {
-                    Ok(c) => crops.push(c),
-                    Err(e) => eprintln!("serfiq: {}: {}", path.display(), e.message),
-                },
-                None => crops.push(prep.rgb.into_raw()),
-            },
-            None => eprintln!("serfiq: {}: {}", path.display(), prep.problem.as_deref().unwrap_or("no face")),
+        match prep.first_job().and_then(|job| prep.crop(job, model.input_spec())) {
+            Ok(crop) => crops.push(crop.into_raw()),
+            Err(reason) => eprintln!("serfiq: {}: {reason}", path.display()),
         }
     }
     if crops.is_empty() {

@@ -28,10 +28,7 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
         return Err(Fatal(format!("--max-images must be at least 2, got {}", a.max_images)));
     }
     // Cheap checks first, so mistakes show before the model takes seconds to load.
-    let landmarks = match &a.landmarks {
-        Some(path) => Some((path.as_path(), LandmarkFile::load(path).map_err(Fatal)?)),
-        None => None,
-    };
+    let landmarks = LandmarkFile::load_option(a.landmarks.as_deref()).map_err(Fatal)?;
     if let Some(out) = &a.out {
         check_writable_folder(out)?;
     }
@@ -48,12 +45,8 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
     crate::set_head(&mut settings.opts, &a.head);
     let model = crate::load(&settings.opts)?;
 
-    let cfg = RunConfig {
-        landmarks: LandmarkSource { file: landmarks.as_ref().map(|(p, f)| (*p, f)) },
-        want: Want::Both,
-        all_faces: false,
-        batch: BATCH,
-    };
+    let cfg =
+        RunConfig { landmarks: LandmarkSource::of(&landmarks), want: Want::Score, all_faces: false, batch: BATCH };
     let (scores, skipped) = score_all(&model, &images, &cfg);
     let bad = skipped + found.problems.len();
     let Some(fit) = calibration::fit(&scores) else {
@@ -134,7 +127,7 @@ pub fn sample<T>(items: Vec<T>, k: usize, seed: u64) -> Vec<T> {
 /// stderr and counted.
 fn score_all(model: &Model, images: &[PathBuf], cfg: &RunConfig) -> (Vec<f64>, usize) {
     let (mut scores, mut bad) = (Vec::with_capacity(images.len()), 0);
-    for (path, m) in images.iter().zip(crate::measure::measure(model, images, cfg)) {
+    for (path, m) in images.iter().zip(crate::measure::measure(model, images, cfg, false)) {
         match m {
             Ok(m) => scores.push(m.s as f64),
             Err(reason) => {

@@ -51,7 +51,7 @@ struct FmrResult {
     threshold: f64,
     /// Impostor comparisons accepted at the threshold (≤ fmr of them).
     fmr_observed: f64,
-    plot: Option<PathBuf>,
+    plot: PathBuf,
     measures: Vec<MeasureResult>,
 }
 
@@ -79,10 +79,7 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
     if let Some(f) = a.fmr.iter().find(|f| !(**f > 0.0 && **f < 1.0)) {
         return Err(Fatal(format!("--fmr must be between 0 and 1, got {f}")));
     }
-    let landmarks = match &a.landmarks {
-        Some(path) => Some((path.as_path(), LandmarkFile::load(path).map_err(Fatal)?)),
-        None => None,
-    };
+    let landmarks = LandmarkFile::load_option(a.landmarks.as_deref()).map_err(Fatal)?;
     let set = match &a.pairs {
         Some(pairs) => dataset::from_pairs(&a.dataset, pairs),
         None => dataset::from_folders(&a.dataset, a.impostors, a.pair_seed),
@@ -107,13 +104,13 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
     let model = load(&st.opts)?;
 
     let cfg = RunConfig {
-        landmarks: LandmarkSource { file: landmarks.as_ref().map(|(p, f)| (*p, f)) },
+        landmarks: LandmarkSource::of(&landmarks),
         want: serfiq::Want::Both,
         all_faces: false,
         batch: a.batch as usize,
     };
     eprintln!("serfiq: evaluating {} images ({})", set.images.len(), set.description);
-    let measured = measure(&model, &set.images, &cfg);
+    let measured = measure(&model, &set.images, &cfg, true);
     let mut unusable = 0;
     for (path, m) in set.images.iter().zip(&measured) {
         if let Err(reason) = m {
@@ -155,8 +152,7 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
     let json_path = a.out.join("edc.json");
     std::fs::write(&json_path, json + "\n")
         .map_err(|e| Fatal(format!("cannot write {}: {}", json_path.display(), io_reason(&e))))?;
-    let plots: Vec<String> =
-        report.results.iter().filter_map(|r| r.plot.as_ref()).map(|p| p.display().to_string()).collect();
+    let plots: Vec<String> = report.results.iter().map(|r| r.plot.display().to_string()).collect();
     println!("\nwrote {}, {} and {}", json_path.display(), a.out.join("images.csv").display(), plots.join(", "));
     Ok(ExitCode::SUCCESS)
 }
@@ -230,7 +226,7 @@ fn evaluate_at(fmr: f64, genuine: &[Genuine], impostor: &[f64], out: &Path, firs
         .map(|((name, points), (color, dashed))| Curve { name: legend(name), points, color, dashed })
         .collect();
     plot::edc_png(&path, &title, &drawn, CURVE_UPTO).map_err(Fatal)?;
-    Ok(FmrResult { fmr, threshold, fmr_observed, plot: Some(path), measures })
+    Ok(FmrResult { fmr, threshold, fmr_observed, plot: path, measures })
 }
 
 fn legend(name: &str) -> &'static str {

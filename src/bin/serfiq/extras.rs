@@ -5,7 +5,6 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use image::RgbImage;
-use serfiq::align::aligned_rgb;
 use serfiq::Model;
 
 use crate::annotate::{self, Mark};
@@ -110,13 +109,7 @@ impl Extras {
                 if result.is_err() {
                     continue;
                 }
-                let crop = match &job.landmarks {
-                    Some(lm) => {
-                        let rgb = aligned_rgb(spec, &prep.view(), lm).map_err(|e| e.message)?;
-                        RgbImage::from_raw(spec.width, spec.height, rgb).ok_or("the aligned crop has the wrong size")?
-                    }
-                    None => prep.rgb.clone(),
-                };
+                let crop = prep.crop(job, spec)?;
                 let base = if self.all_faces { format!("{}_face{}", stem(path), job.face) } else { stem(path) };
                 save(&crop, &dir.join(format!("{}.png", self.crop_names.unique(&base))))?;
             }

@@ -74,6 +74,11 @@ pub struct LandmarkFile {
 }
 
 impl LandmarkFile {
+    /// The `--landmarks` file when one is given, with its path (for messages).
+    pub fn load_option(path: Option<&Path>) -> Result<Option<(&Path, Self)>, String> {
+        path.map(|p| Self::load(p).map(|f| (p, f))).transpose()
+    }
+
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the landmarks file {}: {}", path.display(), io_reason(&e)))?;

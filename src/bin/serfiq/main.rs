@@ -127,10 +127,7 @@ fn process_images(
     let want = if faces.is_some() { Want::Score } else { Want::Embedding };
     let all_faces = faces.is_some_and(|f| f.faces == FacesArg::All);
     // Cheap checks first, so mistakes show before the model takes seconds to load.
-    let landmarks = match &input.landmarks {
-        Some(path) => Some((path.as_path(), LandmarkFile::load(path).map_err(Fatal)?)),
-        None => None,
-    };
+    let landmarks = LandmarkFile::load_option(input.landmarks.as_deref()).map_err(Fatal)?;
     let found = inputs::collect(&input.inputs);
     for (path, reason) in &found.problems {
         eprintln!("serfiq: {}: {reason}", path.display());
@@ -151,12 +148,7 @@ fn process_images(
         _ if all_faces => Columns::Faces,
         _ => Columns::Score,
     };
-    let cfg = RunConfig {
-        landmarks: LandmarkSource { file: landmarks.as_ref().map(|(p, f)| (*p, f)) },
-        want,
-        all_faces,
-        batch: input.batch as usize,
-    };
+    let cfg = RunConfig { landmarks: LandmarkSource::of(&landmarks), want, all_faces, batch: input.batch as usize };
     let mut write_extras = |path: &std::path::Path, prep: &process::Prepared, results: &[_]| {
         if extras.is_empty() {
             return Ok(());

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use image::{ImageReader, RgbImage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serfiq::align::landmark_transform;
+use serfiq::align::{aligned_rgb, landmark_transform, InputSpec};
 use serfiq::{Detection, Error, Face, ImageView, Landmarks, Model, PixelFormat, Quality, Want};
 
 use crate::inputs::{io_reason, LandmarkFile};
@@ -37,6 +37,28 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// The face `--faces one` scores, or why there is none.
+    pub fn first_job(&self) -> Result<&Job, String> {
+        match (&self.problem, self.jobs.first()) {
+            (Some(problem), _) => Err(problem.clone()),
+            (None, None) => Err("no face to score".to_string()),
+            (None, Some(job)) => Ok(job),
+        }
+    }
+
+    /// The face of `job` as the model sees it: aligned by its landmarks, or
+    /// the image itself when it is already an aligned crop.
+    pub fn crop(&self, job: &Job, spec: &InputSpec) -> Result<RgbImage, String> {
+        match &job.landmarks {
+            Some(lm) => {
+                let rgb = aligned_rgb(spec, &self.view(), lm).map_err(|e| e.message)?;
+                RgbImage::from_raw(spec.width, spec.height, rgb)
+                    .ok_or_else(|| "the aligned crop has the wrong size".into())
+            }
+            None => Ok(self.rgb.clone()),
+        }
+    }
+
     pub fn view(&self) -> ImageView<'_> {
         let (w, h) = self.rgb.dimensions();
         // A decoded RgbImage is always a valid packed RGB image.
@@ -47,6 +69,13 @@ impl Prepared {
 /// Where the landmarks come from, for `prepare` and its error messages.
 pub struct LandmarkSource<'a> {
     pub file: Option<(&'a Path, &'a LandmarkFile)>,
+}
+
+impl<'a> LandmarkSource<'a> {
+    /// From what `LandmarkFile::load_option` read.
+    pub fn of(loaded: &'a Option<(&'a Path, LandmarkFile)>) -> Self {
+        LandmarkSource { file: loaded.as_ref().map(|(p, f)| (*p, f)) }
+    }
 }
 
 /// How to process the images.
@@ -162,7 +191,7 @@ fn run_batch(model: &Model, faces: &[Face], want: Want) -> Vec<Result<Output, St
 
 /// The library prefixes per-image errors with their index in the batch,
 /// which means nothing to the user when the batch is one image.
-fn single_image_message(e: Error) -> String {
+pub fn single_image_message(e: Error) -> String {
     e.message.strip_prefix("image 0: ").map(str::to_string).unwrap_or(e.message)
 }
 
