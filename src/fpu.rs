@@ -11,7 +11,6 @@
 
 /// Restores the saved floating-point control register on drop.
 pub struct Flushed {
-    #[allow(dead_code)]
     saved: u64,
 }
 

@@ -385,7 +385,7 @@ fn i64_tensor(name: &str, values: &[i64]) -> TensorProto {
     t
 }
 
-fn node(op: &str, inputs: &[&str], output: &str) -> NodeProto {
+pub(crate) fn node(op: &str, inputs: &[&str], output: &str) -> NodeProto {
     let mut n = NodeProto::new();
     n.op_type = op.to_string();
     n.name = output.to_string();

@@ -7,6 +7,8 @@
 
 use onnx_protobuf::{tensor_proto::DataType, GraphProto, NodeProto};
 
+use crate::graph::node;
+
 /// Rewrites each PRelu whose slope is an initializer; returns how many.
 pub fn rewrite(g: &mut GraphProto) -> usize {
     let mut out = Vec::with_capacity(g.node.len() + 32);
@@ -22,8 +24,9 @@ pub fn rewrite(g: &mut GraphProto) -> usize {
             continue;
         };
         let scaled = format!("serfiq/prelu_{i}_ax");
-        out.push(node("Mul", &format!("{}/serfiq_mul", n.name), &[&n.input[0], &n.input[1]], &scaled));
-        out.push(node(op, &format!("{}/serfiq_{}", n.name, op.to_lowercase()), &[&n.input[0], &scaled], &n.output[0]));
+        out.push(named(node("Mul", &[&n.input[0], &n.input[1]], &scaled), format!("{}/serfiq_mul", n.name)));
+        let name = format!("{}/serfiq_{}", n.name, op.to_lowercase());
+        out.push(named(node(op, &[&n.input[0], &scaled], &n.output[0]), name));
         count += 1;
     }
     g.node = out;
@@ -46,11 +49,7 @@ fn slope_op(g: &GraphProto, name: &str) -> Option<&'static str> {
     }
 }
 
-fn node(op: &str, name: &str, inputs: &[&str], output: &str) -> NodeProto {
-    let mut n = NodeProto::new();
-    n.op_type = op.to_string();
-    n.name = name.to_string();
-    n.input = inputs.iter().map(|s| s.to_string()).collect();
-    n.output = vec![output.to_string()];
+fn named(mut n: NodeProto, name: String) -> NodeProto {
+    n.name = name;
     n
 }
