@@ -1,4 +1,4 @@
-//! Generates the C header from src/ffi with the pinned cbindgen.
+//! Generates the C header from src/ffi and src/status.rs with the pinned cbindgen.
 //! The header goes to OUT_DIR; `SERFIQ_WRITE_HEADER=1` also writes include/serfiq.h
 //! (the committed copy, checked by tests/header.rs).
 
@@ -9,6 +9,7 @@ fn main() {
     // with -lserfiq ask for libserfiq.so.1 and never load an incompatible one.
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libserfiq.so.1");
     println!("cargo:rerun-if-changed=src/ffi");
+    println!("cargo:rerun-if-changed=src/status.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=SERFIQ_WRITE_HEADER");
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
@@ -17,12 +18,42 @@ fn main() {
     let bindings = cbindgen::Builder::new()
         .with_config(config)
         // Only the C layer: core items must not leak into the header.
+        .with_src(root.join("src/status.rs"))
+        .with_src(root.join("src/ffi/types.rs"))
+        .with_src(root.join("src/ffi/options.rs"))
         .with_src(root.join("src/ffi/mod.rs"))
-        .with_src(root.join("src/ffi/status.rs"))
         .generate()
         .expect("cbindgen could not generate the header");
-    bindings.write_to_file(&out);
+    let mut text = Vec::new();
+    bindings.write(&mut text);
+    let text = String::from_utf8(text).expect("cbindgen writes UTF-8");
+    // The sizes go after the struct, inside the include guard and extern "C".
+    let end = text.rfind("#ifdef __cplusplus").expect("the header closes its extern \"C\" block");
+    let text = format!("{}{OPTION_SIZES}\n{}", &text[..end], &text[end..]);
+    std::fs::write(&out, &text).expect("OUT_DIR is writable");
     if std::env::var_os("SERFIQ_WRITE_HEADER").is_some_and(|v| v == "1") {
-        bindings.write_to_file(root.join("include/serfiq.h"));
+        std::fs::write(root.join("include/serfiq.h"), &text).expect("include/ is writable");
     }
 }
+
+/// The option sizes the header publishes, computed by the C compiler (never
+/// literals), so the header is right for 32- and 64-bit targets alike. When a
+/// field is appended, V3 becomes the offset of that field.
+const OPTION_SIZES: &str = "/**
+ * Size of the first published serfiq_options (ABI version 1): the smallest
+ * struct_size accepted. Such a caller gets no detector.
+ */
+#define SERFIQ_OPTIONS_SIZE_V1 offsetof(serfiq_options, detector_path)
+
+/**
+ * Size of serfiq_options with the detector fields (detector_path to
+ * detector_threshold).
+ */
+#define SERFIQ_OPTIONS_SIZE_V2 offsetof(serfiq_options, execution_provider)
+
+/**
+ * Size of serfiq_options with the execution-provider fields
+ * (execution_provider to cuda_library_path).
+ */
+#define SERFIQ_OPTIONS_SIZE_V3 sizeof(serfiq_options)
+";

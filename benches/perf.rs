@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use common::onnx::{model, node, tensor, value_info, A};
 use serfiq::ffi::*;
-use serfiq::{Face, ImageView, Model, ModelSource, Options, PixelFormat, Want};
+use serfiq_core::{Face, ImageView, Model, ModelSource, Options, PixelFormat, Want};
 
 fn rounds() -> usize {
     std::env::var("SERFIQ_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(9)
@@ -302,9 +302,9 @@ fn main() {
     // -- The Python package's fastest configuration on the same graph.
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/perf");
     std::fs::create_dir_all(&dir).unwrap();
-    let proto = serfiq::graph::parse(&std::fs::read(&model_path).unwrap()).unwrap();
-    let info = serfiq::graph::inspect(&proto, None).unwrap();
-    let plain = serfiq::graph::build(&mut proto.clone(), &info, None).unwrap();
+    let proto = serfiq_core::graph::parse(&std::fs::read(&model_path).unwrap()).unwrap();
+    let info = serfiq_core::graph::inspect(&proto, None).unwrap();
+    let plain = serfiq_core::graph::build(&mut proto.clone(), &info, None).unwrap();
     std::fs::write(dir.join("plain.onnx"), plain).unwrap();
     println!("\nonnxruntime Python package, fastest configuration, 1 thread, batch 1:");
     for (label, path) in [("original model", model_path.clone()), ("serfiq's rewritten graph", dir.join("plain.onnx"))]

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use image::{imageops, RgbImage};
-use serfiq::masks::SplitMix64;
-use serfiq::{Face, ImageView, Model, ModelSource, Options, PixelFormat};
+use serfiq_core::masks::SplitMix64;
+use serfiq_core::{Face, ImageView, Model, ModelSource, Options, PixelFormat};
 
 /// Adds zero-mean Gaussian noise (Box–Muller over a seeded generator).
 fn noisy(img: &RgbImage, sigma: f64) -> RgbImage {
@@ -43,7 +43,7 @@ fn run() -> Result<(), String> {
     let face = faces.first().ok_or(format!("{photo}: no face found"))?;
     println!("face found at {:?} (confidence {:.3})", face.bbox.map(|v| v.round()), face.confidence);
     let lm = face.landmarks;
-    let crop = serfiq::align::aligned_rgb(model.input_spec(), &view, &lm).map_err(|e| e.to_string())?;
+    let crop = serfiq_core::align::aligned_rgb(model.input_spec(), &view, &lm).map_err(|e| e.to_string())?;
     let (w, h) = model.input_size();
     let clean = RgbImage::from_raw(w, h, crop).ok_or("crop size")?;
 

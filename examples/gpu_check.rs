@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serfiq::gpu::Provider;
-use serfiq::{Face, ImageView, Model, Options, PixelFormat, Want};
+use serfiq_core::gpu::Provider;
+use serfiq_core::{Face, ImageView, Model, Options, PixelFormat, Want};
 
 fn crops(dir: Option<&Path>, n: usize) -> Vec<Vec<u8>> {
     let mut files = Vec::new();

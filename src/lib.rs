@@ -1,27 +1,9 @@
-//! serfiq: SER-FIQ face image quality on ONNX Runtime.
-//!
-//! The core (everything but `ffi`) is safe Rust with no FFI types.
+//! libserfiq, the shipped library: the C ABI (`ffi`, header
+//! `include/serfiq.h`) and, with the `jni` feature, the JNI entry points of
+//! bindings/java, both thin layers over one bridge (`bridge`) to serfiq-core.
 
-pub mod align;
-pub mod calibration;
-pub mod detect;
-pub mod error;
-pub mod eval;
-mod fpu;
-pub mod gpu;
-pub mod graph;
-pub mod image;
-pub mod masks;
-pub mod model;
-mod pool;
-mod prelu;
-pub mod runtime;
-
-pub use align::Landmarks;
-pub use detect::{Detection, FacePolicy};
-pub use error::{Error, ErrorKind, Result};
-pub use image::{ImageView, PixelFormat};
-pub use model::{Face, Model, ModelSource, Options, Outputs, Quality, ScoredFace, Want};
+mod bridge;
 pub mod ffi;
 #[cfg(feature = "jni")]
-mod java;
+mod jni;
+mod status;

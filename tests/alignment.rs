@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use serfiq::align::{InputSpec, Similarity, ARCFACE_112};
-use serfiq::{ErrorKind, Face, ImageView, Landmarks, PixelFormat, Want};
+use serfiq_core::align::{InputSpec, Similarity, ARCFACE_112};
+use serfiq_core::{ErrorKind, Face, ImageView, Landmarks, PixelFormat, Want};
 
 /// A spec whose tensor holds raw pixel values (mean 0, std 1), RGB planes.
 fn raw_spec(width: u32, height: u32) -> InputSpec {
@@ -304,7 +304,7 @@ fn invalid_images_are_rejected() {
     }
 }
 
-fn fill_err(spec: &InputSpec, img: &ImageView, lm: Option<&Landmarks>) -> serfiq::Error {
+fn fill_err(spec: &InputSpec, img: &ImageView, lm: Option<&Landmarks>) -> serfiq_core::Error {
     let mut out = vec![0.0; spec.tensor_len()];
     match spec.fill(img, lm, &mut out) {
         Err(e) => e,
@@ -359,12 +359,33 @@ fn model_reports_which_face_is_invalid() {
     let bad = Face { image: big.view(), landmarks: Some(bad_lm) };
     let e = model.run(&[ok, ok, bad, ok], Want::Both).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidLandmarks, "{}", e.message);
-    assert!(e.message.contains("image 2"), "message does not name the face: {}", e.message);
+    assert_eq!(e.image, Some(2), "the error does not name the face: {e}");
+    assert!(e.to_string().starts_with("image 2: "), "message does not name the face: {e}");
     let wrong_size = Face { image: big.view(), landmarks: None };
     let e = model.run(&[ok, wrong_size], Want::Score).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidImage, "{}", e.message);
-    assert!(e.message.contains("image 1"), "message does not name the face: {}", e.message);
+    assert_eq!(e.image, Some(1), "the error does not name the face: {e}");
+    // A single-face call names no index.
+    let e = model.score(&wrong_size).unwrap_err();
+    assert_eq!((e.kind, e.image), (ErrorKind::InvalidImage, None), "{e}");
     assert_eq!(model.run(&[], Want::Both).unwrap_err().kind, ErrorKind::InvalidArgument);
     // The valid faces alone still work.
     assert_eq!(model.run(&[ok, ok], Want::Score).unwrap().qualities.len(), 2);
+    // Each on its own: the bad faces get their errors, the good ones the
+    // same results as an all-good batch.
+    let each = model.run_each(&[ok, bad, ok, wrong_size], Want::Both).unwrap();
+    let all_good = model.run(&[ok, ok], Want::Both).unwrap();
+    let d = model.embedding_size();
+    for (k, i) in [0, 2].into_iter().enumerate() {
+        let r = each[i].as_ref().unwrap();
+        assert_eq!(r.quality, Some(all_good.qualities[k]));
+        assert_eq!(r.embedding, all_good.embeddings[k * d..(k + 1) * d]);
+        assert_eq!(r.detection, None);
+    }
+    let errs: Vec<_> = [1, 3].iter().map(|&i| each[i].as_ref().unwrap_err().clone()).collect();
+    assert_eq!((errs[0].kind, errs[0].image), (ErrorKind::InvalidLandmarks, Some(1)));
+    assert_eq!((errs[1].kind, errs[1].image), (ErrorKind::InvalidImage, Some(3)));
+    // Nothing good at all is still a call that ran.
+    let none = model.run_each(&[bad], Want::Score).unwrap();
+    assert_eq!(none[0].as_ref().unwrap_err().kind, ErrorKind::InvalidLandmarks);
 }

@@ -7,12 +7,11 @@ mod common;
 
 use std::ffi::CString;
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use common::*;
 use onnx_protobuf::{Message, ModelProto};
-use serfiq::calibration::{self, logistic, Source};
-use serfiq::{ErrorKind, Model, ModelSource, Options};
+use serfiq_core::calibration::{self, logistic, Source};
+use serfiq_core::{ErrorKind, Model, ModelSource, Options};
 
 /// The fetched files these tests need, or `false` (after saying so) without them.
 fn have_cache() -> bool {
@@ -32,13 +31,6 @@ fn have_cache() -> bool {
 }
 
 /// A fresh scratch folder.
-fn scratch(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("serfiq-calibrate-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn bytes_options(bytes: &[u8]) -> Options {
     Options { model: ModelSource::Bytes(bytes.to_vec()), ort_library: Some(ort_lib()), ..Default::default() }
 }
@@ -80,7 +72,7 @@ fn a_calibrated_model_carries_its_alpha_and_r() {
     let p = new_model(&bytes_options(&plain));
     assert_eq!(
         (p.alpha_r(), p.calibration_source()),
-        ((serfiq::model::DEFAULT_ALPHA, serfiq::model::DEFAULT_R), Source::Default)
+        ((serfiq_core::DEFAULT_ALPHA, serfiq_core::DEFAULT_R), Source::Default)
     );
     let (qp, ep) = p.score_embed(&face.face()).unwrap();
     let (qc, ec) = m.score_embed(&face.face()).unwrap();
@@ -95,7 +87,7 @@ fn a_calibrated_model_carries_its_alpha_and_r() {
     assert_eq!(r_only.alpha_r(), (ALPHA, 0.5));
     // Only one key in the model: the other is the default.
     let half = new_model(&bytes_options(&with_metadata(calibration::R_KEY, "0.5")));
-    assert_eq!((half.alpha_r(), half.calibration_source()), ((serfiq::model::DEFAULT_ALPHA, 0.5), Source::Model));
+    assert_eq!((half.alpha_r(), half.calibration_source()), ((serfiq_core::DEFAULT_ALPHA, 0.5), Source::Model));
 }
 
 #[test]
@@ -159,143 +151,3 @@ fn the_c_abi_defaults_to_the_models_calibration() {
     assert!((q2 - logistic(s, 50.0, 0.5)).abs() < 1e-6, "s {s} q {q2}");
 }
 
-/// Runs the CLI with the repository's cache.
-fn serfiq(args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_serfiq"));
-    cmd.args(args).current_dir(repo()).env_remove("SERFIQ_MODEL").env_remove("SERFIQ_DETECTOR");
-    if std::env::var_os("SERFIQ_ORT_LIB").is_none() {
-        cmd.env("SERFIQ_ORT_LIB", ort_lib());
-    }
-    cmd.output().unwrap()
-}
-
-fn json(out: &Output, what: &str) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{what}: {:?}\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{what}: {e}"))
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn photos() -> Vec<String> {
-    ["biden.jpg", "obama.jpg", "obama2.jpg", "obama3.jpg"]
-        .iter()
-        .map(|n| fetched(&format!("faces/{n}")).to_str().unwrap().to_string())
-        .collect()
-}
-
-#[test]
-fn serfiq_calibrate_writes_a_model_that_info_and_score_use() {
-    if !have_cache() {
-        return;
-    }
-    let dir = scratch("cli");
-    let out_path = dir.join("calibrated.onnx");
-    let out_str = out_path.to_str().unwrap();
-    let photos = photos();
-    let photo_args: Vec<&str> = photos.iter().map(String::as_str).collect();
-
-    let mut args = vec!["calibrate", "--json", "--out", out_str];
-    args.extend(&photo_args);
-    let fit = json(&serfiq(&args), "calibrate");
-
-    // The fit is the documented rule applied to what `serfiq score` prints.
-    let mut score_args = vec!["score", "--json"];
-    score_args.extend(&photo_args);
-    let scored = json(&serfiq(&score_args), "score");
-    // s is an f32 printed in its shortest form.
-    let s: Vec<f64> = scored.as_array().unwrap().iter().map(|r| r["s"].as_f64().unwrap() as f32 as f64).collect();
-    assert_eq!(s.len(), 4);
-    let want = calibration::fit(&s).unwrap();
-    let (alpha, r) = (fit["alpha"].as_f64().unwrap(), fit["r"].as_f64().unwrap());
-    assert_eq!((alpha, r), (want.alpha, want.r), "{fit}");
-    assert_eq!((fit["scored"].as_u64(), fit["skipped"].as_u64(), fit["images"].as_u64()), (Some(4), Some(0), Some(4)));
-    assert_eq!(fit["points"][1]["scale_100"].as_u64(), Some(50));
-
-    // The file is the default model plus the metadata, and its digest is the one printed.
-    let written = std::fs::read(&out_path).unwrap();
-    assert_eq!(fit["sha256"].as_str(), Some(sha256_hex(&written).as_str()));
-    assert_eq!(fit["out"].as_str(), Some(out_str));
-    let m = ModelProto::parse_from_bytes(&written).unwrap();
-    assert_eq!(calibration::read(&m).unwrap(), (Some(alpha), Some(r)));
-    let note: serde_json::Value =
-        serde_json::from_str(&m.metadata_props.iter().find(|p| p.key == calibration::NOTE_KEY).unwrap().value).unwrap();
-    assert_eq!(note["n"].as_u64(), Some(4));
-    assert_eq!(note["median"].as_f64(), Some(want.median));
-
-    // info reports the model's calibration; score uses it; --alpha/--r still win.
-    let info = json(&serfiq(&["info", "--json", "--model", out_str]), "info");
-    assert_eq!((info["alpha"].as_f64(), info["r"].as_f64()), (Some(alpha), Some(r)));
-    assert_eq!(info["alpha_r_from"].as_str(), Some("model"));
-    let text = serfiq(&["info", "--model", out_str]);
-    assert!(String::from_utf8_lossy(&text.stdout).contains("the model's calibration"));
-    let mut args = vec!["score", "--json", "--model", out_str];
-    args.extend(&photo_args);
-    for row in json(&serfiq(&args), "score with the calibrated model").as_array().unwrap() {
-        let (s, q) = (row["s"].as_f64().unwrap(), row["q"].as_f64().unwrap());
-        assert!((q - logistic(s, alpha, r)).abs() < 1e-6, "{row}");
-    }
-    let info = json(&serfiq(&["info", "--json", "--model", out_str, "--alpha", "7", "--r", "0.25"]), "info");
-    assert_eq!((info["alpha"].as_f64(), info["alpha_r_from"].as_str()), (Some(7.0), Some("options")));
-
-    // Calibrating in place (--out = --model) with a sample: replaced atomically,
-    // no temporary file left behind, the same sample every time.
-    let mut args = vec!["calibrate", "--json", "--max-images", "3", "--model", out_str, "--out", out_str];
-    args.extend(&photo_args);
-    let again = json(&serfiq(&args), "calibrate in place");
-    assert_eq!(again["scored"].as_u64(), Some(3));
-    let rewritten = std::fs::read(&out_path).unwrap();
-    assert_eq!(again["sha256"].as_str(), Some(sha256_hex(&rewritten).as_str()));
-    let m2 = ModelProto::parse_from_bytes(&rewritten).unwrap();
-    assert_eq!(calibration::read(&m2).unwrap(), (again["alpha"].as_f64(), again["r"].as_f64()));
-    assert_eq!(m2.metadata_props.len(), m.metadata_props.len(), "keys replaced, not added");
-    let leftovers: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-    assert_eq!(leftovers, std::slice::from_ref(&out_path));
-    let third = json(&serfiq(&args), "calibrate in place again");
-    assert_eq!((third["alpha"].as_f64(), third["r"].as_f64()), (again["alpha"].as_f64(), again["r"].as_f64()));
-
-    // Text output names the values and the file; bad images are skipped with a reason and exit status 1.
-    let junk = dir.join("junk.jpg");
-    std::fs::write(&junk, b"not an image").unwrap();
-    let mut args = vec!["calibrate", "--out", out_str, junk.to_str().unwrap()];
-    args.extend(&photo_args);
-    let out = serfiq(&args);
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
-    assert!(stderr.contains("junk.jpg: cannot decode image"), "{stderr}");
-    for word in ["alpha:", "r:", "median", "sha256:", "4 scored, 1 skipped"] {
-        assert!(stdout.contains(word), "{word:?} missing from\n{stdout}");
-    }
-    std::fs::remove_dir_all(&dir).unwrap();
-}
-
-#[test]
-fn serfiq_calibrate_refuses_what_it_cannot_fit() {
-    if !have_cache() {
-        return;
-    }
-    let dir = scratch("refuse");
-    let obama = fetched("faces/obama.jpg");
-    let obama = obama.to_str().unwrap();
-    let out = dir.join("x.onnx");
-    // One image: no spread to fit; nothing is written.
-    let r = serfiq(&["calibrate", "--out", out.to_str().unwrap(), obama]);
-    assert_eq!(r.status.code(), Some(2), "{}", String::from_utf8_lossy(&r.stderr));
-    assert!(String::from_utf8_lossy(&r.stderr).contains("cannot fit"), "{}", String::from_utf8_lossy(&r.stderr));
-    assert!(!out.exists());
-    // A missing output folder fails before any scoring.
-    let r = serfiq(&["calibrate", "--out", dir.join("no/such/x.onnx").to_str().unwrap(), obama]);
-    assert_eq!(r.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&r.stderr).contains("No such file"), "{}", String::from_utf8_lossy(&r.stderr));
-    let r = serfiq(&["calibrate", "--max-images", "1", obama]);
-    assert_eq!(r.status.code(), Some(2));
-    std::fs::remove_dir_all(&dir).unwrap();
-}

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use image::{imageops, Rgb, RgbImage};
-use serfiq::{ErrorKind, Face, FacePolicy, ImageView, Model, ModelSource, Options, PixelFormat, Want};
+use serfiq_core::{ErrorKind, Face, FacePolicy, ImageView, Model, ModelSource, Options, PixelFormat, Want};
 
 fn detector() -> ModelSource {
     ModelSource::Path(fetched("models/retinaface_mnet025.onnx"))
@@ -26,12 +26,12 @@ fn photo(name: &str) -> RgbImage {
     image::open(fetched(&format!("faces/{name}"))).unwrap().to_rgb8()
 }
 
-fn eye_distance(lm: &serfiq::Landmarks) -> f32 {
+fn eye_distance(lm: &serfiq_core::Landmarks) -> f32 {
     ((lm[1][0] - lm[0][0]).powi(2) + (lm[1][1] - lm[0][1]).powi(2)).sqrt()
 }
 
 /// Largest distance between corresponding points, as a fraction of the eye distance.
-fn landmark_error(got: &serfiq::Landmarks, want: &serfiq::Landmarks) -> f32 {
+fn landmark_error(got: &serfiq_core::Landmarks, want: &serfiq_core::Landmarks) -> f32 {
     let d = got.iter().zip(want).map(|(a, b)| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt());
     d.fold(0.0, f32::max) / eye_distance(want)
 }
@@ -74,7 +74,7 @@ fn scoring_a_photo_equals_scoring_it_with_the_detected_landmarks() {
     assert_eq!(q, q2);
     assert_eq!(e, e2);
     // A batch mixing a photo, a photo with landmarks and an aligned crop.
-    let crop = serfiq::align::aligned_rgb(model.input_spec(), &view(&imgs[1]), &found[1].landmarks).unwrap();
+    let crop = serfiq_core::align::aligned_rgb(model.input_spec(), &view(&imgs[1]), &found[1].landmarks).unwrap();
     let crop_view = ImageView::packed(&crop, 112, 112, PixelFormat::Rgb).unwrap();
     let batch = [
         Face { image: view(&imgs[0]), landmarks: None },
@@ -221,5 +221,5 @@ fn detector_options_are_checked() {
     let mut rng = Mix(3);
     let noise: Vec<u8> = (0..320 * 240 * 3).map(|_| rng.next_u64() as u8).collect();
     let found = model.detect(&ImageView::packed(&noise, 320, 240, PixelFormat::Rgb).unwrap()).unwrap();
-    assert!(found.len() > 10 && found.len() <= serfiq::detect::MAX_FACES, "{}", found.len());
+    assert!(found.len() > 10 && found.len() <= serfiq_core::detect::MAX_FACES, "{}", found.len());
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use common::*;
 use image::{imageops, Rgb, RgbImage};
-use serfiq::{Face, ImageView, Model, ModelSource, Options, PixelFormat, Want};
+use serfiq_core::{Face, ImageView, Model, ModelSource, Options, PixelFormat, Want};
 
 /// Peak resident memory of this process (VmHWM), in MiB.
 fn peak_rss_mib() -> f64 {

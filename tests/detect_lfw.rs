@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use common::*;
-use serfiq::{Face, FacePolicy, Landmarks, Model, ModelSource, Options};
+use serfiq_core::{Face, FacePolicy, Landmarks, Model, ModelSource, Options};
 
 /// The two tests take both cores each: run them one after the other so the
 /// timings mean something.

@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use serfiq::{Face, FacePolicy, Model, ModelSource, Options};
+use serfiq_core::{Face, FacePolicy, Model, ModelSource, Options};
 
 fn model() -> Model {
     let opts = Options {

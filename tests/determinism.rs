@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use serfiq::{Face, Model, Options, Want};
+use serfiq_core::{Face, Model, Options, Want};
 
 /// s and the embedding of one face, as bits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +14,7 @@ struct Bits {
     emb: Vec<u32>,
 }
 
-fn bits(q: serfiq::Quality, emb: &[f32]) -> Bits {
+fn bits(q: serfiq_core::Quality, emb: &[f32]) -> Bits {
     Bits { s: q.s.to_bits(), q: q.q.to_bits(), emb: emb.iter().map(|v| v.to_bits()).collect() }
 }
 

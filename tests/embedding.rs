@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use serfiq::Want;
+use serfiq_core::Want;
 
 const TOL: f32 = 1e-5;
 

@@ -5,8 +5,8 @@
 
 mod common;
 
-use serfiq::gpu::Provider;
-use serfiq::{ErrorKind, Face, ImageView, Model, Options, PixelFormat};
+use serfiq_core::gpu::Provider;
+use serfiq_core::{ErrorKind, Face, ImageView, Model, Options, PixelFormat};
 
 /// The GPU build of ONNX Runtime ships its CUDA provider next to the library.
 fn has_cuda_provider() -> bool {

@@ -13,7 +13,7 @@ mod common;
 use common::onnx::{model, node, tensor, value_info, A};
 use common::*;
 use onnx_protobuf::{Message, ModelProto};
-use serfiq::{ErrorKind, Model, ModelSource, Options};
+use serfiq_core::{ErrorKind, Model, ModelSource, Options};
 
 const TOL_S: f64 = 1e-5;
 

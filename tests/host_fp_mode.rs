@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 
-fn single(model: &serfiq::Model, face: &serfiq::Face) -> Vec<u32> {
+fn single(model: &serfiq_core::Model, face: &serfiq_core::Face) -> Vec<u32> {
     let (q, e) = model.score_embed(face).unwrap();
     std::iter::once(q.s.to_bits()).chain(e.iter().map(|v| v.to_bits())).collect()
 }

@@ -35,8 +35,8 @@ fn three_prelus() -> Vec<u8> {
 #[test]
 fn prelu_rewrite_is_bit_exact_and_skips_mixed_slopes() {
     let bytes = three_prelus();
-    let info = serfiq::graph::inspect(&serfiq::graph::parse(&bytes).unwrap(), None).unwrap();
-    let rewritten = serfiq::graph::build(&mut serfiq::graph::parse(&bytes).unwrap(), &info, None).unwrap();
+    let info = serfiq_core::graph::inspect(&serfiq_core::graph::parse(&bytes).unwrap(), None).unwrap();
+    let rewritten = serfiq_core::graph::build(&mut serfiq_core::graph::parse(&bytes).unwrap(), &info, None).unwrap();
     let g = onnx_protobuf::ModelProto::parse_from_bytes(&rewritten).unwrap().graph.unwrap();
     let ops: Vec<&str> = g.node.iter().map(|n| n.op_type.as_str()).collect();
     assert_eq!(ops.iter().filter(|&&o| o == "PRelu").count(), 1, "{ops:?}");

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 /// The five landmarks recorded for `photo`'s file name.
-pub fn for_photo(photo: &Path) -> Result<serfiq::Landmarks, String> {
+pub fn for_photo(photo: &Path) -> Result<serfiq_core::Landmarks, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(root.join("data/faces/landmarks.json")).map_err(|e| e.to_string())?;
     let all: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;

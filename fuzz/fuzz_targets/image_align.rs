@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use serfiq::align::{aligned_rgb, InputSpec};
-use serfiq::{ImageView, PixelFormat};
+use serfiq_core::align::{aligned_rgb, InputSpec};
+use serfiq_core::{ImageView, PixelFormat};
 
 fn f32_at(d: &[u8], i: usize) -> f32 {
     d.get(i..i + 4).map_or(0.0, |b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use serfiq::graph::{build, inspect, parse, HeadSpec};
-use serfiq::masks::dropout_masks;
+use serfiq_core::graph::{build, inspect, parse, HeadSpec};
+use serfiq_core::masks::dropout_masks;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(proto) = parse(data) else { return };

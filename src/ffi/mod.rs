@@ -1,5 +1,6 @@
-//! The C ABI: a thin layer over `Model`. Every export checks its pointers, runs
-//! inside `boundary::guard` (no panic crosses) and writes outputs only on success.
+//! The C ABI: thin exports over the bridge. Every export checks its pointers,
+//! runs inside `bridge::guard` (no panic crosses) and writes outputs only on
+//! success (the per-image batch call: only for the images that succeeded).
 //!
 //! Safety contract of every export (stated once here and in the header): each
 //! non-NULL pointer points to valid memory of the documented size for the
@@ -7,466 +8,96 @@
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
 
-mod boundary;
-pub mod status;
+mod errors;
+mod options;
+mod types;
 
-use std::ffi::{c_char, CStr};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::ffi::{c_char, CString};
+use std::sync::OnceLock;
 
-use boundary::{arg, failure, guard, out, Failure, Outcome};
-pub use status::*;
+use serfiq_core::{Face, FaceResult, ImageView, Model, Want};
 
-use crate::detect::FacePolicy;
-use crate::gpu::Provider;
-use crate::image::{required_len, ImageView, PixelFormat};
-use crate::model::{Face, Model, ModelSource, Options, Outputs, Quality, ScoredFace, Want};
-
-/// Version of this C ABI. Bindings check it at load time; it changes only when
-/// an existing function or struct changes incompatibly.
-pub const SERFIQ_ABI_VERSION: u32 = 1;
-
-/// Most images in one `serfiq_score_batch` call.
-pub const SERFIQ_MAX_BATCH: usize = 4096;
-/// Largest image width or height, in pixels.
-pub const SERFIQ_MAX_IMAGE_SIDE: u32 = 32768;
-const _: () = assert!(SERFIQ_MAX_BATCH == crate::model::MAX_BATCH && SERFIQ_MAX_IMAGE_SIDE == crate::image::MAX_SIDE);
-
-/// Pixel layout of a `serfiq_image` (8 bits per channel).
-pub type serfiq_pixel_format = u32;
-/// Blue, green, red (OpenCV's default). The default: value 0.
-pub const SERFIQ_PIXEL_BGR: serfiq_pixel_format = 0;
-/// Red, green, blue.
-pub const SERFIQ_PIXEL_RGB: serfiq_pixel_format = 1;
-/// Blue, green, red, alpha (alpha ignored).
-pub const SERFIQ_PIXEL_BGRA: serfiq_pixel_format = 2;
-/// Red, green, blue, alpha (alpha ignored).
-pub const SERFIQ_PIXEL_RGBA: serfiq_pixel_format = 3;
-/// One grey channel.
-pub const SERFIQ_PIXEL_GRAY: serfiq_pixel_format = 4;
-
-/// Where a model's inferences run.
-pub type serfiq_execution_provider = u32;
-/// ONNX Runtime's CPU provider (the default).
-pub const SERFIQ_PROVIDER_CPU: serfiq_execution_provider = 0;
-/// ONNX Runtime's CUDA provider on `serfiq_options.device_id`.
-pub const SERFIQ_PROVIDER_CUDA: serfiq_execution_provider = 1;
-
-/// Channel order the model expects in its input tensor.
-pub type serfiq_channel_order = u32;
-/// The model takes RGB planes (ArcFace, the default).
-pub const SERFIQ_CHANNELS_RGB: serfiq_channel_order = 0;
-/// The model takes BGR planes.
-pub const SERFIQ_CHANNELS_BGR: serfiq_channel_order = 1;
-
-/// Which face the single-face calls score when the detector finds several.
-pub type serfiq_face_policy = u32;
-/// The face with the largest box (the default: value 0).
-pub const SERFIQ_FACE_LARGEST: serfiq_face_policy = 0;
-/// The face whose box centre is nearest the image centre.
-pub const SERFIQ_FACE_MOST_CENTRAL: serfiq_face_policy = 1;
-
-/// Number of floats in one set of landmarks: x, y of left eye, right eye, nose
-/// tip, left mouth corner, right mouth corner ("left" = smaller x), in pixels.
-pub const SERFIQ_LANDMARK_FLOATS: usize = 10;
-
-/// Settings for `serfiq_create`. Always fill it with
-/// `serfiq_options_init(&o, sizeof o)` first, then change what you need.
-///
-/// Fields are only ever appended. A program built against an older header
-/// passes a smaller `struct_size`; the library then reads only the fields that
-/// size covers and uses defaults for the rest.
-#[repr(C)]
-pub struct serfiq_options {
-    /// sizeof(serfiq_options) as the caller compiled it; set by `serfiq_options_init`.
-    pub struct_size: usize,
-    /// Path of the ONNX face-recognition model (UTF-8), or NULL to use `model_data`.
-    pub model_path: *const c_char,
-    /// The model's bytes (borrowed for the call only) when `model_path` is NULL.
-    pub model_data: *const u8,
-    pub model_size: usize,
-    /// Path of libonnxruntime (UTF-8) or NULL: then env `SERFIQ_ORT_LIB`, then the
-    /// folder of libserfiq, then the system loader. The first library loaded
-    /// serves the whole process.
-    pub ort_library_path: *const c_char,
-    /// Node name or output tensor name of the embedding layer, or NULL to find
-    /// it automatically (the last Gemm / MatMul / 1x1 Conv before the output).
-    pub embedding_layer: *const c_char,
-    /// Stochastic samples T, 2..=1000. Default 100.
-    pub samples: u32,
-    /// Dropout probability p, 0 < p < 1. Default 0.5.
-    pub dropout: f32,
-    /// Seed of the dropout masks (SplitMix64, see README). Default 0.
-    pub seed: u64,
-    /// q = 1 / (1 + exp(-alpha * (s - r))). Default NAN for both: the model's
-    /// calibration (metadata written by `serfiq calibrate`) where it has one,
-    /// else alpha 118 and r 0.576, fitted to the default model. Infinities are
-    /// rejected.
-    pub alpha: f64,
-    pub r: f64,
-    /// Channel order of the model input. Default `SERFIQ_CHANNELS_RGB`.
-    pub channel_order: serfiq_channel_order,
-    /// Normalisation (pixel - mean) / std per channel, in the model's channel
-    /// order. Default 127.5 and 128 (ArcFace).
-    pub mean: [f32; 3],
-    pub std: [f32; 3],
-    /// ONNX Runtime intra-op threads per inference. Default 1 (measured fastest
-    /// here: callers sharing a model run in parallel, one session each);
-    /// 0 = ONNX Runtime's own default (all cores, spinning).
-    pub intra_op_threads: u32,
-    /// Most inferences running at once on one model (one session each);
-    /// 0 = number of CPUs.
-    pub max_sessions: u32,
-    /// Expected SHA-256 of the model (64 hex digits, UTF-8), or NULL: when set,
-    /// a model with another digest fails with `SERFIQ_ERR_MODEL_DIGEST_MISMATCH`.
-    pub model_sha256: *const c_char,
-    /// Path of a face-detector model (UTF-8; RetinaFace mobilenet-0.25 as
-    /// `make fetch` puts in .cache/models/retinaface_mnet025.onnx), or NULL to
-    /// use `detector_data`. With both NULL (the default) the model has no
-    /// detector: images must be aligned crops or come with landmarks.
-    ///
-    /// With a detector, an image that has no landmarks and is not at the
-    /// model's input size is searched for faces; the face `face_policy`
-    /// picks is aligned by its detected landmarks and scored, and an image
-    /// without a face fails with `SERFIQ_ERR_NO_FACE`. (Since `SERFIQ_OPTIONS_SIZE_V2`.)
-    pub detector_path: *const c_char,
-    /// The detector's bytes (borrowed for the call only) when `detector_path` is NULL.
-    pub detector_data: *const u8,
-    pub detector_size: usize,
-    /// One of `SERFIQ_FACE_*`. Default `SERFIQ_FACE_LARGEST`.
-    pub face_policy: serfiq_face_policy,
-    /// Detector confidence threshold, 0 <= t < 1. Default 0.9.
-    pub detector_threshold: f32,
-    /// One of `SERFIQ_PROVIDER_*`. Default `SERFIQ_PROVIDER_CPU`. With CUDA,
-    /// ONNX Runtime must be the onnxruntime-gpu build (its
-    /// libonnxruntime_providers_cuda.so next to libonnxruntime) and CUDA 13 +
-    /// cuDNN 9 must be loadable. (Since `SERFIQ_OPTIONS_SIZE_V3`.)
-    pub execution_provider: serfiq_execution_provider,
-    /// CUDA device ordinal. Default 0.
-    pub device_id: i32,
-    /// Non-zero: when the GPU cannot be used, run on the CPU instead of failing
-    /// with `SERFIQ_ERR_GPU_UNAVAILABLE` (`serfiq_get_execution_provider` tells).
-    /// Default 0.
-    pub gpu_fallback: u32,
-    /// A folder holding the CUDA and cuDNN libraries (UTF-8; searched three
-    /// levels deep, so pip's `site-packages/nvidia` works), or NULL: then env
-    /// `SERFIQ_CUDA_PATH`, pip's nvidia-* packages, the system loader.
-    pub cuda_library_path: *const c_char,
-}
-
-/// Size of the first published `serfiq_options` (ABI version 1): the smallest
-/// `struct_size` accepted. Such a caller gets no detector.
-pub const SERFIQ_OPTIONS_SIZE_V1: usize = 128;
-/// Size of `serfiq_options` with the detector fields (`detector_path` to
-/// `detector_threshold`).
-pub const SERFIQ_OPTIONS_SIZE_V2: usize = 160;
-/// Size of `serfiq_options` with the execution-provider fields
-/// (`execution_provider` to `cuda_library_path`).
-pub const SERFIQ_OPTIONS_SIZE_V3: usize = 184;
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V3 == std::mem::size_of::<serfiq_options>());
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V2 == std::mem::offset_of!(serfiq_options, execution_provider));
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V1 == std::mem::offset_of!(serfiq_options, detector_path));
-
-/// An 8-bit image, borrowed for the duration of a call.
-#[repr(C)]
-pub struct serfiq_image {
-    /// First byte of the top row.
-    pub data: *const u8,
-    pub width: u32,
-    pub height: u32,
-    /// Bytes from one row to the next, at least width * bytes per pixel;
-    /// 0 means tightly packed.
-    pub stride: usize,
-    /// One of `SERFIQ_PIXEL_*`.
-    pub format: serfiq_pixel_format,
-}
-
-/// Quality of one face.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct serfiq_quality {
-    /// Raw SER-FIQ score s = 2 * sigmoid(-mean pairwise distance), in (0, 1].
-    pub s: f32,
-    /// s mapped through the model's logistic (alpha, r), in (0, 1). For the
-    /// 0-100 integer scale of ISO/IEC 29794-1 quality scores (as NIST FATE
-    /// Quality and OFIQ report them) take round(100 * q), clamped to 0..100:
-    /// higher is better, 50 is the median s of the sample the model was
-    /// calibrated on (`serfiq calibrate`), about 5 and 95 its 5th and 95th
-    /// percentiles.
-    pub q: f32,
-}
-
-/// One face found by `serfiq_detect_score`.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct serfiq_face {
-    /// The face's box: left, top, right, bottom edges in image pixels.
-    pub r#box: [f32; 4],
-    /// Its 5 landmarks as 10 floats (see `SERFIQ_LANDMARK_FLOATS`), in image
-    /// pixels: the points the face was aligned by.
-    pub landmarks: [f32; SERFIQ_LANDMARK_FLOATS],
-    /// The detector's confidence that this is a face, in (threshold, 1].
-    pub confidence: f32,
-    /// The face's quality.
-    pub quality: serfiq_quality,
-}
+pub use crate::status::*;
+use crate::bridge::{self, guard, Failure, Handle, Outcome, Settings, Shape};
+use errors::{last_error_ptr, set_image_errors, set_last_error};
+use options::OptionStrings;
+pub use options::{serfiq_options, SERFIQ_OPTIONS_SIZE_V1, SERFIQ_OPTIONS_SIZE_V2, SERFIQ_OPTIONS_SIZE_V3};
+pub use types::*;
 
 /// A loaded model. Opaque; create with `serfiq_create`, free with `serfiq_destroy`.
 pub struct serfiq_model {
-    model: Model,
-    poisoned: AtomicBool,
+    handle: Handle,
+    /// What `serfiq_get_options` points into.
+    strings: OptionStrings,
+    settings: Settings,
 }
 
-impl From<Quality> for serfiq_quality {
-    fn from(q: Quality) -> Self {
-        serfiq_quality { s: q.s, q: q.q }
-    }
+fn fail<T>(status: serfiq_status, message: impl Into<String>) -> Outcome<T> {
+    Err(Failure::new(status, message))
 }
 
-/// Reads an optional UTF-8 C string.
-///
-/// # Safety
-/// A non-NULL `p` must point to a NUL-terminated string.
-unsafe fn opt_str(p: *const c_char, name: &str) -> Result<Option<String>, Failure> {
-    if p.is_null() {
-        return Ok(None);
-    }
-    // SAFETY: the caller's contract.
-    let s = unsafe { CStr::from_ptr(p) };
-    s.to_str()
-        .map(|s| Some(s.to_string()))
-        .map_err(|_| failure(SERFIQ_ERR_INVALID_ARGUMENT, format!("{name} is not valid UTF-8")))
-}
-
-fn defaults() -> serfiq_options {
-    let d = Options::default();
-    serfiq_options {
-        struct_size: std::mem::size_of::<serfiq_options>(),
-        model_path: std::ptr::null(),
-        model_data: std::ptr::null(),
-        model_size: 0,
-        ort_library_path: std::ptr::null(),
-        embedding_layer: std::ptr::null(),
-        samples: d.samples as u32,
-        dropout: d.dropout as f32,
-        seed: d.seed,
-        alpha: d.alpha.unwrap_or(f64::NAN),
-        r: d.r.unwrap_or(f64::NAN),
-        channel_order: SERFIQ_CHANNELS_RGB,
-        mean: d.mean,
-        std: d.std,
-        intra_op_threads: d.intra_threads as u32,
-        max_sessions: d.max_sessions as u32,
-        model_sha256: std::ptr::null(),
-        detector_path: std::ptr::null(),
-        detector_data: std::ptr::null(),
-        detector_size: 0,
-        face_policy: SERFIQ_FACE_LARGEST,
-        detector_threshold: d.detector_threshold,
-        execution_provider: SERFIQ_PROVIDER_CPU,
-        device_id: 0,
-        gpu_fallback: 0,
-        cuda_library_path: std::ptr::null(),
-    }
-}
-
-/// The caller's options, read without touching a byte past its `struct_size`:
-/// the covered bytes are copied over the defaults, and a field only partly
-/// covered (a size that ends inside it) keeps its default.
-///
-/// # Safety
-/// `options` must be non-NULL, aligned, and point to `struct_size` readable bytes.
-unsafe fn read_options(options: *const serfiq_options) -> Result<serfiq_options, Failure> {
-    // SAFETY: struct_size is the first field and within every accepted size.
-    let size = unsafe { std::ptr::addr_of!((*options).struct_size).read() };
-    check_size(size)?;
-    let mut o = defaults();
-    let ours = std::mem::size_of::<serfiq_options>();
-    // SAFETY: the caller's buffer holds `size` bytes; we copy at most that and
-    // at most our struct's size into a local of our own type, whose fields are
-    // plain integers, floats and raw pointers (every bit pattern valid).
-    unsafe { std::ptr::copy_nonoverlapping(options as *const u8, &mut o as *mut _ as *mut u8, size.min(ours)) };
-    let d = defaults();
-    macro_rules! keep_default_unless_covered {
-        ($($field:ident),*) => {$(
-            if std::mem::offset_of!(serfiq_options, $field) + std::mem::size_of_val(&d.$field) > size {
-                o.$field = d.$field;
-            }
-        )*};
-    }
-    keep_default_unless_covered!(detector_path, detector_data, detector_size, face_policy, detector_threshold);
-    keep_default_unless_covered!(execution_provider, device_id, gpu_fallback, cuda_library_path);
-    o.struct_size = size;
-    Ok(o)
-}
-
-/// Converts C options to core options, copying everything borrowed.
-///
-/// # Safety
-/// Pointers inside `o` must be valid as documented on `serfiq_options`.
-unsafe fn to_options(o: &serfiq_options) -> Result<Options, Failure> {
-    // SAFETY: the caller's contract for each string.
-    let path = unsafe { opt_str(o.model_path, "model_path")? };
-    let model = match path {
-        Some(p) => ModelSource::Path(PathBuf::from(p)),
-        None if o.model_data.is_null() => {
-            return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "options name no model: model_path and model_data are NULL"))
+/// Runs an export's body in the bridge's boundary and leaves its message.
+fn export(handle: Option<&Handle>, body: impl FnOnce() -> Outcome) -> serfiq_status {
+    match guard(handle, body) {
+        Ok(()) => {
+            set_last_error("");
+            SERFIQ_OK
         }
-        None => {
-            if o.model_size > isize::MAX as usize {
-                return Err(failure(SERFIQ_ERR_INVALID_ARGUMENT, "model_size is too large"));
-            }
-            // SAFETY: model_data points to model_size readable bytes (caller's contract).
-            ModelSource::Bytes(unsafe { std::slice::from_raw_parts(o.model_data, o.model_size) }.to_vec())
+        Err(f) => {
+            set_last_error(&f.message);
+            f.status
         }
-    };
-    // SAFETY: the caller's contract for the detector's path or bytes.
-    let detector = match unsafe { opt_str(o.detector_path, "detector_path")? } {
-        Some(p) => Some(ModelSource::Path(PathBuf::from(p))),
-        None if o.detector_data.is_null() => None,
-        None => {
-            if o.detector_size > isize::MAX as usize {
-                return Err(failure(SERFIQ_ERR_INVALID_ARGUMENT, "detector_size is too large"));
-            }
-            // SAFETY: detector_data points to detector_size readable bytes (caller's contract).
-            Some(ModelSource::Bytes(unsafe { std::slice::from_raw_parts(o.detector_data, o.detector_size) }.to_vec()))
-        }
-    };
-    let face_policy = match o.face_policy {
-        SERFIQ_FACE_LARGEST => FacePolicy::Largest,
-        SERFIQ_FACE_MOST_CENTRAL => FacePolicy::MostCentral,
-        v => return Err(failure(SERFIQ_ERR_INVALID_ARGUMENT, format!("unknown face_policy {v}"))),
-    };
-    let provider = match o.execution_provider {
-        SERFIQ_PROVIDER_CPU => Provider::Cpu,
-        SERFIQ_PROVIDER_CUDA => Provider::Cuda { device_id: o.device_id },
-        v => return Err(failure(SERFIQ_ERR_INVALID_ARGUMENT, format!("unknown execution_provider {v}"))),
-    };
-    let bgr = match o.channel_order {
-        SERFIQ_CHANNELS_RGB => false,
-        SERFIQ_CHANNELS_BGR => true,
-        v => return Err(failure(SERFIQ_ERR_INVALID_ARGUMENT, format!("unknown channel_order {v}"))),
-    };
-    Ok(Options {
-        model,
-        // SAFETY: as above.
-        ort_library: unsafe { opt_str(o.ort_library_path, "ort_library_path")? }.map(PathBuf::from),
-        embedding_layer: unsafe { opt_str(o.embedding_layer, "embedding_layer")? },
-        samples: o.samples as usize,
-        dropout: o.dropout as f64,
-        seed: o.seed,
-        alpha: (!o.alpha.is_nan()).then_some(o.alpha),
-        r: (!o.r.is_nan()).then_some(o.r),
-        input_bgr: bgr,
-        mean: o.mean,
-        std: o.std,
-        intra_threads: o.intra_op_threads as usize,
-        max_sessions: o.max_sessions as usize,
-        // SAFETY: as above.
-        model_sha256: unsafe { opt_str(o.model_sha256, "model_sha256")? },
-        detector,
-        face_policy,
-        detector_threshold: o.detector_threshold,
-        provider,
-        gpu_fallback: o.gpu_fallback != 0,
-        // SAFETY: as above.
-        cuda_library_path: unsafe { opt_str(o.cuda_library_path, "cuda_library_path")? }.map(PathBuf::from),
-        // Settings the C struct does not carry keep their defaults.
-        ..Options::default()
+    }
+}
+
+/// Runs `body` on a live, unpoisoned model.
+fn with_model(model: *const serfiq_model, body: impl FnOnce(&Model, &serfiq_model) -> Outcome) -> serfiq_status {
+    // SAFETY: a non-NULL handle came from serfiq_create and is not destroyed (caller's contract).
+    let m = unsafe { model.as_ref() };
+    export(m.map(|m| &m.handle), || {
+        let m = m.ok_or_else(|| Failure::new(SERFIQ_ERR_NULL_ARGUMENT, "model is NULL"))?;
+        body(m.handle.model()?, m)
     })
 }
 
-/// The sizes this library understands: from the first published struct up to
-/// its own. (A later library accepts every size from V1 up to its own.)
-fn check_size(size: usize) -> Outcome {
-    let ours = std::mem::size_of::<serfiq_options>();
-    if (SERFIQ_OPTIONS_SIZE_V1..=ours).contains(&size) {
-        return Ok(());
-    }
-    let why = if size > ours { "a newer serfiq header than this library" } else { "no serfiq header" };
-    Err(failure(
-        SERFIQ_ERR_OPTIONS_SIZE,
-        format!(
-            "serfiq_options.struct_size is {size}: that struct comes from {why} (accepted: {SERFIQ_OPTIONS_SIZE_V1} to {ours}); fill it with serfiq_options_init(&options, sizeof options)"
-        ),
-    ))
-}
-
-/// Borrows a C image as a checked `ImageView`.
+/// Turns a possibly-NULL output pointer into a reference or a NULL_ARGUMENT failure.
 ///
 /// # Safety
-/// `img.data` must point to `stride * (height - 1) + width * bpp` readable bytes.
-unsafe fn to_view<'a>(img: &serfiq_image, index: usize) -> Result<ImageView<'a>, Failure> {
-    let bad = |m: String| failure(SERFIQ_ERR_INVALID_IMAGE, format!("image {index}: {m}"));
-    let format = match img.format {
-        SERFIQ_PIXEL_BGR => PixelFormat::Bgr,
-        SERFIQ_PIXEL_RGB => PixelFormat::Rgb,
-        SERFIQ_PIXEL_BGRA => PixelFormat::Bgra,
-        SERFIQ_PIXEL_RGBA => PixelFormat::Rgba,
-        SERFIQ_PIXEL_GRAY => PixelFormat::Gray,
-        v => return Err(bad(format!("unknown pixel format {v}"))),
-    };
+/// A non-NULL `ptr` must point to writable memory for a `T`.
+unsafe fn out<'a, T>(ptr: *mut T, name: &str) -> Outcome<&'a mut T> {
+    // SAFETY: the caller's contract; NULL is rejected here.
+    unsafe { ptr.as_mut() }.ok_or_else(|| Failure::new(SERFIQ_ERR_NULL_ARGUMENT, format!("{name} is NULL")))
+}
+
+/// Borrows a C image as a checked `ImageView`; `index` names it in messages.
+///
+/// # Safety
+/// A non-NULL `img.data` must point to `stride * (height - 1) + width * bpp` readable bytes.
+unsafe fn to_view<'a>(img: &serfiq_image, index: usize) -> Outcome<ImageView<'a>> {
+    let shape = Shape::new(img.width, img.height, img.stride, img.format, index)?;
     if img.data.is_null() {
-        return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, format!("image {index}: data is NULL")));
+        return fail(SERFIQ_ERR_NULL_ARGUMENT, format!("image {index}: data is NULL"));
     }
-    let stride = if img.stride == 0 { img.width as usize * format.bytes_per_pixel() } else { img.stride };
-    let len = required_len(img.width, img.height, stride, format).map_err(|e| bad(e.message))?;
-    // SAFETY: the caller guarantees `len` readable bytes; `len` is bounded by isize::MAX.
-    let data = unsafe { std::slice::from_raw_parts(img.data, len) };
-    ImageView::new(data, img.width, img.height, stride, format).map_err(|e| bad(e.message))
+    // SAFETY: the caller guarantees `need` readable bytes; `need` is bounded by isize::MAX.
+    let data = unsafe { std::slice::from_raw_parts(img.data, shape.need) };
+    bridge::view(data, &shape, index)
 }
 
-/// Reads 10 landmark floats, or none for NULL.
+/// The face in `image` with its landmarks (10 floats) or none for NULL.
 ///
 /// # Safety
-/// A non-NULL `p` must point to 10 readable floats.
-unsafe fn to_landmarks(p: *const f32) -> Option<crate::Landmarks> {
-    if p.is_null() {
-        return None;
-    }
+/// `image` as for `to_view`, and a non-NULL `landmarks` points to 10 readable floats.
+unsafe fn to_face<'a>(image: *const serfiq_image, landmarks: *const f32, index: usize) -> Outcome<Face<'a>> {
     // SAFETY: the caller's contract.
-    let f = unsafe { std::slice::from_raw_parts(p, SERFIQ_LANDMARK_FLOATS) };
-    Some(std::array::from_fn(|i| [f[2 * i], f[2 * i + 1]]))
-}
-
-/// Runs `body` on a live model, poisoning it if the body panics.
-fn with_model(model: *const serfiq_model, body: impl FnOnce(&Model) -> Outcome) -> serfiq_status {
-    // SAFETY: a non-NULL handle came from serfiq_create and is not destroyed (caller's contract).
-    let handle = unsafe { model.as_ref() };
-    guard(
-        || {
-            if let Some(h) = handle {
-                h.poisoned.store(true, Ordering::SeqCst);
-            }
-        },
-        || {
-            let h = handle.ok_or_else(|| failure(SERFIQ_ERR_NULL_ARGUMENT, "model is NULL"))?;
-            if h.poisoned.load(Ordering::SeqCst) {
-                return Err(failure(
-                    SERFIQ_ERR_POISONED,
-                    "this model hit an internal error earlier; destroy it and create a new one",
-                ));
-            }
-            body(&h.model)
-        },
-    )
-}
-
-/// Scores one image; the shared body of the single-image calls.
-///
-/// # Safety
-/// As for `serfiq_score`.
-unsafe fn run_one(
-    model: &Model,
-    image: *const serfiq_image,
-    landmarks: *const f32,
-    want: Want,
-) -> Result<Outputs, Failure> {
-    // SAFETY: pointers per the documented contract.
-    let img = unsafe { arg(image, "image")? };
-    let view = unsafe { to_view(img, 0)? };
-    let face = Face { image: view, landmarks: unsafe { to_landmarks(landmarks) } };
-    Ok(model.run(std::slice::from_ref(&face), want)?)
+    let img = unsafe { image.as_ref() }.ok_or_else(|| Failure::new(SERFIQ_ERR_NULL_ARGUMENT, "image is NULL"))?;
+    let landmarks = if landmarks.is_null() {
+        None
+    } else {
+        // SAFETY: the caller's contract: 10 floats.
+        Some(bridge::landmarks(unsafe { &*(landmarks as *const [f32; SERFIQ_LANDMARK_FLOATS]) }))
+    };
+    // SAFETY: as above.
+    Ok(Face { image: unsafe { to_view(img, index)? }, landmarks })
 }
 
 /// Checks an embedding buffer before any work, reporting the size needed.
@@ -475,29 +106,26 @@ unsafe fn run_one(
 /// A non-NULL `len_out` must be writable.
 unsafe fn check_capacity(embedding: *mut f32, capacity: usize, need: usize, len_out: *mut usize) -> Outcome {
     if embedding.is_null() {
-        return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "embedding is NULL"));
+        return fail(SERFIQ_ERR_NULL_ARGUMENT, "embedding is NULL");
     }
     if capacity < need {
         // SAFETY: caller's contract; the needed size is the one output of this failure.
         if let Some(l) = unsafe { len_out.as_mut() } {
             *l = need;
         }
-        return Err(failure(
-            SERFIQ_ERR_BUFFER_TOO_SMALL,
-            format!("embedding capacity {capacity} < {need} floats needed"),
-        ));
+        return fail(SERFIQ_ERR_BUFFER_TOO_SMALL, format!("embedding capacity {capacity} < {need} floats needed"));
     }
     Ok(())
 }
 
-/// Copies an embedding out and reports its length.
+/// Copies `values` to `dst` and reports the length.
 ///
 /// # Safety
-/// `embedding` must have room for `values.len()` floats; a non-NULL `len_out` must be writable.
-unsafe fn write_embedding(values: &[f32], embedding: *mut f32, len_out: *mut usize) {
-    // SAFETY: capacity was checked by check_capacity; regions cannot overlap our Vec.
+/// `dst` must have room for `values.len()` items; a non-NULL `len_out` must be writable.
+unsafe fn write_out<T: Copy>(values: &[T], dst: *mut T, len_out: *mut usize) {
+    // SAFETY: capacity was checked by the caller; regions cannot overlap our Vec.
     unsafe {
-        std::ptr::copy_nonoverlapping(values.as_ptr(), embedding, values.len());
+        std::ptr::copy_nonoverlapping(values.as_ptr(), dst, values.len());
         if let Some(l) = len_out.as_mut() {
             *l = values.len();
         }
@@ -509,21 +137,16 @@ unsafe fn write_embedding(values: &[f32], embedding: *mut f32, len_out: *mut usi
 /// Call it before setting any field.
 #[no_mangle]
 pub unsafe extern "C" fn serfiq_options_init(options: *mut serfiq_options, struct_size: usize) -> serfiq_status {
-    guard(
-        || {},
-        || {
-            if options.is_null() {
-                return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "options is NULL"));
-            }
-            check_size(struct_size)?;
-            let mut d = defaults();
-            d.struct_size = struct_size;
-            // SAFETY: the caller's buffer holds `struct_size` bytes, at least V1,
-            // and no more than our struct is copied.
-            unsafe { std::ptr::copy_nonoverlapping(&d as *const _ as *const u8, options as *mut u8, struct_size) };
-            Ok(())
-        },
-    )
+    export(None, || {
+        if options.is_null() {
+            return fail(SERFIQ_ERR_NULL_ARGUMENT, "options is NULL");
+        }
+        options::check_size(struct_size)?;
+        let d = Settings::default();
+        // SAFETY: the caller's buffer holds `struct_size` bytes, checked to be one we accept.
+        unsafe { options::write(&options::to_c(&d, &OptionStrings::of(&d)), options, struct_size) };
+        Ok(())
+    })
 }
 
 /// Loads ONNX Runtime (first call only), reads the model, builds its SER-FIQ
@@ -536,21 +159,19 @@ pub unsafe extern "C" fn serfiq_create(
     options: *const serfiq_options,
     model_out: *mut *mut serfiq_model,
 ) -> serfiq_status {
-    guard(
-        || {},
-        || {
-            if options.is_null() {
-                return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "options is NULL"));
-            }
-            // SAFETY: pointers checked for NULL; validity is the caller's contract.
-            let slot = unsafe { out(model_out, "model_out")? };
-            let o = unsafe { read_options(options)? };
-            let opts = unsafe { to_options(&o)? };
-            let model = Model::new(&opts)?;
-            *slot = Box::into_raw(Box::new(serfiq_model { model, poisoned: AtomicBool::new(false) }));
-            Ok(())
-        },
-    )
+    export(None, || {
+        if options.is_null() {
+            return fail(SERFIQ_ERR_NULL_ARGUMENT, "options is NULL");
+        }
+        // SAFETY: pointers checked for NULL; validity is the caller's contract.
+        let slot = unsafe { out(model_out, "model_out")? };
+        let settings = unsafe { options::read(options)? };
+        let handle = Handle::new(Model::new(&settings.into_options()?)?);
+        let settings = Settings::of(handle.model()?);
+        let strings = OptionStrings::of(&settings);
+        *slot = Box::into_raw(Box::new(serfiq_model { handle, strings, settings }));
+        Ok(())
+    })
 }
 
 /// Frees a model. NULL is a no-op. No call on this model may be running or
@@ -560,14 +181,35 @@ pub unsafe extern "C" fn serfiq_destroy(model: *mut serfiq_model) {
     if model.is_null() {
         return;
     }
-    let _ = guard(
-        || {},
-        || {
-            // SAFETY: `model` came from serfiq_create and is destroyed once (caller's contract).
-            drop(unsafe { Box::from_raw(model) });
-            Ok(())
-        },
-    );
+    let _ = export(None, || {
+        // SAFETY: `model` came from serfiq_create and is destroyed once (caller's contract).
+        drop(unsafe { Box::from_raw(model) });
+        Ok(())
+    });
+}
+
+/// The options the model was created with, written into `*options_out` as
+/// `serfiq_options_init` writes (set `options_out->struct_size` first, e.g.
+/// with `serfiq_options_init`; no byte past it is written). Strings point into
+/// the model and stay valid until `serfiq_destroy`; `model_data` and
+/// `detector_data` are NULL (bytes are not kept); `alpha` and `r` are the
+/// values in use (from the options, the model's calibration or the
+/// defaults); `execution_provider` is the one asked for
+/// (`serfiq_get_execution_provider` tells where inferences run).
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_get_options(
+    model: *const serfiq_model,
+    options_out: *mut serfiq_options,
+) -> serfiq_status {
+    with_model(model, |_, m| {
+        // SAFETY: NULL checked; struct_size is the first field of every accepted size.
+        let dst = unsafe { out(options_out, "options_out")? };
+        let size = dst.struct_size;
+        options::check_size(size)?;
+        // SAFETY: the caller's struct holds `size` bytes.
+        unsafe { options::write(&options::to_c(&m.settings, &m.strings), options_out, size) };
+        Ok(())
+    })
 }
 
 /// Quality of one face. `landmarks`: 10 floats (see `SERFIQ_LANDMARK_FLOATS`)
@@ -584,11 +226,10 @@ pub unsafe extern "C" fn serfiq_score(
     landmarks: *const f32,
     quality: *mut serfiq_quality,
 ) -> serfiq_status {
-    with_model(model, |m| {
+    with_model(model, |m, _| {
         // SAFETY: pointers per the documented contract, NULL checked.
         let q = unsafe { out(quality, "quality")? };
-        let r = unsafe { run_one(m, image, landmarks, Want::Score)? };
-        *q = r.qualities[0].into();
+        *q = m.score(&unsafe { to_face(image, landmarks, 0)? })?.into();
         Ok(())
     })
 }
@@ -605,11 +246,11 @@ pub unsafe extern "C" fn serfiq_embed(
     capacity: usize,
     embedding_len: *mut usize,
 ) -> serfiq_status {
-    with_model(model, |m| {
+    with_model(model, |m, _| {
         // SAFETY: pointers per the documented contract, NULL checked.
         unsafe { check_capacity(embedding, capacity, m.embedding_size(), embedding_len)? };
-        let r = unsafe { run_one(m, image, landmarks, Want::Embedding)? };
-        unsafe { write_embedding(&r.embeddings, embedding, embedding_len) };
+        let e = m.embed(&unsafe { to_face(image, landmarks, 0)? })?;
+        unsafe { write_out(&e, embedding, embedding_len) };
         Ok(())
     })
 }
@@ -626,23 +267,65 @@ pub unsafe extern "C" fn serfiq_score_embed(
     capacity: usize,
     embedding_len: *mut usize,
 ) -> serfiq_status {
-    with_model(model, |m| {
+    with_model(model, |m, _| {
         // SAFETY: pointers per the documented contract, NULL checked.
         let q = unsafe { out(quality, "quality")? };
         unsafe { check_capacity(embedding, capacity, m.embedding_size(), embedding_len)? };
-        let r = unsafe { run_one(m, image, landmarks, Want::Both)? };
-        *q = r.qualities[0].into();
-        unsafe { write_embedding(&r.embeddings, embedding, embedding_len) };
+        let (quality, e) = m.score_embed(&unsafe { to_face(image, landmarks, 0)? })?;
+        *q = quality.into();
+        unsafe { write_out(&e, embedding, embedding_len) };
         Ok(())
     })
 }
 
-/// Scores `count` images (1..=`SERFIQ_MAX_BATCH`). `landmarks`: NULL when no
-/// image has landmarks (each is then an aligned crop, or a photo searched by
-/// the detector as for `serfiq_score`), else `count * 10` floats. `qualities`: `count` entries.
-/// `embeddings`: NULL, or room for `count * embedding size` floats
-/// (`embeddings_capacity`), row-major. All inputs are checked first; nothing
-/// is written unless every image succeeds.
+/// The batch arguments both batch calls share, checked: `count` images, their
+/// landmarks (NULL or `count * 10` floats), and room for the embeddings when
+/// they are asked for.
+///
+/// # Safety
+/// As for `serfiq_score_batch`.
+unsafe fn batch_args<'a>(
+    m: &Model,
+    images: *const serfiq_image,
+    count: usize,
+    qualities: *mut serfiq_quality,
+    embeddings: *mut f32,
+    embeddings_capacity: usize,
+) -> Outcome<&'a [serfiq_image]> {
+    if images.is_null() {
+        return fail(SERFIQ_ERR_NULL_ARGUMENT, "images is NULL");
+    }
+    if qualities.is_null() {
+        return fail(SERFIQ_ERR_NULL_ARGUMENT, "qualities is NULL");
+    }
+    if count == 0 || count > SERFIQ_MAX_BATCH {
+        return fail(SERFIQ_ERR_INVALID_ARGUMENT, format!("count must be in 1..={SERFIQ_MAX_BATCH}, got {count}"));
+    }
+    if !embeddings.is_null() {
+        // SAFETY: len_out is NULL, nothing else is written.
+        unsafe { check_capacity(embeddings, embeddings_capacity, count * m.embedding_size(), std::ptr::null_mut())? };
+    }
+    // SAFETY: `images` holds `count` entries (caller's contract).
+    Ok(unsafe { std::slice::from_raw_parts(images, count) })
+}
+
+/// Landmarks of image `i` of a batch: NULL, or its 10 floats.
+fn batch_landmarks(landmarks: *const f32, i: usize) -> *const f32 {
+    if landmarks.is_null() {
+        landmarks
+    } else {
+        landmarks.wrapping_add(i * SERFIQ_LANDMARK_FLOATS)
+    }
+}
+
+/// Scores `count` images (1..=`SERFIQ_MAX_BATCH`), all or nothing. `landmarks`:
+/// NULL when no image has landmarks (each is then an aligned crop, or a photo
+/// searched by the detector as for `serfiq_score`), else `count * 10` floats.
+/// `qualities`: `count` entries. `embeddings`: NULL, or room for
+/// `count * embedding size` floats (`embeddings_capacity`), row-major. All
+/// inputs are checked first; nothing is written unless every image succeeds,
+/// and the message of a failure names the image ("image 3: ..."). To get the
+/// good images' results when some fail, use `serfiq_score_batch_each`.
 #[no_mangle]
 pub unsafe extern "C" fn serfiq_score_batch(
     model: *const serfiq_model,
@@ -653,44 +336,116 @@ pub unsafe extern "C" fn serfiq_score_batch(
     embeddings: *mut f32,
     embeddings_capacity: usize,
 ) -> serfiq_status {
-    with_model(model, |m| {
-        if images.is_null() {
-            return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "images is NULL"));
-        }
-        if qualities.is_null() {
-            return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "qualities is NULL"));
-        }
-        if count == 0 || count > SERFIQ_MAX_BATCH {
-            return Err(failure(
-                SERFIQ_ERR_INVALID_ARGUMENT,
-                format!("count must be in 1..={}, got {count}", SERFIQ_MAX_BATCH),
-            ));
-        }
-        let dim = m.embedding_size();
-        if !embeddings.is_null() {
-            // SAFETY: len_out is NULL, nothing else is written.
-            unsafe { check_capacity(embeddings, embeddings_capacity, count * dim, std::ptr::null_mut())? };
-        }
-        // SAFETY: `images` holds `count` entries and `landmarks` (if any) count*10 floats.
-        let imgs = unsafe { std::slice::from_raw_parts(images, count) };
+    with_model(model, |m, _| {
+        // SAFETY: the documented contract for every pointer.
+        let imgs = unsafe { batch_args(m, images, count, qualities, embeddings, embeddings_capacity)? };
         let mut faces = Vec::with_capacity(count);
         for (i, img) in imgs.iter().enumerate() {
-            let lm = if landmarks.is_null() { landmarks } else { landmarks.wrapping_add(i * SERFIQ_LANDMARK_FLOATS) };
             // SAFETY: as above.
-            faces.push(Face { image: unsafe { to_view(img, i)? }, landmarks: unsafe { to_landmarks(lm) } });
+            faces.push(unsafe { to_face(img, batch_landmarks(landmarks, i), i)? });
         }
         let want = if embeddings.is_null() { Want::Score } else { Want::Both };
         let r = m.run(&faces, want)?;
+        let qs: Vec<serfiq_quality> = r.qualities.iter().map(|&q| q.into()).collect();
         // SAFETY: `qualities` has `count` entries; embeddings capacity checked above.
-        let qs = unsafe { std::slice::from_raw_parts_mut(qualities, count) };
-        for (dst, src) in qs.iter_mut().zip(&r.qualities) {
-            *dst = (*src).into();
-        }
+        unsafe { write_out(&qs, qualities, std::ptr::null_mut()) };
         if !embeddings.is_null() {
-            unsafe { std::ptr::copy_nonoverlapping(r.embeddings.as_ptr(), embeddings, r.embeddings.len()) };
+            unsafe { write_out(&r.embeddings, embeddings, std::ptr::null_mut()) };
         }
         Ok(())
     })
+}
+
+/// Scores `count` images each on its own, so that one bad image does not hide
+/// the others' scores. Arguments as for `serfiq_score_batch`, plus `statuses`:
+/// `count` entries, each set to the image's own status.
+///
+/// For every image whose status is `SERFIQ_OK`, `qualities[i]` and (when
+/// `embeddings` is not NULL) row i of `embeddings` are written; the entries of
+/// failed images are left untouched. Returns `SERFIQ_OK` when every image
+/// succeeded, `SERFIQ_ERR_IMAGES_FAILED` when the call ran and some failed
+/// (`serfiq_image_error(i)` gives image i's message), or another status when
+/// the call itself could not run (a NULL pointer, a bad count or capacity, ONNX
+/// Runtime failing): then `statuses` is not written either.
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_score_batch_each(
+    model: *const serfiq_model,
+    images: *const serfiq_image,
+    count: usize,
+    landmarks: *const f32,
+    qualities: *mut serfiq_quality,
+    embeddings: *mut f32,
+    embeddings_capacity: usize,
+    statuses: *mut serfiq_status,
+) -> serfiq_status {
+    set_image_errors(Vec::new());
+    with_model(model, |m, _| {
+        if statuses.is_null() {
+            return fail(SERFIQ_ERR_NULL_ARGUMENT, "statuses is NULL");
+        }
+        // SAFETY: the documented contract for every pointer.
+        let imgs = unsafe { batch_args(m, images, count, qualities, embeddings, embeddings_capacity)? };
+        // An image the C description of which is unusable fails alone, like any other bad image.
+        let converted: Vec<Outcome<Face>> =
+            // SAFETY: as above.
+            imgs.iter().enumerate().map(|(i, img)| unsafe { to_face(img, batch_landmarks(landmarks, i), i) }).collect();
+        let faces: Vec<Face> = converted.iter().filter_map(|f| f.as_ref().ok().copied()).collect();
+        let want = if embeddings.is_null() { Want::Score } else { Want::Both };
+        let mut scored = if faces.is_empty() { Vec::new() } else { m.run_each(&faces, want)? }.into_iter();
+        let results: Vec<Outcome<FaceResult>> = converted
+            .into_iter()
+            .map(|c| c.and_then(|_| scored.next().unwrap_or_else(|| Err(serfiq_core::Error::new(
+                serfiq_core::ErrorKind::Internal,
+                "a result is missing",
+            )))
+            .map_err(Failure::from)))
+            .collect();
+        let dim = m.embedding_size();
+        let mut failed = Vec::new();
+        let mut messages = Vec::with_capacity(count);
+        for (i, r) in results.iter().enumerate() {
+            let status = match r {
+                Ok(face) => {
+                    // SAFETY: `qualities` has `count` entries, `statuses` too, and
+                    // `embeddings` room for `count * dim` floats (checked).
+                    unsafe {
+                        if let Some(q) = face.quality {
+                            qualities.add(i).write(q.into());
+                        }
+                        if !embeddings.is_null() {
+                            write_out(&face.embedding, embeddings.add(i * dim), std::ptr::null_mut());
+                        }
+                    }
+                    messages.push(String::new());
+                    SERFIQ_OK
+                }
+                Err(f) => {
+                    failed.push(i);
+                    messages.push(f.message.clone());
+                    f.status
+                }
+            };
+            // SAFETY: as above.
+            unsafe { statuses.add(i).write(status) };
+        }
+        let first = failed.first().map(|&i| messages[i].clone());
+        set_image_errors(messages);
+        match first {
+            None => Ok(()),
+            Some(first) => fail(
+                SERFIQ_ERR_IMAGES_FAILED,
+                format!("{} of {count} images failed (serfiq_image_error tells each); the first: {first}", failed.len()),
+            ),
+        }
+    })
+}
+
+/// The message of image `index` from the last `serfiq_score_batch_each` call
+/// on this thread ("" for an image that succeeded or an index out of range).
+/// UTF-8, never NULL, valid until the next serfiq call on the same thread.
+#[no_mangle]
+pub extern "C" fn serfiq_image_error(index: usize) -> *const c_char {
+    errors::image_error_ptr(index)
 }
 
 /// Finds every face in `image` with the model's detector and scores each:
@@ -719,71 +474,92 @@ pub unsafe extern "C" fn serfiq_detect_score(
     embeddings: *mut f32,
     embeddings_capacity: usize,
 ) -> serfiq_status {
-    with_model(model, |m| {
+    with_model(model, |m, _| {
         // SAFETY: pointers per the documented contract, NULL checked.
         let count = unsafe { out(count, "count")? };
         if faces.is_null() && capacity > 0 {
-            return Err(failure(SERFIQ_ERR_NULL_ARGUMENT, "faces is NULL but capacity is not 0"));
+            return fail(SERFIQ_ERR_NULL_ARGUMENT, "faces is NULL but capacity is not 0");
         }
         if !m.has_detector() {
-            return Err(failure(
+            return fail(
                 SERFIQ_ERR_INVALID_ARGUMENT,
                 "this model was created without a face detector (options.detector_path or detector_data)",
-            ));
+            );
         }
-        let img = unsafe { arg(image, "image")? };
-        let view = unsafe { to_view(img, 0)? };
-        let found = m.detect(&view)?;
-        let dim = m.embedding_size();
-        if found.len() > capacity {
-            *count = found.len();
-            return Err(failure(
-                SERFIQ_ERR_BUFFER_TOO_SMALL,
-                format!("{} faces found, room for {capacity}", found.len()),
-            ));
-        }
-        if !embeddings.is_null() && embeddings_capacity < found.len() * dim {
-            *count = found.len();
-            return Err(failure(
-                SERFIQ_ERR_BUFFER_TOO_SMALL,
-                format!(
-                    "{} faces found: embeddings needs {} floats, embeddings_capacity is {embeddings_capacity}",
-                    found.len(),
-                    found.len() * dim
-                ),
-            ));
+        let face = unsafe { to_face(image, std::ptr::null(), 0)? };
+        let found = m.detect(&face.image)?.len();
+        let need = found * m.embedding_size();
+        if found > capacity || (!embeddings.is_null() && embeddings_capacity < need) {
+            *count = found;
+            let what = if found > capacity {
+                format!("room for {capacity}")
+            } else {
+                format!("embeddings needs {need} floats, embeddings_capacity is {embeddings_capacity}")
+            };
+            return fail(SERFIQ_ERR_BUFFER_TOO_SMALL, format!("{found} faces found: {what}"));
         }
         let want = if embeddings.is_null() { Want::Score } else { Want::Both };
-        let scored = m.score_detections(&view, found, want)?;
-        // SAFETY: `faces` has room for `capacity` >= scored.len() entries (checked above).
-        for (i, f) in scored.iter().enumerate() {
-            unsafe { faces.add(i).write(to_c_face(f)) };
-        }
-        if !embeddings.is_null() {
-            for (i, f) in scored.iter().enumerate() {
-                // SAFETY: capacity for scored.len() * dim floats was checked above.
-                unsafe { std::ptr::copy_nonoverlapping(f.embedding.as_ptr(), embeddings.add(i * dim), dim) };
+        let scored = m.detect_score(&face.image, want)?;
+        let c_faces: Vec<serfiq_face> = scored.iter().map(serfiq_face::from).collect();
+        let all: Vec<f32> = scored.iter().flat_map(|f| f.embedding.iter().copied()).collect();
+        // SAFETY: room for `found` faces and, when asked, their embeddings (checked above).
+        unsafe {
+            write_out(&c_faces, faces, count);
+            if !embeddings.is_null() {
+                write_out(&all, embeddings, std::ptr::null_mut());
             }
         }
-        *count = scored.len();
         Ok(())
     })
 }
 
-fn to_c_face(f: &ScoredFace) -> serfiq_face {
-    let d = &f.detection;
-    serfiq_face {
-        r#box: d.bbox,
-        landmarks: std::array::from_fn(|i| d.landmarks[i / 2][i % 2]),
-        confidence: d.confidence,
-        quality: f.quality.into(),
-    }
+/// The face the single-face calls would score (routed the same way: by its
+/// landmarks, as an aligned crop, or by the detector), as the model sees it:
+/// `width * height * 3` bytes, packed rows, at the model's input size
+/// (`serfiq_input_size`), in `format` (`SERFIQ_PIXEL_BGR` or `SERFIQ_PIXEL_RGB`).
+/// `*pixels_len` (may be NULL) gets the number of bytes written, or needed
+/// with `SERFIQ_ERR_BUFFER_TOO_SMALL`.
+#[no_mangle]
+pub unsafe extern "C" fn serfiq_aligned_crop(
+    model: *const serfiq_model,
+    image: *const serfiq_image,
+    landmarks: *const f32,
+    format: serfiq_pixel_format,
+    pixels: *mut u8,
+    capacity: usize,
+    pixels_len: *mut usize,
+) -> serfiq_status {
+    with_model(model, |m, _| {
+        if format != SERFIQ_PIXEL_BGR && format != SERFIQ_PIXEL_RGB {
+            return fail(SERFIQ_ERR_INVALID_ARGUMENT, format!("the crop's format must be BGR or RGB, got {format}"));
+        }
+        if pixels.is_null() {
+            return fail(SERFIQ_ERR_NULL_ARGUMENT, "pixels is NULL");
+        }
+        let (w, h) = m.input_size();
+        let need = w as usize * h as usize * 3;
+        if capacity < need {
+            // SAFETY: the caller's contract.
+            if let Some(l) = unsafe { pixels_len.as_mut() } {
+                *l = need;
+            }
+            return fail(SERFIQ_ERR_BUFFER_TOO_SMALL, format!("pixels capacity {capacity} < {need} bytes needed"));
+        }
+        // SAFETY: pointers per the documented contract.
+        let mut crop = m.aligned_crop(&unsafe { to_face(image, landmarks, 0)? })?.rgb;
+        if format == SERFIQ_PIXEL_BGR {
+            crop.chunks_exact_mut(3).for_each(|p| p.swap(0, 2));
+        }
+        // SAFETY: capacity checked above.
+        unsafe { write_out(&crop, pixels, pixels_len) };
+        Ok(())
+    })
 }
 
 /// Number of floats in one embedding.
 #[no_mangle]
 pub unsafe extern "C" fn serfiq_embedding_size(model: *const serfiq_model, size_out: *mut usize) -> serfiq_status {
-    with_model(model, |m| {
+    with_model(model, |m, _| {
         // SAFETY: NULL checked; writable per the contract.
         *unsafe { out(size_out, "size_out")? } = m.embedding_size();
         Ok(())
@@ -797,7 +573,7 @@ pub unsafe extern "C" fn serfiq_input_size(
     width_out: *mut u32,
     height_out: *mut u32,
 ) -> serfiq_status {
-    with_model(model, |m| {
+    with_model(model, |m, _| {
         // SAFETY: NULL checked; writable per the contract.
         let (w, h) = (unsafe { out(width_out, "width_out")? }, unsafe { out(height_out, "height_out")? });
         (*w, *h) = m.input_size();
@@ -813,21 +589,25 @@ pub unsafe extern "C" fn serfiq_get_execution_provider(
     model: *const serfiq_model,
     provider_out: *mut serfiq_execution_provider,
 ) -> serfiq_status {
-    with_model(model, |m| {
+    with_model(model, |m, _| {
         // SAFETY: NULL checked; writable per the contract.
-        *unsafe { out(provider_out, "provider_out")? } = match m.provider() {
-            Provider::Cpu => SERFIQ_PROVIDER_CPU,
-            Provider::Cuda { .. } => SERFIQ_PROVIDER_CUDA,
-        };
+        *unsafe { out(provider_out, "provider_out")? } = bridge::provider_code(m.provider());
         Ok(())
     })
+}
+
+/// The number of models created and not yet destroyed in this process, by
+/// every surface of the library (C, C++, C#, Java): for leak checks.
+#[no_mangle]
+pub extern "C" fn serfiq_live_models() -> usize {
+    bridge::live_models()
 }
 
 /// The message of the last failed call on this thread (UTF-8, never NULL, ""
 /// after a success). Valid until the next serfiq call on the same thread.
 #[no_mangle]
 pub extern "C" fn serfiq_last_error() -> *const c_char {
-    boundary::last_error_ptr()
+    last_error_ptr()
 }
 
 /// The name of a status ("SERFIQ_ERR_INVALID_IMAGE"), or "SERFIQ_UNKNOWN_STATUS".
@@ -841,15 +621,9 @@ pub extern "C" fn serfiq_status_name(status: serfiq_status) -> *const c_char {
 /// "serfiq 0.1.0 (ONNX Runtime API 1.31)". A static string.
 #[no_mangle]
 pub extern "C" fn serfiq_version() -> *const c_char {
-    VERSION.as_ptr()
+    static VERSION: OnceLock<CString> = OnceLock::new();
+    VERSION.get_or_init(|| CString::new(bridge::VERSION).unwrap_or_default()).as_ptr()
 }
-
-const VERSION: &CStr = match CStr::from_bytes_with_nul(
-    concat!("serfiq ", env!("CARGO_PKG_VERSION"), " (ONNX Runtime API 1.31)\0").as_bytes(),
-) {
-    Ok(v) => v,
-    Err(_) => c"serfiq",
-};
 
 /// `SERFIQ_ABI_VERSION` of the loaded library.
 #[no_mangle]

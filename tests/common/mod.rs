@@ -3,10 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
-use serfiq::{ImageView, Model, Options, PixelFormat};
+use serfiq_core::{ImageView, Model, Options, PixelFormat};
 
+/// The workspace root (the tests run from the root package and from cli/).
 pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    if dir.join("Cargo.lock").exists() {
+        dir
+    } else {
+        dir.parent().expect("a member crate sits in the workspace").to_path_buf()
+    }
 }
 
 fn cache() -> PathBuf {
@@ -72,7 +78,7 @@ impl Rgb {
 }
 
 /// Landmarks of the demo faces, from data/faces/landmarks.json.
-pub fn demo_landmarks(name: &str) -> serfiq::Landmarks {
+pub fn demo_landmarks(name: &str) -> serfiq_core::Landmarks {
     landmarks::for_photo(Path::new(name)).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -89,12 +95,12 @@ mod landmarks;
 pub struct TestFace {
     pub name: String,
     pub img: Rgb,
-    pub landmarks: Option<serfiq::Landmarks>,
+    pub landmarks: Option<serfiq_core::Landmarks>,
 }
 
 impl TestFace {
-    pub fn face(&self) -> serfiq::Face<'_> {
-        serfiq::Face { image: self.img.view(), landmarks: self.landmarks }
+    pub fn face(&self) -> serfiq_core::Face<'_> {
+        serfiq_core::Face { image: self.img.view(), landmarks: self.landmarks }
     }
 }
 
@@ -170,7 +176,7 @@ pub fn face_tensor(f: &TestFace) -> Vec<f32> {
         None => preprocess_aligned(&f.img),
         Some(lm) => {
             let spec =
-                serfiq::align::InputSpec { width: 112, height: 112, bgr: false, mean: [127.5; 3], std: [128.0; 3] };
+                serfiq_core::align::InputSpec { width: 112, height: 112, bgr: false, mean: [127.5; 3], std: [128.0; 3] };
             let mut out = vec![0.0; spec.tensor_len()];
             spec.fill(&f.img.view(), Some(&lm), &mut out).unwrap();
             out
@@ -193,11 +199,11 @@ pub fn preprocess_aligned(img: &Rgb) -> Vec<f32> {
 }
 
 // ---------------------------------------------------------------------------
-// ONNX Runtime and ONNX graphs, used directly (not through serfiq::Model).
+// ONNX Runtime and ONNX graphs, used directly (not through serfiq_core::Model).
 // ---------------------------------------------------------------------------
 
 pub fn ort_env() -> ort::environment::Environment {
-    serfiq::runtime::ensure_loaded(Some(&ort_lib())).unwrap_or_else(|e| panic!("{:?}: {}", e.kind, e.message)).env
+    serfiq_core::runtime::ensure_loaded(Some(&ort_lib())).unwrap_or_else(|e| panic!("{:?}: {}", e.kind, e.message)).env
 }
 
 /// Runs ONNX model bytes as they are on one NCHW tensor and returns the named

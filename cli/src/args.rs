@@ -1,0 +1,373 @@
+//! Command-line syntax: what the user may type, and the help texts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serfiq_core::{FacePolicy, Options};
+
+const ABOUT: &str = "SER-FIQ face image quality: scores how useful a face image is for face recognition";
+
+const LONG_ABOUT: &str = "\
+SER-FIQ face image quality: scores how useful a face image is for face recognition.
+
+serfiq passes each face through a face-recognition model, then through the model's embedding
+layer T times with random dropout, and measures how much the T embeddings agree. Embeddings
+that stay stable mean an image that is good for recognition.
+It reports two numbers per image:
+  s  the raw SER-FIQ score in (0, 1]; higher is better. Compare s only between images scored
+     with the same model and settings.
+  q  s mapped to (0, 1) by q = 1 / (1 + exp(-alpha * (s - r))), for display and thresholds.
+
+Images are ordinary photos: serfiq finds the faces with its face detector (RetinaFace, fetched by
+`make fetch`), aligns the face it picks (--face-policy; --faces all for every face) by the
+detector's five landmarks and scores it. Images already aligned (an ArcFace-style crop at the
+model's input size, 112x112 for the default model) are scored as they are, and landmarks given
+with --landmarks take the detector's place.";
+
+const AFTER_HELP: &str = "\
+Environment:
+  SERFIQ_MODEL    model used when --model is not given
+  SERFIQ_DETECTOR face detector used when --detector is not given
+  SERFIQ_ORT_LIB  ONNX Runtime library used when --ort-lib is not given
+  SERFIQ_CACHE    folder holding what `make fetch` downloads (default: a .cache folder in the
+                  current directory or next to the serfiq executable or one of its parents)
+
+Exit status: 0 all images done, 1 some images could not be used (each reported on stderr as
+`serfiq: PATH: reason`, e.g. `no face found ...`; the others are still printed), 2 bad usage or
+the model did not load.";
+
+#[derive(Parser, Debug)]
+#[command(name = "serfiq", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print the quality (s and q) of each image (or each face), as CSV (path,s,q) or JSON.
+    #[command(after_help = AFTER_HELP)]
+    Score(ScoreArgs),
+    /// Print the face embedding of each image, as CSV (path,e0,e1,...) or JSON.
+    #[command(after_help = AFTER_HELP)]
+    Embed(EmbedArgs),
+    /// Print facts about the model and the settings in use (input size, embedding layer, T, p, ...).
+    #[command(after_help = AFTER_HELP)]
+    Info(InfoArgs),
+    /// Does the quality predict recognition errors on a labelled set? Error-versus-discard
+    /// curves (EDC) for serfiq, random discard and a sharpness baseline: a table, JSON and a plot.
+    #[command(after_help = AFTER_HELP)]
+    Eval(EvalArgs),
+    /// Fit alpha and r (the mapping s -> q) for a model on a sample of its images, and write
+    /// them into a copy of the model.
+    #[command(after_help = AFTER_HELP)]
+    Calibrate(CalibrateArgs),
+    /// Time embed-only against score+embed at batch 1, 8 and 32 on 1 and 2 threads, and against
+    /// Python implementations of the original algorithm.
+    #[command(after_help = AFTER_HELP)]
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// The labelled images: one folder per identity (DATASET/NAME/*.jpg), as LFW is laid out.
+    #[arg(value_name = "DATASET")]
+    pub dataset: PathBuf,
+
+    /// Comparisons from an LFW-style pairs file (`NAME I J` genuine, `NAME1 I NAME2 J` impostor;
+    /// image I of NAME is DATASET/NAME/NAME_000I.jpg). Without it: every genuine pair of the
+    /// folders and a seeded sample of --impostors impostor pairs.
+    #[arg(long, value_name = "FILE")]
+    pub pairs: Option<PathBuf>,
+
+    /// Impostor pairs sampled when there is no --pairs file.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub impostors: usize,
+
+    /// Seed of the impostor sample.
+    #[arg(long = "pair-seed", value_name = "S", default_value_t = 1)]
+    pub pair_seed: u64,
+
+    /// False match rates at which the decision threshold is set (on all impostor comparisons,
+    /// before any discard), comma-separated.
+    #[arg(long, value_name = "FMR", value_delimiter = ',', default_value = "0.001")]
+    pub fmr: Vec<f64>,
+
+    /// Folder for edc.json, edc.png and images.csv (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "serfiq-eval")]
+    pub out: PathBuf,
+
+    /// Images per model run.
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u64).range(1..=serfiq_core::MAX_BATCH as u64))]
+    pub batch: u64,
+
+    /// Landmarks for the images (see `serfiq score --help`).
+    #[arg(long, value_name = "FILE")]
+    pub landmarks: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub serfiq: SerfiqArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    /// Images (or folders of images) typical of what the model will see.
+    #[arg(value_name = "IMAGES_OR_DIRS", required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Use at most N images, a seeded random sample when there are more.
+    #[arg(long, value_name = "N", default_value_t = 5000)]
+    pub max_images: usize,
+
+    /// Write the model with alpha and r in its metadata to this file (it may be the model
+    /// itself). Without it, the fit is only printed.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Landmarks for the images (see `serfiq score --help`).
+    #[arg(long, value_name = "FILE")]
+    pub landmarks: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    /// Calibrate for the T, p and seed the model will score with.
+    #[command(flatten)]
+    pub head: HeadArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Face images to time on (aligned crops, or photos the detector finds a face in)
+    /// [default: the demo photos in the serfiq cache].
+    #[arg(value_name = "IMAGES_OR_DIRS")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Timed rounds per configuration; the median is reported.
+    #[arg(long, value_name = "N", default_value_t = 7)]
+    pub rounds: usize,
+
+    /// Batch sizes, comma-separated.
+    #[arg(long, value_name = "N", value_delimiter = ',', default_value = "1,8,32")]
+    pub batches: Vec<usize>,
+
+    /// Caller thread counts, comma-separated (one handle shared by all).
+    #[arg(long, value_name = "N", value_delimiter = ',', default_value = "1,2")]
+    pub threads: Vec<usize>,
+
+    /// Python with numpy and onnxruntime for the reference implementations [default:
+    /// $SERFIQ_PYTHON, else .cache/pyref/bin/python (scripts/reference/setup.sh), else python3].
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
+    /// Skip the Python references.
+    #[arg(long)]
+    pub no_python: bool,
+
+    /// Also write the results as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub serfiq: SerfiqArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub faces: FaceOutputArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub serfiq: SerfiqArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct EmbedArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub serfiq: SerfiqArgs,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InputArgs {
+    /// Image files (JPEG or PNG) and folders
+    ///
+    /// Folders are searched recursively for *.jpg, *.jpeg and *.png files (any case), taken in
+    /// sorted order. Results are printed in input order.
+    #[arg(value_name = "IMAGES_OR_DIRS", required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Five face landmarks per image, used instead of the face detector
+    ///
+    /// A JSON object mapping an image path (as given or found in a folder) or its file name to
+    /// five [x, y] points in pixels, in ArcFace order: left eye, right eye, nose tip, left
+    /// mouth corner, right mouth corner (see data/faces/landmarks.json). Images with landmarks
+    /// are aligned with them; images without are searched by the detector, or taken as aligned
+    /// crops when they have the model's input size. A full path matches before a bare file name.
+    #[arg(long, value_name = "FILE")]
+    pub landmarks: Option<PathBuf>,
+
+    /// Print a JSON array instead of CSV (scores also get q100 = round(100 q), the 0-100 scale).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Images per model run. Larger batches are faster but take more memory.
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u64).range(1..=serfiq_core::MAX_BATCH as u64))]
+    pub batch: u64,
+}
+
+/// Which faces of a photo `score` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FacesArg {
+    /// The face --face-policy picks: one row per image (path,s,q).
+    One,
+    /// Every face found: one row per face, with its index, box and detector confidence.
+    All,
+}
+
+/// `--face-policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyArg {
+    /// The face with the largest box.
+    Largest,
+    /// The face nearest the image centre.
+    Central,
+}
+
+impl From<PolicyArg> for FacePolicy {
+    fn from(p: PolicyArg) -> Self {
+        match p {
+            PolicyArg::Largest => FacePolicy::Largest,
+            PolicyArg::Central => FacePolicy::MostCentral,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct FaceOutputArgs {
+    /// Score the one face --face-policy picks per photo, or every face found
+    ///
+    /// With `all`, CSV rows are path,face,x0,y0,x1,y1,confidence,s,q (face = index in the
+    /// photo, the box in pixels) and JSON objects get face, box, landmarks and confidence.
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = FacesArg::One)]
+    pub faces: FacesArg,
+
+    /// Write each scored face as the model sees it (the aligned crop) into DIR, as
+    /// NAME.png (NAME_faceK.png with --faces all)
+    #[arg(long, value_name = "DIR")]
+    pub save_crops: Option<PathBuf>,
+
+    /// Draw each face's box, landmarks and s/q on the photo: OUT.png (or .jpg) for one image, a
+    /// folder (written as NAME.png) for several
+    ///
+    /// Scored faces are coloured from red (q near 0) to green (q near 1); faces found but not
+    /// scored (other than the one --face-policy picks) are drawn in grey.
+    #[arg(long, value_name = "OUT")]
+    pub annotate: Option<PathBuf>,
+}
+
+/// The face detector.
+#[derive(Args, Debug)]
+pub struct DetectArgs {
+    /// Face detector (RetinaFace mobilenet-0.25 ONNX) [default: $SERFIQ_DETECTOR, else
+    /// models/retinaface_mnet025.onnx in the serfiq cache when it is there]
+    #[arg(long, value_name = "PATH")]
+    pub detector: Option<PathBuf>,
+
+    /// Do not look for faces: images must be aligned crops or have --landmarks.
+    #[arg(long, conflicts_with = "detector")]
+    pub no_detect: bool,
+
+    /// Which face to score when a photo shows several.
+    #[arg(long, value_enum, value_name = "POLICY", default_value_t = PolicyArg::Largest)]
+    pub face_policy: PolicyArg,
+
+    /// Detector confidence a face needs, in [0, 1).
+    #[arg(long, value_name = "T", default_value_t = Options::default().detector_threshold)]
+    pub detector_threshold: f32,
+}
+
+#[derive(Args, Debug)]
+pub struct ModelArgs {
+    /// ONNX face-recognition model [default: $SERFIQ_MODEL, else models/fr_feature.onnx in the
+    /// serfiq cache, which `make fetch` fills].
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+
+    /// ONNX Runtime shared library (libonnxruntime.so) [default: $SERFIQ_ORT_LIB, else the one in
+    /// the serfiq cache, else next to serfiq or the system library path].
+    #[arg(long, value_name = "PATH")]
+    pub ort_lib: Option<PathBuf>,
+
+    /// Node name or output tensor of the model's embedding layer (the last linear layer), for
+    /// models where serfiq does not find it by itself.
+    #[arg(long, value_name = "NAME")]
+    pub embedding_layer: Option<String>,
+}
+
+/// The SER-FIQ settings. Defaults come from `serfiq_core::Options::default()`.
+#[derive(Args, Debug)]
+pub struct SerfiqArgs {
+    #[command(flatten)]
+    pub head: HeadArgs,
+
+    /// Steepness alpha of the mapping s -> q [default: the model's calibration (`serfiq
+    /// calibrate`), else 118, fitted to the default model].
+    #[arg(long, value_name = "A", allow_negative_numbers = true)]
+    pub alpha: Option<f64>,
+
+    /// Midpoint r of the mapping s -> q, the s that gives q = 0.5 [default: the model's
+    /// calibration, else 0.576].
+    #[arg(long = "r", value_name = "R", allow_negative_numbers = true)]
+    pub r: Option<f64>,
+}
+
+/// What s depends on: T, p and the mask seed.
+#[derive(Args, Debug)]
+pub struct HeadArgs {
+    /// Stochastic samples T per image (2 to 1000): dropout masks on the embedding layer.
+    #[arg(long = "samples", value_name = "T", default_value_t = Options::default().samples)]
+    pub samples: usize,
+
+    /// Dropout probability p on the embedding layer's input, between 0 and 1.
+    #[arg(long, value_name = "P", default_value_t = Options::default().dropout)]
+    pub dropout: f64,
+
+    /// Seed of the dropout masks; the same seed gives the same scores.
+    #[arg(long, value_name = "S", default_value_t = Options::default().seed)]
+    pub seed: u64,
+}

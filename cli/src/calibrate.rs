@@ -1,0 +1,295 @@
+//! `serfiq calibrate`: fits α and r of the mapping s → q to a sample of the
+//! model's images (`serfiq_core::calibration::fit`) and writes them into a copy of
+//! the model (`serfiq_core::calibration::write`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serfiq_core::calibration::{self, Fit};
+use serfiq_core::masks::SplitMix64;
+use serfiq_core::{Model, Want};
+
+use crate::args::CalibrateArgs;
+use crate::inputs::{self, io_reason, LandmarkFile};
+use crate::process::{LandmarkSource, RunConfig};
+use crate::Fatal;
+
+/// Seed of the SplitMix64 stream that picks the sample when there are more
+/// images than --max-images: the same images give the same sample.
+pub const SAMPLE_SEED: u64 = 1;
+/// Images per model run.
+const BATCH: usize = 16;
+/// Below this many scores the percentiles are rough; a warning says so.
+const FEW: usize = 100;
+
+pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
+    if a.max_images < 2 {
+        return Err(Fatal(format!("--max-images must be at least 2, got {}", a.max_images)));
+    }
+    // Cheap checks first, so mistakes show before the model takes seconds to load.
+    let landmarks = LandmarkFile::load_option(a.landmarks.as_deref()).map_err(Fatal)?;
+    if let Some(out) = &a.out {
+        check_writable_folder(out)?;
+    }
+    let found = inputs::collect(&a.inputs);
+    for (path, reason) in &found.problems {
+        eprintln!("serfiq: {}: {reason}", path.display());
+    }
+    let total = found.images.len();
+    let images = sample(found.images, a.max_images, SAMPLE_SEED);
+    if images.is_empty() {
+        return Err(Fatal("no images found (looked for *.jpg, *.jpeg and *.png files)".to_string()));
+    }
+    let mut settings = crate::settings(&a.model, &a.detect, None)?;
+    crate::set_head(&mut settings.opts, &a.head);
+    let model = crate::load(&settings.opts)?;
+
+    let cfg =
+        RunConfig { landmarks: LandmarkSource::of(&landmarks), want: Want::Score, all_faces: false, batch: BATCH };
+    let (scores, skipped) = score_all(&model, &images, &cfg);
+    let bad = skipped + found.problems.len();
+    let Some(fit) = calibration::fit(&scores) else {
+        return Err(Fatal(format!(
+            "cannot fit alpha and r: {} of {} images gave a score, and their 5th and 95th percentiles must differ",
+            scores.len(),
+            images.len()
+        )));
+    };
+    if fit.n < FEW {
+        eprintln!("serfiq: warning: only {} scores; the percentiles (and so alpha and r) are rough", fit.n);
+    }
+
+    let written = match &a.out {
+        None => None,
+        Some(out) => {
+            let note = serde_json::json!({
+                "rule": "r = median s, alpha = 2 ln 19 / (p95 - p5), percentiles by linear interpolation",
+                "n": fit.n,
+                "p5": fit.p5,
+                "median": fit.median,
+                "p95": fit.p95,
+                "samples": model.samples(),
+                "dropout": model.dropout(),
+                "seed": model.seed(),
+            });
+            let bytes = std::fs::read(&settings.model_path).map_err(|e| {
+                Fatal(format!("cannot read the model {}: {}", settings.model_path.display(), io_reason(&e)))
+            })?;
+            let calibrated = calibration::write(&bytes, fit.alpha, fit.r, &note.to_string())
+                .map_err(|e| Fatal(format!("cannot write the calibration: {}", e.message)))?;
+            write_atomically(out, &calibrated)
+                .map_err(|e| Fatal(format!("cannot write {}: {}", out.display(), io_reason(&e))))?;
+            Some((out.clone(), sha256_hex(&calibrated)))
+        }
+    };
+
+    let report = Report {
+        model_path: &settings.model_path,
+        model: &model,
+        total,
+        used: images.len(),
+        fit,
+        skipped: bad,
+        written,
+    };
+    if a.json {
+        let text = serde_json::to_string_pretty(&report.json()).map_err(|e| Fatal(e.to_string()))?;
+        println!("{text}");
+    } else {
+        report.print_text()?;
+    }
+    Ok(if bad > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// At most `k` of `items`, chosen uniformly without replacement, in their
+/// original order. A partial Fisher–Yates shuffle of the indices: for i in
+/// 0..k, swap index i with index i + ⌊u·(n − i)⌋, u = `SplitMix64(seed).next_f64()`.
+pub fn sample<T>(items: Vec<T>, k: usize, seed: u64) -> Vec<T> {
+    let n = items.len();
+    if n <= k {
+        return items;
+    }
+    let mut rng = SplitMix64::new(seed);
+    let mut index: Vec<usize> = (0..n).collect();
+    for i in 0..k {
+        let j = i + (rng.next_f64() * (n - i) as f64) as usize;
+        index.swap(i, j.min(n - 1));
+    }
+    let mut keep = vec![false; n];
+    for &i in &index[..k] {
+        keep[i] = true;
+    }
+    items.into_iter().zip(keep).filter_map(|(x, keep)| keep.then_some(x)).collect()
+}
+
+/// s of every image whose face could be scored; bad images are reported on
+/// stderr and counted.
+fn score_all(model: &Model, images: &[PathBuf], cfg: &RunConfig) -> (Vec<f64>, usize) {
+    let (mut scores, mut bad) = (Vec::with_capacity(images.len()), 0);
+    for (path, m) in images.iter().zip(crate::measure::measure(model, images, cfg, false)) {
+        match m {
+            Ok(m) => scores.push(m.s as f64),
+            Err(reason) => {
+                eprintln!("serfiq: {}: {reason}", path.display());
+                bad += 1;
+            }
+        }
+    }
+    (scores, bad)
+}
+
+/// Fails early when the folder `out` goes into does not exist.
+fn check_writable_folder(out: &Path) -> Result<(), Fatal> {
+    let dir = folder_of(out);
+    match std::fs::metadata(&dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Fatal(format!("cannot write {}: {} is not a folder", out.display(), dir.display()))),
+        Err(e) => Err(Fatal(format!("cannot write {}: {}: {}", out.display(), dir.display(), io_reason(&e)))),
+    }
+}
+
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Writes `bytes` to a temporary file in `path`'s folder and renames it over
+/// `path`, so readers see the old file or the new one, never a partial one
+/// (`path` may be the model being calibrated). A symbolic link is followed:
+/// its target is replaced, the link kept.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let name = target.file_name().ok_or_else(|| std::io::Error::other("not a file name"))?;
+    let tmp = folder_of(&target).join(format!(".{}.serfiq-tmp-{}", name.to_string_lossy(), std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &target)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What `calibrate` prints.
+struct Report<'a> {
+    model_path: &'a Path,
+    model: &'a Model,
+    /// Images found, and how many of them were used (the sample).
+    total: usize,
+    used: usize,
+    fit: Fit,
+    skipped: usize,
+    /// The calibrated model and its SHA-256.
+    written: Option<(PathBuf, String)>,
+}
+
+impl Report<'_> {
+    /// (name, s) of the points shown with their q and 0–100 score.
+    fn points(&self) -> [(&'static str, f64); 3] {
+        [("p5", self.fit.p5), ("median", self.fit.median), ("p95", self.fit.p95)]
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let f = &self.fit;
+        let points: Vec<serde_json::Value> = self
+            .points()
+            .iter()
+            .map(|&(name, s)| {
+                let q = f.q(s);
+                serde_json::json!({ "at": name, "s": s, "q": q, "scale_100": calibration::scale_100(q) })
+            })
+            .collect();
+        serde_json::json!({
+            "model": self.model_path,
+            "images": self.total,
+            "scored": f.n,
+            "skipped": self.skipped,
+            "sample_seed": SAMPLE_SEED,
+            "samples": self.model.samples(),
+            "dropout": self.model.dropout(),
+            "seed": self.model.seed(),
+            "alpha": f.alpha,
+            "r": f.r,
+            "p5": f.p5,
+            "median": f.median,
+            "p95": f.p95,
+            "points": points,
+            "out": self.written.as_ref().map(|(p, _)| p),
+            "sha256": self.written.as_ref().map(|(_, h)| h),
+        })
+    }
+
+    fn print_text(&self) -> std::io::Result<()> {
+        let f = &self.fit;
+        let mut o = std::io::stdout().lock();
+        let images = if self.used < self.total {
+            format!("{} of {} images (seeded random sample)", self.used, self.total)
+        } else {
+            format!("{} images", self.total)
+        };
+        writeln!(o, "{:<14} {}", "model:", self.model_path.display())?;
+        writeln!(o, "{:<14} {images}, {} scored, {} skipped", "sample:", f.n, self.skipped)?;
+        writeln!(
+            o,
+            "{:<14} T = {}, p = {}, seed {} (calibrate with the settings you score with)",
+            "settings:",
+            self.model.samples(),
+            self.model.dropout(),
+            self.model.seed()
+        )?;
+        writeln!(o, "{:<14} p5 {:.5}, median {:.5}, p95 {:.5}", "s percentiles:", f.p5, f.median, f.p95)?;
+        writeln!(o, "{:<14} {:?}  (2 ln 19 / (p95 - p5))", "alpha:", f.alpha)?;
+        writeln!(o, "{:<14} {:?}  (the median s)", "r:", f.r)?;
+        writeln!(o, "{:<14} {:>8} {:>8} {:>6}", "", "s", "q", "0-100")?;
+        for (name, s) in self.points() {
+            let q = f.q(s);
+            writeln!(o, "  {name:<12} {s:>8.5} {q:>8.4} {:>6}", calibration::scale_100(q))?;
+        }
+        match &self.written {
+            Some((path, sha)) => {
+                writeln!(o, "{:<14} {}", "wrote:", path.display())?;
+                writeln!(o, "{:<14} {sha}", "sha256:")?;
+            }
+            None => writeln!(o, "(nothing written: pass --out PATH to write a calibrated model)")?,
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_is_seeded_ordered_and_without_repeats() {
+        let items: Vec<u32> = (0..100).collect();
+        let a = sample(items.clone(), 10, SAMPLE_SEED);
+        assert_eq!(a.len(), 10);
+        assert!(a.windows(2).all(|w| w[0] < w[1]), "{a:?}");
+        assert_eq!(a, sample(items.clone(), 10, SAMPLE_SEED));
+        assert_ne!(a, sample(items.clone(), 10, SAMPLE_SEED + 1));
+        assert_eq!(sample(items.clone(), 100, 0), items);
+        assert_eq!(sample(items.clone(), 1000, 0), items);
+        // Every item is equally likely: each is picked about k/n of the time.
+        let mut hits = [0u32; 10];
+        for seed in 0..20_000 {
+            for i in sample((0..10).collect::<Vec<usize>>(), 3, seed) {
+                hits[i] += 1;
+            }
+        }
+        for h in hits {
+            assert!((5_700..6_300).contains(&h), "{hits:?}"); // expected 6000
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! `serfiq eval`: does the quality predict recognition errors? The EDC of
+//! ISO/IEC 29794-1 for serfiq, a sharpness baseline and random discard, as a
+//! table, JSON, a CSV of per-image values and a PNG plot per FMR.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde::Serialize;
+use crate::edc::{edc, random_discard, summarize, threshold_at_fmr, Comparison, EdcPoint, Summary};
+
+use crate::args::EvalArgs;
+use crate::dataset::{self, Dataset};
+use crate::inputs::{io_reason, LandmarkFile};
+use crate::measure::{measure, Measured};
+use crate::plot::{self, Curve};
+use crate::process::{LandmarkSource, RunConfig};
+use crate::{load, settings, Fatal};
+
+/// Discard fractions reported in the table, and the pAUC's upper end.
+pub const FRACTIONS: [f64; 5] = [0.0, 0.05, 0.10, 0.20, 0.30];
+pub const PAUC_UPTO: f64 = 0.20;
+/// How far the plot and the JSON curve go.
+const CURVE_UPTO: f64 = 0.30;
+
+#[derive(Serialize)]
+struct Report {
+    dataset: String,
+    model: PathBuf,
+    images: usize,
+    unusable_images: usize,
+    missing_images: usize,
+    genuine_comparisons: usize,
+    impostor_comparisons: usize,
+    /// Comparisons left out because an image was missing or unusable.
+    skipped_comparisons: usize,
+    samples: usize,
+    dropout: f64,
+    seed: u64,
+    alpha: f64,
+    r: f64,
+    similarity: &'static str,
+    pair_quality: &'static str,
+    pauc_upto: f64,
+    results: Vec<FmrResult>,
+}
+
+#[derive(Serialize)]
+struct FmrResult {
+    fmr: f64,
+    threshold: f64,
+    /// Impostor comparisons accepted at the threshold (≤ fmr of them).
+    fmr_observed: f64,
+    plot: PathBuf,
+    measures: Vec<MeasureResult>,
+}
+
+#[derive(Serialize)]
+struct MeasureResult {
+    name: &'static str,
+    /// [discarded fraction, FNMR] at the table's fractions.
+    fnmr_at: Vec<[f64; 2]>,
+    pauc: f64,
+    /// [discarded fraction, FNMR] every 0.5 % up to 30 %.
+    curve: Vec<[f64; 2]>,
+}
+
+/// The quality measures compared; random discard is added to each.
+const MEASURES: [&str; 2] = ["serfiq", "sharpness"];
+
+fn measure_value(m: &Measured, name: &str) -> f64 {
+    match name {
+        "serfiq" => m.s as f64,
+        _ => m.sharpness,
+    }
+}
+
+pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
+    if let Some(f) = a.fmr.iter().find(|f| !(**f > 0.0 && **f < 1.0)) {
+        return Err(Fatal(format!("--fmr must be between 0 and 1, got {f}")));
+    }
+    let landmarks = LandmarkFile::load_option(a.landmarks.as_deref()).map_err(Fatal)?;
+    let set = match &a.pairs {
+        Some(pairs) => dataset::from_pairs(&a.dataset, pairs),
+        None => dataset::from_folders(&a.dataset, a.impostors, a.pair_seed),
+    }
+    .map_err(Fatal)?;
+    for p in set.missing.iter().take(10) {
+        eprintln!("serfiq: {}: no such image (its pairs are left out)", p.display());
+    }
+    if set.missing.len() > 10 {
+        eprintln!("serfiq: ... and {} more missing images", set.missing.len() - 10);
+    }
+    if set.genuine.is_empty() || set.impostor.is_empty() {
+        return Err(Fatal(format!(
+            "{} genuine and {} impostor comparisons: the evaluation needs both",
+            set.genuine.len(),
+            set.impostor.len()
+        )));
+    }
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| Fatal(format!("cannot create {}: {}", a.out.display(), io_reason(&e))))?;
+    let st = settings(&a.model, &a.detect, Some(&a.serfiq))?;
+    let model = load(&st.opts)?;
+
+    let cfg = RunConfig {
+        landmarks: LandmarkSource::of(&landmarks),
+        want: serfiq_core::Want::Both,
+        all_faces: false,
+        batch: a.batch as usize,
+    };
+    eprintln!("serfiq: evaluating {} images ({})", set.images.len(), set.description);
+    let measured = measure(&model, &set.images, &cfg, true);
+    let mut unusable = 0;
+    for (path, m) in set.images.iter().zip(&measured) {
+        if let Err(reason) = m {
+            unusable += 1;
+            eprintln!("serfiq: {}: {reason} (its comparisons are left out)", path.display());
+        }
+    }
+    write_images_csv(&a.out.join("images.csv"), &set.images, &measured)?;
+
+    let (genuine, impostor, skipped) = compare(&set, &measured);
+    if genuine.is_empty() || impostor.is_empty() {
+        return Err(Fatal("no usable genuine or impostor comparison is left".to_string()));
+    }
+    let (alpha, r) = model.alpha_r();
+    let mut report = Report {
+        dataset: set.description.clone(),
+        model: st.model_path.clone(),
+        images: set.images.len(),
+        unusable_images: unusable,
+        missing_images: set.missing.len(),
+        genuine_comparisons: genuine.len(),
+        impostor_comparisons: impostor.len(),
+        skipped_comparisons: skipped + set.dropped_pairs,
+        samples: model.samples(),
+        dropout: model.dropout(),
+        seed: model.seed(),
+        alpha,
+        r,
+        similarity: "cosine of the embeddings",
+        pair_quality: "the lower of the two images' values",
+        pauc_upto: PAUC_UPTO,
+        results: Vec::new(),
+    };
+    for (k, &fmr) in a.fmr.iter().enumerate() {
+        report.results.push(evaluate_at(fmr, &genuine, &impostor, &a.out, k == 0)?);
+    }
+    print_table(&report);
+    let json = serde_json::to_string_pretty(&report).map_err(|e| Fatal(e.to_string()))?;
+    let json_path = a.out.join("edc.json");
+    std::fs::write(&json_path, json + "\n")
+        .map_err(|e| Fatal(format!("cannot write {}: {}", json_path.display(), io_reason(&e))))?;
+    let plots: Vec<String> = report.results.iter().map(|r| r.plot.display().to_string()).collect();
+    println!("\nwrote {}, {} and {}", json_path.display(), a.out.join("images.csv").display(), plots.join(", "));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A genuine comparison's similarity and its pair quality by each measure (in `MEASURES` order).
+/// A fixed array, not a Vec: folder sets can give millions of genuine pairs.
+type Genuine = (f64, [f64; MEASURES.len()]);
+
+/// Genuine comparisons, impostor scores, and how many comparisons lost an image.
+fn compare(set: &Dataset, m: &[Result<Measured, String>]) -> (Vec<Genuine>, Vec<f64>, usize) {
+    let mut skipped = 0;
+    let mut genuine = Vec::with_capacity(set.genuine.len());
+    let cosine =
+        |a: &Measured, b: &Measured| a.embedding.iter().zip(&b.embedding).map(|(x, y)| x * y).sum::<f32>() as f64;
+    for &(i, j) in &set.genuine {
+        match (&m[i], &m[j]) {
+            (Ok(a), Ok(b)) => {
+                genuine.push((cosine(a, b), MEASURES.map(|n| measure_value(a, n).min(measure_value(b, n)))))
+            }
+            _ => skipped += 1,
+        }
+    }
+    let mut impostor = Vec::with_capacity(set.impostor.len());
+    for &(i, j) in &set.impostor {
+        match (&m[i], &m[j]) {
+            (Ok(a), Ok(b)) => impostor.push(cosine(a, b)),
+            _ => skipped += 1,
+        }
+    }
+    (genuine, impostor, skipped)
+}
+
+fn evaluate_at(fmr: f64, genuine: &[Genuine], impostor: &[f64], out: &Path, first: bool) -> Result<FmrResult, Fatal> {
+    let threshold = threshold_at_fmr(impostor, fmr).ok_or_else(|| Fatal("no impostor comparisons".into()))?;
+    let fmr_observed = impostor.iter().filter(|&&s| s > threshold).count() as f64 / impostor.len() as f64;
+    let mut curves: Vec<(&'static str, Vec<EdcPoint>)> = MEASURES
+        .iter()
+        .enumerate()
+        .map(|(k, &name)| {
+            let cmp: Vec<Comparison> =
+                genuine.iter().map(|(score, q)| Comparison { score: *score, quality: q[k] }).collect();
+            (name, edc(&cmp, threshold))
+        })
+        .collect();
+    curves.push(("random", random_discard(&curves[0].1)));
+    let measures = curves
+        .iter()
+        .map(|(name, points)| {
+            let Summary { fnmr_at, pauc } = summarize(points, &FRACTIONS, PAUC_UPTO);
+            let steps = (CURVE_UPTO * 200.0).round() as usize;
+            let curve = (0..=steps)
+                .filter_map(|k| {
+                    let f = k as f64 / 200.0;
+                    crate::edc::fnmr_at(points, f).map(|v| [f, v])
+                })
+                .collect();
+            MeasureResult { name, fnmr_at: fnmr_at.into_iter().map(|(f, v)| [f, v]).collect(), pauc, curve }
+        })
+        .collect();
+    let file = if first { "edc.png".to_string() } else { format!("edc-fmr{fmr}.png") };
+    let path = out.join(file);
+    let title = format!(
+        "EDC at FMR {fmr} (threshold {threshold:.4}): {} genuine, {} impostor comparisons",
+        genuine.len(),
+        impostor.len()
+    );
+    let colors = [(plot::SERFIQ_COLOR, false), (plot::BASELINE_COLOR, false), (plot::RANDOM_COLOR, true)];
+    let drawn: Vec<Curve> = curves
+        .iter()
+        .zip(colors)
+        .map(|((name, points), (color, dashed))| Curve { name: legend(name), points, color, dashed })
+        .collect();
+    plot::edc_png(&path, &title, &drawn, CURVE_UPTO).map_err(Fatal)?;
+    Ok(FmrResult { fmr, threshold, fmr_observed, plot: path, measures })
+}
+
+fn legend(name: &str) -> &'static str {
+    match name {
+        "serfiq" => "serfiq (SER-FIQ s)",
+        "sharpness" => "sharpness (Laplacian variance)",
+        _ => "random discard (expected)",
+    }
+}
+
+fn print_table(r: &Report) {
+    println!(
+        "{} images ({} unusable, {} missing), {} genuine and {} impostor comparisons ({} left out)",
+        r.images,
+        r.unusable_images,
+        r.missing_images,
+        r.genuine_comparisons,
+        r.impostor_comparisons,
+        r.skipped_comparisons
+    );
+    println!("{}", r.dataset);
+    for f in &r.results {
+        let fnmr0 = f.measures[0].fnmr_at.first().map_or(0.0, |p| p[1]);
+        println!(
+            "\nFMR {}: cosine threshold {:.4} (impostors accepted {:.4} %), FNMR {:.3} % before discarding",
+            f.fmr,
+            f.threshold,
+            f.fmr_observed * 100.0,
+            fnmr0 * 100.0
+        );
+        if f.fmr * r.impostor_comparisons as f64 <= 10.0 {
+            println!(
+                "  (few impostor comparisons for this FMR: the threshold rests on the top {} of them)",
+                (f.fmr * r.impostor_comparisons as f64).floor() as usize + 1
+            );
+        }
+        println!("FNMR (%) after discarding the lowest-quality genuine comparisons:");
+        let head: Vec<String> = FRACTIONS.iter().map(|x| format!("{:>6}", format!("{:.0} %", x * 100.0))).collect();
+        println!("  {:<10} {}   pAUC to {:.0} %", "quality", head.join(" "), r.pauc_upto * 100.0);
+        for m in &f.measures {
+            let cells: Vec<String> = m.fnmr_at.iter().map(|p| format!("{:>6.3}", p[1] * 100.0)).collect();
+            println!("  {:<10} {}   {:.5}", m.name, cells.join(" "), m.pauc);
+        }
+    }
+}
+
+fn write_images_csv(path: &Path, images: &[PathBuf], measured: &[Result<Measured, String>]) -> Result<(), Fatal> {
+    let io = |e: std::io::Error| Fatal(format!("cannot write {}: {}", path.display(), io_reason(&e)));
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    writeln!(w, "path,s,q,sharpness,problem").map_err(io)?;
+    for (p, m) in images.iter().zip(measured) {
+        let shown = p.to_string_lossy();
+        let path = crate::output::csv_field(&shown);
+        match m {
+            Ok(m) => writeln!(w, "{path},{},{},{:.3},", m.s, m.q, m.sharpness),
+            Err(reason) => writeln!(w, "{path},,,,{}", crate::output::csv_field(reason)),
+        }
+        .map_err(io)?;
+    }
+    w.flush().map_err(io)
+}

@@ -1,0 +1,173 @@
+//! What `score` writes besides its table: the aligned crops (`--save-crops`)
+//! and the annotated photos (`--annotate`).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use serfiq_core::Model;
+
+use crate::annotate::{self, Mark};
+use crate::inputs::{has_image_extension, io_reason};
+use crate::process::{Output, Prepared};
+
+/// Where `--annotate` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnnotateTo {
+    /// One image: this file (its extension picks PNG or JPEG).
+    File(PathBuf),
+    /// Several: `NAME.png` in this folder.
+    Dir(PathBuf),
+}
+
+impl AnnotateTo {
+    /// A path with an image extension is a file, and then takes one image; anything
+    /// else is a folder.
+    pub fn choose(out: &Path, images: usize) -> Result<AnnotateTo, String> {
+        if out.is_dir() || !has_image_extension(out) {
+            return Ok(AnnotateTo::Dir(out.to_path_buf()));
+        }
+        if images > 1 {
+            return Err(format!(
+                "--annotate {}: {images} images need a folder to be annotated into, not one file",
+                out.display()
+            ));
+        }
+        Ok(AnnotateTo::File(out.to_path_buf()))
+    }
+}
+
+/// File names handed out so far in one folder; a repeated name gets `_2`, `_3`, ...
+#[derive(Default)]
+struct Names(HashSet<String>);
+
+impl Names {
+    fn unique(&mut self, base: &str) -> String {
+        let mut name = base.to_string();
+        let mut k = 1;
+        while !self.0.insert(name.clone()) {
+            k += 1;
+            name = format!("{base}_{k}");
+        }
+        name
+    }
+}
+
+pub struct Extras {
+    crops: Option<PathBuf>,
+    annotate: Option<AnnotateTo>,
+    all_faces: bool,
+    crop_names: Names,
+    annotate_names: Names,
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem().map_or_else(|| "image".to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+fn create_dir(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the folder {}: {}", dir.display(), io_reason(&e)))
+}
+
+fn save(img: &RgbImage, path: &Path) -> Result<(), String> {
+    img.save(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+impl Extras {
+    /// Creates the output folders up front, so a bad path fails before any work.
+    pub fn new(crops: Option<PathBuf>, annotate: Option<AnnotateTo>, all_faces: bool) -> Result<Extras, String> {
+        if let Some(dir) = &crops {
+            create_dir(dir)?;
+        }
+        match &annotate {
+            Some(AnnotateTo::Dir(dir)) => create_dir(dir)?,
+            Some(AnnotateTo::File(f)) => {
+                if let Some(parent) = f.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    create_dir(parent)?;
+                }
+            }
+            None => {}
+        }
+        Ok(Extras { crops, annotate, all_faces, crop_names: Names::default(), annotate_names: Names::default() })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.crops.is_none() && self.annotate.is_none()
+    }
+
+    /// Writes the crops and the annotated photo of one image.
+    pub fn image(
+        &mut self,
+        model: &Model,
+        path: &Path,
+        prep: &Prepared,
+        results: &[Result<Output, String>],
+    ) -> Result<(), String> {
+        if let Some(dir) = &self.crops {
+            let spec = model.input_spec();
+            for (job, result) in prep.jobs.iter().zip(results) {
+                if result.is_err() {
+                    continue;
+                }
+                let crop = prep.crop(job, spec)?;
+                let base = if self.all_faces { format!("{}_face{}", stem(path), job.face) } else { stem(path) };
+                save(&crop, &dir.join(format!("{}.png", self.crop_names.unique(&base))))?;
+            }
+        }
+        if let Some(to) = &self.annotate {
+            let mut marks: Vec<Mark> = prep
+                .jobs
+                .iter()
+                .zip(results)
+                .map(|(job, r)| Mark {
+                    bbox: job.detection.map(|d| d.bbox),
+                    landmarks: job.landmarks,
+                    quality: match r {
+                        Ok(Output::Score(q)) => Some(*q),
+                        _ => None,
+                    },
+                    index: self.all_faces.then_some(job.face),
+                })
+                .collect();
+            marks.extend(prep.unscored.iter().map(|d| Mark {
+                bbox: Some(d.bbox),
+                landmarks: Some(d.landmarks),
+                quality: None,
+                index: None,
+            }));
+            let mut img = prep.rgb.clone();
+            annotate::draw(&mut img, &marks, prep.problem.as_deref());
+            let out = match to {
+                AnnotateTo::File(f) => f.clone(),
+                AnnotateTo::Dir(dir) => dir.join(format!("{}.png", self.annotate_names.unique(&stem(path)))),
+            };
+            save(&img, &out)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_names_get_a_number() {
+        let mut n = Names::default();
+        assert_eq!(n.unique("a"), "a");
+        assert_eq!(n.unique("a"), "a_2");
+        assert_eq!(n.unique("a"), "a_3");
+        assert_eq!(n.unique("b"), "b");
+    }
+
+    #[test]
+    fn annotate_target_is_a_file_for_one_image_only() {
+        let dir = crate::inputs::tests::scratch_dir("annotate-to");
+        assert_eq!(AnnotateTo::choose(Path::new("out.png"), 1), Ok(AnnotateTo::File("out.png".into())));
+        assert_eq!(AnnotateTo::choose(Path::new("out.JPG"), 0), Ok(AnnotateTo::File("out.JPG".into())));
+        assert!(AnnotateTo::choose(Path::new("out.png"), 2).unwrap_err().contains("2 images need a folder"));
+        assert_eq!(AnnotateTo::choose(Path::new("shots"), 1), Ok(AnnotateTo::Dir("shots".into())));
+        assert_eq!(AnnotateTo::choose(&dir, 3), Ok(AnnotateTo::Dir(dir.clone())));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

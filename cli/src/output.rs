@@ -1,0 +1,223 @@
+//! Printing results as CSV or JSON, one image at a time, so output streams.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serfiq_core::{Landmarks, Quality};
+
+/// One image's result, or one face's.
+pub enum Row<'a> {
+    Score(Quality),
+    Embedding(&'a [f32]),
+    Face(&'a FaceRow),
+}
+
+/// One face of `--faces all`: its index in the image, where it is (when the
+/// detector found it or landmarks were given) and its quality.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaceRow {
+    pub face: usize,
+    /// x0, y0, x1, y1 in pixels; `None` for an aligned crop or given landmarks.
+    pub bbox: Option<[f32; 4]>,
+    pub landmarks: Option<Landmarks>,
+    pub confidence: Option<f32>,
+    pub quality: Quality,
+}
+
+/// What each row holds, which fixes the CSV columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Columns {
+    /// path,s,q
+    Score,
+    /// path,face,x0,y0,x1,y1,confidence,s,q
+    Faces,
+    /// path,e0,e1,... with this many values
+    Embedding(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+/// One JSON value; serde_json escapes strings and writes non-finite numbers as null.
+fn json<T: Serialize + ?Sized>(v: &T) -> io::Result<String> {
+    serde_json::to_string(v).map_err(io::Error::other)
+}
+
+/// Quotes a CSV field when RFC 4180 requires it (comma, quote, CR or LF),
+/// doubling the quotes inside.
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
+}
+
+/// The CSV header line: `path,s,q`, `path,face,...` or `path,e0,e1,...`.
+pub fn csv_header(columns: Columns) -> String {
+    match columns {
+        Columns::Score => "path,s,q".to_string(),
+        Columns::Faces => "path,face,x0,y0,x1,y1,confidence,s,q".to_string(),
+        Columns::Embedding(n) => {
+            std::iter::once("path".to_string()).chain((0..n).map(|i| format!("e{i}"))).collect::<Vec<_>>().join(",")
+        }
+    }
+}
+
+/// A CSV field for an optional number: empty when absent.
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or(String::new(), |v| v.to_string())
+}
+
+pub struct Printer<W: Write> {
+    out: W,
+    format: Format,
+    rows: usize,
+}
+
+impl<W: Write> Printer<W> {
+    /// Writes the CSV header or opens the JSON array.
+    pub fn start(mut out: W, format: Format, columns: Columns) -> io::Result<Self> {
+        match format {
+            Format::Csv => writeln!(out, "{}", csv_header(columns))?,
+            Format::Json => write!(out, "[")?,
+        }
+        Ok(Printer { out, format, rows: 0 })
+    }
+
+    pub fn row(&mut self, path: &str, row: &Row) -> io::Result<()> {
+        match self.format {
+            Format::Csv => {
+                write!(self.out, "{}", csv_field(path))?;
+                match row {
+                    Row::Score(q) => write!(self.out, ",{},{}", q.s, q.q)?,
+                    Row::Embedding(e) => e.iter().try_for_each(|v| write!(self.out, ",{v}"))?,
+                    Row::Face(f) => {
+                        let b = f.bbox.map_or([None; 4], |b| b.map(Some));
+                        write!(self.out, ",{}", f.face)?;
+                        b.iter().try_for_each(|v| write!(self.out, ",{}", opt(*v)))?;
+                        write!(self.out, ",{},{},{}", opt(f.confidence), f.quality.s, f.quality.q)?;
+                    }
+                }
+                writeln!(self.out)?;
+            }
+            Format::Json => {
+                // One object per line: readable, and still a valid JSON array.
+                let sep = if self.rows == 0 { "\n  " } else { ",\n  " };
+                write!(self.out, "{sep}{{\"path\": {}, ", json(path)?)?;
+                match row {
+                    Row::Score(q) => write!(
+                        self.out,
+                        "\"s\": {}, \"q\": {}, \"q100\": {}}}",
+                        json(&q.s)?,
+                        json(&q.q)?,
+                        q.scale_100()
+                    )?,
+                    Row::Embedding(e) => {
+                        let values: Vec<String> = e.iter().map(json).collect::<io::Result<_>>()?;
+                        write!(self.out, "\"embedding\": [{}]}}", values.join(", "))?;
+                    }
+                    Row::Face(f) => write!(
+                        self.out,
+                        "\"face\": {}, \"box\": {}, \"landmarks\": {}, \"confidence\": {}, \"s\": {}, \"q\": {}, \"q100\": {}}}",
+                        f.face,
+                        json(&f.bbox)?,
+                        json(&f.landmarks)?,
+                        json(&f.confidence)?,
+                        json(&f.quality.s)?,
+                        json(&f.quality.q)?,
+                        f.quality.scale_100()
+                    )?,
+                }
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Makes what was printed so far visible (called after each batch).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    pub fn finish(mut self) -> io::Result<()> {
+        if self.format == Format::Json {
+            writeln!(self.out, "{}]", if self.rows == 0 { "" } else { "\n" })?;
+        }
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_needed() {
+        assert_eq!(csv_field("a/b c.jpg"), "a/b c.jpg");
+        assert_eq!(csv_field("a,b.jpg"), "\"a,b.jpg\"");
+        assert_eq!(csv_field("say \"hi\".jpg"), "\"say \"\"hi\"\".jpg\"");
+        assert_eq!(csv_field("two\nlines.png"), "\"two\nlines.png\"");
+        assert_eq!(csv_header(Columns::Score), "path,s,q");
+        assert_eq!(csv_header(Columns::Embedding(3)), "path,e0,e1,e2");
+        assert_eq!(csv_header(Columns::Faces), "path,face,x0,y0,x1,y1,confidence,s,q");
+    }
+
+    fn printed(format: Format, rows: &[(&str, Row)], columns: Columns) -> String {
+        let mut buf = Vec::new();
+        let mut p = Printer::start(&mut buf, format, columns).unwrap();
+        for (path, row) in rows {
+            p.row(path, row).unwrap();
+        }
+        p.finish().unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn csv_and_json_output() {
+        let q = Quality { s: 0.5, q: 0.25 };
+        let rows = [("a,\"b\".jpg", Row::Score(q)), ("c.png", Row::Score(q))];
+        assert_eq!(
+            printed(Format::Csv, &rows, Columns::Score),
+            "path,s,q\n\"a,\"\"b\"\".jpg\",0.5,0.25\nc.png,0.5,0.25\n"
+        );
+        let json = printed(Format::Json, &rows, Columns::Score);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v[0]["path"], "a,\"b\".jpg");
+        assert_eq!(v[1]["q"], 0.25);
+        assert!(json.contains("\n  {\"path\": \"c.png\", \"s\": 0.5, \"q\": 0.25, \"q100\": 25}\n]"), "{json}");
+        assert_eq!(printed(Format::Json, &[], Columns::Score), "[]\n");
+        let e = [1.0f32, -0.5];
+        let v: serde_json::Value =
+            serde_json::from_str(&printed(Format::Json, &[("x", Row::Embedding(&e))], Columns::Embedding(2))).unwrap();
+        assert_eq!(v[0]["embedding"][1], -0.5);
+        assert_eq!(printed(Format::Csv, &[("x", Row::Embedding(&e))], Columns::Embedding(2)), "path,e0,e1\nx,1,-0.5\n");
+    }
+
+    #[test]
+    fn faces_rows_carry_index_box_and_confidence() {
+        let found = FaceRow {
+            face: 1,
+            bbox: Some([10.0, 20.5, 110.0, 140.0]),
+            landmarks: Some([[30.0, 60.0], [80.0, 60.0], [55.0, 90.0], [35.0, 115.0], [75.0, 115.0]]),
+            confidence: Some(0.875),
+            quality: Quality { s: 0.5, q: 0.25 },
+        };
+        let crop = FaceRow { face: 0, bbox: None, landmarks: None, confidence: None, ..found.clone() };
+        let rows = [("g.jpg", Row::Face(&found)), ("c.png", Row::Face(&crop))];
+        assert_eq!(
+            printed(Format::Csv, &rows, Columns::Faces),
+            "path,face,x0,y0,x1,y1,confidence,s,q\ng.jpg,1,10,20.5,110,140,0.875,0.5,0.25\nc.png,0,,,,,,0.5,0.25\n"
+        );
+        let v: serde_json::Value = serde_json::from_str(&printed(Format::Json, &rows, Columns::Faces)).unwrap();
+        assert_eq!(v[0]["face"], 1);
+        assert_eq!(v[0]["box"][1], 20.5);
+        assert_eq!(v[0]["landmarks"][4][1], 115.0);
+        assert_eq!(v[0]["confidence"], 0.875);
+        assert_eq!(v[0]["q"], 0.25);
+        assert!(v[1]["box"].is_null() && v[1]["landmarks"].is_null() && v[1]["confidence"].is_null());
+    }
+}

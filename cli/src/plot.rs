@@ -1,0 +1,86 @@
+//! The EDC plot of `serfiq eval`, drawn with plotters into a buffer and saved
+//! as PNG with the `image` crate (plotters' own encoder would pull in a second
+//! `image` version).
+
+use std::path::Path;
+
+use plotters::prelude::*;
+use crate::edc::EdcPoint;
+
+/// One curve: its legend, colour and whether it is drawn dashed.
+pub struct Curve<'a> {
+    pub name: &'a str,
+    pub points: &'a [EdcPoint],
+    pub color: RGBColor,
+    pub dashed: bool,
+}
+
+pub const SERFIQ_COLOR: RGBColor = RGBColor(31, 119, 180);
+pub const BASELINE_COLOR: RGBColor = RGBColor(255, 127, 14);
+pub const RANDOM_COLOR: RGBColor = RGBColor(120, 120, 120);
+
+const SIZE: (u32, u32) = (960, 640);
+
+fn register_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // DejaVu Sans ships in the `dejavu` crate, so no system font is needed.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
+    });
+}
+
+/// Draws FNMR (%) against the fraction discarded, from 0 to `upto`.
+pub fn edc_png(path: &Path, title: &str, curves: &[Curve], upto: f64) -> Result<(), String> {
+    register_font();
+    let (w, h) = SIZE;
+    let mut buf = vec![0u8; (w * h * 3) as usize];
+    let draw_err = |e: &dyn std::fmt::Display| format!("cannot draw the plot: {e}");
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| draw_err(&e))?;
+        let visible = |c: &Curve| -> Vec<(f64, f64)> {
+            c.points.iter().filter(|p| p.discarded <= upto).map(|p| (p.discarded * 100.0, p.fnmr * 100.0)).collect()
+        };
+        let top = curves.iter().flat_map(&visible).map(|(_, y)| y).fold(0.0f64, f64::max);
+        let top = if top > 0.0 { top * 1.1 } else { 1.0 };
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0.0..upto * 100.0, 0.0..top)
+            .map_err(|e| draw_err(&e))?;
+        chart
+            .configure_mesh()
+            .x_desc("genuine comparisons discarded, lowest pair quality first (%)")
+            .y_desc("FNMR (%)")
+            .label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 17))
+            .draw()
+            .map_err(|e| draw_err(&e))?;
+        for c in curves {
+            let style = ShapeStyle::from(&c.color).stroke_width(3);
+            let pts = visible(c);
+            let drawn = if c.dashed {
+                chart.draw_series(DashedLineSeries::new(pts, 10, 7, style))
+            } else {
+                chart.draw_series(LineSeries::new(pts, style))
+            };
+            let color = c.color;
+            drawn.map_err(|e| draw_err(&e))?.label(c.name).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], ShapeStyle::from(&color).stroke_width(3))
+            });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(("sans-serif", 17))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| draw_err(&e))?;
+        root.present().map_err(|e| draw_err(&e))?;
+    }
+    let img = image::RgbImage::from_raw(w, h, buf).ok_or("plot buffer has the wrong size")?;
+    img.save(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}

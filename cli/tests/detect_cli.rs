@@ -1,0 +1,135 @@
+//! `serfiq score` on ordinary photos: the detector loads from the cache by
+//! default, `--no-detect` turns it off, `--faces all` lists every face,
+//! `--save-crops` and `--annotate` write files, and "no face" is reported per
+//! image with its own reason.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::*;
+use image::{imageops, Rgb, RgbImage};
+
+/// A fresh scratch folder.
+fn scratch(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("serfiq-detect-cli-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the CLI from `cwd` with the repository's cache.
+fn serfiq(cwd: &Path, args: &[&str]) -> Output {
+    let cache = fetched("models").parent().unwrap().to_path_buf();
+    Command::new(env!("CARGO_BIN_EXE_serfiq"))
+        .args(args)
+        .current_dir(cwd)
+        .env("SERFIQ_CACHE", cache)
+        .env_remove("SERFIQ_MODEL")
+        .env_remove("SERFIQ_DETECTOR")
+        .env_remove("SERFIQ_ORT_LIB")
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Two faces: obama.jpg large on the left, biden.jpg small in the middle; a blank image.
+fn fixtures(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let obama = image::open(fetched("faces/obama.jpg")).unwrap().to_rgb8();
+    let biden = image::open(fetched("faces/biden.jpg")).unwrap().to_rgb8();
+    let mut two = RgbImage::from_pixel(1200, 700, Rgb([120, 120, 120]));
+    imageops::overlay(&mut two, &imageops::resize(&obama, 480, 600, imageops::FilterType::Triangle), 20, 50);
+    imageops::overlay(&mut two, &imageops::resize(&biden, 140, 318, imageops::FilterType::Triangle), 540, 270);
+    let (two_p, blank_p) = (dir.join("two.png"), dir.join("blank.png"));
+    two.save(&two_p).unwrap();
+    RgbImage::from_pixel(300, 200, Rgb([30, 30, 30])).save(&blank_p).unwrap();
+    (fetched("faces/obama.jpg"), two_p, blank_p)
+}
+
+#[test]
+fn score_finds_faces_in_photos_and_reports_those_without() {
+    let dir = scratch("score");
+    let (obama, two, blank) = fixtures(&dir);
+    let (obama, two, blank) = (obama.to_str().unwrap(), two.to_str().unwrap(), blank.to_str().unwrap());
+
+    // One face per photo by default; the blank image fails with its own reason.
+    let out = serfiq(&dir, &["score", obama, two, blank]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "path,s,q");
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(lines[1].starts_with(obama) && lines[2].starts_with(two), "{stdout}");
+    assert!(stderr.contains(&format!("serfiq: {blank}: no face found")), "{stderr}");
+
+    // Every face: index, box, confidence.
+    let out = serfiq(&dir, &["score", "--faces", "all", two]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let rows: Vec<Vec<&str>> = stdout.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert_eq!(stdout.lines().next(), Some("path,face,x0,y0,x1,y1,confidence,s,q"));
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert_eq!((rows[0][1], rows[1][1]), ("0", "1"));
+    let x0: f32 = rows[0][2].parse().unwrap();
+    assert!(x0 < 480.0, "the largest face (left) comes first: {stdout}");
+    assert!(rows.iter().all(|r| r[6].parse::<f32>().unwrap() > 0.9));
+
+    // JSON objects carry face, box, landmarks and confidence.
+    let out = serfiq(&dir, &["score", "--faces", "all", "--json", "--face-policy", "central", two]);
+    let v: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[0]["face"], 0);
+    let x0 = v[0]["box"][0].as_f64().unwrap();
+    assert!((550.0..700.0).contains(&x0), "most central first with --face-policy central: {v}");
+    assert_eq!(v[1]["landmarks"].as_array().unwrap().len(), 5);
+    assert!(v[1]["confidence"].as_f64().unwrap() > 0.9 && v[1]["s"].as_f64().is_some());
+
+    // Without the detector, photos need landmarks.
+    let out = serfiq(&dir, &["score", "--no-detect", obama]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("has no landmarks"), "{}", text(&out.stderr));
+    // A detector that does not exist is a fatal error.
+    let out = serfiq(&dir, &["score", "--detector", "/nonexistent/d.onnx", obama]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("/nonexistent/d.onnx"), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn crops_and_annotations_are_written() {
+    let dir = scratch("files");
+    let (obama, two, blank) = fixtures(&dir);
+    let (obama, two, blank) = (obama.to_str().unwrap(), two.to_str().unwrap(), blank.to_str().unwrap());
+
+    // One image: --annotate names the file.
+    let out = serfiq(&dir, &["score", "--annotate", "ann/obama.png", "--save-crops", "crops", obama]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let ann = image::open(dir.join("ann/obama.png")).unwrap().to_rgb8();
+    let orig = image::open(obama).unwrap().to_rgb8();
+    assert_eq!(ann.dimensions(), orig.dimensions());
+    let changed = ann.pixels().zip(orig.pixels()).filter(|(a, b)| a != b).count();
+    assert!(changed > 1000 && changed < ann.len() / 3 / 5, "{changed} pixels drawn");
+    let crop = image::open(dir.join("crops/obama.png")).unwrap();
+    assert_eq!((crop.width(), crop.height()), (112, 112));
+
+    // Several images: --annotate is a folder; every face gets a crop; the
+    // image without a face is annotated with the reason and reported.
+    let out = serfiq(&dir, &["score", "--faces", "all", "--annotate", "many", "--save-crops", "crops", two, blank]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    for f in ["many/two.png", "many/blank.png", "crops/two_face0.png", "crops/two_face1.png"] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let blank_ann = image::open(dir.join("many/blank.png")).unwrap().to_rgb8();
+    assert!(blank_ann.pixels().any(|p| p[0] > 200), "the reason is written on the image");
+
+    // One file for two images is a usage error, found before any work.
+    let out = serfiq(&dir, &["score", "--annotate", "x.png", two, blank]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("need a folder"), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,249 @@
+//! A loaded model: the SER-FIQ graph in ONNX Runtime session pools, built
+//! once from `Options`. Scoring is in `run`.
+
+use ort::session::builder::GraphOptimizationLevel;
+
+use crate::align::InputSpec;
+use crate::detect::{Detector, FacePolicy};
+use crate::error::{fail, Error, ErrorKind, Result};
+use crate::gpu::Provider;
+use crate::graph::{self, HeadSpec, ModelInfo};
+use crate::masks::dropout_masks;
+use crate::options::{read_source, ModelSource, Options, DEFAULT_ALPHA, DEFAULT_R};
+use crate::pool::{Pool, SessionConfig};
+use crate::run::{Quality, Want};
+
+/// A face-recognition model with its SER-FIQ head. Share it freely between threads.
+pub struct Model {
+    pub(crate) info: ModelInfo,
+    pub(crate) spec: InputSpec,
+    alpha: f64,
+    r: f64,
+    calibration: crate::calibration::Source,
+    /// The options it was made with, the model and detector bytes left out.
+    options: Options,
+    runtime: crate::runtime::Runtime,
+    /// The model with the head: embedding and s from one inference.
+    pub(crate) scored: Pool,
+    /// The model alone (batch made dynamic), for embedding-only calls.
+    pub(crate) plain: Pool,
+    /// Finds faces in images that are neither aligned nor come with landmarks.
+    pub(crate) detector: Option<Detector>,
+    pub(crate) policy: FacePolicy,
+    /// Where the sessions run, and why not on the GPU when a fallback happened.
+    pub(crate) provider: Provider,
+    gpu_note: Option<String>,
+}
+
+impl Model {
+    pub fn new(opts: &Options) -> Result<Model> {
+        opts.validate()?;
+        let runtime = crate::runtime::ensure_loaded(opts.ort_library.as_deref())?;
+        let bytes = read_source(&opts.model, "model")?;
+        if bytes.is_empty() {
+            return fail(ErrorKind::ModelInvalid, "the model is empty (0 bytes)");
+        }
+        if let Some(want) = &opts.model_sha256 {
+            verify_digest(&bytes, want)?;
+        }
+        let proto = graph::parse(&bytes)?;
+        drop(bytes);
+        let (alpha, r, calibration) = resolve_calibration(opts, &proto)?;
+        let info = graph::inspect(&proto, opts.embedding_layer.as_deref())?;
+        let masks = dropout_masks(opts.seed, opts.samples, info.layer.in_features, opts.dropout);
+        let head = HeadSpec { samples: opts.samples, masks: &masks };
+        let plain = graph::build(&mut proto.clone(), &info, None)?;
+        let mut proto = proto;
+        let scored = graph::build(&mut proto, &info, Some(&head))?;
+        let max = match opts.max_sessions {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
+        let [_, h, w] = info.input_chw;
+        let mut config = SessionConfig {
+            env: runtime.env.clone(),
+            intra_threads: opts.intra_threads,
+            max,
+            level: match opts.optimization_level {
+                1 => GraphOptimizationLevel::Level1,
+                2 => GraphOptimizationLevel::Level2,
+                _ => GraphOptimizationLevel::Level3,
+            },
+            cuda_device: None,
+        };
+        // The GPU, when asked for: its libraries first, then a session on it
+        // (a failed registration is reported here, not at the first score). The
+        // probe's session stays in the plain pool for later calls.
+        let mut gpu_note = None;
+        if let Provider::Cuda { device_id } = opts.provider {
+            config.cuda_device = Some(device_id);
+        }
+        let mut plain = Pool::new(plain, config.clone());
+        if config.cuda_device.is_some() {
+            let ready = crate::gpu::preload(opts.cuda_library_path.as_deref()).and_then(|()| plain.with(|_| Ok(())));
+            if let Err(e) = ready {
+                if !opts.gpu_fallback {
+                    return Err(e);
+                }
+                config.cuda_device = None;
+                gpu_note = Some(e.message);
+                plain = plain.reconfigured(config.clone());
+            }
+        }
+        let detector = match &opts.detector {
+            None => None,
+            Some(src) => {
+                Some(Detector::new(read_source(src, "detector model")?, config.clone(), opts.detector_threshold)?)
+            }
+        };
+        let model = Model {
+            spec: InputSpec { width: w as u32, height: h as u32, bgr: opts.input_bgr, mean: opts.mean, std: opts.std },
+            info,
+            alpha,
+            r,
+            calibration,
+            options: Options {
+                model: without_bytes(&opts.model),
+                detector: opts.detector.as_ref().map(without_bytes),
+                ..opts.clone()
+            },
+            scored: Pool::new(scored, config.clone()),
+            plain,
+            detector,
+            policy: opts.face_policy,
+            runtime,
+            provider: match config.cuda_device {
+                Some(device_id) => Provider::Cuda { device_id },
+                None => Provider::Cpu,
+            },
+            gpu_note,
+        };
+        model.check_first_run()?;
+        Ok(model)
+    }
+
+    /// One inference on a grey image proves the rewritten graph runs and its
+    /// shapes match what serfiq expects, so problems surface at create time.
+    fn check_first_run(&self) -> Result<()> {
+        let tensor = vec![0.0f32; self.spec.tensor_len()];
+        let (s, emb) = self.scored.with(|sess| self.infer(sess, &tensor, 1, Want::Both)).map_err(|e| {
+            Error::new(
+                e.kind,
+                format!(
+                    "{}; the graph built around embedding layer '{}' (input '{}') does not run. If that is not the embedding layer, name the right one with the `embedding_layer` option",
+                    e.message, self.info.layer.node, self.info.layer.tap
+                ),
+            )
+        })?;
+        if s.len() != 1 || !s[0].is_finite() || emb.len() != self.embedding_size() {
+            return fail(ErrorKind::UnsupportedModel, "the model's first run gave outputs of unexpected size");
+        }
+        Ok(())
+    }
+
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    pub fn input_spec(&self) -> &InputSpec {
+        &self.spec
+    }
+
+    /// Where this model's inferences run (CPU after a GPU fallback).
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    /// Why a GPU was asked for but the CPU is used (`gpu_fallback`), if so.
+    pub fn gpu_fallback_reason(&self) -> Option<&str> {
+        self.gpu_note.as_deref()
+    }
+
+    pub fn embedding_size(&self) -> usize {
+        self.info.layer.out_features
+    }
+
+    /// (width, height) of an aligned input.
+    pub fn input_size(&self) -> (u32, u32) {
+        (self.spec.width, self.spec.height)
+    }
+
+    /// The ONNX Runtime library in use.
+    pub fn runtime_path(&self) -> &std::path::Path {
+        &self.runtime.path
+    }
+
+    /// The options this model was made with. A model or detector given as
+    /// bytes shows as empty bytes (they are not kept); α and r are as given
+    /// (`alpha_r` has the values in use).
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    pub fn samples(&self) -> usize {
+        self.options.samples
+    }
+
+    pub fn dropout(&self) -> f64 {
+        self.options.dropout
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.options.seed
+    }
+
+    pub fn alpha_r(&self) -> (f64, f64) {
+        (self.alpha, self.r)
+    }
+
+    /// Where α and r came from (when the options set only one, the other's source is not told).
+    pub fn calibration_source(&self) -> crate::calibration::Source {
+        self.calibration
+    }
+
+    /// q = 1 / (1 + exp(−α (s − r))).
+    pub fn quality(&self, s: f32) -> Quality {
+        let q = 1.0 / (1.0 + (-self.alpha * (s as f64 - self.r)).exp());
+        Quality { s, q: q as f32 }
+    }
+
+}
+
+/// A source as `Model::options` reports it: paths kept, bytes dropped.
+fn without_bytes(src: &ModelSource) -> ModelSource {
+    match src {
+        ModelSource::Path(p) => ModelSource::Path(p.clone()),
+        ModelSource::Bytes(_) => ModelSource::Bytes(Vec::new()),
+    }
+}
+
+/// Compares the model's SHA-256 with the pinned one (hex, any case).
+fn verify_digest(bytes: &[u8], want: &str) -> Result<()> {
+    use sha2::{Digest, Sha256};
+    let got: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    if !got.eq_ignore_ascii_case(want) {
+        return fail(
+            ErrorKind::ModelDigestMismatch,
+            format!("model SHA-256 is {got}, expected {}", want.to_lowercase()),
+        );
+    }
+    Ok(())
+}
+
+/// α and r: the options' where set, else the model's metadata, else the defaults.
+fn resolve_calibration(
+    opts: &Options,
+    proto: &onnx_protobuf::ModelProto,
+) -> Result<(f64, f64, crate::calibration::Source)> {
+    use crate::calibration::Source;
+    let (meta_alpha, meta_r) = crate::calibration::read(proto)?;
+    let source = match (opts.alpha, opts.r) {
+        (Some(_), Some(_)) => Source::Options,
+        _ if meta_alpha.is_some() || meta_r.is_some() => Source::Model,
+        (None, None) => Source::Default,
+        _ => Source::Options,
+    };
+    let alpha = opts.alpha.or(meta_alpha).unwrap_or(DEFAULT_ALPHA);
+    let r = opts.r.or(meta_r).unwrap_or(DEFAULT_R);
+    Ok((alpha, r, source))
+}

@@ -1,0 +1,153 @@
+//! What a model is made from: `Options`, its defaults and their checks.
+
+use std::path::PathBuf;
+
+use crate::error::{fail, Error, ErrorKind, Result};
+use crate::detect::FacePolicy;
+use crate::gpu::Provider;
+
+/// Most stochastic samples T.
+pub const MAX_SAMPLES: usize = 1000;
+
+/// The default mapping s → q, fitted to the default model on the 3811 LFW
+/// images of ../shared/data/lfw/aligned112 (README, "Calibration"): r is the
+/// median s (0.5760), alpha = 2·ln 19 / (s95 − s5) = 2·ln 19 / (0.5975 − 0.5478),
+/// so the middle 90 % of LFW spans a q range 0.9 wide, q(median) = 0.5.
+pub const DEFAULT_ALPHA: f64 = 118.0;
+pub const DEFAULT_R: f64 = 0.576;
+
+/// Where the model comes from.
+#[derive(Debug, Clone)]
+pub enum ModelSource {
+    Path(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+/// Everything `Model::new` needs. `Default` gives serfiq's defaults.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub model: ModelSource,
+    /// ONNX Runtime library; `None`: see `runtime::candidates`.
+    pub ort_library: Option<PathBuf>,
+    /// Node name or output tensor of the embedding layer; `None`: found automatically.
+    pub embedding_layer: Option<String>,
+    /// Stochastic samples T (≥ 2).
+    pub samples: usize,
+    /// Dropout probability p, 0 < p < 1.
+    pub dropout: f64,
+    pub seed: u64,
+    /// q = 1 / (1 + exp(−alpha·(s − r))). `None`: the model's calibration
+    /// (metadata written by `serfiq calibrate`), else `DEFAULT_ALPHA` / `DEFAULT_R`.
+    pub alpha: Option<f64>,
+    pub r: Option<f64>,
+    /// The model takes BGR planes (false: RGB).
+    pub input_bgr: bool,
+    /// Per-channel normalisation in the model's channel order: (x − mean) / std.
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+    /// ONNX Runtime intra-op threads per session (default 1: parallelism comes
+    /// from callers sharing the model, one session each); 0 lets ONNX Runtime decide.
+    pub intra_threads: usize,
+    /// Most sessions (concurrent inferences) per model; 0: number of CPUs.
+    pub max_sessions: usize,
+    /// ONNX Runtime graph optimisation level for the recognition model: 1
+    /// basic, 2 extended, 3 all (adds the NCHWc layout rewrite). Default 3,
+    /// the fastest measured here (`cargo bench --bench perf`).
+    pub optimization_level: u8,
+    /// Where inferences run. Default CPU.
+    pub provider: Provider,
+    /// With `Provider::Cuda`: fall back to the CPU (and report it through
+    /// `Model::provider`) when the GPU cannot be used, instead of failing.
+    pub gpu_fallback: bool,
+    /// A folder holding the CUDA and cuDNN libraries (searched 3 levels deep);
+    /// `None`: `SERFIQ_CUDA_PATH`, pip's nvidia-* packages, the system loader.
+    pub cuda_library_path: Option<PathBuf>,
+    /// Expected SHA-256 of the model bytes (64 hex digits); `None`: not checked.
+    pub model_sha256: Option<String>,
+    /// A face detector (RetinaFace mobilenet-0.25 layout, e.g. scripts/fetch.sh's
+    /// retinaface_mnet025.onnx); `None`: images must be aligned crops or come
+    /// with landmarks.
+    pub detector: Option<ModelSource>,
+    /// Which detected face the single-face calls score.
+    pub face_policy: FacePolicy,
+    /// Detector confidence threshold, 0 ≤ t < 1.
+    pub detector_threshold: f32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            model: ModelSource::Bytes(Vec::new()),
+            ort_library: None,
+            embedding_layer: None,
+            samples: 100,
+            dropout: 0.5,
+            seed: 0,
+            alpha: None,
+            r: None,
+            input_bgr: false,
+            mean: [127.5; 3],
+            std: [128.0; 3],
+            intra_threads: 1,
+            max_sessions: 0,
+            optimization_level: 3,
+            provider: Provider::Cpu,
+            gpu_fallback: false,
+            cuda_library_path: None,
+            model_sha256: None,
+            detector: None,
+            face_policy: FacePolicy::default(),
+            detector_threshold: crate::detect::DEFAULT_THRESHOLD,
+        }
+    }
+}
+
+impl Options {
+    pub fn from_path(path: impl Into<PathBuf>) -> Self {
+        Options { model: ModelSource::Path(path.into()), ..Default::default() }
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        let bad = |m: String| fail(ErrorKind::InvalidArgument, m);
+        if !(2..=MAX_SAMPLES).contains(&self.samples) {
+            return bad(format!("samples (T) must be in 2..={MAX_SAMPLES}, got {}", self.samples));
+        }
+        if !(self.dropout > 0.0 && self.dropout < 1.0) {
+            return bad(format!("dropout p must be in (0, 1), got {}", self.dropout));
+        }
+        for (name, v) in [("alpha", self.alpha), ("r", self.r)] {
+            if v.is_some_and(|v| !v.is_finite()) {
+                return bad(format!("{name} must be finite, got {}", v.unwrap_or_default()));
+            }
+        }
+        if self.mean.iter().chain(&self.std).any(|v| !v.is_finite()) || self.std.contains(&0.0) {
+            return bad(format!("mean {:?} and std {:?} must be finite and std non-zero", self.mean, self.std));
+        }
+        if self.intra_threads > 1024 || self.max_sessions > 1024 {
+            return bad("intra_threads and max_sessions must be at most 1024".to_string());
+        }
+        if !(0.0..1.0).contains(&self.detector_threshold) {
+            return bad(format!("detector_threshold must be in [0, 1), got {}", self.detector_threshold));
+        }
+        if !(1..=3).contains(&self.optimization_level) {
+            return bad(format!("optimization_level must be 1, 2 or 3, got {}", self.optimization_level));
+        }
+        if let Some(d) = &self.model_sha256 {
+            if d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return bad(format!("model_sha256 must be 64 hexadecimal digits, got {d:?}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+
+/// Reads a model from its file or takes its bytes. `what` names it in errors.
+pub(crate) fn read_source(src: &ModelSource, what: &str) -> Result<Vec<u8>> {
+    match src {
+        ModelSource::Path(p) => std::fs::read(p).map_err(|e| {
+            Error::new(ErrorKind::ModelNotFound, format!("could not read {what} file {}: {e}", p.display()))
+        }),
+        ModelSource::Bytes(b) => Ok(b.clone()),
+    }
+}

@@ -1,0 +1,335 @@
+//! Scoring: one pass per image — validate, locate the face (landmarks given,
+//! an aligned crop, or the detector), align it into the input tensor, infer —
+//! each step once, in batches.
+
+use ort::session::{OutputSelector, RunOptions, Session};
+use ort::value::TensorRef;
+
+use crate::align::{landmark_transform, Landmarks, Similarity};
+use crate::detect::Detection;
+use crate::error::{fail, Error, ErrorKind, Result};
+use crate::graph::SCORE_OUTPUT;
+use crate::image::ImageView;
+use crate::model::Model;
+
+/// Most images in one call.
+pub const MAX_BATCH: usize = 4096;
+/// Images per inference inside one call: bounds memory of the T×T head.
+pub const CHUNK: usize = 32;
+/// Images per inference on a GPU, where larger batches keep the device busy.
+pub const GPU_CHUNK: usize = 256;
+
+/// Raw SER-FIQ score s ∈ (0, 1] and its display mapping q ∈ (0, 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quality {
+    pub s: f32,
+    pub q: f32,
+}
+
+impl Quality {
+    /// q on the 0–100 integer scale (`calibration::scale_100`): higher is
+    /// better, 50 at the calibration sample's median s.
+    pub fn scale_100(&self) -> u8 {
+        crate::calibration::scale_100(self.q as f64)
+    }
+}
+
+/// One face to score: an image plus its landmarks, or no landmarks (an
+/// aligned crop at the model's input size, or a photo for the detector).
+#[derive(Debug, Clone, Copy)]
+pub struct Face<'a> {
+    pub image: ImageView<'a>,
+    pub landmarks: Option<Landmarks>,
+}
+
+/// What a run should produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    Score,
+    Embedding,
+    Both,
+}
+
+impl Want {
+    fn score(self) -> bool {
+        self != Want::Embedding
+    }
+
+    fn embedding(self) -> bool {
+        self != Want::Score
+    }
+}
+
+/// Results of a batch, in input order; empty vectors for what was not wanted.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    pub qualities: Vec<Quality>,
+    /// Row-major [images, embedding_size].
+    pub embeddings: Vec<f32>,
+}
+
+/// The result for one image of `Model::run_each`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaceResult {
+    /// `None` when only the embedding was asked for.
+    pub quality: Option<Quality>,
+    /// Empty unless the embedding was asked for.
+    pub embedding: Vec<f32>,
+    /// The detection the face was aligned by, when the detector found it.
+    pub detection: Option<Detection>,
+}
+
+/// A face found by the detector, with its quality and (if asked) embedding.
+#[derive(Debug, Clone)]
+pub struct ScoredFace {
+    pub detection: Detection,
+    pub quality: Quality,
+    /// Empty unless the embedding was asked for.
+    pub embedding: Vec<f32>,
+}
+
+/// The face as the recogniser sees it: packed RGB8 at the model's input size.
+#[derive(Debug, Clone)]
+pub struct Crop {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+    /// The detection the face was aligned by, when the detector found it.
+    pub detection: Option<Detection>,
+}
+
+/// A face whose place in its image is known: how to map it into the input
+/// tensor (`None`: the image is the aligned crop) and where it was found.
+struct Located<'a> {
+    image: ImageView<'a>,
+    to_crop: Option<Similarity>,
+    detection: Option<Detection>,
+}
+
+impl Model {
+    pub fn score(&self, face: &Face) -> Result<Quality> {
+        Ok(self.one(face, Want::Score)?.qualities[0])
+    }
+
+    pub fn embed(&self, face: &Face) -> Result<Vec<f32>> {
+        Ok(self.one(face, Want::Embedding)?.embeddings)
+    }
+
+    pub fn score_embed(&self, face: &Face) -> Result<(Quality, Vec<f32>)> {
+        let out = self.one(face, Want::Both)?;
+        Ok((out.qualities[0], out.embeddings))
+    }
+
+    /// A batch of one, its error not attributed to an index.
+    fn one(&self, face: &Face, want: Want) -> Result<Outputs> {
+        self.run(std::slice::from_ref(face), want).map_err(|e| Error { image: None, ..e })
+    }
+
+    /// Scores and/or embeds a batch, all or nothing: every face is checked
+    /// and located before any recognition inference, and the first bad one
+    /// fails the call (its index in `Error::image`).
+    pub fn run(&self, faces: &[Face], want: Want) -> Result<Outputs> {
+        check_batch(faces.len())?;
+        let located = faces.iter().enumerate().map(|(i, f)| self.locate(f).map_err(|e| e.at(i)));
+        let located = located.collect::<Result<Vec<_>>>()?;
+        let (s, embeddings) = self.infer_all(&located.iter().collect::<Vec<_>>(), want)?;
+        Ok(Outputs { qualities: s.into_iter().map(|s| self.quality(s)).collect(), embeddings })
+    }
+
+    /// Scores and/or embeds a batch, each image on its own: a bad image gets
+    /// its error (with its index) and the others their results. The outer
+    /// error is for the call as a whole (batch size, ONNX Runtime failing).
+    pub fn run_each(&self, faces: &[Face], want: Want) -> Result<Vec<Result<FaceResult>>> {
+        check_batch(faces.len())?;
+        let located: Vec<Result<Located>> =
+            faces.iter().enumerate().map(|(i, f)| self.locate(f).map_err(|e| e.at(i))).collect();
+        let good: Vec<&Located> = located.iter().flatten().collect();
+        let (s, emb) = if good.is_empty() { (Vec::new(), Vec::new()) } else { self.infer_all(&good, want)? };
+        let d = self.embedding_size();
+        let mut next = 0;
+        Ok(located
+            .iter()
+            .map(|l| {
+                let l = l.as_ref().map_err(Clone::clone)?;
+                let k = next;
+                next += 1;
+                Ok(FaceResult {
+                    quality: want.score().then(|| self.quality(s[k])),
+                    embedding: if want.embedding() { emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
+                    detection: l.detection,
+                })
+            })
+            .collect())
+    }
+
+    /// The face the single-face calls would score, as the model sees it.
+    pub fn aligned_crop(&self, face: &Face) -> Result<Crop> {
+        let l = self.locate(face)?;
+        let rgb = match &l.to_crop {
+            Some(t) => crate::align::warp_rgb(&self.spec, &l.image, t),
+            None => (0..l.image.height() as usize)
+                .flat_map(|y| (0..l.image.width() as usize).map(move |x| (x, y)))
+                .flat_map(|(x, y)| l.image.rgb(x, y))
+                .collect(),
+        };
+        Ok(Crop { width: self.spec.width, height: self.spec.height, rgb, detection: l.detection })
+    }
+
+    /// Whether this model has a face detector.
+    pub fn has_detector(&self) -> bool {
+        self.detector.is_some()
+    }
+
+    pub fn detector(&self) -> Option<&crate::detect::Detector> {
+        self.detector.as_ref()
+    }
+
+    pub fn face_policy(&self) -> crate::detect::FacePolicy {
+        self.policy
+    }
+
+    /// Every usable face in `image`, the one the face policy picks first.
+    /// Detections whose landmarks cannot be aligned are left out.
+    pub fn detect(&self, image: &ImageView) -> Result<Vec<Detection>> {
+        Ok(self.detect_aligned(image)?.into_iter().map(|(d, _)| d).collect())
+    }
+
+    /// `detect`, with each face's transform into the crop.
+    fn detect_aligned(&self, image: &ImageView) -> Result<Vec<(Detection, Similarity)>> {
+        let Some(det) = &self.detector else {
+            return fail(
+                ErrorKind::InvalidArgument,
+                "this model was created without a face detector (set the detector option)",
+            );
+        };
+        let mut faces: Vec<Detection> = det.detect(image)?;
+        self.policy.rank(&mut faces, image.width(), image.height());
+        Ok(faces
+            .into_iter()
+            .filter_map(|d| landmark_transform(&self.spec, image, &d.landmarks).ok().map(|t| (d, t)))
+            .collect())
+    }
+
+    /// Detects every face in `image` and scores each (with its embedding when
+    /// `want` is `Both` or `Embedding`). No face is an empty list, not an error.
+    pub fn detect_score(&self, image: &ImageView, want: Want) -> Result<Vec<ScoredFace>> {
+        let want = if want == Want::Score { Want::Score } else { Want::Both };
+        let found = self.detect_aligned(image)?;
+        let located: Vec<Located> = found
+            .iter()
+            .map(|(d, t)| Located { image: *image, to_crop: Some(*t), detection: Some(*d) })
+            .collect();
+        if located.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (s, emb) = self.infer_all(&located.iter().collect::<Vec<_>>(), want)?;
+        let d = self.embedding_size();
+        Ok(found
+            .iter()
+            .enumerate()
+            .map(|(k, (det, _))| ScoredFace {
+                detection: *det,
+                quality: self.quality(s[k]),
+                embedding: if want.embedding() { emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
+            })
+            .collect())
+    }
+
+    /// Validates a face and finds where it is: by its landmarks, as an
+    /// aligned crop (the model's input size), or by the detector.
+    fn locate<'a>(&self, face: &Face<'a>) -> Result<Located<'a>> {
+        let image = face.image;
+        if let Some(lm) = &face.landmarks {
+            let t = landmark_transform(&self.spec, &image, lm)?;
+            return Ok(Located { image, to_crop: Some(t), detection: None });
+        }
+        if (image.width(), image.height()) == (self.spec.width, self.spec.height) {
+            return Ok(Located { image, to_crop: None, detection: None });
+        }
+        if self.detector.is_none() {
+            return fail(
+                ErrorKind::InvalidImage,
+                format!(
+                    "image is {}x{}; without landmarks it must be aligned at the model's input size {}x{} (or the model needs a face detector)",
+                    image.width(),
+                    image.height(),
+                    self.spec.width,
+                    self.spec.height
+                ),
+            );
+        }
+        match self.detect_aligned(&image)?.into_iter().next() {
+            Some((d, t)) => Ok(Located { image, to_crop: Some(t), detection: Some(d) }),
+            None => fail(ErrorKind::NoFace, self.no_face_message(&image)),
+        }
+    }
+
+    fn no_face_message(&self, image: &ImageView) -> String {
+        format!(
+            "no face found in the {}x{} image (detector confidence threshold {})",
+            image.width(),
+            image.height(),
+            self.detector.as_ref().map_or(crate::detect::DEFAULT_THRESHOLD, |d| d.threshold())
+        )
+    }
+
+    /// Aligns and infers located faces in chunks; returns (s, embeddings).
+    fn infer_all(&self, faces: &[&Located], want: Want) -> Result<(Vec<f32>, Vec<f32>)> {
+        let per = self.spec.tensor_len();
+        let step = if self.provider == crate::gpu::Provider::Cpu { CHUNK } else { GPU_CHUNK };
+        let mut tensor = vec![0.0f32; per * faces.len().min(step)];
+        let (mut s, mut emb) = (Vec::new(), Vec::new());
+        let pool = if want == Want::Embedding { &self.plain } else { &self.scored };
+        for chunk in faces.chunks(step) {
+            for (face, slot) in chunk.iter().zip(tensor.chunks_mut(per)) {
+                self.spec.fill_checked(&face.image, face.to_crop.as_ref(), slot);
+            }
+            let input = &tensor[..chunk.len() * per];
+            let (cs, ce) = pool.with(|sess| self.infer(sess, input, chunk.len(), want))?;
+            s.extend(cs);
+            emb.extend(ce);
+        }
+        Ok((s, emb))
+    }
+
+    /// One inference on `n` preprocessed images; returns (s, embeddings).
+    pub(crate) fn infer(&self, sess: &mut Session, input: &[f32], n: usize, want: Want) -> Result<(Vec<f32>, Vec<f32>)> {
+        let err = |e: ort::Error| Error::new(ErrorKind::Inference, format!("ONNX Runtime failed: {e}"));
+        let [c, h, w] = self.info.input_chw;
+        let tensor = TensorRef::from_array_view(([n, c, h, w], input)).map_err(err)?;
+        let emb_name = self.info.output_name.as_str();
+        let mut select = OutputSelector::no_default();
+        if want.embedding() {
+            select = select.with(emb_name);
+        }
+        if want.score() {
+            select = select.with(SCORE_OUTPUT);
+        }
+        let options = RunOptions::new().map_err(err)?.with_outputs(select);
+        let outputs = {
+            // The same floating-point mode on every thread, as on ONNX Runtime's own.
+            let _flushed = crate::fpu::Flushed::on();
+            sess.run_with_options(ort::inputs![self.info.input_name.as_str() => tensor], &options).map_err(err)?
+        };
+        let take = |name: &str, per: usize| -> Result<Vec<f32>> {
+            let (_, data) = outputs[name].try_extract_tensor::<f32>().map_err(err)?;
+            if data.len() != n * per {
+                return fail(
+                    ErrorKind::UnsupportedModel,
+                    format!("output '{name}' has {} values for {n} images, expected {} each", data.len(), per),
+                );
+            }
+            Ok(data.to_vec())
+        };
+        let s = if want.score() { take(SCORE_OUTPUT, 1)? } else { Vec::new() };
+        let emb = if want.embedding() { take(emb_name, self.embedding_size())? } else { Vec::new() };
+        Ok((s, emb))
+    }
+}
+
+fn check_batch(n: usize) -> Result<()> {
+    if n == 0 || n > MAX_BATCH {
+        return fail(ErrorKind::InvalidArgument, format!("batch size must be in 1..={MAX_BATCH}, got {n}"));
+    }
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! The numeric codes the C ABI and JNI use for core enums, both ways. The
+//! values are the header's `SERFIQ_*` constants.
+
+use serfiq_core::{FacePolicy, PixelFormat, Provider};
+
+use super::Failure;
+use crate::ffi::*;
+use crate::status::SERFIQ_ERR_INVALID_ARGUMENT;
+
+fn unknown(what: &str, code: impl std::fmt::Display) -> Failure {
+    Failure::new(SERFIQ_ERR_INVALID_ARGUMENT, format!("unknown {what} {code}"))
+}
+
+/// `SERFIQ_PIXEL_*` → pixel format; `None` for an unknown code.
+pub(crate) fn pixel_format(code: u32) -> Option<PixelFormat> {
+    Some(match code {
+        SERFIQ_PIXEL_BGR => PixelFormat::Bgr,
+        SERFIQ_PIXEL_RGB => PixelFormat::Rgb,
+        SERFIQ_PIXEL_BGRA => PixelFormat::Bgra,
+        SERFIQ_PIXEL_RGBA => PixelFormat::Rgba,
+        SERFIQ_PIXEL_GRAY => PixelFormat::Gray,
+        _ => return None,
+    })
+}
+
+pub(crate) fn face_policy(code: u32) -> Result<FacePolicy, Failure> {
+    match code {
+        SERFIQ_FACE_LARGEST => Ok(FacePolicy::Largest),
+        SERFIQ_FACE_MOST_CENTRAL => Ok(FacePolicy::MostCentral),
+        v => Err(unknown("face_policy", v)),
+    }
+}
+
+pub(crate) fn face_policy_code(p: FacePolicy) -> u32 {
+    match p {
+        FacePolicy::Largest => SERFIQ_FACE_LARGEST,
+        FacePolicy::MostCentral => SERFIQ_FACE_MOST_CENTRAL,
+    }
+}
+
+pub(crate) fn provider(code: u32, device_id: i32) -> Result<Provider, Failure> {
+    match code {
+        SERFIQ_PROVIDER_CPU => Ok(Provider::Cpu),
+        SERFIQ_PROVIDER_CUDA => Ok(Provider::Cuda { device_id }),
+        v => Err(unknown("execution_provider", v)),
+    }
+}
+
+pub(crate) fn provider_code(p: Provider) -> u32 {
+    match p {
+        Provider::Cpu => SERFIQ_PROVIDER_CPU,
+        Provider::Cuda { .. } => SERFIQ_PROVIDER_CUDA,
+    }
+}
+
+/// `SERFIQ_CHANNELS_*` → whether the model takes BGR planes.
+pub(crate) fn channels_bgr(code: u32) -> Result<bool, Failure> {
+    match code {
+        SERFIQ_CHANNELS_RGB => Ok(false),
+        SERFIQ_CHANNELS_BGR => Ok(true),
+        v => Err(unknown("channel_order", v)),
+    }
+}
+
+pub(crate) fn channels_code(bgr: bool) -> u32 {
+    if bgr {
+        SERFIQ_CHANNELS_BGR
+    } else {
+        SERFIQ_CHANNELS_RGB
+    }
+}

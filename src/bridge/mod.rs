@@ -1,0 +1,18 @@
+//! The one bridge between serfiq-core and every foreign surface (the C ABI in
+//! `ffi`, the JNI entry points in `jni`): handles with their panic boundary
+//! and poisoning, status mapping, the numeric codes of enums, options in
+//! foreign terms and their defaults, image and landmark conversion. A feature
+//! is written here once; each surface only maps its own types to these.
+
+mod codes;
+mod handle;
+mod images;
+mod settings;
+
+pub(crate) use codes::*;
+pub(crate) use handle::{guard, live_models, Failure, Handle, Outcome};
+pub(crate) use images::{landmarks, view, Shape};
+pub(crate) use settings::Settings;
+
+/// `serfiq_version()` and `NativeLib.version()`.
+pub(crate) const VERSION: &str = serfiq_core::VERSION;

@@ -1,0 +1,277 @@
+//! `serfiq_options`: the size-versioned options struct, read and written
+//! without touching a byte past the caller's `struct_size`, and converted to
+//! and from the bridge's `Settings`.
+
+use std::ffi::{c_char, CStr, CString};
+
+use super::types::*;
+use crate::bridge::{Failure, Settings};
+use crate::status::*;
+
+/// Settings for `serfiq_create`. Always fill it with
+/// `serfiq_options_init(&o, sizeof o)` first, then change what you need.
+///
+/// Fields are only ever appended. A program built against an older header
+/// passes a smaller `struct_size`; the library then reads only the fields that
+/// size covers and uses defaults for the rest.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct serfiq_options {
+    /// sizeof(serfiq_options) as the caller compiled it; set by `serfiq_options_init`.
+    pub struct_size: usize,
+    /// Path of the ONNX face-recognition model (UTF-8), or NULL to use `model_data`.
+    pub model_path: *const c_char,
+    /// The model's bytes (borrowed for the call only) when `model_path` is NULL.
+    pub model_data: *const u8,
+    pub model_size: usize,
+    /// Path of libonnxruntime (UTF-8) or NULL: then env `SERFIQ_ORT_LIB`, then the
+    /// folder of libserfiq, then the system loader. The first library loaded
+    /// serves the whole process.
+    pub ort_library_path: *const c_char,
+    /// Node name or output tensor name of the embedding layer, or NULL to find
+    /// it automatically (the last Gemm / MatMul / 1x1 Conv before the output).
+    pub embedding_layer: *const c_char,
+    /// Stochastic samples T, 2..=1000. Default 100.
+    pub samples: u32,
+    /// Dropout probability p, 0 < p < 1. Default 0.5.
+    pub dropout: f32,
+    /// Seed of the dropout masks (SplitMix64, see README). Default 0.
+    pub seed: u64,
+    /// q = 1 / (1 + exp(-alpha * (s - r))). Default NAN for both: the model's
+    /// calibration (metadata written by `serfiq calibrate`) where it has one,
+    /// else alpha 118 and r 0.576, fitted to the default model. Infinities are
+    /// rejected.
+    pub alpha: f64,
+    pub r: f64,
+    /// Channel order of the model input. Default `SERFIQ_CHANNELS_RGB`.
+    pub channel_order: serfiq_channel_order,
+    /// Normalisation (pixel - mean) / std per channel, in the model's channel
+    /// order. Default 127.5 and 128 (ArcFace).
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+    /// ONNX Runtime intra-op threads per inference. Default 1 (measured fastest
+    /// here: callers sharing a model run in parallel, one session each);
+    /// 0 = ONNX Runtime's own default (all cores, spinning).
+    pub intra_op_threads: u32,
+    /// Most inferences running at once on one model (one session each);
+    /// 0 = number of CPUs.
+    pub max_sessions: u32,
+    /// Expected SHA-256 of the model (64 hex digits, UTF-8), or NULL: when set,
+    /// a model with another digest fails with `SERFIQ_ERR_MODEL_DIGEST_MISMATCH`.
+    pub model_sha256: *const c_char,
+    /// Path of a face-detector model (UTF-8; RetinaFace mobilenet-0.25 as
+    /// `make fetch` puts in .cache/models/retinaface_mnet025.onnx), or NULL to
+    /// use `detector_data`. With both NULL (the default) the model has no
+    /// detector: images must be aligned crops or come with landmarks.
+    ///
+    /// With a detector, an image that has no landmarks and is not at the
+    /// model's input size is searched for faces; the face `face_policy`
+    /// picks is aligned by its detected landmarks and scored, and an image
+    /// without a face fails with `SERFIQ_ERR_NO_FACE`. (Since `SERFIQ_OPTIONS_SIZE_V2`.)
+    pub detector_path: *const c_char,
+    /// The detector's bytes (borrowed for the call only) when `detector_path` is NULL.
+    pub detector_data: *const u8,
+    pub detector_size: usize,
+    /// One of `SERFIQ_FACE_*`. Default `SERFIQ_FACE_LARGEST`.
+    pub face_policy: serfiq_face_policy,
+    /// Detector confidence threshold, 0 <= t < 1. Default 0.9.
+    pub detector_threshold: f32,
+    /// One of `SERFIQ_PROVIDER_*`. Default `SERFIQ_PROVIDER_CPU`. With CUDA,
+    /// ONNX Runtime must be the onnxruntime-gpu build (its
+    /// libonnxruntime_providers_cuda.so next to libonnxruntime) and CUDA 13 +
+    /// cuDNN 9 must be loadable. (Since `SERFIQ_OPTIONS_SIZE_V3`.)
+    pub execution_provider: serfiq_execution_provider,
+    /// CUDA device ordinal. Default 0.
+    pub device_id: i32,
+    /// Non-zero: when the GPU cannot be used, run on the CPU instead of failing
+    /// with `SERFIQ_ERR_GPU_UNAVAILABLE` (`serfiq_get_execution_provider` tells).
+    /// Default 0.
+    pub gpu_fallback: u32,
+    /// A folder holding the CUDA and cuDNN libraries (UTF-8; searched three
+    /// levels deep, so pip's `site-packages/nvidia` works), or NULL: then env
+    /// `SERFIQ_CUDA_PATH`, pip's nvidia-* packages, the system loader.
+    pub cuda_library_path: *const c_char,
+}
+
+/// Size of the first published `serfiq_options` (ABI version 1): the smallest
+/// `struct_size` accepted. Such a caller gets no detector. The header defines
+/// it as `offsetof(serfiq_options, detector_path)`.
+/// cbindgen:ignore
+pub const SERFIQ_OPTIONS_SIZE_V1: usize = std::mem::offset_of!(serfiq_options, detector_path);
+/// Size of `serfiq_options` with the detector fields (`detector_path` to
+/// `detector_threshold`): `offsetof(serfiq_options, execution_provider)`.
+/// cbindgen:ignore
+pub const SERFIQ_OPTIONS_SIZE_V2: usize = std::mem::offset_of!(serfiq_options, execution_provider);
+/// Size of `serfiq_options` with the execution-provider fields
+/// (`execution_provider` to `cuda_library_path`): `sizeof(serfiq_options)`.
+/// cbindgen:ignore
+pub const SERFIQ_OPTIONS_SIZE_V3: usize = std::mem::size_of::<serfiq_options>();
+
+/// Reads an optional UTF-8 C string.
+///
+/// # Safety
+/// A non-NULL `p` must point to a NUL-terminated string.
+unsafe fn opt_str(p: *const c_char, name: &str) -> Result<Option<String>, Failure> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: the caller's contract.
+    let s = unsafe { CStr::from_ptr(p) };
+    s.to_str()
+        .map(|s| Some(s.to_string()))
+        .map_err(|_| Failure::new(SERFIQ_ERR_INVALID_ARGUMENT, format!("{name} is not valid UTF-8")))
+}
+
+/// Copies `size` bytes at `data`, or none for NULL.
+///
+/// # Safety
+/// A non-NULL `data` must point to `size` readable bytes.
+unsafe fn opt_bytes(data: *const u8, size: usize, name: &str) -> Result<Option<Vec<u8>>, Failure> {
+    if data.is_null() {
+        return Ok(None);
+    }
+    if size > isize::MAX as usize {
+        return Err(Failure::new(SERFIQ_ERR_INVALID_ARGUMENT, format!("{name} is too large")));
+    }
+    // SAFETY: the caller's contract; the size is bounded by isize::MAX.
+    Ok(Some(unsafe { std::slice::from_raw_parts(data, size) }.to_vec()))
+}
+
+/// The strings a model's options point to in `serfiq_get_options`, owned by
+/// the model so the pointers stay valid until `serfiq_destroy`.
+pub(crate) struct OptionStrings([Option<CString>; 6]);
+
+impl OptionStrings {
+    pub(crate) fn of(s: &Settings) -> OptionStrings {
+        let c = |v: &Option<String>| v.as_deref().and_then(|v| CString::new(v).ok());
+        OptionStrings([
+            c(&s.model_path),
+            c(&s.ort_library_path),
+            c(&s.embedding_layer),
+            c(&s.model_sha256),
+            c(&s.detector_path),
+            c(&s.cuda_library_path),
+        ])
+    }
+
+    fn ptr(&self, i: usize) -> *const c_char {
+        self.0[i].as_ref().map_or(std::ptr::null(), |s| s.as_ptr())
+    }
+}
+
+/// The C struct of `s`; strings point into `strings`, bytes are not carried.
+pub(crate) fn to_c(s: &Settings, strings: &OptionStrings) -> serfiq_options {
+    serfiq_options {
+        struct_size: std::mem::size_of::<serfiq_options>(),
+        model_path: strings.ptr(0),
+        model_data: std::ptr::null(),
+        model_size: 0,
+        ort_library_path: strings.ptr(1),
+        embedding_layer: strings.ptr(2),
+        samples: s.samples,
+        dropout: s.dropout,
+        seed: s.seed,
+        alpha: s.alpha,
+        r: s.r,
+        channel_order: s.channel_order,
+        mean: s.mean,
+        std: s.std,
+        intra_op_threads: s.intra_op_threads,
+        max_sessions: s.max_sessions,
+        model_sha256: strings.ptr(3),
+        detector_path: strings.ptr(4),
+        detector_data: std::ptr::null(),
+        detector_size: 0,
+        face_policy: s.face_policy,
+        detector_threshold: s.detector_threshold,
+        execution_provider: s.execution_provider,
+        device_id: s.device_id,
+        gpu_fallback: u32::from(s.gpu_fallback),
+        cuda_library_path: strings.ptr(5),
+    }
+}
+
+/// The sizes this library understands: from the first published struct up to
+/// its own. (A later library accepts every size from V1 up to its own.)
+pub(crate) fn check_size(size: usize) -> Result<(), Failure> {
+    let ours = std::mem::size_of::<serfiq_options>();
+    if (SERFIQ_OPTIONS_SIZE_V1..=ours).contains(&size) {
+        return Ok(());
+    }
+    let why = if size > ours { "a newer serfiq header than this library" } else { "no serfiq header" };
+    Err(Failure::new(
+        SERFIQ_ERR_OPTIONS_SIZE,
+        format!(
+            "serfiq_options.struct_size is {size}: that struct comes from {why} (accepted: {SERFIQ_OPTIONS_SIZE_V1} to {ours}); fill it with serfiq_options_init(&options, sizeof options)"
+        ),
+    ))
+}
+
+/// Writes `o` into the caller's struct of `size` bytes (already checked),
+/// leaving every byte past `size` untouched.
+///
+/// # Safety
+/// `dst` must point to `size` writable bytes.
+pub(crate) unsafe fn write(o: &serfiq_options, dst: *mut serfiq_options, size: usize) {
+    let o = serfiq_options { struct_size: size, ..*o };
+    let n = size.min(std::mem::size_of::<serfiq_options>());
+    // SAFETY: at most `size` bytes of our struct go into the caller's `size` bytes.
+    unsafe { std::ptr::copy_nonoverlapping(&o as *const _ as *const u8, dst as *mut u8, n) };
+}
+
+/// The caller's options as `Settings`, read without touching a byte past its
+/// `struct_size`: the covered bytes are copied over the defaults, and a field
+/// only partly covered (a size that ends inside it) keeps its default.
+///
+/// # Safety
+/// `options` must be non-NULL, aligned, and point to `struct_size` readable
+/// bytes whose pointers are valid as documented on `serfiq_options`.
+pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Failure> {
+    // SAFETY: struct_size is the first field and within every accepted size.
+    let size = unsafe { std::ptr::addr_of!((*options).struct_size).read() };
+    check_size(size)?;
+    let d = to_c(&Settings::default(), &OptionStrings::of(&Settings::default()));
+    let mut o = d;
+    let ours = std::mem::size_of::<serfiq_options>();
+    // SAFETY: the caller's buffer holds `size` bytes; we copy at most that and
+    // at most our struct's size into a local of our own type, whose fields are
+    // plain integers, floats and raw pointers (every bit pattern valid).
+    unsafe { std::ptr::copy_nonoverlapping(options as *const u8, &mut o as *mut _ as *mut u8, size.min(ours)) };
+    macro_rules! keep_default_unless_covered {
+        ($($field:ident),*) => {$(
+            if std::mem::offset_of!(serfiq_options, $field) + std::mem::size_of_val(&d.$field) > size {
+                o.$field = d.$field;
+            }
+        )*};
+    }
+    keep_default_unless_covered!(detector_path, detector_data, detector_size, face_policy, detector_threshold);
+    keep_default_unless_covered!(execution_provider, device_id, gpu_fallback, cuda_library_path);
+    // SAFETY: the caller's contract for every pointer in the struct.
+    unsafe {
+        Ok(Settings {
+            model_path: opt_str(o.model_path, "model_path")?,
+            model_data: opt_bytes(o.model_data, o.model_size, "model_size")?,
+            ort_library_path: opt_str(o.ort_library_path, "ort_library_path")?,
+            embedding_layer: opt_str(o.embedding_layer, "embedding_layer")?,
+            samples: o.samples,
+            dropout: o.dropout,
+            seed: o.seed,
+            alpha: o.alpha,
+            r: o.r,
+            channel_order: o.channel_order,
+            mean: o.mean,
+            std: o.std,
+            intra_op_threads: o.intra_op_threads,
+            max_sessions: o.max_sessions,
+            model_sha256: opt_str(o.model_sha256, "model_sha256")?,
+            detector_path: opt_str(o.detector_path, "detector_path")?,
+            detector_data: opt_bytes(o.detector_data, o.detector_size, "detector_size")?,
+            face_policy: o.face_policy,
+            detector_threshold: o.detector_threshold,
+            execution_provider: o.execution_provider,
+            device_id: o.device_id,
+            gpu_fallback: o.gpu_fallback != 0,
+            cuda_library_path: opt_str(o.cuda_library_path, "cuda_library_path")?,
+        })
+    }
+}

@@ -1,0 +1,114 @@
+//! The C ABI's constants and plain data types (the header's enums and structs).
+
+use serfiq_core::{Quality, ScoredFace};
+
+/// Version of this C ABI. Bindings check it at load time; it changes only when
+/// an existing function or struct changes incompatibly.
+pub const SERFIQ_ABI_VERSION: u32 = 1;
+
+/// Most images in one `serfiq_score_batch` or `serfiq_score_batch_each` call.
+pub const SERFIQ_MAX_BATCH: usize = 4096;
+/// Largest image width or height, in pixels.
+pub const SERFIQ_MAX_IMAGE_SIDE: u32 = 32768;
+const _: () = assert!(SERFIQ_MAX_BATCH == serfiq_core::MAX_BATCH && SERFIQ_MAX_IMAGE_SIDE == serfiq_core::image::MAX_SIDE);
+
+/// Pixel layout of a `serfiq_image` (8 bits per channel).
+pub type serfiq_pixel_format = u32;
+/// Blue, green, red (OpenCV's default). The default: value 0.
+pub const SERFIQ_PIXEL_BGR: serfiq_pixel_format = 0;
+/// Red, green, blue.
+pub const SERFIQ_PIXEL_RGB: serfiq_pixel_format = 1;
+/// Blue, green, red, alpha (alpha ignored).
+pub const SERFIQ_PIXEL_BGRA: serfiq_pixel_format = 2;
+/// Red, green, blue, alpha (alpha ignored).
+pub const SERFIQ_PIXEL_RGBA: serfiq_pixel_format = 3;
+/// One grey channel.
+pub const SERFIQ_PIXEL_GRAY: serfiq_pixel_format = 4;
+
+/// Where a model's inferences run.
+pub type serfiq_execution_provider = u32;
+/// ONNX Runtime's CPU provider (the default).
+pub const SERFIQ_PROVIDER_CPU: serfiq_execution_provider = 0;
+/// ONNX Runtime's CUDA provider on `serfiq_options.device_id`.
+pub const SERFIQ_PROVIDER_CUDA: serfiq_execution_provider = 1;
+
+/// Channel order the model expects in its input tensor.
+pub type serfiq_channel_order = u32;
+/// The model takes RGB planes (ArcFace, the default).
+pub const SERFIQ_CHANNELS_RGB: serfiq_channel_order = 0;
+/// The model takes BGR planes.
+pub const SERFIQ_CHANNELS_BGR: serfiq_channel_order = 1;
+
+/// Which face the single-face calls score when the detector finds several.
+pub type serfiq_face_policy = u32;
+/// The face with the largest box (the default: value 0).
+pub const SERFIQ_FACE_LARGEST: serfiq_face_policy = 0;
+/// The face whose box centre is nearest the image centre.
+pub const SERFIQ_FACE_MOST_CENTRAL: serfiq_face_policy = 1;
+
+/// Number of floats in one set of landmarks: x, y of left eye, right eye, nose
+/// tip, left mouth corner, right mouth corner ("left" = smaller x), in pixels.
+pub const SERFIQ_LANDMARK_FLOATS: usize = 10;
+
+/// An 8-bit image, borrowed for the duration of a call.
+#[repr(C)]
+pub struct serfiq_image {
+    /// First byte of the top row.
+    pub data: *const u8,
+    pub width: u32,
+    pub height: u32,
+    /// Bytes from one row to the next, at least width * bytes per pixel;
+    /// 0 means tightly packed.
+    pub stride: usize,
+    /// One of `SERFIQ_PIXEL_*`.
+    pub format: serfiq_pixel_format,
+}
+
+/// Quality of one face.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct serfiq_quality {
+    /// Raw SER-FIQ score s = 2 * sigmoid(-mean pairwise distance), in (0, 1].
+    pub s: f32,
+    /// s mapped through the model's logistic (alpha, r), in (0, 1). For the
+    /// 0-100 integer scale of ISO/IEC 29794-1 quality scores (as NIST FATE
+    /// Quality and OFIQ report them) take round(100 * q), clamped to 0..100:
+    /// higher is better, 50 is the median s of the sample the model was
+    /// calibrated on (`serfiq calibrate`), about 5 and 95 its 5th and 95th
+    /// percentiles.
+    pub q: f32,
+}
+
+/// One face found by `serfiq_detect_score`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct serfiq_face {
+    /// The face's box: left, top, right, bottom edges in image pixels.
+    pub r#box: [f32; 4],
+    /// Its 5 landmarks as 10 floats (see `SERFIQ_LANDMARK_FLOATS`), in image
+    /// pixels: the points the face was aligned by.
+    pub landmarks: [f32; SERFIQ_LANDMARK_FLOATS],
+    /// The detector's confidence that this is a face, in (threshold, 1].
+    pub confidence: f32,
+    /// The face's quality.
+    pub quality: serfiq_quality,
+}
+
+
+impl From<Quality> for serfiq_quality {
+    fn from(q: Quality) -> Self {
+        serfiq_quality { s: q.s, q: q.q }
+    }
+}
+
+impl From<&ScoredFace> for serfiq_face {
+    fn from(f: &ScoredFace) -> Self {
+        let d = &f.detection;
+        serfiq_face {
+            r#box: d.bbox,
+            landmarks: std::array::from_fn(|i| d.landmarks[i / 2][i % 2]),
+            confidence: d.confidence,
+            quality: f.quality.into(),
+        }
+    }
+}
