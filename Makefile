@@ -7,7 +7,7 @@ MODEL := $(CACHE)/models/fr_feature.onnx
 DETECTOR := $(CACHE)/models/retinaface_mnet025.onnx
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -pedantic -g -fsanitize=address,undefined -fno-omit-frame-pointer
 
-.PHONY: all fetch build header demo test rust-test c-test fixtures examples bindings-test eval bench clean
+.PHONY: all fetch build jni-lib header demo test rust-test c-test fixtures examples bindings-test eval bench clean
 
 all: build
 
@@ -17,9 +17,16 @@ fetch:
 
 ## Build libserfiq.{so,a} and the CLI; put ONNX Runtime next to libserfiq.so.
 build: fetch
-	cargo build --release --locked
+	cargo build --release --locked --workspace
 	@ln -sf $(abspath $(ORT_DIR))/libonnxruntime.so.1.31.1 $(RELEASE)/libonnxruntime.so.1
 	@ln -sf libserfiq.so $(RELEASE)/libserfiq.so.1
+
+## libserfiq with the JNI entry points (the `jni` feature) for bindings/java, in
+## its own target folder so that the C library above carries no Java symbols.
+JNI_RELEASE := target/jni/release
+jni-lib: fetch
+	cargo build --release --locked -p serfiq --features jni --target-dir target/jni
+	@ln -sf $(abspath $(ORT_DIR))/libonnxruntime.so.1.31.1 $(JNI_RELEASE)/libonnxruntime.so.1
 
 ## Regenerate the committed C header (include/serfiq.h).
 header:
@@ -52,7 +59,7 @@ bench: build
 test: build rust-test c-test bindings-test
 
 rust-test: fetch
-	cargo test --release --locked
+	cargo test --release --locked --workspace
 
 c-test: build fixtures
 	@mkdir -p target/c-test
@@ -73,13 +80,16 @@ fixtures: build
 	    -L$(RELEASE) -lserfiq -Wl,-rpath,$(abspath $(RELEASE))
 	target/examples/c-score $(MODEL) $(FIXTURES)/face.ppm $(FIXTURES)/face.landmarks --embedding > $(FIXTURES)/face.reference
 	@echo "C example (examples/c/score.c): s q = $$(head -1 $(FIXTURES)/face.reference)"
+	target/examples/c-score $(MODEL) $(FIXTURES)/face.ppm --detector $(DETECTOR) --embedding > $(FIXTURES)/photo.reference
+	@echo "C example on the whole photo: $$(head -1 $(FIXTURES)/photo.reference), $$(sed -n 2p $(FIXTURES)/photo.reference | cut -c1-60)..."
 
 ## Environment shared by the binding scripts.
 BINDING_ENV := SERFIQ_LIB_DIR=$(abspath $(RELEASE)) SERFIQ_INCLUDE_DIR=$(abspath include) \
     SERFIQ_MODEL=$(abspath $(MODEL)) SERFIQ_ORT_LIB=$(abspath $(ORT_DIR))/libonnxruntime.so.1.31.1 \
-    SERFIQ_FIXTURES=$(abspath $(FIXTURES))
+    SERFIQ_DETECTOR=$(abspath $(DETECTOR)) SERFIQ_FIXTURES=$(abspath $(FIXTURES)) \
+    SERFIQ_JNI_LIB_DIR=$(abspath $(JNI_RELEASE))
 
-bindings-test: fixtures
+bindings-test: fixtures jni-lib
 	@for lang in cpp csharp java; do \
 	    if [ -f bindings/$$lang/test.sh ]; then echo "== bindings/$$lang"; $(BINDING_ENV) bash bindings/$$lang/test.sh || exit 1; fi; \
 	done

@@ -2,7 +2,8 @@
 //! C, C++, C# and Java examples and tests can read the exact same pixels.
 //!
 //! Usage: fixture PHOTO.jpg OUT_DIR  → OUT_DIR/face.ppm, OUT_DIR/face.landmarks
-//! (landmarks from data/faces/landmarks.json, by file name)
+//! (landmarks from data/faces/landmarks.json, by file name), and
+//! OUT_DIR/noface.ppm: a smooth 160x120 gradient in which no face can be found.
 
 use std::path::Path;
 
@@ -19,13 +20,19 @@ fn run() -> Result<(), String> {
     let flat: Vec<String> = lm.iter().flat_map(|p| [p[0].to_string(), p[1].to_string()]).collect();
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
     let img = image::open(photo).map_err(|e| format!("{photo}: {e}"))?.to_rgb8();
-    // Binary P6 (not the default P7) so every reader needs only a 3-line header parse.
-    let file = std::fs::File::create(Path::new(out).join("face.ppm")).map_err(|e| e.to_string())?;
-    let encoder =
-        PnmEncoder::new(std::io::BufWriter::new(file)).with_subtype(PnmSubtype::Pixmap(SampleEncoding::Binary));
-    img.write_with_encoder(encoder).map_err(|e| e.to_string())?;
+    write_ppm(&img, &Path::new(out).join("face.ppm"))?;
+    let gradient = image::RgbImage::from_fn(160, 120, |x, y| image::Rgb([(x + 40) as u8, (y + 60) as u8, 128]));
+    write_ppm(&gradient, &Path::new(out).join("noface.ppm"))?;
     std::fs::write(Path::new(out).join("face.landmarks"), flat.join(" ") + "\n").map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// Binary P6 (not the default P7) so every reader needs only a 3-line header parse.
+fn write_ppm(img: &image::RgbImage, path: &Path) -> Result<(), String> {
+    let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
+    let encoder =
+        PnmEncoder::new(std::io::BufWriter::new(file)).with_subtype(PnmSubtype::Pixmap(SampleEncoding::Binary));
+    img.write_with_encoder(encoder).map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {

@@ -1,10 +1,16 @@
-/* serfiq from C: score one face photo given its 5 landmarks.
+/* serfiq from C: score every face of a photo, or one face given its landmarks.
  *
+ *   score MODEL.onnx PHOTO.ppm --detector DETECTOR.onnx [--embedding]
  *   score MODEL.onnx FACE.ppm LANDMARKS.txt [--embedding]
  *
- * FACE.ppm is a binary PPM (P6, 8-bit RGB); LANDMARKS.txt holds 10 numbers:
- * x y of left eye, right eye, nose tip, left and right mouth corner.
- * Prints "s q" and, with --embedding, the embedding on a second line.
+ * PHOTO.ppm / FACE.ppm is a binary PPM (P6, 8-bit RGB). With --detector it
+ * prints "faces N", then for every face the detector finds three lines
+ *   face I box X0 Y0 X1 Y1
+ *   landmarks X Y X Y X Y X Y X Y     (eyes, nose tip, mouth corners)
+ *   confidence C s S q Q
+ * With LANDMARKS.txt (10 numbers: x y of left eye, right eye, nose tip, left
+ * and right mouth corner) it prints "s q". --embedding adds each face's
+ * embedding on the line after it.
  * ONNX Runtime is found next to libserfiq.so or through SERFIQ_ORT_LIB. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +44,44 @@ static int read_landmarks(const char *path, float lm[SERFIQ_LANDMARK_FLOATS]) {
     return ok;
 }
 
+static void print_floats(const float *v, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) printf(i ? " %.9g" : "%.9g", v[i]);
+    printf("\n");
+}
+
+/* Every face of the photo: count them first, then score them all in one call. */
+static serfiq_status print_faces(const serfiq_model *model, const serfiq_image *image, size_t dim, int embeddings) {
+    size_t count = 0, i;
+    serfiq_face *faces = NULL;
+    float *emb = NULL;
+    serfiq_status status = serfiq_detect_score(model, image, NULL, 0, &count, NULL, 0);
+    if (status != SERFIQ_OK && status != SERFIQ_ERR_BUFFER_TOO_SMALL) return status;
+    faces = calloc(count ? count : 1, sizeof *faces);
+    emb = embeddings ? calloc(count ? count * dim : 1, sizeof *emb) : NULL;
+    if (!faces || (embeddings && !emb)) {
+        free(faces);
+        free(emb);
+        return SERFIQ_ERR_INTERNAL;
+    }
+    status = serfiq_detect_score(model, image, faces, count, &count, emb, embeddings ? count * dim : 0);
+    if (status == SERFIQ_OK) {
+        printf("faces %zu\n", count);
+        for (i = 0; i < count; i++) {
+            const serfiq_face *f = &faces[i];
+            printf("face %zu box ", i);
+            print_floats(f->box, 4);
+            printf("landmarks ");
+            print_floats(f->landmarks, SERFIQ_LANDMARK_FLOATS);
+            printf("confidence %.9g s %.9g q %.9g\n", f->confidence, f->quality.s, f->quality.q);
+            if (embeddings) print_floats(emb + i * dim, dim);
+        }
+    }
+    free(faces);
+    free(emb);
+    return status;
+}
+
 int main(int argc, char **argv) {
     serfiq_options options;
     serfiq_model *model = NULL;
@@ -45,18 +89,21 @@ int main(int argc, char **argv) {
     serfiq_quality quality;
     float landmarks[SERFIQ_LANDMARK_FLOATS];
     float *embedding = NULL;
-    size_t dim = 0, len = 0, i;
+    size_t dim = 0, len = 0;
     unsigned w, h;
     unsigned char *pixels;
     serfiq_status status;
-    int want_embedding = argc == 5 && strcmp(argv[4], "--embedding") == 0;
+    int photo = argc >= 5 && strcmp(argv[3], "--detector") == 0;
+    int last = photo ? 5 : 4;
+    int want_embedding = argc == last + 1 && strcmp(argv[last], "--embedding") == 0;
 
-    if (argc != 4 && !want_embedding) {
-        fprintf(stderr, "usage: %s MODEL.onnx FACE.ppm LANDMARKS.txt [--embedding]\n", argv[0]);
+    if (argc != last && !want_embedding) {
+        fprintf(stderr, "usage: %s MODEL.onnx PHOTO.ppm --detector DETECTOR.onnx [--embedding]\n"
+                        "       %s MODEL.onnx FACE.ppm LANDMARKS.txt [--embedding]\n", argv[0], argv[0]);
         return 2;
     }
     pixels = read_ppm(argv[2], &w, &h);
-    if (!pixels || !read_landmarks(argv[3], landmarks)) {
+    if (!pixels || (!photo && !read_landmarks(argv[3], landmarks))) {
         fprintf(stderr, "cannot read %s or %s\n", argv[2], argv[3]);
         free(pixels);
         return 2;
@@ -64,6 +111,7 @@ int main(int argc, char **argv) {
 
     serfiq_options_init(&options, sizeof options);
     options.model_path = argv[1];
+    if (photo) options.detector_path = argv[4];
     status = serfiq_create(&options, &model);
     if (status != SERFIQ_OK) {
         fprintf(stderr, "serfiq_create: %s: %s\n", serfiq_status_name(status), serfiq_last_error());
@@ -71,21 +119,25 @@ int main(int argc, char **argv) {
         return 1;
     }
     serfiq_embedding_size(model, &dim);
-    embedding = malloc(dim * sizeof *embedding);
 
     image.data = pixels;
     image.width = w;
     image.height = h;
     image.stride = (size_t)w * 3;
     image.format = SERFIQ_PIXEL_RGB;
-    status = serfiq_score_embed(model, &image, landmarks, &quality, embedding, dim, &len);
-    if (status != SERFIQ_OK) {
-        fprintf(stderr, "serfiq_score_embed: %s: %s\n", serfiq_status_name(status), serfiq_last_error());
+    if (photo) {
+        status = print_faces(model, &image, dim, want_embedding);
+        if (status != SERFIQ_OK)
+            fprintf(stderr, "serfiq_detect_score: %s: %s\n", serfiq_status_name(status), serfiq_last_error());
     } else {
-        printf("%.9g %.9g\n", quality.s, quality.q);
-        if (want_embedding) {
-            for (i = 0; i < len; i++) printf(i ? " %.9g" : "%.9g", embedding[i]);
-            printf("\n");
+        embedding = malloc(dim * sizeof *embedding);
+        status = embedding ? serfiq_score_embed(model, &image, landmarks, &quality, embedding, dim, &len)
+                           : SERFIQ_ERR_INTERNAL;
+        if (status != SERFIQ_OK) {
+            fprintf(stderr, "serfiq_score_embed: %s: %s\n", serfiq_status_name(status), serfiq_last_error());
+        } else {
+            printf("%.9g %.9g\n", quality.s, quality.q);
+            if (want_embedding) print_floats(embedding, len);
         }
     }
     serfiq_destroy(model);
