@@ -563,6 +563,79 @@ fn every_bad_input_gets_its_status() {
     );
     assert_eq!(count, 0);
     assert!(faces.iter().all(|f| f.confidence == -1.0), "detect_score wrote faces it did not find");
+
+    // ---- Per-image batches: call-level faults fail the call, image faults only their image.
+    let mut statuses = [99u32; 3];
+    let mut eq = [serfiq_quality { s: -1.0, q: -1.0 }; 3];
+    let each = |imgs: &[serfiq_image], qs: *mut serfiq_quality, st: *mut serfiq_status| unsafe {
+        serfiq_score_batch_each(m, imgs.as_ptr(), imgs.len(), null(), qs, null_mut(), 0, st)
+    };
+    let bad_format = serfiq_image { format: 9, ..photo(112, 112) };
+    let null_data = serfiq_image { data: null(), ..photo(112, 112) };
+    mx.case("batch_each(NULL statuses)", SERFIQ_ERR_NULL_ARGUMENT, each(&batch_imgs, eq.as_mut_ptr(), null_mut()));
+    mx.case("batch_each(NULL qualities)", SERFIQ_ERR_NULL_ARGUMENT, each(&batch_imgs, null_mut(), statuses.as_mut_ptr()));
+    mx.case("batch_each(0 images)", SERFIQ_ERR_INVALID_ARGUMENT, each(&[], eq.as_mut_ptr(), statuses.as_mut_ptr()));
+    assert!(statuses.iter().all(|&s| s == 99), "a call-level failure wrote statuses");
+    mx.case(
+        "batch_each: a faceless photo, a bad format, NULL pixels",
+        SERFIQ_ERR_IMAGES_FAILED,
+        each(&[photo(200, 200), bad_format, null_data], eq.as_mut_ptr(), statuses.as_mut_ptr()),
+    );
+    assert_eq!(statuses, [SERFIQ_ERR_NO_FACE, SERFIQ_ERR_INVALID_IMAGE, SERFIQ_ERR_NULL_ARGUMENT]);
+    assert!(eq.iter().all(|q| q.s == -1.0), "failed images got qualities");
+    let msg = |i: usize| unsafe { CStr::from_ptr(serfiq_image_error(i)) }.to_str().unwrap().to_string();
+    assert!(msg(0).starts_with("image 0: no face"), "{}", msg(0));
+    assert!(msg(1).starts_with("image 1: unknown pixel format"), "{}", msg(1));
+    assert_eq!(msg(7), "", "an index past the batch has no message");
+    mx.case(
+        "batch_each: crop and faceless photo",
+        SERFIQ_ERR_IMAGES_FAILED,
+        each(&[photo(112, 112), photo(200, 200), photo(112, 112)], eq.as_mut_ptr(), statuses.as_mut_ptr()),
+    );
+    assert_eq!(statuses, [SERFIQ_OK, SERFIQ_ERR_NO_FACE, SERFIQ_OK]);
+    let mut alone = serfiq_quality { s: 0.0, q: 0.0 };
+    assert_eq!(score(&photo(112, 112)), SERFIQ_OK);
+    assert_eq!(unsafe { serfiq_score(m, &photo(112, 112), null(), &mut alone) }, SERFIQ_OK);
+    assert!(eq[0].s == alone.s && eq[2].s == alone.s && eq[1].s == -1.0, "{:?}", eq.map(|q| q.s));
+    assert_eq!(msg(0), "");
+    mx.case("batch_each: all good", SERFIQ_OK, each(&[photo(112, 112)], eq.as_mut_ptr(), statuses.as_mut_ptr()));
+
+    // ---- The aligned crop.
+    let mut crop = vec![0u8; 112 * 112 * 3];
+    let mut crop_len = 0usize;
+    let aligned = |im: &serfiq_image, format: u32, px: *mut u8, cap: usize, len: *mut usize| unsafe {
+        serfiq_aligned_crop(m, im, null(), format, px, cap, len)
+    };
+    mx.case("aligned_crop(GRAY)", SERFIQ_ERR_INVALID_ARGUMENT, aligned(&photo(112, 112), SERFIQ_PIXEL_GRAY, crop.as_mut_ptr(), crop.len(), &mut crop_len));
+    mx.case("aligned_crop(NULL pixels)", SERFIQ_ERR_NULL_ARGUMENT, aligned(&photo(112, 112), SERFIQ_PIXEL_RGB, null_mut(), 0, &mut crop_len));
+    mx.case("aligned_crop: small buffer", SERFIQ_ERR_BUFFER_TOO_SMALL, aligned(&photo(112, 112), SERFIQ_PIXEL_RGB, crop.as_mut_ptr(), 10, &mut crop_len));
+    assert_eq!(crop_len, 112 * 112 * 3, "the needed size");
+    mx.case("aligned_crop: faceless photo", SERFIQ_ERR_NO_FACE, aligned(&photo(640, 480), SERFIQ_PIXEL_RGB, crop.as_mut_ptr(), crop.len(), &mut crop_len));
+    mx.case("aligned_crop of a crop", SERFIQ_OK, aligned(&photo(112, 112), SERFIQ_PIXEL_BGR, crop.as_mut_ptr(), crop.len(), &mut crop_len));
+    assert!(crop.iter().all(|&v| v == 128), "the crop of a grey crop is that crop");
+
+    // ---- Reading the options back.
+    let mut back = init();
+    mx.case("get_options(NULL)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_get_options(m, null_mut()) });
+    back.struct_size = 0;
+    mx.case("get_options(struct_size 0)", SERFIQ_ERR_OPTIONS_SIZE, unsafe { serfiq_get_options(m, &mut back) });
+    back = init();
+    mx.case("get_options", SERFIQ_OK, unsafe { serfiq_get_options(m, &mut back) });
+    let text = |p: *const std::ffi::c_char| unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string();
+    assert_eq!(text(back.detector_path), det_c.to_str().unwrap());
+    assert_eq!(text(back.model_path), model_c.to_str().unwrap());
+    assert!(back.model_data.is_null() && back.detector_data.is_null());
+    assert_eq!((back.alpha, back.r), (serfiq_core::DEFAULT_ALPHA, serfiq_core::DEFAULT_R), "the values in use");
+
+    // ---- One ONNX Runtime per process: another library is refused, not silently ignored.
+    let copy = tmp.join("libonnxruntime-copy.so.1");
+    std::fs::copy(&ort, &copy).unwrap();
+    let copy_c = cstr(copy.to_str().unwrap());
+    let mut other = base.clone_fields();
+    other.ort_library_path = copy_c.as_ptr();
+    mx.case("ort_library_path of another library once one is loaded", SERFIQ_ERR_INVALID_ARGUMENT, create(&other).0);
+    let said = unsafe { CStr::from_ptr(serfiq_last_error()) }.to_str().unwrap().to_string();
+    assert!(said.contains("already loaded"), "{said}");
     unsafe { serfiq_destroy(m) };
     unsafe { serfiq_destroy(null_mut()) };
     std::fs::remove_dir_all(&tmp).ok();

@@ -380,3 +380,24 @@ fn splitmix64_reimplementation_matches_published_values() {
         assert_eq!(r.next_u64(), want);
     }
 }
+
+/// Outputs serfiq cannot use (a scalar, none at all) are refused with a
+/// status, never a panic (which would poison the handle).
+#[test]
+fn a_scalar_or_missing_output_is_an_unsupported_model() {
+    let (bytes, _) = synthetic(5, "bn");
+    let edit = |f: &dyn Fn(&mut onnx_protobuf::GraphProto)| {
+        let mut m = ModelProto::parse_from_bytes(&bytes).unwrap();
+        f(m.graph.as_mut().unwrap());
+        m.write_to_bytes().unwrap()
+    };
+    let scalar = edit(&|g| g.output[0] = value_info("out", &[]));
+    let none = edit(&|g| g.output.clear());
+    let cases = [("scalar output", scalar, ErrorKind::UnsupportedModel), ("no output", none, ErrorKind::ModelInvalid)];
+    for (what, bytes, kind) in cases {
+        match Model::new(&synthetic_options(&bytes)) {
+            Err(e) => assert_eq!(e.kind, kind, "{what}: {}", e.message),
+            Ok(_) => panic!("{what}: accepted"),
+        }
+    }
+}

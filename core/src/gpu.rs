@@ -72,36 +72,77 @@ fn find(root: &Path, name: &str, depth: usize) -> Option<PathBuf> {
     dirs.iter().find_map(|d| find(d, name, depth - 1))
 }
 
-/// Loads one library process-wide (RTLD_GLOBAL) so the CUDA provider finds it.
-fn dlopen_global(path: &Path) -> bool {
-    let Ok(c) = std::ffi::CString::new(path.as_os_str().to_string_lossy().as_bytes()) else { return false };
+/// Loads one library process-wide (RTLD_GLOBAL) so the CUDA provider finds
+/// it; the error is the loader's own reason (`dlerror`).
+fn dlopen_global(path: &Path) -> std::result::Result<(), String> {
+    let c = std::ffi::CString::new(path.as_os_str().to_string_lossy().as_bytes())
+        .map_err(|_| "the path contains a NUL byte".to_string())?;
     // SAFETY: a NUL-terminated path; the handle is kept for the life of the process.
-    !unsafe { libc::dlopen(c.as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) }.is_null()
+    if !unsafe { libc::dlopen(c.as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) }.is_null() {
+        return Ok(());
+    }
+    // SAFETY: dlerror returns NULL or a NUL-terminated string owned by the loader,
+    // valid until the next dl* call on this thread; it is copied at once.
+    let why = unsafe { libc::dlerror() };
+    Err(if why.is_null() {
+        "the loader gave no reason".to_string()
+    } else {
+        // SAFETY: as above.
+        unsafe { std::ffi::CStr::from_ptr(why) }.to_string_lossy().into_owned()
+    })
 }
 
 /// Makes every required CUDA/cuDNN library loaded, from the roots or the
 /// system loader; the error names the missing ones and where serfiq looked.
 pub fn preload(explicit: Option<&Path>) -> Result<()> {
     let roots = roots(explicit);
-    let missing: Vec<&str> = required()
-        .filter(|name| {
-            let found = roots.iter().find_map(|r| find(r, name, 3));
-            !match found {
-                Some(p) => dlopen_global(&p),
-                None => dlopen_global(Path::new(name)),
+    let (mut missing, mut unloadable) = (Vec::new(), Vec::new());
+    for name in required() {
+        match roots.iter().find_map(|r| find(r, name, 3)) {
+            // A file that is there but does not load is reported with the loader's reason.
+            Some(p) => {
+                if let Err(why) = dlopen_global(&p) {
+                    unloadable.push(format!("{} ({why})", p.display()));
+                }
             }
-        })
-        .collect();
-    if missing.is_empty() {
+            None => {
+                if dlopen_global(Path::new(name)).is_err() {
+                    missing.push(name);
+                }
+            }
+        }
+    }
+    if missing.is_empty() && unloadable.is_empty() {
         return Ok(());
     }
     let looked: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
-    fail(
-        ErrorKind::GpuUnavailable,
-        format!(
-            "CUDA libraries not found: {}; looked in {} and the system library path. Set cuda_library_path or {ENV_VAR}",
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!(
+            "CUDA libraries not found: {}; looked in {} and the system library path",
             missing.join(", "),
             if looked.is_empty() { "no CUDA folders".to_string() } else { looked.join(", ") }
-        ),
-    )
+        ));
+    }
+    if !unloadable.is_empty() {
+        parts.push(format!("CUDA libraries found but not loadable: {}", unloadable.join("; ")));
+    }
+    fail(ErrorKind::GpuUnavailable, format!("{}. Set cuda_library_path or {ENV_VAR}", parts.join("; ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_library_that_does_not_load_gives_the_loaders_reason() {
+        let dir = std::env::temp_dir().join(format!("serfiq-gpu-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fake = dir.join("libnot-a-library.so");
+        std::fs::write(&fake, b"this is not an ELF file").unwrap();
+        let why = dlopen_global(&fake).unwrap_err();
+        assert!(why.contains("libnot-a-library.so"), "{why}");
+        assert!(dlopen_global(&dir.join("absent.so")).is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

@@ -39,18 +39,17 @@ impl Pool {
     }
 
     fn create_session(&self) -> Result<Session> {
-        let err =
-            |e: String| Error::new(ErrorKind::Inference, format!("could not create an ONNX Runtime session: {e}"));
+        let on_gpu = self.config.cuda_device.is_some();
         let c = &self.config;
         // ONNX Runtime turns on flush-to-zero for the creating thread, once per
         // process, and never undoes it: keep the host's mode.
         let _host_mode = crate::fpu::Flushed::keep();
-        let mut b = Session::builder(&c.env).map_err(|e| err(e.to_string()))?;
-        b = b.with_optimization_level(c.level).map_err(|e| err(e.to_string()))?;
-        b = b.with_flush_to_zero().map_err(|e| err(e.to_string()))?;
-        b = b.with_inter_threads(1).map_err(|e| err(e.to_string()))?;
+        let mut b = Session::builder(&c.env).map_err(|e| session_error(e, on_gpu))?;
+        b = b.with_optimization_level(c.level).map_err(|e| session_error(e, on_gpu))?;
+        b = b.with_flush_to_zero().map_err(|e| session_error(e, on_gpu))?;
+        b = b.with_inter_threads(1).map_err(|e| session_error(e, on_gpu))?;
         if c.intra_threads > 0 {
-            b = b.with_intra_threads(c.intra_threads).map_err(|e| err(e.to_string()))?;
+            b = b.with_intra_threads(c.intra_threads).map_err(|e| session_error(e, on_gpu))?;
         }
         if let Some(id) = c.cuda_device {
             let cuda = ort::ep::CUDA::default().with_device_id(id).build().error_on_failure();
@@ -61,7 +60,7 @@ impl Pool {
                 )
             })?;
         }
-        b.commit_from_memory(&self.bytes).map_err(|e| err(e.to_string()))
+        b.commit_from_memory(&self.bytes).map_err(|e| session_error(e, on_gpu))
     }
 
     /// Runs `f` with a session of its own; waits when all `max` are busy.
@@ -105,5 +104,50 @@ impl Pool {
         let mut guard = Return(self, session);
         let s = guard.1.as_mut().ok_or_else(|| Error::new(ErrorKind::Internal, "session pool is inconsistent"))?;
         f(s)
+    }
+}
+
+/// A failed session creation as a core error.
+fn session_error<R>(e: ort::Error<R>, on_gpu: bool) -> Error
+where
+    ort::Error: From<ort::Error<R>>,
+{
+    let e = ort::Error::from(e);
+    Error::new(
+        session_error_kind(e.code(), &e.to_string(), on_gpu),
+        format!("could not create an ONNX Runtime session: {e}"),
+    )
+}
+
+/// What a failed session creation means for the caller: the GPU (its
+/// provider failing, CUDA out of memory) is `GpuUnavailable`, a graph ONNX
+/// Runtime cannot take is `UnsupportedModel`, anything else `Inference`.
+fn session_error_kind(code: ort::ErrorCode, message: &str, on_gpu: bool) -> ErrorKind {
+    use ort::ErrorCode as C;
+    let m = message.to_ascii_lowercase();
+    let gpu_words = ["cuda", "cudnn", "cublas", "out of memory", "device"];
+    match code {
+        C::ExecutionProviderFailure | C::DeviceReset if on_gpu => ErrorKind::GpuUnavailable,
+        _ if on_gpu && gpu_words.iter().any(|w| m.contains(w)) => ErrorKind::GpuUnavailable,
+        C::InvalidGraph | C::InvalidProtobuf | C::NotImplemented => ErrorKind::UnsupportedModel,
+        _ => ErrorKind::Inference,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ort::ErrorCode as C;
+
+    #[test]
+    fn session_failures_keep_their_cause() {
+        let oom = "CUDA failure 2: out of memory ; GPU=0 ; hostname=x ; expr=cudaMalloc(&p, size);";
+        assert_eq!(session_error_kind(C::RuntimeException, oom, true), ErrorKind::GpuUnavailable);
+        assert_eq!(session_error_kind(C::ExecutionProviderFailure, "provider failed", true), ErrorKind::GpuUnavailable);
+        // The same words on the CPU are no GPU problem.
+        assert_eq!(session_error_kind(C::RuntimeException, oom, false), ErrorKind::Inference);
+        assert_eq!(session_error_kind(C::InvalidGraph, "type mismatch", true), ErrorKind::UnsupportedModel);
+        assert_eq!(session_error_kind(C::NotImplemented, "no kernel", false), ErrorKind::UnsupportedModel);
+        assert_eq!(session_error_kind(C::GenericFailure, "something", false), ErrorKind::Inference);
     }
 }

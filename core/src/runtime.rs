@@ -58,7 +58,18 @@ pub fn candidates(explicit: Option<&Path>) -> Vec<PathBuf> {
 pub fn ensure_loaded(explicit: Option<&Path>) -> Result<Runtime> {
     let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(rt) = loaded.as_ref() {
-        return Ok(rt.clone());
+        return match explicit {
+            // One ONNX Runtime serves the process: asking for another is refused, not ignored.
+            Some(p) if !same_file(p, &rt.path) => fail(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "ONNX Runtime is already loaded from {} in this process; {} cannot be loaded as well (leave the ONNX Runtime path unset, or name the same library)",
+                    rt.path.display(),
+                    p.display()
+                ),
+            ),
+            _ => Ok(rt.clone()),
+        };
     }
     let mut tried = Vec::new();
     for path in candidates(explicit) {
@@ -101,4 +112,9 @@ pub fn ensure_loaded(explicit: Option<&Path>) -> Result<Runtime> {
             tried.join("; ")
         ),
     )
+}
+
+/// Whether two paths name the same file (as the loader would open it).
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }

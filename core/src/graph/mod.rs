@@ -182,7 +182,16 @@ pub fn inspect(model: &ModelProto, layer_name: Option<&str>) -> Result<ModelInfo
             format!("input '{}' has {} channels; serfiq needs NCHW with 3 colour channels", input.name, chw[0]),
         );
     }
-    let output_name = g.output[0].name.clone();
+    let Some(output) = g.output.first() else {
+        return fail(ErrorKind::UnsupportedModel, "the model has no outputs; serfiq needs an embedding output [N, D]");
+    };
+    if dims_of(output).is_some_and(|d| d.is_empty()) {
+        return fail(
+            ErrorKind::UnsupportedModel,
+            format!("output '{}' is a scalar (rank 0); serfiq needs an embedding output [N, D]", output.name),
+        );
+    }
+    let output_name = output.name.clone();
     let producer: HashMap<&str, &NodeProto> =
         g.node.iter().flat_map(|n| n.output.iter().map(move |o| (o.as_str(), n))).collect();
 
@@ -518,8 +527,9 @@ fn add_head(g: &mut onnx_protobuf::GraphProto, layer: &EmbeddingLayer, h: &HeadS
     if let Some(TypeValue::TensorType(tt)) = out.type_.as_mut().and_then(|t| t.value.as_mut()) {
         tt.elem_type = DataType::FLOAT as i32;
         if let Some(shape) = tt.shape.as_mut() {
+            // [N, 1], whatever rank the embedding output has (`inspect` refuses rank 0).
             shape.dim.truncate(1);
-            let mut one = shape.dim[0].clone();
+            let mut one = shape.dim.first().cloned().unwrap_or_default();
             one.value = Some(Dim::DimValue(1));
             shape.dim.push(one);
         }
