@@ -7,7 +7,7 @@ MODEL := $(CACHE)/models/fr_feature.onnx
 DETECTOR := $(CACHE)/models/retinaface_mnet025.onnx
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -pedantic -g -fsanitize=address,undefined -fno-omit-frame-pointer
 
-.PHONY: all fetch build jni-lib header demo test rust-test c-test fixtures examples bindings-test eval bench clean
+.PHONY: all fetch build jni-lib check-32bit header demo test rust-test c-test fixtures examples bindings-test eval bench clean
 
 all: build
 
@@ -56,12 +56,13 @@ bench: build
 
 ## Every test: Rust unit and integration tests, the C API test under ASan/UBSan,
 ## then each language binding's tests and examples against the C API's reference.
-test: build rust-test c-test bindings-test
+test: build rust-test c-test check-32bit bindings-test
 
 rust-test: fetch
 	cargo test --release --locked --workspace
 
 c-test: build fixtures
+	bash tests/c/exports.sh $(RELEASE)/libserfiq.so include/serfiq.h
 	@mkdir -p target/c-test
 	gcc -shared -fPIC -o target/c-test/libfake_old_ort.so tests/c/fake_ort.c
 	gcc $(CFLAGS_TEST) -Iinclude tests/c/api_test.c -o target/c-test/api_test \
@@ -69,6 +70,13 @@ c-test: build fixtures
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
 	    target/c-test/api_test $(MODEL) $(abspath $(ORT_DIR))/libonnxruntime.so.1.31.1 \
 	    $(abspath target/c-test/libfake_old_ort.so) $(DETECTOR) $(FIXTURES)/face.ppm $(FIXTURES)/face.landmarks
+
+## The library for 32-bit targets (x86 Linux; ARMv7 Android with JNI): no layout
+## or size may assume 64-bit pointers.
+check-32bit:
+	rustup target add i686-unknown-linux-gnu armv7-linux-androideabi >/dev/null 2>&1
+	cargo check --release --locked -p serfiq --target i686-unknown-linux-gnu
+	cargo check --release --locked -p serfiq --features jni --target armv7-linux-androideabi
 
 ## A real face as PPM + landmarks, and the C example's output for it: the reference
 ## that every binding must reproduce.

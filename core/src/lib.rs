@@ -92,7 +92,7 @@ pub use graph::{EmbeddingLayer, ModelInfo};
 pub use image::{ImageView, PixelFormat};
 pub use model::Model;
 pub use options::{ModelSource, Options, DEFAULT_ALPHA, DEFAULT_R, MAX_SAMPLES};
-pub use run::{Crop, Face, FaceResult, Outputs, Quality, ScoredFace, Want, MAX_BATCH};
+pub use run::{Crop, Face, FaceResult, Outputs, Quality, Route, ScoredFace, Want, MAX_BATCH};
 pub use runtime::ENV_VAR as ORT_LIBRARY_ENV;
 
 /// Library version and the ONNX Runtime API it targets.

@@ -98,6 +98,18 @@ pub struct Crop {
     pub detection: Option<Detection>,
 }
 
+/// How the library finds a face in its image (`Model::route`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Aligned by the landmarks given with it.
+    Landmarks,
+    /// No landmarks, at the model's input size: the image is the aligned crop.
+    AlignedCrop,
+    /// No landmarks, another size: the detector finds the face (or the call
+    /// fails with `NoFace`; without a detector, with `InvalidImage`).
+    Detector,
+}
+
 /// A face whose place in its image is known: how to map it into the input
 /// tensor (`None`: the image is the aligned crop) and where it was found.
 struct Located<'a> {
@@ -235,15 +247,27 @@ impl Model {
             .collect())
     }
 
-    /// Validates a face and finds where it is: by its landmarks, as an
-    /// aligned crop (the model's input size), or by the detector.
+    /// How the scoring calls find `face` in its image; the one place where
+    /// this is decided.
+    pub fn route(&self, face: &Face) -> Route {
+        if face.landmarks.is_some() {
+            Route::Landmarks
+        } else if (face.image.width(), face.image.height()) == (self.spec.width, self.spec.height) {
+            Route::AlignedCrop
+        } else {
+            Route::Detector
+        }
+    }
+
+    /// Validates a face and finds where it is, as `route` says.
     fn locate<'a>(&self, face: &Face<'a>) -> Result<Located<'a>> {
         let image = face.image;
-        if let Some(lm) = &face.landmarks {
+        let route = self.route(face);
+        if let (Route::Landmarks, Some(lm)) = (route, &face.landmarks) {
             let t = landmark_transform(&self.spec, &image, lm)?;
             return Ok(Located { image, to_crop: Some(t), detection: None });
         }
-        if (image.width(), image.height()) == (self.spec.width, self.spec.height) {
+        if route == Route::AlignedCrop {
             return Ok(Located { image, to_crop: None, detection: None });
         }
         if self.detector.is_none() {

@@ -320,6 +320,63 @@ static void v1_options(const char *model_path, const char *ort) {
 /* Detection: the demo photo (face.ppm, obama.jpg) has one face, found where its
  * recorded landmarks are; scoring it without landmarks equals scoring it with
  * the detected ones; blank and tiny images have no face. */
+/* The per-image batch, the aligned crop, the options read back and the live
+ * count, on a model with a detector: `photo` has one face (`face`, with
+ * embedding `face_emb`), `blank` none. */
+static void per_image(serfiq_model *m, const serfiq_image *photo, const serfiq_image *blank, const serfiq_face *face,
+                      const float *face_emb, size_t dim) {
+    serfiq_image imgs[3];
+    serfiq_quality qs[3] = {{-1.0f, -1.0f}, {-1.0f, -1.0f}, {-1.0f, -1.0f}};
+    serfiq_status st[3] = {99, 99, 99};
+    float *emb = calloc(3 * dim, sizeof *emb);
+    unsigned char *crop = calloc(112 * 112 * 3, 1), *crop_rgb = calloc(112 * 112 * 3, 1);
+    size_t i, len = 0;
+    serfiq_options back;
+    size_t live = serfiq_live_models();
+
+    imgs[0] = *photo;
+    imgs[1] = *blank;
+    imgs[2] = *photo;
+    imgs[2].format = 77;
+    for (i = 0; i < 3 * dim; i++) emb[i] = 42.0f;
+    EXPECT(serfiq_score_batch_each(m, imgs, 3, NULL, qs, emb, 3 * dim, NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    CHECK(st[0] == 99);
+    EXPECT(serfiq_score_batch_each(m, imgs, 3, NULL, qs, emb, 3 * dim, st), SERFIQ_ERR_IMAGES_FAILED);
+    CHECK(strstr(serfiq_last_error(), "2 of 3 images failed") != NULL);
+    CHECK(st[0] == SERFIQ_OK && st[1] == SERFIQ_ERR_NO_FACE && st[2] == SERFIQ_ERR_INVALID_IMAGE);
+    CHECK(qs[0].s == face->quality.s && qs[0].q == face->quality.q);
+    CHECK(qs[1].s == -1.0f && qs[2].s == -1.0f);
+    for (i = 0; i < dim; i++) CHECK(emb[i] == face_emb[i] && emb[dim + i] == 42.0f && emb[2 * dim + i] == 42.0f);
+    CHECK(serfiq_image_error(0)[0] == '\0');
+    CHECK(strncmp(serfiq_image_error(1), "image 1: no face", 16) == 0);
+    CHECK(strncmp(serfiq_image_error(2), "image 2: unknown pixel format", 29) == 0);
+    CHECK(serfiq_image_error(3)[0] == '\0');
+
+    /* The crop the scoring calls see: the same quality when scored as a crop. */
+    EXPECT(serfiq_aligned_crop(m, photo, NULL, SERFIQ_PIXEL_RGB, crop_rgb, 112 * 112 * 3, &len), SERFIQ_OK);
+    CHECK(len == 112 * 112 * 3);
+    EXPECT(serfiq_aligned_crop(m, photo, face->landmarks, SERFIQ_PIXEL_BGR, crop, 112 * 112 * 3, &len), SERFIQ_OK);
+    for (i = 0; i < len; i += 3) CHECK(crop[i] == crop_rgb[i + 2] && crop[i + 2] == crop_rgb[i]);
+    {
+        serfiq_image c = {crop_rgb, 112, 112, 0, SERFIQ_PIXEL_RGB};
+        serfiq_quality cq;
+        EXPECT(serfiq_score(m, &c, NULL, &cq), SERFIQ_OK);
+        /* The crop is rounded to 8 bits: close to, not exactly, the photo's score. */
+        CHECK(fabsf(cq.s - face->quality.s) < 5e-3f);
+    }
+
+    /* Options read back: the ones the model was made with. */
+    EXPECT(serfiq_options_init(&back, sizeof back), SERFIQ_OK);
+    EXPECT(serfiq_get_options(m, &back), SERFIQ_OK);
+    CHECK(back.detector_path != NULL && strstr(back.detector_path, "retinaface") != NULL);
+    CHECK(back.samples == 100 && back.detector_threshold == 0.9f && back.face_policy == SERFIQ_FACE_LARGEST);
+    CHECK(back.alpha == 118.0 && back.r == 0.576);
+    CHECK(live >= 1);
+    free(emb);
+    free(crop);
+    free(crop_rgb);
+}
+
 static void detection(const char *model_path, const char *ort, const char *detector, const char *ppm,
                       const char *lm_path) {
     serfiq_options o;
@@ -394,6 +451,7 @@ static void detection(const char *model_path, const char *ort, const char *detec
     none.width = 8;
     none.height = 8;
     EXPECT(serfiq_score(m, &none, NULL, &q), SERFIQ_ERR_NO_FACE);
+    per_image(m, &img, &none, &faces[0], emb1, dim);
 
     serfiq_destroy(m);
     free(rgb);
@@ -431,6 +489,7 @@ int main(int argc, char **argv) {
     serfiq_destroy(m);
     v1_options(argv[1], argv[2]);
     detection(argv[1], argv[2], argv[4], argv[5], argv[6]);
+    CHECK(serfiq_live_models() == 0); /* every model above was destroyed */
 
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
