@@ -588,6 +588,12 @@ fn every_bad_input_gets_its_status() {
     assert!(msg(1).starts_with("image 1: unknown pixel format"), "{}", msg(1));
     assert_eq!(msg(7), "", "an index past the batch has no message");
     mx.case(
+        "batch_each: a bad format before a faceless photo",
+        SERFIQ_ERR_IMAGES_FAILED,
+        each(&[bad_format, photo(200, 200)], eq.as_mut_ptr(), statuses.as_mut_ptr()),
+    );
+    assert!(msg(1).starts_with("image 1: no face"), "the message numbers the caller's images: {}", msg(1));
+    mx.case(
         "batch_each: crop and faceless photo",
         SERFIQ_ERR_IMAGES_FAILED,
         each(&[photo(112, 112), photo(200, 200), photo(112, 112)], eq.as_mut_ptr(), statuses.as_mut_ptr()),

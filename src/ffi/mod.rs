@@ -392,13 +392,17 @@ pub unsafe extern "C" fn serfiq_score_batch_each(
         let faces: Vec<Face> = converted.iter().filter_map(|f| f.as_ref().ok().copied()).collect();
         let want = if embeddings.is_null() { Want::Score } else { Want::Both };
         let mut scored = if faces.is_empty() { Vec::new() } else { m.run_each(&faces, want)? }.into_iter();
+        // The core numbers the faces it saw; the caller numbers every image.
         let results: Vec<Outcome<FaceResult>> = converted
             .into_iter()
-            .map(|c| c.and_then(|_| scored.next().unwrap_or_else(|| Err(serfiq_core::Error::new(
-                serfiq_core::ErrorKind::Internal,
-                "a result is missing",
-            )))
-            .map_err(Failure::from)))
+            .enumerate()
+            .map(|(i, c)| {
+                c?;
+                match scored.next() {
+                    Some(r) => r.map_err(|e| Failure::from(e.at(i))),
+                    None => fail(SERFIQ_ERR_INTERNAL, format!("image {i}: no result from the model")),
+                }
+            })
             .collect();
         let dim = m.embedding_size();
         let mut failed = Vec::new();

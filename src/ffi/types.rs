@@ -52,6 +52,7 @@ pub const SERFIQ_LANDMARK_FLOATS: usize = 10;
 
 /// An 8-bit image, borrowed for the duration of a call.
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub struct serfiq_image {
     /// First byte of the top row.
     pub data: *const u8,
