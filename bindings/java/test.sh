@@ -2,18 +2,22 @@
 # Java binding: the JUnit tests (Maven), then examples/java/Score.java run three
 # ways, one per route of org.serfiq.NativeLoader, each checked against the C
 # API's reference output. Called by `make bindings-test` with:
-#   SERFIQ_LIB_DIR      folder of libserfiq.so (built with the default `jni` feature),
-#                       with libonnxruntime.so.1 next to it
+#   SERFIQ_JNI_LIB_DIR  folder of the JNI build of libserfiq.so (`make jni-lib`:
+#                       the cargo feature `jni`), with libonnxruntime.so.1 next to it
+#   SERFIQ_LIB_DIR      folder of the plain C build (no Java entry points: refused)
 #   SERFIQ_INCLUDE_DIR  folder of serfiq.h
 #   SERFIQ_MODEL        the default ONNX model
+#   SERFIQ_DETECTOR     the face detector (RetinaFace)
 #   SERFIQ_ORT_LIB      libonnxruntime
-#   SERFIQ_FIXTURES     face.ppm, face.landmarks, face.reference (`make fixtures`)
+#   SERFIQ_FIXTURES     face.ppm, face.landmarks, face.reference, noface.ppm,
+#                       photo.reference (`make fixtures`)
 set -euo pipefail
 
-: "${SERFIQ_LIB_DIR:?}" "${SERFIQ_INCLUDE_DIR:?}" "${SERFIQ_MODEL:?}" "${SERFIQ_ORT_LIB:?}" "${SERFIQ_FIXTURES:?}"
+: "${SERFIQ_JNI_LIB_DIR:?}" "${SERFIQ_LIB_DIR:?}" "${SERFIQ_INCLUDE_DIR:?}" "${SERFIQ_MODEL:?}"
+: "${SERFIQ_DETECTOR:?}" "${SERFIQ_ORT_LIB:?}" "${SERFIQ_FIXTURES:?}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-lib="$SERFIQ_LIB_DIR/libserfiq.so"
+lib="$SERFIQ_JNI_LIB_DIR/libserfiq.so"
 version=0.1.0
 
 cd "$here"
@@ -23,6 +27,7 @@ rm -rf target/surefire-reports
 mvn -B -q package \
     -Dserfiq.library.path="$lib" \
     -Dserfiq.model="$SERFIQ_MODEL" \
+    -Dserfiq.detector="$SERFIQ_DETECTOR" \
     -Dserfiq.ortLib="$SERFIQ_ORT_LIB" \
     -Dserfiq.fixtures="$SERFIQ_FIXTURES" \
     -Dserfiq.include="$SERFIQ_INCLUDE_DIR" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
@@ -44,24 +49,39 @@ rm -rf "$ex"
 mkdir -p "$ex/classes"
 javac -Xlint:all -Werror -cp "$jar_file" -d "$ex/classes" "$root/examples/java/Score.java"
 
-face="$SERFIQ_FIXTURES/face.ppm"
-landmarks="$SERFIQ_FIXTURES/face.landmarks"
-want="$(head -1 "$SERFIQ_FIXTURES/face.reference")"
+photo="$SERFIQ_FIXTURES/face.ppm"
 
-# Same s and q as the C example, within 1e-6.
-check() {
-    local route="$1" got="$2"
-    echo "java example ($route): s q = $got"
-    awk -v got="$got" -v want="$want" 'BEGIN {
-        n = split(got, g, " "); split(want, w, " ")
-        if (n != 2) exit 1
-        for (i = 1; i <= 2; i++) { d = g[i] - w[i]; if (d < 0) d = -d; if (d > 1e-6) exit 1 }
-    }' || { echo "java example ($route): expected $want (C reference)" >&2; exit 1; }
+# The example's output equals the C example's: the same lines and words, every
+# number within 1e-6.
+same_as() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import sys
+route, got_path, want_path = sys.argv[1:]
+got = open(got_path).read().splitlines()
+want = open(want_path).read().splitlines()
+def fail(why):
+    sys.exit(f"java example ({route}): {why} (C reference: {want_path})")
+if len(got) != len(want):
+    fail(f"{len(got)} lines, the C example printed {len(want)}")
+for n, (g, w) in enumerate(zip(got, want), 1):
+    gw, ww = g.split(), w.split()
+    if len(gw) != len(ww):
+        fail(f"line {n} has {len(gw)} words, C has {len(ww)}")
+    for a, b in zip(gw, ww):
+        try:
+            if abs(float(a) - float(b)) > 1e-6:
+                fail(f"line {n}: {a} differs from {b}")
+        except ValueError:
+            if a != b:
+                fail(f"line {n}: '{a}' instead of '{b}'")
+print(f"java example ({route}): {want[0]}, {len(got)} lines match the C reference within 1e-6")
+PY
 }
 
-# 1. -Dserfiq.library.path, model as the first argument.
-check "serfiq.library.path" \
-    "$(java -Dserfiq.library.path="$lib" -cp "$jar_file:$ex/classes" Score "$SERFIQ_MODEL" "$face" "$landmarks")"
+# 1. -Dserfiq.library.path, model as the first argument: the whole photo.
+java -Dserfiq.library.path="$lib" -cp "$jar_file:$ex/classes" \
+    Score "$SERFIQ_MODEL" "$photo" --detector "$SERFIQ_DETECTOR" --embedding > "$ex/photo.txt"
+same_as "serfiq.library.path" "$ex/photo.txt" "$SERFIQ_FIXTURES/photo.reference"
 
 # 2. libserfiq.so packaged in the jar under /native/<os>-<arch>/ (ONNX Runtime via SERFIQ_ORT_LIB).
 arch="$(uname -m)"
@@ -70,20 +90,29 @@ mkdir -p "$ex/stage/native/linux-$arch"
 cp "$lib" "$ex/stage/native/linux-$arch/libserfiq.so"
 cp "$jar_file" "$ex/serfiq-with-native.jar"
 jar uf "$ex/serfiq-with-native.jar" -C "$ex/stage" native
-check "packaged in the jar" \
-    "$(java -cp "$ex/serfiq-with-native.jar:$ex/classes" Score "$SERFIQ_MODEL" "$face" "$landmarks")"
+java -cp "$ex/serfiq-with-native.jar:$ex/classes" \
+    Score "$SERFIQ_MODEL" "$photo" --detector "$SERFIQ_DETECTOR" --embedding > "$ex/packaged.txt"
+same_as "packaged in the jar" "$ex/packaged.txt" "$SERFIQ_FIXTURES/photo.reference"
 
 # 3. System.loadLibrary via java.library.path (the Android route); model from
 #    SERFIQ_MODEL, ONNX Runtime found next to libserfiq.so.
-check "System.loadLibrary" \
-    "$(env -u SERFIQ_ORT_LIB java -Djava.library.path="$SERFIQ_LIB_DIR" -cp "$jar_file:$ex/classes" Score "$face" "$landmarks")"
+env -u SERFIQ_ORT_LIB java -Djava.library.path="$SERFIQ_JNI_LIB_DIR" -cp "$jar_file:$ex/classes" \
+    Score "$photo" --detector "$SERFIQ_DETECTOR" > "$ex/loadlibrary.txt"
+awk 'NR == 1 || $1 == "face" || $1 == "landmarks" || $1 == "confidence"' "$SERFIQ_FIXTURES/photo.reference" \
+    > "$ex/photo-no-embedding.reference"
+same_as "System.loadLibrary" "$ex/loadlibrary.txt" "$ex/photo-no-embedding.reference"
 
-# The embedding line matches the C reference too.
-java -Dserfiq.library.path="$lib" -cp "$jar_file:$ex/classes" Score "$face" "$landmarks" --embedding \
-    | sed -n 2p > "$ex/embedding.txt"
-sed -n 2p "$SERFIQ_FIXTURES/face.reference" | awk -v f="$ex/embedding.txt" '{
-    getline line < f; n = split(line, g, " ")
-    if (n != NF) { print "java example: embedding has " n " values, C has " NF > "/dev/stderr"; exit 1 }
-    for (i = 1; i <= NF; i++) { d = g[i] - $i; if (d < 0) d = -d; if (d > 1e-6) { print "java example: embedding[" i - 1 "] differs" > "/dev/stderr"; exit 1 } }
-    print "java example: embedding (" NF " floats) matches the C reference"
-}'
+# One face given its landmarks: the C example's face.reference.
+java -Dserfiq.library.path="$lib" -cp "$jar_file:$ex/classes" \
+    Score "$photo" "$SERFIQ_FIXTURES/face.landmarks" --embedding > "$ex/face.txt"
+same_as "landmarks" "$ex/face.txt" "$SERFIQ_FIXTURES/face.reference"
+
+# The plain C build has no Java entry points: a SerfiqException (ABI_MISMATCH), not a crash.
+if java -Dserfiq.library.path="$SERFIQ_LIB_DIR/libserfiq.so" -cp "$jar_file:$ex/classes" \
+    Score "$photo" --detector "$SERFIQ_DETECTOR" > /dev/null 2> "$ex/plain.err"; then
+    echo "java example: the plain C build of libserfiq was accepted" >&2
+    exit 1
+fi
+grep -q "ABI_MISMATCH: libserfiq has no JNI entry points" "$ex/plain.err" \
+    || { echo "java example: the plain C build gave: $(cat "$ex/plain.err")" >&2; exit 1; }
+echo "java example: the plain C build is refused with ABI_MISMATCH"

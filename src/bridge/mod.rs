@@ -4,11 +4,13 @@
 //! foreign terms and their defaults, image and landmark conversion. A feature
 //! is written here once; each surface only maps its own types to these.
 
+mod batch;
 mod codes;
 mod handle;
 mod images;
 mod settings;
 
+pub(crate) use batch::{aligned_crop, crop_is_bgr, score_each};
 pub(crate) use codes::*;
 pub(crate) use handle::{guard, live_models, Failure, Handle, Outcome};
 pub(crate) use images::{landmarks, view, Shape};

@@ -15,7 +15,7 @@ mod types;
 use std::ffi::{c_char, CString};
 use std::sync::OnceLock;
 
-use serfiq_core::{Face, FaceResult, ImageView, Model, Want};
+use serfiq_core::{Face, ImageView, Model, Want};
 
 pub use crate::status::*;
 use crate::bridge::{self, guard, Failure, Handle, Outcome, Settings, Shape};
@@ -389,21 +389,8 @@ pub unsafe extern "C" fn serfiq_score_batch_each(
         let converted: Vec<Outcome<Face>> =
             // SAFETY: as above.
             imgs.iter().enumerate().map(|(i, img)| unsafe { to_face(img, batch_landmarks(landmarks, i), i) }).collect();
-        let faces: Vec<Face> = converted.iter().filter_map(|f| f.as_ref().ok().copied()).collect();
         let want = if embeddings.is_null() { Want::Score } else { Want::Both };
-        let mut scored = if faces.is_empty() { Vec::new() } else { m.run_each(&faces, want)? }.into_iter();
-        // The core numbers the faces it saw; the caller numbers every image.
-        let results: Vec<Outcome<FaceResult>> = converted
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| {
-                c?;
-                match scored.next() {
-                    Some(r) => r.map_err(|e| Failure::from(e.at(i))),
-                    None => fail(SERFIQ_ERR_INTERNAL, format!("image {i}: no result from the model")),
-                }
-            })
-            .collect();
+        let results = bridge::score_each(m, converted, want)?;
         let dim = m.embedding_size();
         let mut failed = Vec::new();
         let mut messages = Vec::with_capacity(count);
@@ -534,9 +521,7 @@ pub unsafe extern "C" fn serfiq_aligned_crop(
     pixels_len: *mut usize,
 ) -> serfiq_status {
     with_model(model, |m, _| {
-        if format != SERFIQ_PIXEL_BGR && format != SERFIQ_PIXEL_RGB {
-            return fail(SERFIQ_ERR_INVALID_ARGUMENT, format!("the crop's format must be BGR or RGB, got {format}"));
-        }
+        let bgr = bridge::crop_is_bgr(format)?;
         if pixels.is_null() {
             return fail(SERFIQ_ERR_NULL_ARGUMENT, "pixels is NULL");
         }
@@ -550,10 +535,7 @@ pub unsafe extern "C" fn serfiq_aligned_crop(
             return fail(SERFIQ_ERR_BUFFER_TOO_SMALL, format!("pixels capacity {capacity} < {need} bytes needed"));
         }
         // SAFETY: pointers per the documented contract.
-        let mut crop = m.aligned_crop(&unsafe { to_face(image, landmarks, 0)? })?.rgb;
-        if format == SERFIQ_PIXEL_BGR {
-            crop.chunks_exact_mut(3).for_each(|p| p.swap(0, 2));
-        }
+        let crop = bridge::aligned_crop(m, &unsafe { to_face(image, landmarks, 0)? }, bgr)?;
         // SAFETY: capacity checked above.
         unsafe { write_out(&crop, pixels, pixels_len) };
         Ok(())

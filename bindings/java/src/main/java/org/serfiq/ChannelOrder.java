@@ -18,7 +18,7 @@ public enum ChannelOrder {
         return code;
     }
 
-    static ChannelOrder fromCode(int code) {
+    static ChannelOrder fromCode(long code) {
         for (ChannelOrder c : values()) {
             if (c.code == code) {
                 return c;

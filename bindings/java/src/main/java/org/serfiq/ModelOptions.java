@@ -1,161 +1,424 @@
 package org.serfiq;
 
 import java.nio.file.Path;
-import java.util.Objects;
+import java.util.Arrays;
+import org.serfiq.OptionSlots.Slot;
 
 /**
  * Settings for {@link QualityModel#open(ModelOptions)}, the Java form of the C
- * API's {@code serfiq_options}. Start from {@link #fromPath} or
- * {@link #fromBytes}; every other setting starts at the native library's
- * default and is checked when the model is opened ({@link Status#INVALID_ARGUMENT}).
+ * API's {@code serfiq_options}: immutable, made with {@link #builder()}, and
+ * read back from a model with {@link QualityModel#options()}. Every setting
+ * starts at the native library's default; values are checked by the library
+ * when the model is opened ({@link Status#INVALID_ARGUMENT}).
+ *
+ * <pre>{@code
+ * ModelOptions o = ModelOptions.builder()
+ *         .modelPath(Path.of("fr_feature.onnx"))
+ *         .detectorPath(Path.of("retinaface_mnet025.onnx"))
+ *         .samples(100)
+ *         .build();
+ * }</pre>
  */
 public final class ModelOptions {
-    private final Path modelPath;
+    private final String[] text;
+    private final long[] ints;
+    private final double[] reals;
     private final byte[] modelBytes;
-    private Path ortLibrary;
-    private String embeddingLayer;
-    private int samples;
-    private float dropout;
-    private long seed;
-    private double alpha;
-    private double r;
-    private ChannelOrder channelOrder;
-    private final float[] mean = new float[3];
-    private final float[] std = new float[3];
-    private int intraOpThreads;
-    private int maxSessions;
-    private String modelSha256;
+    private final byte[] detectorBytes;
 
-    private ModelOptions(Path modelPath, byte[] modelBytes) {
-        this.modelPath = modelPath;
+    private ModelOptions(String[] text, long[] ints, double[] reals, byte[] modelBytes, byte[] detectorBytes) {
+        this.text = text;
+        this.ints = ints;
+        this.reals = reals;
         this.modelBytes = modelBytes;
-        NativeLib.ensureLoaded();
-        double[] d = NativeLib.nativeDefaults();
-        samples = (int) d[0];
-        dropout = (float) d[1];
-        seed = (long) d[2];
-        alpha = d[3];
-        r = d[4];
-        channelOrder = ChannelOrder.fromCode((int) d[5]);
+        this.detectorBytes = detectorBytes;
+    }
+
+    /** Options from the native layout {String[], long[], double[]} (no bytes). */
+    static ModelOptions fromNative(Object[] arrays) {
+        return new ModelOptions((String[]) arrays[0], (long[]) arrays[1], (double[]) arrays[2], null, null);
+    }
+
+    /** A builder holding the native library's defaults (loads the library). */
+    public static Builder builder() {
+        return new Builder(fromNative(NativeLib.defaults()));
+    }
+
+    /** A builder holding these options. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    private String text(Slot s) {
+        return text[OptionSlots.of(s)];
+    }
+
+    private Path path(Slot s) {
+        String v = text(s);
+        return v == null ? null : Path.of(v);
+    }
+
+    private long integer(Slot s) {
+        return ints[OptionSlots.of(s)];
+    }
+
+    private double real(Slot s) {
+        return reals[OptionSlots.of(s)];
+    }
+
+    private float[] three(Slot[] slots) {
+        float[] out = new float[3];
         for (int i = 0; i < 3; i++) {
-            mean[i] = (float) d[6 + i];
-            std[i] = (float) d[9 + i];
+            out[i] = (float) real(slots[i]);
         }
-        intraOpThreads = (int) d[12];
-        maxSessions = (int) d[13];
+        return out;
     }
 
-    /** The ONNX face-recognition model at this path. */
-    public static ModelOptions fromPath(Path model) {
-        return new ModelOptions(Objects.requireNonNull(model, "model"), null);
+    /** The model's path, or null (the model is given as bytes). */
+    public Path modelPath() {
+        return path(Slot.MODEL_PATH);
     }
 
-    /** The ONNX model's bytes (copied when the model is opened). */
-    public static ModelOptions fromBytes(byte[] model) {
-        return new ModelOptions(null, Objects.requireNonNull(model, "model"));
+    /** A copy of the model's bytes, or null (given as a path; never kept by a model). */
+    public byte[] modelBytes() {
+        return modelBytes == null ? null : modelBytes.clone();
     }
 
-    /**
-     * Path of libonnxruntime; null (the default): env {@code SERFIQ_ORT_LIB}, then
-     * the folder of libserfiq, then the system loader. The first library loaded
-     * serves the whole process.
-     */
-    public ModelOptions ortLibrary(Path path) {
-        this.ortLibrary = path;
-        return this;
+    /** The ONNX Runtime library to load, or null: serfiq's own search (see {@link Builder#ortLibraryPath}). */
+    public Path ortLibraryPath() {
+        return path(Slot.ORT_LIBRARY_PATH);
     }
 
-    /** Node or output tensor name of the embedding layer; null (default): found automatically. */
-    public ModelOptions embeddingLayer(String name) {
-        this.embeddingLayer = name;
-        return this;
+    /** The embedding layer's node or tensor name, or null: found automatically. */
+    public String embeddingLayer() {
+        return text(Slot.EMBEDDING_LAYER);
     }
 
-    /** Stochastic samples T, 2..=1000 (default 100). */
-    public ModelOptions samples(int samples) {
-        this.samples = samples;
-        return this;
+    /** Stochastic samples T. */
+    public int samples() {
+        return (int) integer(Slot.SAMPLES);
     }
 
-    /** Dropout probability p, 0 &lt; p &lt; 1 (default 0.5). */
-    public ModelOptions dropout(float dropout) {
-        this.dropout = dropout;
-        return this;
+    /** Dropout probability p. */
+    public float dropout() {
+        return (float) real(Slot.DROPOUT);
     }
 
-    /** Seed of the dropout masks, its 64 bits read as unsigned (default 0). */
-    public ModelOptions seed(long seed) {
-        this.seed = seed;
-        return this;
+    /** Seed of the dropout masks (its 64 bits read as unsigned). */
+    public long seed() {
+        return integer(Slot.SEED);
     }
 
     /**
-     * q = 1 / (1 + exp(-alpha (s - r))). By default (NaN for either) the model's calibration
-     * ({@code serfiq calibrate}) where it has one, else alpha 118 and r 0.576, fitted to the
-     * default model.
+     * alpha of q = 1 / (1 + exp(-alpha (s - r))): NaN in a builder's defaults (the model's
+     * calibration, else 118); read back from a model, the value in use.
      */
-    public ModelOptions logistic(double alpha, double r) {
-        this.alpha = alpha;
-        this.r = r;
-        return this;
+    public double alpha() {
+        return real(Slot.ALPHA);
     }
 
-    /** Channel order of the model input (default RGB). */
-    public ModelOptions channelOrder(ChannelOrder order) {
-        this.channelOrder = Objects.requireNonNull(order, "order");
-        return this;
+    /** r of the logistic; NaN and read-back as for {@link #alpha()} (default 0.576). */
+    public double r() {
+        return real(Slot.R);
     }
 
-    /** Normalisation (pixel - mean) / std per channel, in the model's channel order. */
-    public ModelOptions normalization(float[] mean, float[] std) {
-        if (mean == null || std == null || mean.length != 3 || std.length != 3) {
-            throw new SerfiqException(Status.INVALID_ARGUMENT, "mean and std need 3 floats each");
-        }
-        System.arraycopy(mean, 0, this.mean, 0, 3);
-        System.arraycopy(std, 0, this.std, 0, 3);
-        return this;
+    /** Channel order of the model input. */
+    public ChannelOrder channelOrder() {
+        return ChannelOrder.fromCode(integer(Slot.CHANNEL_ORDER));
     }
 
-    /** ONNX Runtime intra-op threads per inference (library default 1); 0 = ONNX Runtime's own default. */
-    public ModelOptions intraOpThreads(int threads) {
-        this.intraOpThreads = threads;
-        return this;
+    /** Normalisation means, per channel in the model's channel order (a copy). */
+    public float[] mean() {
+        return three(OptionSlots.MEAN);
     }
 
-    /** Most inferences running at once on one model; 0 (default) = number of CPUs. */
-    public ModelOptions maxSessions(int sessions) {
-        this.maxSessions = sessions;
-        return this;
+    /** Normalisation standard deviations, per channel (a copy). */
+    public float[] std() {
+        return three(OptionSlots.STD);
     }
 
-    /**
-     * Expected SHA-256 of the model (file or bytes) as 64 hexadecimal digits,
-     * either case; null (the default): not checked. Opening a model with another
-     * digest fails with {@link Status#MODEL_DIGEST_MISMATCH}; a value that is not
-     * 64 hex digits with {@link Status#INVALID_ARGUMENT}.
-     */
-    public ModelOptions modelSha256(String hex) {
-        this.modelSha256 = hex;
-        return this;
+    /** ONNX Runtime intra-op threads per inference; 0 = ONNX Runtime's own default. */
+    public int intraOpThreads() {
+        return (int) integer(Slot.INTRA_OP_THREADS);
     }
 
+    /** Most inferences running at once on one model; 0 = number of CPUs. */
+    public int maxSessions() {
+        return (int) integer(Slot.MAX_SESSIONS);
+    }
+
+    /** The model's expected SHA-256 (64 hex digits), or null: not checked. */
+    public String modelSha256() {
+        return text(Slot.MODEL_SHA256);
+    }
+
+    /** The face detector's path, or null (no detector, or one given as bytes). */
+    public Path detectorPath() {
+        return path(Slot.DETECTOR_PATH);
+    }
+
+    /** A copy of the detector's bytes, or null. */
+    public byte[] detectorBytes() {
+        return detectorBytes == null ? null : detectorBytes.clone();
+    }
+
+    /** Which face the single-face calls score when the detector finds several. */
+    public FacePolicy facePolicy() {
+        return FacePolicy.fromCode(integer(Slot.FACE_POLICY));
+    }
+
+    /** The detector's confidence threshold. */
+    public float detectorThreshold() {
+        return (float) real(Slot.DETECTOR_THRESHOLD);
+    }
+
+    /** The execution provider asked for ({@link QualityModel#executionProvider()} tells where it runs). */
+    public ExecutionProvider executionProvider() {
+        return ExecutionProvider.fromCode(integer(Slot.EXECUTION_PROVIDER));
+    }
+
+    /** CUDA device ordinal. */
+    public int deviceId() {
+        return (int) integer(Slot.DEVICE_ID);
+    }
+
+    /** Whether a model runs on the CPU when the GPU cannot be used, instead of failing. */
+    public boolean gpuFallback() {
+        return integer(Slot.GPU_FALLBACK) != 0;
+    }
+
+    /** The folder of the CUDA and cuDNN libraries, or null: serfiq's own search. */
+    public Path cudaLibraryPath() {
+        return path(Slot.CUDA_LIBRARY_PATH);
+    }
+
+    /** Creates the native model; returns its handle. */
     long create() {
         NativeLib.ensureLoaded();
-        return NativeLib.nativeCreate(
-                modelPath == null ? null : modelPath.toString(),
-                modelBytes,
-                ortLibrary == null ? null : ortLibrary.toString(),
-                embeddingLayer,
-                samples,
-                dropout,
-                seed,
-                alpha,
-                r,
-                channelOrder.code(),
-                mean.clone(),
-                std.clone(),
-                intraOpThreads,
-                maxSessions,
-                modelSha256);
+        return NativeLib.nativeCreate(text, ints, reals, modelBytes, detectorBytes);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModelOptions m
+                && Arrays.equals(text, m.text)
+                && Arrays.equals(ints, m.ints)
+                && Arrays.equals(reals, m.reals)
+                && Arrays.equals(modelBytes, m.modelBytes)
+                && Arrays.equals(detectorBytes, m.detectorBytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(new int[] {
+            Arrays.hashCode(text), Arrays.hashCode(ints), Arrays.hashCode(reals),
+            Arrays.hashCode(modelBytes), Arrays.hashCode(detectorBytes)});
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("ModelOptions{");
+        for (Slot s : Slot.values()) {
+            int i = OptionSlots.of(s);
+            Object v = switch (s.kind) {
+                case TEXT -> text[i];
+                case INT -> ints[i];
+                case REAL -> reals[i];
+            };
+            sb.append(s.nativeName).append('=').append(v).append(", ");
+        }
+        sb.append("model_bytes=").append(modelBytes == null ? "null" : modelBytes.length + " bytes");
+        sb.append(", detector_bytes=").append(detectorBytes == null ? "null" : detectorBytes.length + " bytes");
+        return sb.append('}').toString();
+    }
+
+    /**
+     * Builds {@link ModelOptions}. Each setter returns this builder; nothing is
+     * checked before {@link QualityModel#open} except what Java's types cannot
+     * say (a mean or std that is not 3 floats).
+     */
+    public static final class Builder {
+        private final String[] text;
+        private final long[] ints;
+        private final double[] reals;
+        private byte[] modelBytes;
+        private byte[] detectorBytes;
+
+        private Builder(ModelOptions from) {
+            text = from.text.clone();
+            ints = from.ints.clone();
+            reals = from.reals.clone();
+            modelBytes = from.modelBytes;
+            detectorBytes = from.detectorBytes;
+        }
+
+        private Builder text(Slot s, Object v) {
+            text[OptionSlots.of(s)] = v == null ? null : v.toString();
+            return this;
+        }
+
+        private Builder integer(Slot s, long v) {
+            ints[OptionSlots.of(s)] = v;
+            return this;
+        }
+
+        private Builder real(Slot s, double v) {
+            reals[OptionSlots.of(s)] = v;
+            return this;
+        }
+
+        private Builder three(Slot[] slots, float[] v, String name) {
+            if (v == null || v.length != 3) {
+                throw new SerfiqException(Status.INVALID_ARGUMENT, name + " needs 3 floats");
+            }
+            for (int i = 0; i < 3; i++) {
+                real(slots[i], v[i]);
+            }
+            return this;
+        }
+
+        /** The ONNX face-recognition model at this path (wins over {@link #modelBytes}). */
+        public Builder modelPath(Path path) {
+            return text(Slot.MODEL_PATH, path);
+        }
+
+        /** The ONNX model's bytes, used when no path is set (read when the model is opened, not kept). */
+        public Builder modelBytes(byte[] bytes) {
+            modelBytes = bytes == null ? null : bytes.clone();
+            return this;
+        }
+
+        /**
+         * Path of libonnxruntime; null (the default): env {@code SERFIQ_ORT_LIB}, then the
+         * folder of libserfiq, then the system loader. The first library loaded serves the
+         * whole process.
+         */
+        public Builder ortLibraryPath(Path path) {
+            return text(Slot.ORT_LIBRARY_PATH, path);
+        }
+
+        /** Node or output tensor name of the embedding layer; null (default): found automatically. */
+        public Builder embeddingLayer(String name) {
+            return text(Slot.EMBEDDING_LAYER, name);
+        }
+
+        /** Stochastic samples T, 2..=1000 (default 100). */
+        public Builder samples(int samples) {
+            return integer(Slot.SAMPLES, samples);
+        }
+
+        /** Dropout probability p, 0 &lt; p &lt; 1 (default 0.5). */
+        public Builder dropout(float dropout) {
+            return real(Slot.DROPOUT, dropout);
+        }
+
+        /** Seed of the dropout masks, its 64 bits read as unsigned (default 0). */
+        public Builder seed(long seed) {
+            return integer(Slot.SEED, seed);
+        }
+
+        /**
+         * alpha of q = 1 / (1 + exp(-alpha (s - r))); NaN (the default): the model's
+         * calibration ({@code serfiq calibrate}) where it has one, else 118.
+         */
+        public Builder alpha(double alpha) {
+            return real(Slot.ALPHA, alpha);
+        }
+
+        /** r of the logistic; NaN (the default): the model's calibration, else 0.576. */
+        public Builder r(double r) {
+            return real(Slot.R, r);
+        }
+
+        /** Channel order of the model input (default RGB). */
+        public Builder channelOrder(ChannelOrder order) {
+            return integer(Slot.CHANNEL_ORDER, order == null ? -1 : order.code());
+        }
+
+        /** Normalisation means (pixel - mean) / std per channel, in the model's order (default 127.5). */
+        public Builder mean(float[] mean) {
+            return three(OptionSlots.MEAN, mean, "mean");
+        }
+
+        /** Normalisation standard deviations per channel (default 128). */
+        public Builder std(float[] std) {
+            return three(OptionSlots.STD, std, "std");
+        }
+
+        /** ONNX Runtime intra-op threads per inference (default 1); 0 = ONNX Runtime's own default. */
+        public Builder intraOpThreads(int threads) {
+            return integer(Slot.INTRA_OP_THREADS, threads);
+        }
+
+        /** Most inferences running at once on one model; 0 (default) = number of CPUs. */
+        public Builder maxSessions(int sessions) {
+            return integer(Slot.MAX_SESSIONS, sessions);
+        }
+
+        /**
+         * Expected SHA-256 of the model (file or bytes) as 64 hexadecimal digits, either case;
+         * null (the default): not checked. A model with another digest fails with
+         * {@link Status#MODEL_DIGEST_MISMATCH}; a value that is not 64 hex digits with
+         * {@link Status#INVALID_ARGUMENT}.
+         */
+        public Builder modelSha256(String hex) {
+            return text(Slot.MODEL_SHA256, hex);
+        }
+
+        /**
+         * A face-detector model (RetinaFace mobilenet-0.25), wins over {@link #detectorBytes}.
+         * With a detector, an image given without landmarks and not at the model's input size
+         * is searched for faces; without one (the default) such an image is
+         * {@link Status#INVALID_IMAGE}.
+         */
+        public Builder detectorPath(Path path) {
+            return text(Slot.DETECTOR_PATH, path);
+        }
+
+        /** The detector's bytes, used when no detector path is set. */
+        public Builder detectorBytes(byte[] bytes) {
+            detectorBytes = bytes == null ? null : bytes.clone();
+            return this;
+        }
+
+        /** Which face the single-face calls score when there are several (default LARGEST). */
+        public Builder facePolicy(FacePolicy policy) {
+            return integer(Slot.FACE_POLICY, policy == null ? -1 : policy.code());
+        }
+
+        /** The detector's confidence threshold, 0 &lt;= t &lt; 1 (default 0.9). */
+        public Builder detectorThreshold(float threshold) {
+            return real(Slot.DETECTOR_THRESHOLD, threshold);
+        }
+
+        /** Where inferences run (default CPU). */
+        public Builder executionProvider(ExecutionProvider provider) {
+            return integer(Slot.EXECUTION_PROVIDER, provider == null ? -1 : provider.code());
+        }
+
+        /** CUDA device ordinal (default 0). */
+        public Builder deviceId(int id) {
+            return integer(Slot.DEVICE_ID, id);
+        }
+
+        /**
+         * When the GPU cannot be used, run on the CPU instead of failing with
+         * {@link Status#GPU_UNAVAILABLE} (default false).
+         */
+        public Builder gpuFallback(boolean fallback) {
+            return integer(Slot.GPU_FALLBACK, fallback ? 1 : 0);
+        }
+
+        /**
+         * A folder holding the CUDA and cuDNN libraries (searched three levels deep), or null
+         * (the default): env {@code SERFIQ_CUDA_PATH}, pip's nvidia-* packages, the system loader.
+         */
+        public Builder cudaLibraryPath(Path path) {
+            return text(Slot.CUDA_LIBRARY_PATH, path);
+        }
+
+        public ModelOptions build() {
+            return new ModelOptions(text.clone(), ints.clone(), reals.clone(), modelBytes, detectorBytes);
+        }
     }
 }

@@ -1,37 +1,71 @@
 package org.serfiq;
 
-import java.nio.ByteBuffer;
-
 /**
- * The JNI entry points of libserfiq (src/java.rs), loaded once by
- * {@link NativeLoader}. Loading reads the library's ABI version and nothing
- * else; {@link #ensureLoaded()} compares it with {@link #ABI_VERSION} and must
- * run before any other native method (the JNI signatures of one ABI version
- * are not those of another). {@link ModelOptions} and {@link QualityModel#version()}
- * call it, and every handle comes from {@link ModelOptions}.
+ * The JNI entry points of libserfiq (src/jni/ in the repository, built with the
+ * cargo feature {@code jni}), loaded once by {@link NativeLoader}.
  *
- * <p>Contract of every method taking a handle: the handle is 0 (rejected with
+ * <p><b>Versions.</b> Loading reads the library's JNI version
+ * ({@link #nativeJniVersion}: the signatures and array layouts below) and, when
+ * that matches, its C ABI version ({@link #nativeAbiVersion}); nothing else.
+ * {@link #ensureLoaded()} checks both and must run before any other native
+ * method, because the signatures of one JNI version are not those of another.
+ * A library without JNI entry points (the plain C build) has no
+ * {@code nativeJniVersion} and is refused the same way.
+ *
+ * <p><b>Handles.</b> Every method taking a handle: the handle is 0 (rejected with
  * {@link Status#NULL_ARGUMENT}) or came from {@link #nativeCreate} and is not
  * destroyed while the call runs; {@link #nativeDestroy} runs with no other call
  * on that handle in flight. {@link QualityModel} enforces this with a lock.
- * Every failure is thrown as {@link SerfiqException}; pixels are a
- * {@code byte[]} or a direct {@link ByteBuffer} in which the image starts at
- * {@code offset} and lies within {@code length} bytes (-1: to the end).
+ * Every failure is thrown as {@link SerfiqException}.
+ *
+ * <p><b>Images.</b> Pixels are a {@code byte[]} or a direct {@link java.nio.ByteBuffer}
+ * in which the image starts at {@code offset} and lies within {@code length}
+ * bytes (-1: to the end); {@code stride} 0 = packed; {@code format} a
+ * {@link PixelFormat} code; landmarks null or 10 floats.
+ *
+ * <p><b>Options</b> travel as three arrays ({@code String[] text, long[] ints,
+ * double[] reals}) whose slots {@link OptionSlots} finds by name.
  */
 final class NativeLib {
     /** The C ABI version this binding was written for ({@code SERFIQ_ABI_VERSION}). */
     static final int ABI_VERSION = 1;
+    /** The JNI version this binding was written for (src/jni/mod.rs, {@code JNI_VERSION}). */
+    static final int JNI_VERSION = 2;
 
-    /** The loaded library's ABI version ({@code serfiq_abi_version()}). */
+    /** The loaded library's JNI version; 0 when it has none (no JNI entry points, or version 1). */
+    private static final int LOADED_JNI_VERSION;
+    /** The loaded library's ABI version; -1 when not read (JNI version mismatch). */
     private static final int LOADED_ABI_VERSION;
 
     static {
         // A library that cannot be found or loaded throws UnsatisfiedLinkError here.
         NativeLoader.load();
-        LOADED_ABI_VERSION = nativeAbiVersion();
+        int jni;
+        try {
+            jni = nativeJniVersion();
+        } catch (UnsatisfiedLinkError e) {
+            jni = 0;
+        }
+        LOADED_JNI_VERSION = jni;
+        LOADED_ABI_VERSION = jni == JNI_VERSION ? nativeAbiVersion() : -1;
     }
 
     private NativeLib() {}
+
+    /**
+     * Throws {@link SerfiqException} with {@link Status#ABI_MISMATCH} when
+     * {@code loaded} is not the JNI version this binding needs.
+     */
+    static void checkJni(int loaded) {
+        if (loaded != JNI_VERSION) {
+            String what = loaded == 0
+                    ? "libserfiq has no JNI entry points of a versioned binding (a build without the cargo"
+                            + " feature `jni`, or an older one)"
+                    : "libserfiq has JNI version " + loaded;
+            throw new SerfiqException(Status.ABI_MISMATCH, what + "; this Java binding needs JNI version "
+                    + JNI_VERSION + ": use the libserfiq.so built with this binding (`make jni-lib`)");
+        }
+    }
 
     /**
      * Throws {@link SerfiqException} with {@link Status#ABI_MISMATCH} when
@@ -47,46 +81,56 @@ final class NativeLib {
 
     /**
      * Loads the library (first call: {@link UnsatisfiedLinkError} when it cannot
-     * be loaded) and checks its ABI version on every call ({@link SerfiqException}
-     * with {@link Status#ABI_MISMATCH}).
+     * be loaded) and checks its JNI and ABI versions on every call
+     * ({@link SerfiqException} with {@link Status#ABI_MISMATCH}).
      */
     static void ensureLoaded() {
+        checkJni(LOADED_JNI_VERSION);
         checkAbi(LOADED_ABI_VERSION);
     }
 
+    /** {@link #nativeDefaults()} after {@link #ensureLoaded()}. */
+    static Object[] defaults() {
+        ensureLoaded();
+        return nativeDefaults();
+    }
+
+    /** The JNI version; this signature never changes. */
+    static native int nativeJniVersion();
+
+    /** {@code serfiq_abi_version()}; this signature never changes. */
     static native int nativeAbiVersion();
 
     static native String nativeVersion();
 
-    /**
-     * Default options: samples, dropout, seed, alpha, r, channel order, mean[3],
-     * std[3], intra-op threads, max sessions.
-     */
-    static native double[] nativeDefaults();
+    /** {@code serfiq_live_models()}. */
+    static native long nativeLiveModels();
 
+    /** The option slots' names: {text, ints, reals}, each in slot order. */
+    static native String[][] nativeOptionNames();
+
+    /** The default options: {String[] text, long[] ints, double[] reals}. */
+    static native Object[] nativeDefaults();
+
+    /**
+     * Creates a model from the three option arrays (every slot given) and the
+     * model's and the detector's bytes (null for none; a path wins over bytes).
+     */
     static native long nativeCreate(
-            String modelPath,
-            byte[] modelBytes,
-            String ortLibrary,
-            String embeddingLayer,
-            int samples,
-            float dropout,
-            long seed,
-            double alpha,
-            double r,
-            int channelOrder,
-            float[] mean,
-            float[] std,
-            int intraOpThreads,
-            int maxSessions,
-            String modelSha256);
+            String[] text, long[] ints, double[] reals, byte[] modelBytes, byte[] detectorBytes);
 
     static native void nativeDestroy(long handle);
+
+    /** {@code serfiq_get_options}, as {@link #nativeDefaults}. */
+    static native Object[] nativeOptions(long handle);
 
     static native int nativeEmbeddingSize(long handle);
 
     /** {width, height}. */
     static native int[] nativeInputSize(long handle);
+
+    /** An {@link ExecutionProvider} code. */
+    static native int nativeExecutionProvider(long handle);
 
     /** {s, q}. */
     static native float[] nativeScore(
@@ -103,12 +147,38 @@ final class NativeLib {
             long handle, Object pixels, int width, int height, int stride, int format, int offset, int length,
             float[] landmarks);
 
+    /** Ints per image in a batch's {@code shapes}: width, height, stride, format, offset, length. */
+    static final int SHAPE_INTS = 6;
+
     /**
-     * Scores a batch: {@code shapes} holds 6 ints per image (width, height,
-     * stride, format, offset, length); {@code landmarks} is null or one entry
+     * Scores a batch, all or nothing: {@code landmarks} is null or one entry
      * (null or 10 floats) per image. Returns {s0, q0, s1, q1, ...} followed,
      * when {@code embeddings}, by every embedding, row-major.
      */
     static native float[] nativeScoreBatch(
             long handle, Object[] pixels, int[] shapes, float[][] landmarks, boolean embeddings);
+
+    /**
+     * Scores a batch, each image on its own; arguments as for {@link #nativeScoreBatch}.
+     * Returns {int[] statuses, String[] messages (null for a success), float[]
+     * qualities (s, q per image), float[] embeddings (row-major; empty unless asked for)}.
+     */
+    static native Object[] nativeScoreBatchEach(
+            long handle, Object[] pixels, int[] shapes, float[][] landmarks, boolean embeddings);
+
+    /** Floats per face in {@link #nativeDetectScore}: box[4], landmarks[10], confidence, s, q. */
+    static final int FACE_FLOATS = 17;
+
+    /**
+     * Every face in one image: {faces ({@link #FACE_FLOATS} floats each, in the
+     * face policy's order), embeddings (row-major; empty unless asked for)}.
+     */
+    static native float[][] nativeDetectScore(
+            long handle, Object pixels, int width, int height, int stride, int format, int offset, int length,
+            boolean embeddings);
+
+    /** The aligned crop: input width x height x 3 bytes in {@code cropFormat} (BGR or RGB). */
+    static native byte[] nativeAlignedCrop(
+            long handle, Object pixels, int width, int height, int stride, int format, int offset, int length,
+            float[] landmarks, int cropFormat);
 }

@@ -1,11 +1,16 @@
 package org.serfiq;
 
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongFunction;
 
 /**
  * A loaded face-recognition model with its SER-FIQ head (the C API's
@@ -19,18 +24,21 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * and waits for calls in flight on other threads to finish (calls hold a read
  * lock, close takes the write lock), so it never frees a model in use. Any call
  * after close throws {@link IllegalStateException}. Close every model (e.g.
- * try-with-resources): the native model is not freed by the garbage collector
- * (no finalizer or Cleaner, which also keeps the binding usable on Android from
- * API level 26).
+ * try-with-resources). A model that becomes unreachable unclosed is freed by a
+ * {@link Cleaner} as a safety net, which says so once per process on stderr;
+ * when that happens is up to the garbage collector.
  *
  * <p><b>Images.</b> Pixels come as a {@code byte[]} (the image starts at index 0;
  * the bytes the image needs are copied for the call) or a direct
  * {@link ByteBuffer} (the image starts at its position and must end before its
  * limit; read in place, not copied; do not change it during the call). With
  * {@code landmarks} (10 floats: x, y of left eye, right eye, nose tip, left and
- * right mouth corner, in pixels) the face is aligned first; with {@code null}
- * the image must already be an aligned crop of {@link #inputWidth()} x
- * {@link #inputHeight()}.
+ * right mouth corner, in pixels) the face is aligned by them. With {@code null},
+ * an image of {@link #inputWidth()} x {@link #inputHeight()} is taken as an
+ * aligned crop, and any other image goes to the model's face detector
+ * ({@link ModelOptions.Builder#detectorPath}), which picks a face by the face
+ * policy, or fails with {@link Status#NO_FACE}; without a detector such an
+ * image is {@link Status#INVALID_IMAGE}.
  *
  * <p><b>Errors.</b> Every failure is a {@link SerfiqException} whose
  * {@link SerfiqException#status()} is the C API's status: null pixels
@@ -47,9 +55,46 @@ public final class QualityModel implements AutoCloseable {
      */
     public static final int ABI_VERSION = NativeLib.ABI_VERSION;
 
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    /** The native model; 0 once closed. Written only under the write lock. */
-    private volatile long handle;
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
+
+    /**
+     * The native model and the lock that keeps close from racing a call. It is
+     * also the Cleaner's action, so it must not refer to its QualityModel.
+     */
+    private static final class Native implements Runnable {
+        final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        /** 0 once freed. Written only under the write lock. */
+        volatile long handle;
+
+        Native(long handle) {
+            this.handle = handle;
+        }
+
+        /** Frees the model (waiting for calls in flight); true when this call freed it. */
+        boolean free() {
+            lock.writeLock().lock();
+            try {
+                long h = handle;
+                handle = 0;
+                NativeLib.nativeDestroy(h);
+                return h != 0;
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+
+        /** The Cleaner's action: only frees what close() did not. */
+        @Override
+        public void run() {
+            if (free() && !WARNED.getAndSet(true)) {
+                System.err.println("serfiq: a QualityModel was not closed; freed by the Cleaner");
+            }
+        }
+    }
+
+    private final Native model;
+    private final Cleaner.Cleanable cleanable;
     private final int embeddingSize;
     private final int inputWidth;
     private final int inputHeight;
@@ -64,19 +109,20 @@ public final class QualityModel implements AutoCloseable {
             NativeLib.nativeDestroy(handle);
             throw e;
         }
-        this.handle = handle;
+        this.model = new Native(handle);
+        this.cleanable = CLEANER.register(this, model);
         this.embeddingSize = size;
         this.inputWidth = input[0];
         this.inputHeight = input[1];
     }
 
     /**
-     * Loads ONNX Runtime (first model only), reads the model, builds its SER-FIQ
-     * graph and checks it with one inference.
+     * Loads ONNX Runtime (first model only), reads the model (and the detector),
+     * builds its SER-FIQ graph and checks it with one inference.
      *
      * @throws SerfiqException e.g. {@link Status#MODEL_NOT_FOUND}, {@link Status#MODEL_INVALID},
-     *     {@link Status#MODEL_DIGEST_MISMATCH} (see {@link ModelOptions#modelSha256}),
-     *     {@link Status#RUNTIME_NOT_FOUND}, {@link Status#INVALID_ARGUMENT} for bad options,
+     *     {@link Status#MODEL_DIGEST_MISMATCH}, {@link Status#RUNTIME_NOT_FOUND},
+     *     {@link Status#GPU_UNAVAILABLE}, {@link Status#INVALID_ARGUMENT} for bad options,
      *     {@link Status#ABI_MISMATCH} when the native library is not the one this binding needs
      */
     public static QualityModel open(ModelOptions options) {
@@ -85,13 +131,27 @@ public final class QualityModel implements AutoCloseable {
 
     /** {@link #open(ModelOptions)} with the default options. */
     public static QualityModel open(Path model) {
-        return open(ModelOptions.fromPath(model));
+        return open(ModelOptions.builder().modelPath(model).build());
     }
 
     /** Library version and the ONNX Runtime API it targets. */
     public static String version() {
         NativeLib.ensureLoaded();
         return NativeLib.nativeVersion();
+    }
+
+    /**
+     * The number of models created and not yet freed in this process, by every
+     * surface of libserfiq (Java, C, ...): for leak checks.
+     */
+    public static long liveModels() {
+        NativeLib.ensureLoaded();
+        return NativeLib.nativeLiveModels();
+    }
+
+    /** Whether the Cleaner has reported a model that was not closed (once per process). */
+    static boolean cleanerWarned() {
+        return WARNED.get();
     }
 
     /** Number of floats in one embedding. */
@@ -107,6 +167,21 @@ public final class QualityModel implements AutoCloseable {
     /** Height of an aligned input crop (e.g. 112). */
     public int inputHeight() {
         return inputHeight;
+    }
+
+    /**
+     * The options this model was made with: paths as given, no bytes
+     * ({@link ModelOptions#modelBytes()} and {@link ModelOptions#detectorBytes()}
+     * are null), alpha and r as in use (given, the model's calibration or the
+     * defaults), the execution provider as asked for.
+     */
+    public ModelOptions options() {
+        return ModelOptions.fromNative(call(NativeLib::nativeOptions));
+    }
+
+    /** Where inferences run: CUDA, or CPU (also when CUDA was asked for with gpuFallback and failed). */
+    public ExecutionProvider executionProvider() {
+        return ExecutionProvider.fromCode(call(NativeLib::nativeExecutionProvider));
     }
 
     /** Quality of one face. */
@@ -142,8 +217,40 @@ public final class QualityModel implements AutoCloseable {
     }
 
     /**
+     * Every face the detector finds in the image, each with its box, landmarks,
+     * confidence, quality and (when {@code embeddings}) embedding, in the face
+     * policy's order: the first is the face {@link #score} would score. An image
+     * without a face gives an empty list. A model without a detector fails with
+     * {@link Status#INVALID_ARGUMENT}.
+     */
+    public List<DetectedFace> detectScore(byte[] pixels, Image image, boolean embeddings) {
+        return detect(pixels, 0, -1, image, embeddings);
+    }
+
+    /** {@link #detectScore(byte[], Image, boolean)} on a direct buffer. */
+    public List<DetectedFace> detectScore(ByteBuffer pixels, Image image, boolean embeddings) {
+        return detect(pixels, position(pixels), remaining(pixels), image, embeddings);
+    }
+
+    /**
+     * The face the single-face calls would score (routed the same way: by its
+     * landmarks, as an aligned crop, or by the detector), as the model sees it:
+     * {@link #inputWidth()} x {@link #inputHeight()} packed pixels in
+     * {@code format}, {@link PixelFormat#BGR} or {@link PixelFormat#RGB}.
+     */
+    public byte[] alignedCrop(byte[] pixels, Image image, float[] landmarks, PixelFormat format) {
+        return crop(pixels, 0, -1, image, landmarks, format);
+    }
+
+    /** {@link #alignedCrop(byte[], Image, float[], PixelFormat)} on a direct buffer. */
+    public byte[] alignedCrop(ByteBuffer pixels, Image image, float[] landmarks, PixelFormat format) {
+        return crop(pixels, position(pixels), remaining(pixels), image, landmarks, format);
+    }
+
+    /**
      * Qualities of 1..=4096 faces, in order. Every face is checked before any
      * inference: one bad face fails the whole call (its index is in the message).
+     * {@link #scoreBatchEach} gives the good faces' results when some are bad.
      */
     public List<Quality> scoreBatch(List<Face> faces) {
         float[] r = batch(faces, false);
@@ -168,86 +275,156 @@ public final class QualityModel implements AutoCloseable {
     }
 
     /**
+     * Scores 1..=4096 faces each on its own ({@code serfiq_score_batch_each}), so
+     * that one bad face does not hide the others' results: one {@link BatchResult}
+     * per face, in order, with its own status and message ("image 3: ..."), and
+     * its quality (and embedding, when {@code embeddings}) when it succeeded.
+     * Only a failure of the call as a whole is thrown (a null or empty list,
+     * more than 4096 faces, ONNX Runtime failing).
+     */
+    public List<BatchResult> scoreBatchEach(List<Face> faces, boolean embeddings) {
+        Batch b = new Batch(faces);
+        Object[] r = call(h -> NativeLib.nativeScoreBatchEach(h, b.pixels, b.shapes, b.landmarks, embeddings));
+        int[] statuses = (int[]) r[0];
+        String[] messages = (String[]) r[1];
+        float[] qualities = (float[]) r[2];
+        float[] all = (float[]) r[3];
+        List<BatchResult> out = new ArrayList<>(statuses.length);
+        for (int i = 0; i < statuses.length; i++) {
+            if (statuses[i] != Status.OK.code()) {
+                out.add(new BatchResult(statuses[i], messages[i], null, null));
+                continue;
+            }
+            float[] e = embeddings ? Arrays.copyOfRange(all, i * embeddingSize, (i + 1) * embeddingSize) : null;
+            out.add(new BatchResult(statuses[i], "", new Quality(qualities[2 * i], qualities[2 * i + 1]), e));
+        }
+        return out;
+    }
+
+    /**
      * Frees the native model; waits for calls in flight to finish. Idempotent;
      * every call afterwards throws {@link IllegalStateException}.
      */
     @Override
     public void close() {
-        lock.writeLock().lock();
-        try {
-            long h = handle;
-            handle = 0;
-            NativeLib.nativeDestroy(h);
-        } finally {
-            lock.writeLock().unlock();
-        }
+        model.free();
+        // Unregisters the Cleaner's action, which now finds nothing to free.
+        cleanable.clean();
     }
 
     /** Whether {@link #close()} has run. */
     public boolean isClosed() {
-        return handle == 0;
+        return model.handle == 0;
+    }
+
+    /**
+     * Runs {@code body} on the live handle under the read lock. The fence keeps
+     * this object reachable until the native call is done, so the Cleaner cannot
+     * run during it.
+     */
+    private <T> T call(LongFunction<T> body) {
+        Lock read = model.lock.readLock();
+        read.lock();
+        try {
+            long h = model.handle;
+            if (h == 0) {
+                throw new IllegalStateException("this QualityModel is closed");
+            }
+            return body.apply(h);
+        } finally {
+            read.unlock();
+            Reference.reachabilityFence(this);
+        }
     }
 
     private enum Want { SCORE, EMBEDDING, BOTH }
 
-    private float[] run(Want want, Object pixels, int offset, int length, Image image, float[] landmarks) {
+    private static Image described(Image image) {
         if (image == null) {
             throw new SerfiqException(Status.NULL_ARGUMENT, "image is null");
         }
-        int w = image.width();
-        int h = image.height();
-        int stride = image.stride();
-        int format = image.formatCode();
-        lock.readLock().lock();
-        try {
-            long model = live();
-            return switch (want) {
-                case SCORE -> NativeLib.nativeScore(model, pixels, w, h, stride, format, offset, length, landmarks);
-                case EMBEDDING -> NativeLib.nativeEmbed(model, pixels, w, h, stride, format, offset, length, landmarks);
-                case BOTH -> NativeLib.nativeScoreEmbed(
-                        model, pixels, w, h, stride, format, offset, length, landmarks);
-            };
-        } finally {
-            lock.readLock().unlock();
+        return image;
+    }
+
+    private float[] run(Want want, Object pixels, int offset, int length, Image image, float[] landmarks) {
+        Image i = described(image);
+        int w = i.width();
+        int h = i.height();
+        int stride = i.stride();
+        int format = i.formatCode();
+        return call(m -> switch (want) {
+            case SCORE -> NativeLib.nativeScore(m, pixels, w, h, stride, format, offset, length, landmarks);
+            case EMBEDDING -> NativeLib.nativeEmbed(m, pixels, w, h, stride, format, offset, length, landmarks);
+            case BOTH -> NativeLib.nativeScoreEmbed(m, pixels, w, h, stride, format, offset, length, landmarks);
+        });
+    }
+
+    private List<DetectedFace> detect(Object pixels, int offset, int length, Image image, boolean embeddings) {
+        Image i = described(image);
+        float[][] r = call(m -> NativeLib.nativeDetectScore(
+                m, pixels, i.width(), i.height(), i.stride(), i.formatCode(), offset, length, embeddings));
+        float[] f = r[0];
+        int per = NativeLib.FACE_FLOATS;
+        int n = f.length / per;
+        List<DetectedFace> out = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            int at = k * per;
+            float[] e = embeddings ? Arrays.copyOfRange(r[1], k * embeddingSize, (k + 1) * embeddingSize) : null;
+            out.add(new DetectedFace(
+                    Arrays.copyOfRange(f, at, at + 4),
+                    Arrays.copyOfRange(f, at + 4, at + 14),
+                    f[at + 14],
+                    new Quality(f[at + 15], f[at + 16]),
+                    e));
+        }
+        return out;
+    }
+
+    private byte[] crop(Object pixels, int offset, int length, Image image, float[] landmarks, PixelFormat format) {
+        Image i = described(image);
+        if (format == null) {
+            throw new SerfiqException(Status.NULL_ARGUMENT, "format is null");
+        }
+        return call(m -> NativeLib.nativeAlignedCrop(
+                m, pixels, i.width(), i.height(), i.stride(), i.formatCode(), offset, length, landmarks,
+                format.code()));
+    }
+
+    /** A batch in the native layout. */
+    private static final class Batch {
+        final Object[] pixels;
+        final int[] shapes;
+        final float[][] landmarks;
+
+        Batch(List<Face> faces) {
+            if (faces == null) {
+                throw new SerfiqException(Status.NULL_ARGUMENT, "faces is null");
+            }
+            int n = faces.size();
+            int per = NativeLib.SHAPE_INTS;
+            pixels = new Object[n];
+            shapes = new int[per * n];
+            landmarks = new float[n][];
+            for (int i = 0; i < n; i++) {
+                Face f = faces.get(i);
+                if (f == null || f.image == null) {
+                    throw new SerfiqException(Status.NULL_ARGUMENT, "image " + i + ": face or its image is null");
+                }
+                pixels[i] = f.pixels;
+                shapes[per * i] = f.image.width();
+                shapes[per * i + 1] = f.image.height();
+                shapes[per * i + 2] = f.image.stride();
+                shapes[per * i + 3] = f.image.formatCode();
+                shapes[per * i + 4] = f.offset;
+                shapes[per * i + 5] = f.length;
+                landmarks[i] = f.landmarks;
+            }
         }
     }
 
     private float[] batch(List<Face> faces, boolean embeddings) {
-        if (faces == null) {
-            throw new SerfiqException(Status.NULL_ARGUMENT, "faces is null");
-        }
-        int n = faces.size();
-        Object[] pixels = new Object[n];
-        int[] shapes = new int[6 * n];
-        float[][] landmarks = new float[n][];
-        for (int i = 0; i < n; i++) {
-            Face f = faces.get(i);
-            if (f == null || f.image == null) {
-                throw new SerfiqException(Status.NULL_ARGUMENT, "image " + i + ": face or its image is null");
-            }
-            pixels[i] = f.pixels;
-            shapes[6 * i] = f.image.width();
-            shapes[6 * i + 1] = f.image.height();
-            shapes[6 * i + 2] = f.image.stride();
-            shapes[6 * i + 3] = f.image.formatCode();
-            shapes[6 * i + 4] = f.offset;
-            shapes[6 * i + 5] = f.length;
-            landmarks[i] = f.landmarks;
-        }
-        lock.readLock().lock();
-        try {
-            return NativeLib.nativeScoreBatch(live(), pixels, shapes, landmarks, embeddings);
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    private long live() {
-        long h = handle;
-        if (h == 0) {
-            throw new IllegalStateException("this QualityModel is closed");
-        }
-        return h;
+        Batch b = new Batch(faces);
+        return call(h -> NativeLib.nativeScoreBatch(h, b.pixels, b.shapes, b.landmarks, embeddings));
     }
 
     private ScoredEmbedding split(float[] r) {

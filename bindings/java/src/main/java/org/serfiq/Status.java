@@ -25,10 +25,18 @@ public enum Status {
     INTERNAL(15),
     ABI_MISMATCH(16),
     MODEL_DIGEST_MISMATCH(17),
-    /** The face detector found no usable face (detection is not yet exposed by this binding). */
+    /** The face detector found no usable face in an image given without landmarks. */
     NO_FACE(18),
-    /** The GPU could not be used (the execution provider is not yet chosen through this binding). */
+    /**
+     * The GPU could not be used (no CUDA in this ONNX Runtime, CUDA or cuDNN missing, no such
+     * device); set {@link ModelOptions.Builder#gpuFallback} to run on the CPU instead.
+     */
     GPU_UNAVAILABLE(19),
+    /**
+     * Some images of a per-image batch failed ({@code serfiq_score_batch_each}). Not thrown by
+     * this binding: {@link QualityModel#scoreBatchEach} reports it as each image's own status.
+     */
+    IMAGES_FAILED(20),
     ;
 
     private static final Status[] BY_CODE = values();

@@ -37,6 +37,20 @@ class AbiTest {
         NativeLib.checkAbi(1);
         NativeLib.ensureLoaded();
         QualityModel.version();
+        assertEquals(NativeLib.JNI_VERSION, NativeLib.nativeJniVersion());
+        NativeLib.checkJni(NativeLib.JNI_VERSION);
+    }
+
+    @Test
+    void jniMismatchIsASerfiqException() {
+        for (int loaded : new int[] {0, 1, 3}) {
+            SerfiqException e = assertThrows(SerfiqException.class, () -> NativeLib.checkJni(loaded));
+            assertEquals(Status.ABI_MISMATCH, e.status());
+            assertTrue(e.detail().contains("needs JNI version " + NativeLib.JNI_VERSION), e.detail());
+        }
+        // 0: what the loader reads from a library without nativeJniVersion, e.g. the plain C build.
+        SerfiqException e = assertThrows(SerfiqException.class, () -> NativeLib.checkJni(0));
+        assertTrue(e.detail().contains("jni"), e.detail());
     }
 
     @Test
@@ -85,6 +99,16 @@ class AbiTest {
         for (ChannelOrder c : ChannelOrder.values()) {
             assertEquals(header.get("SERFIQ_CHANNELS_" + c.name()), c.code(), c.name());
         }
+        for (FacePolicy p : FacePolicy.values()) {
+            assertEquals(header.get("SERFIQ_FACE_" + p.name()), p.code(), p.name());
+        }
+        for (ExecutionProvider p : ExecutionProvider.values()) {
+            assertEquals(header.get("SERFIQ_PROVIDER_" + p.name()), p.code(), p.name());
+        }
+        assertEquals(header.get("SERFIQ_LANDMARK_FLOATS"), 10);
+        assertEquals(FacePolicy.values().length, header.keySet().stream().filter(k -> k.startsWith("SERFIQ_FACE_")).count());
+        assertEquals(ExecutionProvider.values().length,
+                header.keySet().stream().filter(k -> k.startsWith("SERFIQ_PROVIDER_")).count());
     }
 
     @Test

@@ -28,7 +28,7 @@ class InvalidArgumentsTest {
         lm = TestEnv.landmarks();
         model = TestEnv.open();
         good = model.score(face.rgb(), face.image(), lm);
-        raw = TestEnv.options().create();
+        raw = TestEnv.options().build().create();
     }
 
     @AfterAll

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link ModelOptions#modelSha256}: the digest is computed here, independently of
+ * {@link ModelOptions.Builder#modelSha256}: the digest is computed here, independently of
  * serfiq, with {@link MessageDigest} over the model file.
  */
 class ModelDigestTest {
@@ -37,16 +37,16 @@ class ModelDigestTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
-    static SerfiqException expect(Status status, ModelOptions options) {
-        SerfiqException e = assertThrows(SerfiqException.class, () -> QualityModel.open(options).close());
+    static SerfiqException expect(Status status, ModelOptions.Builder options) {
+        SerfiqException e = assertThrows(SerfiqException.class, () -> QualityModel.open(options.build()).close());
         assertEquals(status, e.status(), e::getMessage);
         return e;
     }
 
     /** Opens with the pin and checks that the model scores the fixture face like the C API. */
-    static void opensAndScores(ModelOptions options) throws Exception {
+    static void opensAndScores(ModelOptions.Builder options) throws Exception {
         TestEnv.Ppm face = TestEnv.face();
-        try (QualityModel m = QualityModel.open(options)) {
+        try (QualityModel m = QualityModel.open(options.build())) {
             Quality q = m.score(face.rgb(), face.image(), TestEnv.landmarks());
             assertEquals(ref.s(), q.s(), 1e-6);
             assertEquals(ref.q(), q.q(), 1e-6);
@@ -57,7 +57,7 @@ class ModelDigestTest {
     void rightDigestOpens() throws Exception {
         opensAndScores(TestEnv.options().modelSha256(sha256));
         opensAndScores(TestEnv.options().modelSha256(sha256.toUpperCase(Locale.ROOT)));
-        opensAndScores(ModelOptions.fromBytes(modelBytes).ortLibrary(TestEnv.ortLib()).modelSha256(sha256));
+        opensAndScores(ModelLoadTest.bytes(modelBytes).modelSha256(sha256));
         // null (the default) is "not checked", also after a pin was set.
         opensAndScores(TestEnv.options().modelSha256("0".repeat(64)).modelSha256(null));
     }
@@ -72,7 +72,7 @@ class ModelDigestTest {
         assertTrue(e.detail().contains(sha256), "the message names the actual digest: " + e.detail());
         expect(Status.MODEL_DIGEST_MISMATCH, TestEnv.options().modelSha256("0".repeat(64)));
         expect(Status.MODEL_DIGEST_MISMATCH,
-                ModelOptions.fromBytes(modelBytes).ortLibrary(TestEnv.ortLib()).modelSha256(oneOff));
+                ModelLoadTest.bytes(modelBytes).modelSha256(oneOff));
         // The digest of other bytes: a truncated model pinned to the full model's digest.
         expect(Status.MODEL_DIGEST_MISMATCH,
                 ModelLoadTest.bytes(Arrays.copyOf(modelBytes, modelBytes.length - 1)).modelSha256(sha256));

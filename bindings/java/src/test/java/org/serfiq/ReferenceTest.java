@@ -125,7 +125,7 @@ class ReferenceTest {
     @Test
     void fromModelBytes() throws Exception {
         byte[] bytes = java.nio.file.Files.readAllBytes(TestEnv.model());
-        try (QualityModel m = QualityModel.open(ModelOptions.fromBytes(bytes).ortLibrary(TestEnv.ortLib()))) {
+        try (QualityModel m = QualityModel.open(ModelLoadTest.bytes(bytes).build())) {
             assertQuality(m.score(face.rgb(), face.image(), landmarks));
         }
     }

@@ -19,20 +19,23 @@ import java.util.List;
  * place in this repository where `make fixtures` leaves it.
  *
  * <pre>
- * serfiq.library.path  SERFIQ_LIB_DIR/libserfiq.so   ../../target/release/libserfiq.so
+ * serfiq.library.path  SERFIQ_JNI_LIB_DIR/libserfiq.so  ../../target/jni/release/libserfiq.so
  * serfiq.model         SERFIQ_MODEL                  ../../.cache/models/fr_feature.onnx
+ * serfiq.detector      SERFIQ_DETECTOR               ../../.cache/models/retinaface_mnet025.onnx
  * serfiq.ortLib        SERFIQ_ORT_LIB                (none: serfiq's own search)
  * serfiq.fixtures      SERFIQ_FIXTURES               ../../target/fixtures
  * serfiq.include       SERFIQ_INCLUDE_DIR            ../../include
  * </pre>
+ *
+ * The library is the JNI build ({@code make jni-lib}); the plain C build has no Java entry points.
  */
 final class TestEnv {
     static final Path REPO = Path.of("").toAbsolutePath().resolve("../..").normalize();
 
     static {
         if (System.getProperty(NativeLoader.PATH_PROPERTY) == null) {
-            String dir = System.getenv("SERFIQ_LIB_DIR");
-            Path lib = dir != null ? Path.of(dir, "libserfiq.so") : REPO.resolve("target/release/libserfiq.so");
+            String dir = System.getenv("SERFIQ_JNI_LIB_DIR");
+            Path lib = dir != null ? Path.of(dir, "libserfiq.so") : REPO.resolve("target/jni/release/libserfiq.so");
             System.setProperty(NativeLoader.PATH_PROPERTY, lib.toString());
         }
     }
@@ -52,6 +55,11 @@ final class TestEnv {
         return v != null ? Path.of(v) : REPO.resolve(".cache/models/fr_feature.onnx");
     }
 
+    static Path detector() {
+        String v = setting("serfiq.detector", "SERFIQ_DETECTOR");
+        return v != null ? Path.of(v) : REPO.resolve(".cache/models/retinaface_mnet025.onnx");
+    }
+
     static Path ortLib() {
         String v = setting("serfiq.ortLib", "SERFIQ_ORT_LIB");
         return v != null ? Path.of(v) : null;
@@ -68,12 +76,21 @@ final class TestEnv {
     }
 
     /** Options for the test model: the default settings, ONNX Runtime as configured. */
-    static ModelOptions options() {
-        return ModelOptions.fromPath(model()).ortLibrary(ortLib());
+    static ModelOptions.Builder options() {
+        return ModelOptions.builder().modelPath(model()).ortLibraryPath(ortLib());
+    }
+
+    /** {@link #options()} with the face detector. */
+    static ModelOptions.Builder withDetector() {
+        return options().detectorPath(detector());
     }
 
     static QualityModel open() {
-        return QualityModel.open(options());
+        return QualityModel.open(options().build());
+    }
+
+    static QualityModel openWithDetector() {
+        return QualityModel.open(withDetector().build());
     }
 
     /** A binary PPM (P6, maxval 255). */
@@ -137,6 +154,10 @@ final class TestEnv {
         return readPpm(fixtures().resolve("face.ppm"));
     }
 
+    static Ppm noFace() throws IOException {
+        return readPpm(fixtures().resolve("noface.ppm"));
+    }
+
     static float[] landmarks() throws IOException {
         float[] lm = readFloats(fixtures().resolve("face.landmarks"));
         assertEquals(10, lm.length, "face.landmarks holds 10 numbers");
@@ -156,5 +177,38 @@ final class TestEnv {
             emb[i] = Float.parseFloat(e[i]);
         }
         return new Reference(Float.parseFloat(sq[0]), Float.parseFloat(sq[1]), emb);
+    }
+
+    /** One face of photo.reference (the C API on the whole photo, with the detector). */
+    record PhotoFace(float[] box, float[] landmarks, float confidence, float s, float q, float[] embedding) {}
+
+    /** photo.reference: "faces N", then per face its box, landmarks, confidence/s/q and embedding lines. */
+    static List<PhotoFace> photoReference() throws IOException {
+        List<String> lines = Files.readAllLines(fixtures().resolve("photo.reference"), StandardCharsets.UTF_8);
+        String[] head = lines.get(0).trim().split("\\s+");
+        assertEquals("faces", head[0], "photo.reference starts with the face count");
+        int n = Integer.parseInt(head[1]);
+        assertEquals(1 + 4 * n, lines.size(), "photo.reference has 4 lines per face (made with --embedding)");
+        List<PhotoFace> out = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String[] box = lines.get(1 + 4 * i).trim().split("\\s+");
+            String[] lm = lines.get(2 + 4 * i).trim().split("\\s+");
+            String[] csq = lines.get(3 + 4 * i).trim().split("\\s+");
+            assertEquals(List.of("face", String.valueOf(i), "box"), List.of(box[0], box[1], box[2]));
+            assertEquals("landmarks", lm[0]);
+            assertEquals(List.of("confidence", "s", "q"), List.of(csq[0], csq[2], csq[4]));
+            out.add(new PhotoFace(
+                    floats(box, 3), floats(lm, 1), Float.parseFloat(csq[1]), Float.parseFloat(csq[3]),
+                    Float.parseFloat(csq[5]), floats(lines.get(4 + 4 * i).trim().split("\\s+"), 0)));
+        }
+        return out;
+    }
+
+    private static float[] floats(String[] parts, int from) {
+        float[] out = new float[parts.length - from];
+        for (int i = from; i < parts.length; i++) {
+            out[i - from] = Float.parseFloat(parts[i]);
+        }
+        return out;
     }
 }
