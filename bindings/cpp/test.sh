@@ -3,21 +3,22 @@
 #   1. serfiq.hpp's Status enum lists exactly the header's status macros;
 #   2. cmake build (target/cpp/build) of the GoogleTest tests and examples/cpp/score.cpp,
 #      all with -Wall -Wextra -Werror -pedantic; run the tests;
-#   3. the example reproduces the C example's output (face.reference);
+#   3. the example reproduces the C API's output: on the whole photo with the detector
+#      (photo.reference, every face) and on the face given its landmarks (face.reference);
 #   4. `cmake --install` into a temporary prefix (lib/libserfiq.so.1, the SONAME, and
 #      the dev link lib/libserfiq.so), then a separate project finds it with
 #      find_package(serfiq) and another builds with pkg-config; all record
 #      libserfiq.so.1 and run.
-# Environment: SERFIQ_LIB_DIR SERFIQ_INCLUDE_DIR SERFIQ_MODEL SERFIQ_ORT_LIB SERFIQ_FIXTURES.
+# Environment: SERFIQ_LIB_DIR SERFIQ_INCLUDE_DIR SERFIQ_MODEL SERFIQ_DETECTOR SERFIQ_ORT_LIB SERFIQ_FIXTURES.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="$root/target/cpp"
-for v in SERFIQ_LIB_DIR SERFIQ_INCLUDE_DIR SERFIQ_MODEL SERFIQ_ORT_LIB SERFIQ_FIXTURES; do
+for v in SERFIQ_LIB_DIR SERFIQ_INCLUDE_DIR SERFIQ_MODEL SERFIQ_DETECTOR SERFIQ_ORT_LIB SERFIQ_FIXTURES; do
     if [ -z "${!v:-}" ]; then echo "test.sh: set $v (make bindings-test does)" >&2; exit 2; fi
 done
-export SERFIQ_MODEL SERFIQ_ORT_LIB SERFIQ_FIXTURES
+export SERFIQ_MODEL SERFIQ_DETECTOR SERFIQ_ORT_LIB SERFIQ_FIXTURES
 # The model's digest, computed outside libserfiq, for the model_sha256 tests.
 SERFIQ_MODEL_SHA256="$(sha256sum "$SERFIQ_MODEL" | awk '{print $1}')"
 export SERFIQ_MODEL_SHA256
@@ -77,7 +78,38 @@ check_output() {  # name, output: "s q" must equal the C example's within 1e-6
     echo "$name: s q = $got (C: $reference)"
 }
 
+# check_photo NAME OUTPUT: OUTPUT must be photo.reference (the C API on the whole
+# photo): the same words, line for line, numbers within 1e-6.
+check_photo() {
+    local name="$1" got="$2"
+    if ! awk 'NR == FNR { ref[FNR] = $0; n = FNR; next }
+              { m = FNR; a = split(ref[FNR], r, " "); b = split($0, g, " ");
+                if (a != b) { print "line " FNR ": " b " fields, photo.reference has " a; bad = 1; next }
+                for (i = 1; i <= a; i++) {
+                    if (r[i] == g[i]) continue;
+                    d = r[i] - g[i];
+                    if (r[i] ~ /^[-+0-9.eE]+$/ && g[i] ~ /^[-+0-9.eE]+$/ && d < 1e-6 && -d < 1e-6) continue;
+                    print "line " FNR " field " i ": " g[i] ", photo.reference " r[i]; bad = 1
+                } }
+              END { if (m != n) { print m " lines, photo.reference has " n; bad = 1 } exit bad }' \
+            "$SERFIQ_FIXTURES/photo.reference" <(printf '%s\n' "$got") >&2; then
+        echo "$name: the whole-photo output differs from photo.reference" >&2
+        exit 1
+    fi
+    if [ "$got" = "$(cat "$SERFIQ_FIXTURES/photo.reference")" ]; then
+        echo "$name: $(head -1 <<<"$got"), identical to photo.reference"
+    else
+        echo "$name: $(head -1 <<<"$got"), equal to photo.reference within 1e-6"
+    fi
+}
+photo=("$SERFIQ_FIXTURES/face.ppm" --detector "$SERFIQ_DETECTOR" --embedding)
+
 step "examples/cpp/score.cpp"
+check_photo "example (whole photo)" "$("$out/build/examples/score" "$SERFIQ_MODEL" "${photo[@]}")"
+check_photo "example (whole photo, model from SERFIQ_MODEL)" "$("$out/build/examples/score" "${photo[@]}")"
+"$out/build/examples/score" "$SERFIQ_MODEL" "$SERFIQ_FIXTURES/noface.ppm" --detector "$SERFIQ_DETECTOR" >"$out/noface.out"
+[ "$(cat "$out/noface.out")" = "faces 0" ] || { echo "example on noface.ppm printed: $(cat "$out/noface.out")" >&2; exit 1; }
+echo "example (noface.ppm): faces 0"
 face=("$SERFIQ_FIXTURES/face.ppm" "$SERFIQ_FIXTURES/face.landmarks")
 check_output "example (model from argv)" "$("$out/build/examples/score" "$SERFIQ_MODEL" "${face[@]}")"
 check_output "example (model from SERFIQ_MODEL)" "$("$out/build/examples/score" "${face[@]}")"
@@ -101,7 +133,9 @@ libdir="$(dirname "$(find "$prefix" -name libserfiq.so.1)")"
     || { echo "install: $libdir/libserfiq.so.1 is not the library file" >&2; exit 1; }
 [ -L "$libdir/libserfiq.so" ] && [ "$(readlink "$libdir/libserfiq.so")" = libserfiq.so.1 ] \
     || { echo "install: $libdir/libserfiq.so is not a link to libserfiq.so.1" >&2; exit 1; }
-readelf -d "$libdir/libserfiq.so.1" | grep -q 'soname: \[libserfiq\.so\.1\]' \
+# grep -q reads from a here-string, not a pipe: with pipefail, a writer cut off by
+# grep's early exit (SIGPIPE) would fail the check at random.
+grep -q 'soname: \[libserfiq\.so\.1\]' <<<"$(readelf -d "$libdir/libserfiq.so.1")" \
     || { echo "install: libserfiq.so.1 lacks SONAME libserfiq.so.1" >&2; exit 1; }
 
 # A program linked against libserfiq must ask for the SONAME, never a path.
@@ -127,9 +161,10 @@ cmake -S "$here/tests/consumer" -B "$out/consumer" "${generator[@]}" -DCMAKE_PRE
 grep 'found serfiq' "$out/consumer.configure.log"
 cmake --build "$out/consumer" >/dev/null
 check_needed "find_package consumer" "$out/consumer/consumer"
-ldd "$out/consumer/consumer" | grep -q "libserfiq.so.1 => $libdir/libserfiq.so.1" \
+grep -q "libserfiq.so.1 => $libdir/libserfiq.so.1" <<<"$(ldd "$out/consumer/consumer")" \
     || { echo "consumer does not load the installed libserfiq.so" >&2; ldd "$out/consumer/consumer" >&2; exit 1; }
 check_output "find_package consumer" "$(run_installed "$out/consumer/consumer" "$SERFIQ_MODEL" "${face[@]}")"
+check_photo "find_package consumer" "$(run_installed "$out/consumer/consumer" "$SERFIQ_MODEL" "${photo[@]}")"
 if cmake -S "$here/tests/consumer" -B "$out/consumer-badversion" -DCMAKE_PREFIX_PATH="$prefix" \
     -DSERFIQ_WANT_VERSION=99.0 >/dev/null 2>&1; then
     echo "find_package(serfiq 99.0) accepted version $version" >&2; exit 1
@@ -143,6 +178,7 @@ g++ -std=c++17 -Wall -Wextra -Werror -pedantic "$root/examples/cpp/score.cpp" -o
     $(pkg-config --cflags --libs serfiq) "$rpath"
 check_needed "pkg-config C++ consumer" "$out/pkgconfig-score"
 check_output "pkg-config C++ consumer" "$(run_installed "$out/pkgconfig-score" "$SERFIQ_MODEL" "${face[@]}")"
+check_photo "pkg-config C++ consumer" "$(run_installed "$out/pkgconfig-score" "$SERFIQ_MODEL" "${photo[@]}")"
 # shellcheck disable=SC2046
 gcc -std=c11 -Wall -Wextra -Werror -pedantic "$root/examples/c/score.c" -o "$out/pkgconfig-c-score" \
     $(pkg-config --cflags --libs serfiq) "$rpath"

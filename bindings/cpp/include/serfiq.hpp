@@ -1,13 +1,18 @@
 // serfiq: SER-FIQ face image quality, header-only C++17 binding over the C API
 // (serfiq.h). Link with -lserfiq; nothing else is needed, OpenCV included.
 //
-//   serfiq::Model model("fr_feature.onnx");               // throws serfiq::Error
+//   serfiq::Options options;                              // the library's defaults
+//   options.detector_path = "retinaface_mnet025.onnx";    // photos without landmarks
+//   serfiq::Model model("fr_feature.onnx", options);      // throws serfiq::Error
+//   for (const serfiq::Face& f : model.detect_score(serfiq::ImageView::from_mat(bgr_mat)))
+//       use(f.box, f.landmarks, f.confidence, f.quality.s, f.quality.q);
 //   serfiq::Landmarks lm = {lex, ley, rex, rey, nx, ny, lmx, lmy, rmx, rmy};
 //   serfiq::Quality q = model.score(serfiq::ImageView::from_mat(bgr_mat), lm);
 //
 // Ownership: a Model owns its serfiq_model (moved, never copied); an ImageView
 // and landmarks are borrowed for the call only. Errors: every failing call
-// throws serfiq::Error with the C status and serfiq_last_error()'s message.
+// throws serfiq::Error with the C status and serfiq_last_error()'s message,
+// except Model::score_batch_each, which reports each image's own status.
 // Threads: all scoring methods are const and may run on one Model from many
 // threads at once (the C API's `const serfiq_model *` contract); moving or
 // destroying a Model needs exclusive access. A moved-from Model throws
@@ -15,6 +20,7 @@
 #ifndef SERFIQ_HPP
 #define SERFIQ_HPP
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -52,6 +58,7 @@ enum class Status : std::uint32_t {
     ModelDigestMismatch = SERFIQ_ERR_MODEL_DIGEST_MISMATCH,
     NoFace = SERFIQ_ERR_NO_FACE,
     GpuUnavailable = SERFIQ_ERR_GPU_UNAVAILABLE,
+    ImagesFailed = SERFIQ_ERR_IMAGES_FAILED,
 };
 
 // The C name of a status ("SERFIQ_ERR_INVALID_IMAGE"), or "SERFIQ_UNKNOWN_STATUS".
@@ -64,6 +71,9 @@ inline const char* version() noexcept { return serfiq_version(); }
 
 // SERFIQ_ABI_VERSION of the loaded libserfiq (this header expects SERFIQ_ABI_VERSION).
 inline std::uint32_t abi_version() noexcept { return serfiq_abi_version(); }
+
+// Models created and not yet destroyed in this process, through any binding: for leak checks.
+inline std::size_t live_models() noexcept { return serfiq_live_models(); }
 
 // A failed serfiq call. what() is "SERFIQ_ERR_NAME: message"; message() is the
 // message alone (serfiq_last_error() of the failing call, copied).
@@ -135,6 +145,18 @@ constexpr std::size_t bytes_per_pixel(PixelFormat format) noexcept {
 enum class ChannelOrder : std::uint32_t {
     Rgb = SERFIQ_CHANNELS_RGB,
     Bgr = SERFIQ_CHANNELS_BGR,
+};
+
+// Which face the single-face calls score when the detector finds several.
+enum class FacePolicy : std::uint32_t {
+    Largest = SERFIQ_FACE_LARGEST,  // the largest box (the default)
+    MostCentral = SERFIQ_FACE_MOST_CENTRAL,  // the box centre nearest the image centre
+};
+
+// Where a model's inferences run.
+enum class ExecutionProvider : std::uint32_t {
+    Cpu = SERFIQ_PROVIDER_CPU,
+    Cuda = SERFIQ_PROVIDER_CUDA,
 };
 
 // A borrowed 8-bit image: nothing is copied, the pixels must stay alive for the call.
@@ -216,10 +238,45 @@ struct BatchResult {
     std::vector<std::vector<float>> embeddings;
 };
 
-// Settings of a Model, mirroring serfiq_options (see serfiq.h). Constructed
+// One image's result in Model::score_batch_each. `quality` and `embedding`
+// are set only when ok(); `embedding` is empty unless embeddings were asked for.
+struct ImageResult {
+    Status status = Status::Ok;
+    std::string message;  // serfiq_image_error(i), e.g. "image 3: ..."; "" when ok()
+    Quality quality;
+    std::vector<float> embedding;
+
+    bool ok() const noexcept { return status == Status::Ok; }
+};
+
+// One face found by Model::detect_score, in image pixels.
+struct Face {
+    std::array<float, 4> box{};  // left, top, right, bottom edges
+    Landmarks landmarks{};       // the 5 points it was aligned by
+    float confidence = 0;        // the detector's, in (detector_threshold, 1]
+    Quality quality;
+    std::vector<float> embedding;  // empty unless embeddings were asked for
+};
+
+// An image that owns its pixels (tightly packed), e.g. Model::aligned_crop's result.
+struct Image {
+    std::vector<std::uint8_t> pixels;
+    std::uint32_t width = 0;
+    std::uint32_t height = 0;
+    PixelFormat format = PixelFormat::Bgr;
+
+    ImageView view() const noexcept { return ImageView{pixels.data(), width, height, 0, format}; }
+};
+
+// Settings of a Model, every field of serfiq_options (see serfiq.h). Constructed
 // with the library's defaults (serfiq_options_init); change what you need.
-// The model itself (path or bytes) is given to Model, not here.
+// Strings and byte buffers are owned here and lent to the library while a Model
+// is created; an unset std::optional is NULL in the C struct.
 struct Options {
+    // The recognition model: a path (UTF-8) or its bytes; a path wins over bytes.
+    // Model(path, options) and Model::from_bytes(...) set these for you.
+    std::optional<std::string> model_path;
+    std::optional<std::vector<std::uint8_t>> model_data;
     std::optional<std::string> ort_library_path;  // none: env SERFIQ_ORT_LIB, libserfiq's folder, system
     std::optional<std::string> embedding_layer;   // none: found automatically
     std::uint32_t samples = 0;                    // T, 2..=1000
@@ -234,32 +291,35 @@ struct Options {
     std::array<float, 3> stddev{};  // serfiq_options.std
     std::uint32_t intra_op_threads = 0;  // per inference (library default 1); 0 = ONNX Runtime's own
     std::uint32_t max_sessions = 0;      // inferences at once; 0 = number of CPUs
-    // Expected SHA-256 of the model, 64 hex digits (any case); empty = not checked.
+    // Expected SHA-256 of the model, 64 hex digits (any case); none = not checked.
     // Another digest: Error(Status::ModelDigestMismatch).
-    std::string model_sha256;
+    std::optional<std::string> model_sha256;
+    // The face detector (RetinaFace), a path or its bytes; with neither (the
+    // default) the model has no detector and images need landmarks or must be
+    // aligned crops at Model::input_size().
+    std::optional<std::string> detector_path;
+    std::optional<std::vector<std::uint8_t>> detector_data;
+    FacePolicy face_policy = FacePolicy::Largest;
+    float detector_threshold = 0;  // 0 <= t < 1 (library default 0.9)
+    ExecutionProvider execution_provider = ExecutionProvider::Cpu;
+    std::int32_t device_id = 0;  // CUDA device ordinal
+    bool gpu_fallback = false;   // no usable GPU: run on the CPU instead of Status::GpuUnavailable
+    std::optional<std::string> cuda_library_path;  // folder of the CUDA / cuDNN libraries
 
     // Throws Error(Status::AbiMismatch) when the loaded libserfiq has another C ABI.
-    Options() {
-        const serfiq_options o = detail::default_options();
-        samples = o.samples;
-        dropout = o.dropout;
-        seed = o.seed;
-        alpha = o.alpha;
-        r = o.r;
-        channel_order = static_cast<ChannelOrder>(o.channel_order);
-        for (std::size_t i = 0; i < 3; ++i) {
-            mean[i] = o.mean[i];
-            stddev[i] = o.std[i];
-        }
-        intra_op_threads = o.intra_op_threads;
-        max_sessions = o.max_sessions;
-    }
+    Options() : Options(detail::default_options()) {}
 
-    // The C struct; its string pointers borrow from this Options.
+    // A copy of a C struct (its strings and bytes copied).
+    static Options from_c(const serfiq_options& o) { return Options(o); }
+
+    // The C struct; its pointers borrow from this Options, which must outlive its use.
     serfiq_options to_c() const {
         serfiq_options o = detail::default_options();
-        o.ort_library_path = ort_library_path ? ort_library_path->c_str() : nullptr;
-        o.embedding_layer = embedding_layer ? embedding_layer->c_str() : nullptr;
+        o.model_path = c_str(model_path);
+        o.model_data = bytes(model_data);
+        o.model_size = model_data ? model_data->size() : 0;
+        o.ort_library_path = c_str(ort_library_path);
+        o.embedding_layer = c_str(embedding_layer);
         o.samples = samples;
         o.dropout = dropout;
         o.seed = seed;
@@ -272,8 +332,59 @@ struct Options {
         }
         o.intra_op_threads = intra_op_threads;
         o.max_sessions = max_sessions;
-        o.model_sha256 = model_sha256.empty() ? nullptr : model_sha256.c_str();
+        o.model_sha256 = c_str(model_sha256);
+        o.detector_path = c_str(detector_path);
+        o.detector_data = bytes(detector_data);
+        o.detector_size = detector_data ? detector_data->size() : 0;
+        o.face_policy = static_cast<serfiq_face_policy>(face_policy);
+        o.detector_threshold = detector_threshold;
+        o.execution_provider = static_cast<serfiq_execution_provider>(execution_provider);
+        o.device_id = device_id;
+        o.gpu_fallback = gpu_fallback ? 1u : 0u;
+        o.cuda_library_path = c_str(cuda_library_path);
         return o;
+    }
+
+private:
+    explicit Options(const serfiq_options& o)
+        : model_path(from_c_str(o.model_path)),
+          model_data(copy_bytes(o.model_data, o.model_size)),
+          ort_library_path(from_c_str(o.ort_library_path)),
+          embedding_layer(from_c_str(o.embedding_layer)),
+          samples(o.samples),
+          dropout(o.dropout),
+          seed(o.seed),
+          alpha(o.alpha),
+          r(o.r),
+          channel_order(static_cast<ChannelOrder>(o.channel_order)),
+          mean{o.mean[0], o.mean[1], o.mean[2]},
+          stddev{o.std[0], o.std[1], o.std[2]},
+          intra_op_threads(o.intra_op_threads),
+          max_sessions(o.max_sessions),
+          model_sha256(from_c_str(o.model_sha256)),
+          detector_path(from_c_str(o.detector_path)),
+          detector_data(copy_bytes(o.detector_data, o.detector_size)),
+          face_policy(static_cast<FacePolicy>(o.face_policy)),
+          detector_threshold(o.detector_threshold),
+          execution_provider(static_cast<ExecutionProvider>(o.execution_provider)),
+          device_id(o.device_id),
+          gpu_fallback(o.gpu_fallback != 0),
+          cuda_library_path(from_c_str(o.cuda_library_path)) {}
+
+    static const char* c_str(const std::optional<std::string>& s) noexcept { return s ? s->c_str() : nullptr; }
+    static std::optional<std::string> from_c_str(const char* s) {
+        return s != nullptr ? std::optional<std::string>(s) : std::nullopt;
+    }
+    // A set but empty buffer stays non-NULL: the library then reports "no bytes"
+    // instead of taking it for "not given".
+    static const std::uint8_t* bytes(const std::optional<std::vector<std::uint8_t>>& b) noexcept {
+        static const std::uint8_t empty = 0;
+        if (!b) return nullptr;
+        return b->empty() ? &empty : b->data();
+    }
+    static std::optional<std::vector<std::uint8_t>> copy_bytes(const std::uint8_t* data, std::size_t size) {
+        if (data == nullptr) return std::nullopt;
+        return std::vector<std::uint8_t>(data, data + size);
     }
 };
 
@@ -284,10 +395,15 @@ public:
     // An empty model: every call throws Error(Status::NullArgument).
     Model() noexcept = default;
 
-    // Loads the ONNX face-recognition model at `path` (UTF-8).
+    // Loads the model that `options` names (model_path or model_data).
+    explicit Model(const Options& options) { create(options.to_c()); }
+
+    // Loads the ONNX face-recognition model at `path` (UTF-8), whatever options names.
     explicit Model(const std::string& path, const Options& options = Options()) {
         serfiq_options o = options.to_c();
         o.model_path = path.c_str();
+        o.model_data = nullptr;
+        o.model_size = 0;
         create(o);
     }
 
@@ -295,10 +411,11 @@ public:
         return Model(path, options);
     }
 
-    // Loads a model from its bytes (copied during the call).
+    // Loads a model from its bytes (copied during the call), whatever options names.
     static Model from_bytes(const void* data, std::size_t size, const Options& options = Options()) {
         static const std::uint8_t empty = 0;  // an empty buffer is "no bytes", not "no model"
         serfiq_options o = options.to_c();
+        o.model_path = nullptr;
         o.model_data = data != nullptr || size != 0 ? static_cast<const std::uint8_t*>(data) : &empty;
         o.model_size = size;
         Model model;
@@ -322,8 +439,25 @@ public:
     // The C handle, still owned by this Model (NULL when empty).
     const serfiq_model* native_handle() const noexcept { return handle_.get(); }
 
+    // The options this model was created with (serfiq_get_options): alpha and r
+    // are the values in use; model_data and detector_data are never kept (none).
+    Options options() const {
+        serfiq_options o = detail::default_options();
+        detail::check(serfiq_get_options(handle_.get(), &o));
+        return Options::from_c(o);
+    }
+
+    // Where inferences run: Cuda, or Cpu (also when Cuda was asked for with gpu_fallback).
+    ExecutionProvider execution_provider() const {
+        serfiq_execution_provider provider = SERFIQ_PROVIDER_CPU;
+        detail::check(serfiq_get_execution_provider(handle_.get(), &provider));
+        return static_cast<ExecutionProvider>(provider);
+    }
+
     // Quality of one face. `landmarks`: 10 floats locating the face in `image`,
-    // or nullptr when `image` is already aligned at input_size().
+    // or nullptr: then an image at input_size() is an aligned crop, any other is
+    // searched by the detector (Status::NoFace when it finds none; without a
+    // detector Status::InvalidImage).
     Quality score(const ImageView& image, const float* landmarks = nullptr) const {
         const serfiq_image img = image.to_c();
         serfiq_quality q;
@@ -371,44 +505,104 @@ public:
         return score_embed(image, landmarks.data());
     }
 
-    // Scores 1..=SERFIQ_MAX_BATCH images. `landmarks`: empty when every image is
-    // an aligned crop, else one set per image. With `with_embeddings`, also
-    // returns each image's embedding. Nothing is returned unless every image
-    // succeeds (the first bad one is named in the error message).
+    // Every face the detector finds in `image` (any size), each with its quality
+    // and, with `with_embeddings`, its embedding; in the order of face_policy, so
+    // faces[0] is the face score() would take. No face: an empty vector. A model
+    // without a detector: Error(Status::InvalidArgument).
+    std::vector<Face> detect_score(const ImageView& image, bool with_embeddings = false) const {
+        const serfiq_image img = image.to_c();
+        std::size_t count = 0;
+        const serfiq_status counted = serfiq_detect_score(handle_.get(), &img, nullptr, 0, &count, nullptr, 0);
+        if (counted != SERFIQ_ERR_BUFFER_TOO_SMALL) {  // OK: no face; anything else: a failure
+            detail::check(counted);
+            return {};
+        }
+        const std::size_t dim = with_embeddings ? embedding_size() : 0;
+        std::vector<serfiq_face> found(count);
+        std::vector<float> flat(count * dim);
+        detail::check(serfiq_detect_score(handle_.get(), &img, found.data(), found.size(), &count,
+                                          flat.empty() ? nullptr : flat.data(), flat.size()));
+        std::vector<Face> faces(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            const serfiq_face& c = found[i];
+            Face& f = faces[i];
+            std::copy(c.box, c.box + 4, f.box.begin());
+            std::copy(c.landmarks, c.landmarks + SERFIQ_LANDMARK_FLOATS, f.landmarks.begin());
+            f.confidence = c.confidence;
+            f.quality = Quality{c.quality.s, c.quality.q};
+            if (dim != 0) f.embedding.assign(flat.begin() + offset(i, dim), flat.begin() + offset(i + 1, dim));
+        }
+        return faces;
+    }
+
+    // Scores 1..=SERFIQ_MAX_BATCH images. `landmarks`: empty when no image has
+    // landmarks (each is then routed as by score()), else one set per image. With
+    // `with_embeddings`, also returns each image's embedding. Nothing is returned
+    // unless every image succeeds (the first bad one is named in the error
+    // message); score_batch_each gives the good images' results too.
     BatchResult score_batch(const std::vector<ImageView>& images, const std::vector<Landmarks>& landmarks = {},
                             bool with_embeddings = false) const {
-        if (!landmarks.empty() && landmarks.size() != images.size()) {
-            throw Error(Status::InvalidArgument, std::to_string(images.size()) + " images but " +
-                                                     std::to_string(landmarks.size()) + " sets of landmarks");
-        }
-        const std::size_t count = images.size();
-        std::vector<serfiq_image> imgs;
-        imgs.reserve(count);
-        for (const ImageView& v : images) imgs.push_back(v.to_c());
-        // An empty batch keeps non-NULL pointers, so the library reports the
-        // count (InvalidArgument) as it does for an oversized one.
-        serfiq_image unused{};
-        std::vector<serfiq_quality> qs(count == 0 ? 1 : count);
-        std::vector<float> flat;
-        std::size_t dim = 0;
-        if (with_embeddings && count >= 1 && count <= SERFIQ_MAX_BATCH) {
-            dim = embedding_size();
-            flat.resize(count * dim);
-        }
-        detail::check(serfiq_score_batch(handle_.get(), imgs.empty() ? &unused : imgs.data(), count,
-                                         landmarks.empty() ? nullptr : landmarks.front().data(), qs.data(),
-                                         flat.empty() ? nullptr : flat.data(), flat.size()));
+        Batch batch(*this, images, landmarks, with_embeddings);
+        detail::check(serfiq_score_batch(handle_.get(), batch.images(), batch.count, batch.landmarks(),
+                                         batch.qualities.data(), batch.embeddings(), batch.flat.size()));
         BatchResult out;
-        out.qualities.reserve(count);
-        for (std::size_t i = 0; i < count; ++i) out.qualities.push_back(Quality{qs[i].s, qs[i].q});
+        out.qualities.reserve(batch.count);
+        for (std::size_t i = 0; i < batch.count; ++i) out.qualities.push_back(batch.quality(i));
         if (with_embeddings) {
-            out.embeddings.reserve(count);
-            for (std::size_t i = 0; i < count; ++i) {
-                out.embeddings.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(i * dim),
-                                            flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * dim));
-            }
+            out.embeddings.reserve(batch.count);
+            for (std::size_t i = 0; i < batch.count; ++i) out.embeddings.push_back(batch.embedding(i));
         }
         return out;
+    }
+
+    // Scores each image on its own: one ImageResult per image, with its status and
+    // message, so one bad image does not hide the others' results. Arguments as for
+    // score_batch. Throws only when the call itself cannot run (an empty or
+    // oversized batch, ONNX Runtime failing).
+    std::vector<ImageResult> score_batch_each(const std::vector<ImageView>& images,
+                                              const std::vector<Landmarks>& landmarks = {},
+                                              bool with_embeddings = false) const {
+        Batch batch(*this, images, landmarks, with_embeddings);
+        std::vector<serfiq_status> statuses(batch.qualities.size(), SERFIQ_OK);
+        const serfiq_status status =
+            serfiq_score_batch_each(handle_.get(), batch.images(), batch.count, batch.landmarks(),
+                                    batch.qualities.data(), batch.embeddings(), batch.flat.size(), statuses.data());
+        if (status != SERFIQ_ERR_IMAGES_FAILED) detail::check(status);
+        // The messages are thread-local until the next serfiq call: read them all first.
+        std::vector<ImageResult> out(batch.count);
+        for (std::size_t i = 0; i < batch.count; ++i) {
+            out[i].status = static_cast<Status>(statuses[i]);
+            if (!out[i].ok()) {
+                out[i].message = serfiq_image_error(i);
+                continue;
+            }
+            out[i].quality = batch.quality(i);
+            if (with_embeddings) out[i].embedding = batch.embedding(i);
+        }
+        return out;
+    }
+
+    // The face score() would take, as the model sees it: input_size() pixels,
+    // packed, in `format` (Bgr or Rgb). `landmarks` and routing as for score();
+    // the result's view() scores as an aligned crop.
+    Image aligned_crop(const ImageView& image, const float* landmarks = nullptr,
+                       PixelFormat format = PixelFormat::Bgr) const {
+        const auto [width, height] = input_size();
+        Image crop;
+        crop.pixels.resize(std::size_t{width} * height * 3);
+        crop.width = width;
+        crop.height = height;
+        crop.format = format;
+        const serfiq_image img = image.to_c();
+        std::size_t len = 0;
+        detail::check(serfiq_aligned_crop(handle_.get(), &img, landmarks, static_cast<serfiq_pixel_format>(format),
+                                          crop.pixels.data(), crop.pixels.size(), &len));
+        crop.pixels.resize(len);
+        return crop;
+    }
+    Image aligned_crop(const ImageView& image, const Landmarks& landmarks,
+                       PixelFormat format = PixelFormat::Bgr) const {
+        return aligned_crop(image, landmarks.data(), format);
     }
 
     // Number of floats in one embedding.
@@ -428,6 +622,47 @@ public:
 private:
     struct Deleter {
         void operator()(serfiq_model* model) const noexcept { serfiq_destroy(model); }
+    };
+
+    static std::ptrdiff_t offset(std::size_t i, std::size_t dim) noexcept {
+        return static_cast<std::ptrdiff_t>(i * dim);
+    }
+
+    // The C arguments of a batch call, shared by score_batch and score_batch_each.
+    struct Batch {
+        std::size_t count;
+        std::vector<serfiq_image> imgs;
+        const std::vector<Landmarks>& lms;
+        std::vector<serfiq_quality> qualities;
+        std::vector<float> flat;
+        std::size_t dim = 0;
+        serfiq_image unused{};
+
+        Batch(const Model& model, const std::vector<ImageView>& images, const std::vector<Landmarks>& landmarks,
+              bool with_embeddings)
+            : count(images.size()), lms(landmarks) {
+            // The C call reads count * 10 floats: the one check the library cannot make.
+            if (!landmarks.empty() && landmarks.size() != count) {
+                throw Error(Status::InvalidArgument, std::to_string(count) + " images but " +
+                                                         std::to_string(landmarks.size()) + " sets of landmarks");
+            }
+            imgs.reserve(count);
+            for (const ImageView& v : images) imgs.push_back(v.to_c());
+            // An empty batch keeps non-NULL pointers, so the library reports the
+            // count (InvalidArgument) as it does for an oversized one.
+            qualities.resize(count == 0 ? 1 : count);
+            if (with_embeddings && count >= 1 && count <= SERFIQ_MAX_BATCH) {
+                dim = model.embedding_size();
+                flat.resize(count * dim);
+            }
+        }
+        const serfiq_image* images() const noexcept { return imgs.empty() ? &unused : imgs.data(); }
+        const float* landmarks() const noexcept { return lms.empty() ? nullptr : lms.front().data(); }
+        float* embeddings() noexcept { return flat.empty() ? nullptr : flat.data(); }
+        Quality quality(std::size_t i) const noexcept { return Quality{qualities[i].s, qualities[i].q}; }
+        std::vector<float> embedding(std::size_t i) const {
+            return std::vector<float>(flat.begin() + offset(i, dim), flat.begin() + offset(i + 1, dim));
+        }
     };
 
     void create(const serfiq_options& options) {

@@ -62,7 +62,7 @@ void expect_reference_quality(const serfiq::Model& m) {
 
 TEST(ModelDigest, DefaultIsUnpinned) {
     const serfiq::Options o;
-    EXPECT_TRUE(o.model_sha256.empty());
+    EXPECT_FALSE(o.model_sha256.has_value());
     EXPECT_EQ(o.to_c().model_sha256, nullptr);
     const serfiq::Options p = pinned(model_sha256());
     const serfiq_options c = p.to_c();

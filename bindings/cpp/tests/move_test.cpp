@@ -40,6 +40,11 @@ void expect_every_call_throws(const serfiq::Model& m) {
     expect_null_argument([&] { m.score_embed(f.view(), f.landmarks); }, "score_embed");
     expect_null_argument([&] { m.score_batch({f.view()}, {f.landmarks}); }, "score_batch");
     expect_null_argument([&] { m.score_batch({f.view()}, {f.landmarks}, true); }, "score_batch with embeddings");
+    expect_null_argument([&] { m.score_batch_each({f.view()}, {f.landmarks}); }, "score_batch_each");
+    expect_null_argument([&] { m.detect_score(f.view()); }, "detect_score");
+    expect_null_argument([&] { m.aligned_crop(f.view(), f.landmarks); }, "aligned_crop");
+    expect_null_argument([&] { m.options(); }, "options");
+    expect_null_argument([&] { m.execution_provider(); }, "execution_provider");
     expect_null_argument([&] { m.embedding_size(); }, "embedding_size");
     expect_null_argument([&] { m.input_size(); }, "input_size");
 }
@@ -92,4 +97,24 @@ TEST(ExitTime, StaticModelDestroyedAfterMain) {
             std::exit(model.score(test::face().view(), test::face().landmarks).s > 0 ? 0 : 3);
         },
         ::testing::ExitedWithCode(0), "");
+}
+
+// serfiq_live_models() sees each Model the binding creates and frees, and no
+// other: moves transfer ownership, a failed creation leaves nothing behind.
+TEST(Move, LiveModelsCountCreationsAndFrees) {
+    const std::size_t before = serfiq::live_models();
+    {
+        serfiq::Model a(test::model_path());
+        EXPECT_EQ(serfiq::live_models(), before + 1);
+        serfiq::Model b(std::move(a));
+        EXPECT_EQ(serfiq::live_models(), before + 1);
+        std::vector<serfiq::Model> more;
+        more.push_back(serfiq::Model::from_file(test::model_path()));
+        EXPECT_EQ(serfiq::live_models(), before + 2);
+        b = std::move(more.front());  // frees b's first model
+        EXPECT_EQ(serfiq::live_models(), before + 1);
+        EXPECT_THROW(serfiq::Model("/nonexistent/serfiq/model.onnx"), serfiq::Error);
+        EXPECT_EQ(serfiq::live_models(), before + 1);
+    }
+    EXPECT_EQ(serfiq::live_models(), before);
 }

@@ -56,7 +56,10 @@ std::vector<std::uint8_t> padded_bgr(std::size_t stride) {
 
 class SharedModelEnvironment : public ::testing::Environment {
 public:
-    void TearDown() override { test::shared_model_slot().reset(); }
+    void TearDown() override {
+        test::shared_model_slot().reset();
+        test::shared_detector_model_slot().reset();
+    }
 };
 
 const ::testing::Environment* const shared_model_environment =
@@ -170,12 +173,28 @@ TEST(Options, DefaultsMirrorTheLibrary) {
         EXPECT_FLOAT_EQ(o.mean[i], 127.5f);
         EXPECT_FLOAT_EQ(o.stddev[i], 128.0f);
     }
+    EXPECT_FALSE(o.model_path.has_value());
+    EXPECT_FALSE(o.model_data.has_value());
+    EXPECT_FALSE(o.model_sha256.has_value());
+    EXPECT_FALSE(o.detector_path.has_value());
+    EXPECT_FALSE(o.detector_data.has_value());
+    EXPECT_EQ(o.face_policy, serfiq::FacePolicy::Largest);
+    EXPECT_FLOAT_EQ(o.detector_threshold, 0.9f);
+    EXPECT_EQ(o.execution_provider, serfiq::ExecutionProvider::Cpu);
+    EXPECT_EQ(o.device_id, 0);
+    EXPECT_FALSE(o.gpu_fallback);
+    EXPECT_FALSE(o.cuda_library_path.has_value());
     const serfiq_options c = o.to_c();
     EXPECT_EQ(c.struct_size, sizeof(serfiq_options));
+    EXPECT_EQ(c.struct_size, SERFIQ_OPTIONS_SIZE_V3);
     EXPECT_EQ(c.model_path, nullptr);
+    EXPECT_EQ(c.model_data, nullptr);
     EXPECT_EQ(c.embedding_layer, nullptr);
-    EXPECT_TRUE(o.model_sha256.empty());
     EXPECT_EQ(c.model_sha256, nullptr);
+    EXPECT_EQ(c.detector_path, nullptr);
+    EXPECT_EQ(c.detector_data, nullptr);
+    EXPECT_EQ(c.cuda_library_path, nullptr);
+    EXPECT_EQ(c.gpu_fallback, 0u);
 }
 
 TEST(Options, ArePassedToTheLibrary) {
@@ -212,8 +231,9 @@ TEST(Status, NamesComeFromTheLibrary) {
     EXPECT_STREQ(serfiq::status_name(serfiq::Status::ModelDigestMismatch), "SERFIQ_ERR_MODEL_DIGEST_MISMATCH");
     EXPECT_STREQ(serfiq::status_name(serfiq::Status::NoFace), "SERFIQ_ERR_NO_FACE");
     EXPECT_STREQ(serfiq::status_name(serfiq::Status::GpuUnavailable), "SERFIQ_ERR_GPU_UNAVAILABLE");
+    EXPECT_STREQ(serfiq::status_name(serfiq::Status::ImagesFailed), "SERFIQ_ERR_IMAGES_FAILED");
     // One past the last status in serfiq.h.
-    EXPECT_STREQ(serfiq::status_name(static_cast<serfiq::Status>(SERFIQ_ERR_GPU_UNAVAILABLE + 1)),
+    EXPECT_STREQ(serfiq::status_name(static_cast<serfiq::Status>(SERFIQ_ERR_IMAGES_FAILED + 1)),
                  "SERFIQ_UNKNOWN_STATUS");
     static_assert(std::is_same_v<std::underlying_type_t<serfiq::Status>, serfiq_status>);
 }
