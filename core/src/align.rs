@@ -15,17 +15,23 @@ pub const ARCFACE_112: Landmarks =
 /// x' = a·x − b·y + tx,  y' = b·x + a·y + ty  (rotation, uniform scale, shift).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Similarity {
+    /// Scale times the cosine of the rotation angle.
     pub a: f64,
+    /// Scale times the sine of the rotation angle.
     pub b: f64,
+    /// Shift along x, in destination pixels.
     pub tx: f64,
+    /// Shift along y, in destination pixels.
     pub ty: f64,
 }
 
 impl Similarity {
+    /// Maps the point `p` = [x, y] to [x', y'].
     pub fn apply(&self, p: [f64; 2]) -> [f64; 2] {
         [self.a * p[0] - self.b * p[1] + self.tx, self.b * p[0] + self.a * p[1] + self.ty]
     }
 
+    /// The transform that undoes this one; not finite when `a` and `b` are both 0.
     pub fn inverse(&self) -> Similarity {
         // The linear part is the complex number (a + ib); invert it and the shift.
         let n = self.a * self.a + self.b * self.b;
@@ -63,11 +69,15 @@ impl Similarity {
 /// `(pixel − mean) / std` per channel, in the model's channel order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputSpec {
+    /// Width of the aligned input, in pixels.
     pub width: u32,
+    /// Height of the aligned input, in pixels.
     pub height: u32,
     /// true: the model takes BGR planes; false: RGB.
     pub bgr: bool,
+    /// Subtracted from the 0–255 pixel values, per channel in the model's order.
     pub mean: [f32; 3],
+    /// Divides each channel after `mean` is subtracted, in the model's order.
     pub std: [f32; 3],
 }
 
@@ -78,12 +88,15 @@ impl InputSpec {
         ARCFACE_112.map(|p| [p[0] as f64 * sx, p[1] as f64 * sy])
     }
 
+    /// Floats in one image's input tensor: 3 × width × height.
     pub fn tensor_len(&self) -> usize {
         3 * self.width as usize * self.height as usize
     }
 
     /// Writes one image as planar CHW floats into `out` (length `tensor_len`).
     /// Without landmarks the image must already be aligned at the input size.
+    /// Fails with `ErrorKind::InvalidArgument` when `out` has another length,
+    /// and as [`InputSpec::check`] when the image cannot be used.
     pub fn fill(&self, image: &ImageView, landmarks: Option<&Landmarks>, out: &mut [f32]) -> Result<()> {
         if out.len() != self.tensor_len() {
             return fail(
@@ -110,6 +123,8 @@ impl InputSpec {
 
     /// Checks that `image` can be used: at the input size without landmarks,
     /// or with valid landmarks (then returns the transform image → crop).
+    /// Fails with `ErrorKind::InvalidImage` for an image of another size without
+    /// landmarks, and as [`landmark_transform`] for bad landmarks.
     pub fn check(&self, image: &ImageView, landmarks: Option<&Landmarks>) -> Result<Option<Similarity>> {
         match landmarks {
             Some(lm) => landmark_transform(self, image, lm).map(Some),
@@ -145,7 +160,7 @@ impl InputSpec {
 }
 
 /// The aligned face as packed RGB8 bytes at the spec's input size (for saving
-/// or showing what the model sees).
+/// or showing what the model sees). Fails as [`landmark_transform`].
 pub fn aligned_rgb(spec: &InputSpec, image: &ImageView, lm: &Landmarks) -> Result<Vec<u8>> {
     Ok(warp_rgb(spec, image, &landmark_transform(spec, image, lm)?))
 }
@@ -165,6 +180,8 @@ pub(crate) fn warp_rgb(spec: &InputSpec, image: &ImageView, to_crop: &Similarity
 }
 
 /// Validates landmarks against the image and fits the transform image → crop.
+/// Fails with `ErrorKind::InvalidLandmarks` when a landmark is not finite or lies
+/// outside the image, or the five points are (nearly) collinear or degenerate.
 pub fn landmark_transform(spec: &InputSpec, image: &ImageView, lm: &Landmarks) -> Result<Similarity> {
     let (w, h) = (image.width() as f32, image.height() as f32);
     for (i, p) in lm.iter().enumerate() {

@@ -11,8 +11,9 @@ use onnx_protobuf::{Message, ModelProto, StringStringEntryProto};
 
 use crate::error::{fail, Error, ErrorKind, Result};
 
-/// Metadata keys of a calibrated model (ONNX `metadata_props`).
+/// Metadata key (ONNX `metadata_props`) holding α of a calibrated model.
 pub const ALPHA_KEY: &str = "serfiq.alpha";
+/// Metadata key holding r of a calibrated model.
 pub const R_KEY: &str = "serfiq.r";
 /// A short JSON note on the sample the values were fitted to (informational).
 pub const NOTE_KEY: &str = "serfiq.calibration";
@@ -29,7 +30,7 @@ pub enum Source {
 }
 
 /// α and r from the model's metadata; `None` for a key that is absent.
-/// A present but unreadable or non-finite value is an invalid model.
+/// A present but unreadable or non-finite value fails with `ErrorKind::ModelInvalid`.
 pub fn read(model: &ModelProto) -> Result<(Option<f64>, Option<f64>)> {
     let get = |key: &str| -> Result<Option<f64>> {
         match model.metadata_props.iter().find(|p| p.key == key) {
@@ -53,8 +54,11 @@ pub struct Fit {
     pub alpha: f64,
     /// The median.
     pub r: f64,
+    /// The 5th percentile of the sample.
     pub p5: f64,
+    /// The 50th percentile of the sample (equal to `r`).
     pub median: f64,
+    /// The 95th percentile of the sample.
     pub p95: f64,
     /// Sample size.
     pub n: usize,
@@ -75,6 +79,7 @@ pub fn logistic(s: f64, alpha: f64, r: f64) -> f64 {
 /// The `p` quantile (0 ≤ p ≤ 1) of an ascending, non-empty sample by linear
 /// interpolation between order statistics (Hyndman and Fan's type 7, NumPy's
 /// default): position h = p·(n − 1), value x[⌊h⌋] + (h − ⌊h⌋)·(x[⌈h⌉] − x[⌊h⌋]).
+/// Panics when the sample is empty or `p` lies outside [0, 1].
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     assert!(!sorted.is_empty() && (0.0..=1.0).contains(&p), "percentile of an empty sample or p outside [0, 1]");
     let h = p * (sorted.len() - 1) as f64;
@@ -116,7 +121,8 @@ pub fn scale_100(q: f64) -> u8 {
 /// `R_KEY`, replacing any values there) and `note` under `NOTE_KEY` (an empty
 /// note removes that key). The numbers are written in Rust's shortest form
 /// that parses back to the same f64. The rest of the model is as protobuf
-/// parsing and re-serialising leaves it.
+/// parsing and re-serialising leaves it. Fails with `ErrorKind::InvalidArgument`
+/// when α or r is not finite, `ErrorKind::ModelInvalid` when the bytes are not a model.
 pub fn write(model_bytes: &[u8], alpha: f64, r: f64, note: &str) -> Result<Vec<u8>> {
     if !(alpha.is_finite() && r.is_finite()) {
         return fail(ErrorKind::InvalidArgument, format!("alpha and r must be finite, got {alpha} and {r}"));

@@ -28,8 +28,9 @@ const MIN_WORKING_SIDE: usize = 32;
 pub const DEFAULT_THRESHOLD: f32 = 0.9;
 /// Overlap above which the weaker of two detections is dropped.
 pub const NMS_IOU: f32 = 0.4;
-/// Candidates kept (by confidence) before NMS, and detections after it.
+/// Candidates kept (by confidence) before NMS.
 const PRE_NMS: usize = 5000;
+/// Most detections kept after NMS, per image.
 pub const MAX_FACES: usize = 750;
 
 /// Per-channel mean subtracted from B, G, R (0–255 pixel values). The original
@@ -56,18 +57,22 @@ pub struct Detection {
 }
 
 impl Detection {
+    /// Box width in pixels (x1 − x0).
     pub fn width(&self) -> f32 {
         self.bbox[2] - self.bbox[0]
     }
 
+    /// Box height in pixels (y1 − y0).
     pub fn height(&self) -> f32 {
         self.bbox[3] - self.bbox[1]
     }
 
+    /// Box area in square pixels; 0 when the box is empty.
     pub fn area(&self) -> f32 {
         self.width().max(0.0) * self.height().max(0.0)
     }
 
+    /// Centre of the box, [x, y] in pixels.
     pub fn centre(&self) -> [f32; 2] {
         [(self.bbox[0] + self.bbox[2]) / 2.0, (self.bbox[1] + self.bbox[3]) / 2.0]
     }
@@ -155,11 +160,14 @@ impl Detector {
         Ok(det)
     }
 
+    /// Confidence a detection must exceed to be kept, in [0, 1).
     pub fn threshold(&self) -> f32 {
         self.threshold
     }
 
     /// Every face in `image` above the confidence threshold, most confident first.
+    /// Fails with `ErrorKind::Inference` when ONNX Runtime fails to run, and
+    /// `ErrorKind::UnsupportedModel` when the outputs do not have RetinaFace's layout.
     pub fn detect(&self, image: &ImageView) -> Result<Vec<Detection>> {
         let p = prepare(image);
         let (loc, conf, lms) = self.pool.with(|s| self.infer(s, &p))?;

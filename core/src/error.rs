@@ -39,6 +39,7 @@ pub enum ErrorKind {
 /// An error with a message meant for a person.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
+    /// The category of the failure, for the caller to act on.
     pub kind: ErrorKind,
     /// What went wrong, without the image index.
     pub message: String,
@@ -48,6 +49,7 @@ pub struct Error {
 }
 
 impl Error {
+    /// An error of `kind` with `message`, not attributed to any image.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error { kind, message: message.into(), image: None }
     }
@@ -70,6 +72,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The result of every fallible call in this crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Shorthand for building an `Err` of a given kind.

@@ -11,9 +11,11 @@ pub const ENV_VAR: &str = "SERFIQ_CUDA_PATH";
 /// Where a model's inferences run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Provider {
+    /// ONNX Runtime's CPU execution provider (the default).
     Cpu,
     /// ONNX Runtime's CUDA execution provider on this device.
     Cuda {
+        /// CUDA device index, as ONNX Runtime's CUDA provider counts them (0: the first GPU).
         device_id: i32,
     },
 }
@@ -92,8 +94,11 @@ fn dlopen_global(path: &Path) -> std::result::Result<(), String> {
     })
 }
 
-/// Makes every required CUDA/cuDNN library loaded, from the roots or the
-/// system loader; the error names the missing ones and where serfiq looked.
+/// Makes every required CUDA/cuDNN library loaded, from `explicit`, the folders
+/// in [`ENV_VAR`] and pip's nvidia-* packages (each searched 3 levels deep),
+/// else through the system loader.
+/// Fails with `ErrorKind::GpuUnavailable`, naming the missing or unloadable
+/// libraries and where serfiq looked.
 pub fn preload(explicit: Option<&Path>) -> Result<()> {
     let roots = roots(explicit);
     let (mut missing, mut unloadable) = (Vec::new(), Vec::new());

@@ -8,14 +8,20 @@ pub const MAX_SIDE: u32 = 1 << 15;
 /// Byte layout of one pixel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PixelFormat {
+    /// 3 bytes: blue, green, red.
     Bgr,
+    /// 3 bytes: red, green, blue.
     Rgb,
+    /// 4 bytes: blue, green, red, alpha (alpha is ignored).
     Bgra,
+    /// 4 bytes: red, green, blue, alpha (alpha is ignored).
     Rgba,
+    /// 1 byte of grey, used for all three colour channels.
     Gray,
 }
 
 impl PixelFormat {
+    /// Bytes one pixel takes: 3, 4 or 1.
     pub fn bytes_per_pixel(self) -> usize {
         match self {
             PixelFormat::Bgr | PixelFormat::Rgb => 3,
@@ -34,8 +40,10 @@ impl PixelFormat {
     }
 }
 
-/// Number of bytes an image of this shape spans: every row but the last at full
-/// stride, the last only up to its last pixel. `None` when the shape is unusable.
+/// Number of bytes an image of this shape spans (`stride` in bytes): every row
+/// but the last at full stride, the last only up to its last pixel. Fails with
+/// `ErrorKind::InvalidImage` when a side is 0 or over [`MAX_SIDE`], the stride is
+/// shorter than one row, or the size overflows.
 pub fn required_len(width: u32, height: u32, stride: usize, format: PixelFormat) -> Result<usize> {
     if width == 0 || height == 0 {
         return fail(ErrorKind::InvalidImage, format!("image size {width}x{height} is empty"));
@@ -71,7 +79,10 @@ pub struct ImageView<'a> {
 }
 
 impl<'a> ImageView<'a> {
-    /// Checks the shape against `data` (which may be longer than needed).
+    /// Checks the shape against `data` (which may be longer than needed);
+    /// `stride` is the distance between rows in bytes. Fails with
+    /// `ErrorKind::InvalidImage` when the shape is unusable ([`required_len`])
+    /// or `data` is shorter than it needs.
     pub fn new(data: &'a [u8], width: u32, height: u32, stride: usize, format: PixelFormat) -> Result<Self> {
         let need = required_len(width, height, stride, format)?;
         if data.len() < need {
@@ -83,19 +94,23 @@ impl<'a> ImageView<'a> {
         Ok(ImageView { data, width, height, stride, format })
     }
 
-    /// A tightly packed image (stride = width × bytes per pixel).
+    /// A tightly packed image (stride = width × bytes per pixel). Fails as
+    /// [`ImageView::new`].
     pub fn packed(data: &'a [u8], width: u32, height: u32, format: PixelFormat) -> Result<Self> {
         Self::new(data, width, height, width as usize * format.bytes_per_pixel(), format)
     }
 
+    /// Width in pixels.
     pub fn width(&self) -> u32 {
         self.width
     }
 
+    /// Height in pixels.
     pub fn height(&self) -> u32 {
         self.height
     }
 
+    /// Byte layout of the pixels.
     pub fn format(&self) -> PixelFormat {
         self.format
     }

@@ -46,6 +46,7 @@
 //! inference runs with denormals flushed on the calling thread only, so the
 //! same image gives the same score on any thread, in any batch.
 #![deny(unsafe_code)]
+#![warn(missing_docs)]
 
 /// Modules whose items serve the crate itself; the workspace's tests and
 /// benches reach them with the `test-support` feature.

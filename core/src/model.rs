@@ -36,6 +36,17 @@ pub struct Model {
 }
 
 impl Model {
+    /// Builds a model from `opts`: loads ONNX Runtime, the recognition model and
+    /// the detector, finds the embedding layer, builds the SER-FIQ graph and runs
+    /// it once on an all-zero input.
+    ///
+    /// Fails with `ErrorKind::InvalidArgument` for options out of range (or an
+    /// ONNX Runtime path other than the one already loaded in this process);
+    /// `RuntimeNotFound` or `RuntimeVersion` when ONNX Runtime cannot be used;
+    /// `ModelNotFound`, `ModelInvalid`, `ModelDigestMismatch`,
+    /// `EmbeddingLayerNotFound` or `UnsupportedModel` for the model or detector;
+    /// `GpuUnavailable` when the GPU cannot be used and `gpu_fallback` is off;
+    /// `Inference` when ONNX Runtime fails.
     pub fn new(opts: &Options) -> Result<Model> {
         opts.validate()?;
         let runtime = crate::runtime::ensure_loaded(opts.ort_library.as_deref())?;
@@ -141,10 +152,13 @@ impl Model {
         Ok(())
     }
 
+    /// What inspection found in the model: input and output names, input shape
+    /// and the embedding layer.
     pub fn info(&self) -> &ModelInfo {
         &self.info
     }
 
+    /// Input size, channel order and normalisation of the recognition model.
     pub fn input_spec(&self) -> &InputSpec {
         &self.spec
     }
@@ -159,6 +173,7 @@ impl Model {
         self.gpu_note.as_deref()
     }
 
+    /// Floats in one embedding (D, the embedding layer's output features).
     pub fn embedding_size(&self) -> usize {
         self.info.layer.out_features
     }
@@ -175,23 +190,28 @@ impl Model {
 
     /// The options this model was made with. A model or detector given as
     /// bytes shows as empty bytes (they are not kept); α and r are as given
-    /// (`alpha_r` has the values in use).
+    /// ([`Model::alpha_r`] has the values in use).
     pub fn options(&self) -> &Options {
         &self.options
     }
 
+    /// Stochastic samples T.
     pub fn samples(&self) -> usize {
         self.options.samples
     }
 
+    /// Dropout probability p of the masks.
     pub fn dropout(&self) -> f64 {
         self.options.dropout
     }
 
+    /// Seed the dropout masks were drawn with.
     pub fn seed(&self) -> u64 {
         self.options.seed
     }
 
+    /// (α, r) in use for q: from the options, else the model's metadata, else
+    /// [`DEFAULT_ALPHA`] / [`DEFAULT_R`] (see [`Model::calibration_source`]).
     pub fn alpha_r(&self) -> (f64, f64) {
         (self.alpha, self.r)
     }
@@ -206,7 +226,6 @@ impl Model {
         let q = 1.0 / (1.0 + (-self.alpha * (s as f64 - self.r)).exp());
         Quality { s, q: q as f32 }
     }
-
 }
 
 /// A source as `Model::options` reports it: paths kept, bytes dropped.

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use crate::error::{fail, Error, ErrorKind, Result};
 use crate::detect::FacePolicy;
+use crate::error::{fail, Error, ErrorKind, Result};
 use crate::gpu::Provider;
 
 /// Most stochastic samples T.
@@ -14,41 +14,53 @@ pub const MAX_SAMPLES: usize = 1000;
 /// median s (0.5760), alpha = 2·ln 19 / (s95 − s5) = 2·ln 19 / (0.5975 − 0.5478),
 /// so the middle 90 % of LFW spans a q range 0.9 wide, q(median) = 0.5.
 pub const DEFAULT_ALPHA: f64 = 118.0;
+/// The default r of the mapping s → q: the median s of the LFW sample that
+/// gave [`DEFAULT_ALPHA`].
 pub const DEFAULT_R: f64 = 0.576;
 
 /// Where the model comes from.
 #[derive(Debug, Clone)]
 pub enum ModelSource {
+    /// An ONNX file, read when the model is created.
     Path(PathBuf),
+    /// The contents of an ONNX file.
     Bytes(Vec<u8>),
 }
 
-/// Everything `Model::new` needs. `Default` gives serfiq's defaults.
+/// Everything [`Model::new`](crate::Model::new) needs. `Default` gives serfiq's defaults.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The face-recognition model; the default (empty bytes) is refused with
+    /// `ErrorKind::ModelInvalid`.
     pub model: ModelSource,
     /// ONNX Runtime library; `None`: see `runtime::candidates`.
     pub ort_library: Option<PathBuf>,
     /// Node name or output tensor of the embedding layer; `None`: found automatically.
     pub embedding_layer: Option<String>,
-    /// Stochastic samples T (≥ 2).
+    /// Stochastic samples T, 2..=[`MAX_SAMPLES`]; default 100.
     pub samples: usize,
-    /// Dropout probability p, 0 < p < 1.
+    /// Dropout probability p, 0 < p < 1; default 0.5.
     pub dropout: f64,
+    /// Seed of the SplitMix64 generator that draws the dropout masks (see
+    /// [`masks`](crate::masks)); default 0.
     pub seed: u64,
-    /// q = 1 / (1 + exp(−alpha·(s − r))). `None`: the model's calibration
-    /// (metadata written by `serfiq calibrate`), else `DEFAULT_ALPHA` / `DEFAULT_R`.
+    /// α of q = 1 / (1 + exp(−alpha·(s − r))), finite. `None`: the model's calibration
+    /// (metadata written by `serfiq calibrate`), else [`DEFAULT_ALPHA`].
     pub alpha: Option<f64>,
+    /// r of the same mapping, finite. `None`: the model's calibration, else [`DEFAULT_R`].
     pub r: Option<f64>,
     /// The model takes BGR planes (false: RGB).
     pub input_bgr: bool,
-    /// Per-channel normalisation in the model's channel order: (x − mean) / std.
+    /// Per-channel normalisation in the model's channel order: (x − mean) / std,
+    /// x in 0–255. Default 127.5.
     pub mean: [f32; 3],
+    /// The divisor of that normalisation, finite and non-zero. Default 128.
     pub std: [f32; 3],
     /// ONNX Runtime intra-op threads per session (default 1: parallelism comes
-    /// from callers sharing the model, one session each); 0 lets ONNX Runtime decide.
+    /// from callers sharing the model, one session each); 0 lets ONNX Runtime
+    /// decide. At most 1024.
     pub intra_threads: usize,
-    /// Most sessions (concurrent inferences) per model; 0: number of CPUs.
+    /// Most sessions (concurrent inferences) per model, at most 1024; 0: number of CPUs.
     pub max_sessions: usize,
     /// ONNX Runtime graph optimisation level for the recognition model: 1
     /// basic, 2 extended, 3 all (adds the NCHWc layout rewrite). Default 3,
@@ -70,7 +82,8 @@ pub struct Options {
     pub detector: Option<ModelSource>,
     /// Which detected face the single-face calls score.
     pub face_policy: FacePolicy,
-    /// Detector confidence threshold, 0 ≤ t < 1.
+    /// Detector confidence threshold, 0 ≤ t < 1; default 0.9
+    /// ([`detect::DEFAULT_THRESHOLD`](crate::detect::DEFAULT_THRESHOLD)).
     pub detector_threshold: f32,
 }
 
@@ -103,6 +116,7 @@ impl Default for Options {
 }
 
 impl Options {
+    /// The default options for the model file at `path`.
     pub fn from_path(path: impl Into<PathBuf>) -> Self {
         Options { model: ModelSource::Path(path.into()), ..Default::default() }
     }
@@ -140,7 +154,6 @@ impl Options {
         Ok(())
     }
 }
-
 
 /// Reads a model from its file or takes its bytes. `what` names it in errors.
 pub(crate) fn read_source(src: &ModelSource, what: &str) -> Result<Vec<u8>> {

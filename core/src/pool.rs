@@ -18,11 +18,13 @@ pub(crate) struct Pool {
 /// How the sessions of a pool are made.
 #[derive(Clone)]
 pub(crate) struct SessionConfig {
+    /// The ONNX Runtime environment the sessions are made in.
     pub env: ort::environment::Environment,
     /// ONNX Runtime intra-op threads per session; 0 lets ONNX Runtime decide.
     pub intra_threads: usize,
     /// Most sessions in existence (concurrent inferences).
     pub max: usize,
+    /// Graph optimisation level of every session.
     pub level: GraphOptimizationLevel,
     /// Run on ONNX Runtime's CUDA provider on this device (registration must succeed).
     pub cuda_device: Option<i32>,

@@ -22,7 +22,9 @@ pub const GPU_CHUNK: usize = 256;
 /// Raw SER-FIQ score s ∈ (0, 1] and its display mapping q ∈ (0, 1).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Quality {
+    /// Raw score 2·sigmoid(−mean pairwise distance of the T unit embeddings); higher is better.
     pub s: f32,
+    /// s mapped by q = 1 / (1 + exp(−α (s − r))), α and r as [`Model::alpha_r`]; higher is better.
     pub q: f32,
 }
 
@@ -38,15 +40,21 @@ impl Quality {
 /// aligned crop at the model's input size, or a photo for the detector).
 #[derive(Debug, Clone, Copy)]
 pub struct Face<'a> {
+    /// The image showing the face.
     pub image: ImageView<'a>,
+    /// Five landmarks in the image's pixel coordinates; `None`: an aligned crop
+    /// or a photo for the detector (see [`Route`]).
     pub landmarks: Option<Landmarks>,
 }
 
 /// What a run should produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Want {
+    /// The quality only.
     Score,
+    /// The embedding only, from the model without the SER-FIQ head.
     Embedding,
+    /// Quality and embedding, from one inference.
     Both,
 }
 
@@ -63,12 +71,13 @@ impl Want {
 /// Results of a batch, in input order; empty vectors for what was not wanted.
 #[derive(Debug, Clone, Default)]
 pub struct Outputs {
+    /// One quality per image.
     pub qualities: Vec<Quality>,
     /// Row-major [images, embedding_size].
     pub embeddings: Vec<f32>,
 }
 
-/// The result for one image of `Model::run_each`.
+/// The result for one image of [`Model::run_each`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaceResult {
     /// `None` when only the embedding was asked for.
@@ -82,7 +91,9 @@ pub struct FaceResult {
 /// A face found by the detector, with its quality and (if asked) embedding.
 #[derive(Debug, Clone)]
 pub struct ScoredFace {
+    /// Where the detector found the face.
     pub detection: Detection,
+    /// The face's quality.
     pub quality: Quality,
     /// Empty unless the embedding was asked for.
     pub embedding: Vec<f32>,
@@ -91,14 +102,17 @@ pub struct ScoredFace {
 /// The face as the recogniser sees it: packed RGB8 at the model's input size.
 #[derive(Debug, Clone)]
 pub struct Crop {
+    /// Width in pixels (the model's input width).
     pub width: u32,
+    /// Height in pixels (the model's input height).
     pub height: u32,
+    /// Packed RGB8 pixels, row by row: width × height × 3 bytes.
     pub rgb: Vec<u8>,
     /// The detection the face was aligned by, when the detector found it.
     pub detection: Option<Detection>,
 }
 
-/// How the library finds a face in its image (`Model::route`).
+/// How the library finds a face in its image ([`Model::route`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     /// Aligned by the landmarks given with it.
@@ -119,14 +133,22 @@ struct Located<'a> {
 }
 
 impl Model {
+    /// The quality of one face. Fails with `ErrorKind::InvalidLandmarks` for bad
+    /// landmarks, `InvalidImage` for an image without landmarks and not at the
+    /// input size when there is no detector, `NoFace` when the detector finds
+    /// no usable face, and
+    /// `Inference` when ONNX Runtime fails.
     pub fn score(&self, face: &Face) -> Result<Quality> {
         Ok(self.one(face, Want::Score)?.qualities[0])
     }
 
+    /// The embedding of one face: [`Model::embedding_size`] floats of the model's
+    /// output. Fails as [`Model::score`].
     pub fn embed(&self, face: &Face) -> Result<Vec<f32>> {
         Ok(self.one(face, Want::Embedding)?.embeddings)
     }
 
+    /// Quality and embedding of one face, from one inference. Fails as [`Model::score`].
     pub fn score_embed(&self, face: &Face) -> Result<(Quality, Vec<f32>)> {
         let out = self.one(face, Want::Both)?;
         Ok((out.qualities[0], out.embeddings))
@@ -139,7 +161,8 @@ impl Model {
 
     /// Scores and/or embeds a batch, all or nothing: every face is checked
     /// and located before any recognition inference, and the first bad one
-    /// fails the call (its index in `Error::image`).
+    /// fails the call (its index in [`Error::image`]). A batch outside
+    /// 1..=[`MAX_BATCH`] fails with `ErrorKind::InvalidArgument`.
     pub fn run(&self, faces: &[Face], want: Want) -> Result<Outputs> {
         check_batch(faces.len())?;
         let located = faces.iter().enumerate().map(|(i, f)| self.locate(f).map_err(|e| e.at(i)));
@@ -174,7 +197,8 @@ impl Model {
             .collect())
     }
 
-    /// The face the single-face calls would score, as the model sees it.
+    /// The face the single-face calls would score, as the model sees it. Fails
+    /// as [`Model::score`] does before inference.
     pub fn aligned_crop(&self, face: &Face) -> Result<Crop> {
         let l = self.locate(face)?;
         let rgb = match &l.to_crop {
@@ -192,16 +216,19 @@ impl Model {
         self.detector.is_some()
     }
 
+    /// The face detector, if the model has one.
     pub fn detector(&self) -> Option<&crate::detect::Detector> {
         self.detector.as_ref()
     }
 
+    /// Which detected face the single-face calls score.
     pub fn face_policy(&self) -> crate::detect::FacePolicy {
         self.policy
     }
 
     /// Every usable face in `image`, the one the face policy picks first.
-    /// Detections whose landmarks cannot be aligned are left out.
+    /// Detections whose landmarks cannot be aligned are left out. Fails with
+    /// `ErrorKind::InvalidArgument` when the model has no detector.
     pub fn detect(&self, image: &ImageView) -> Result<Vec<Detection>> {
         Ok(self.detect_aligned(image)?.into_iter().map(|(d, _)| d).collect())
     }
@@ -223,14 +250,13 @@ impl Model {
     }
 
     /// Detects every face in `image` and scores each (with its embedding when
-    /// `want` is `Both` or `Embedding`). No face is an empty list, not an error.
+    /// `want` is `Both` or `Embedding`). No face is an empty list, not an error;
+    /// a model without a detector fails with `ErrorKind::InvalidArgument`.
     pub fn detect_score(&self, image: &ImageView, want: Want) -> Result<Vec<ScoredFace>> {
         let want = if want == Want::Score { Want::Score } else { Want::Both };
         let found = self.detect_aligned(image)?;
-        let located: Vec<Located> = found
-            .iter()
-            .map(|(d, t)| Located { image: *image, to_crop: Some(*t), detection: Some(*d) })
-            .collect();
+        let located: Vec<Located> =
+            found.iter().map(|(d, t)| Located { image: *image, to_crop: Some(*t), detection: Some(*d) }).collect();
         if located.is_empty() {
             return Ok(Vec::new());
         }
@@ -317,7 +343,13 @@ impl Model {
     }
 
     /// One inference on `n` preprocessed images; returns (s, embeddings).
-    pub(crate) fn infer(&self, sess: &mut Session, input: &[f32], n: usize, want: Want) -> Result<(Vec<f32>, Vec<f32>)> {
+    pub(crate) fn infer(
+        &self,
+        sess: &mut Session,
+        input: &[f32],
+        n: usize,
+        want: Want,
+    ) -> Result<(Vec<f32>, Vec<f32>)> {
         let err = |e: ort::Error| Error::new(ErrorKind::Inference, format!("ONNX Runtime failed: {e}"));
         let [c, h, w] = self.info.input_chw;
         let tensor = TensorRef::from_array_view(([n, c, h, w], input)).map_err(err)?;

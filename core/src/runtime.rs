@@ -17,7 +17,9 @@ const FILE_NAMES: [&str; 2] = ["libonnxruntime.so.1", "libonnxruntime.so"];
 /// ONNX Runtime once loaded: where from, and the process-wide environment.
 #[derive(Clone)]
 pub struct Runtime {
+    /// The library as it was loaded: a path, or a bare file name for the system loader.
     pub path: PathBuf,
+    /// The process-wide ONNX Runtime environment the sessions are made in.
     pub env: ort::environment::Environment,
 }
 
@@ -55,6 +57,9 @@ pub fn candidates(explicit: Option<&Path>) -> Vec<PathBuf> {
 }
 
 /// Loads ONNX Runtime once per process; later calls return what was loaded first.
+/// Fails with `ErrorKind::RuntimeNotFound` when no candidate loads,
+/// `ErrorKind::RuntimeVersion` when the library is too old, and
+/// `ErrorKind::InvalidArgument` when `explicit` names another library than the loaded one.
 pub fn ensure_loaded(explicit: Option<&Path>) -> Result<Runtime> {
     let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(rt) = loaded.as_ref() {

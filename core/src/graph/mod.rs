@@ -29,23 +29,31 @@ pub struct EmbeddingLayer {
     pub node: String,
     /// The tensor feeding the layer: the "tap" the head reads.
     pub tap: String,
+    /// Input features C: the length of the tap and of each dropout mask.
     pub in_features: usize,
+    /// Output features D: the embedding size.
     pub out_features: usize,
     /// Row-major [in_features, out_features].
     pub weight: Vec<f32>,
+    /// `out_features` values (zeros when the layer has no bias).
     pub bias: Vec<f32>,
 }
 
 /// What the rest of serfiq needs to know about a model.
 #[derive(Debug, Clone)]
 pub struct ModelInfo {
+    /// Name of the image input.
     pub input_name: String,
+    /// Name of the model's first output, the embedding.
     pub output_name: String,
     /// Channels, height and width of one input image (NCHW).
     pub input_chw: [usize; 3],
+    /// The embedding layer found (or named), with the affine nodes after it folded in.
     pub layer: EmbeddingLayer,
 }
 
+/// Parses ONNX model bytes. Fails with `ErrorKind::ModelInvalid` when they are
+/// not a model or its graph has no nodes or no outputs.
 pub fn parse(bytes: &[u8]) -> Result<ModelProto> {
     let model = ModelProto::parse_from_bytes(bytes)
         .map_err(|e| Error::new(ErrorKind::ModelInvalid, format!("not an ONNX model: {e}")))?;
@@ -68,6 +76,9 @@ fn constant(model: &ModelProto, name: &str) -> Option<(Vec<i64>, Result<Vec<f32>
     Some((t.dims.clone(), tensor_f32(t)))
 }
 
+/// A float or double tensor's values as f32. Fails with `ErrorKind::UnsupportedModel`
+/// for external data, invalid dimensions or another data type, and with
+/// `ErrorKind::ModelInvalid` when the value count does not match the shape.
 pub(crate) fn tensor_f32(t: &TensorProto) -> Result<Vec<f32>> {
     let unsupported = |what: &str| fail(ErrorKind::UnsupportedModel, format!("tensor '{}': {what}", t.name));
     if t.data_location.value() == 1 {
@@ -165,6 +176,10 @@ fn per_channel(v: &[f32], d: usize, what: &str) -> Result<Vec<f32>> {
 }
 
 /// Inspects `model` and locates its embedding layer (or the one named).
+/// Fails with `ErrorKind::UnsupportedModel` when the input is not one [N, 3, H, W]
+/// tensor with fixed C, H, W or the output is a scalar, and with
+/// `ErrorKind::EmbeddingLayerNotFound` when no usable linear layer is reached
+/// walking back from the output.
 pub fn inspect(model: &ModelProto, layer_name: Option<&str>) -> Result<ModelInfo> {
     let g = &model.graph;
     let input = image_input(model)?;
@@ -391,13 +406,15 @@ fn set_batch_dynamic(v: &mut ValueInfoProto) {
 
 /// The stochastic head to add: T and its fixed masks.
 pub struct HeadSpec<'a> {
+    /// Stochastic samples T.
     pub samples: usize,
     /// Row-major [samples, in_features], see `masks::dropout_masks`.
     pub masks: &'a [f32],
 }
 
 /// Rewrites `model` in place: a dynamic batch axis, subnormal weights flushed to
-/// zero, PRelu made branch-free (`prelu`), and (with `head`) the SER-FIQ head added as output `SCORE_OUTPUT`.
+/// zero, PRelu made branch-free (`prelu`), and (with `head`) the SER-FIQ head added as output [`SCORE_OUTPUT`].
+/// Returns the serialised model. Fails with `ErrorKind::UnsupportedModel` for an opset below 7.
 pub fn build(model: &mut ModelProto, info: &ModelInfo, head: Option<&HeadSpec>) -> Result<Vec<u8>> {
     let opset =
         model.opset_import.iter().filter(|o| o.domain.is_empty() || o.domain == "ai.onnx").map(|o| o.version).max();

@@ -31,4 +31,3 @@ pub(super) fn node(op: &str, inputs: &[&str], output: &str) -> NodeProto {
     n.output = vec![output.to_string()];
     n
 }
-
