@@ -17,8 +17,8 @@ use std::sync::OnceLock;
 
 use serfiq_core::{Face, ImageView, Model, Want};
 
-pub use crate::status::*;
 use crate::bridge::{self, guard, Failure, Handle, Outcome, Settings, Shape};
+pub use crate::status::*;
 use errors::{last_error_ptr, set_image_errors, set_last_error};
 use options::OptionStrings;
 pub use options::{serfiq_options, SERFIQ_OPTIONS_SIZE_V1, SERFIQ_OPTIONS_SIZE_V2, SERFIQ_OPTIONS_SIZE_V3};
@@ -425,7 +425,10 @@ pub unsafe extern "C" fn serfiq_score_batch_each(
             None => Ok(()),
             Some(first) => fail(
                 SERFIQ_ERR_IMAGES_FAILED,
-                format!("{} of {count} images failed (serfiq_image_error tells each); the first: {first}", failed.len()),
+                format!(
+                    "{} of {count} images failed (serfiq_image_error tells each); the first: {first}",
+                    failed.len()
+                ),
             ),
         }
     })

@@ -10,7 +10,8 @@ pub const SERFIQ_ABI_VERSION: u32 = 1;
 pub const SERFIQ_MAX_BATCH: usize = 4096;
 /// Largest image width or height, in pixels.
 pub const SERFIQ_MAX_IMAGE_SIDE: u32 = 32768;
-const _: () = assert!(SERFIQ_MAX_BATCH == serfiq_core::MAX_BATCH && SERFIQ_MAX_IMAGE_SIDE == serfiq_core::image::MAX_SIDE);
+const _: () =
+    assert!(SERFIQ_MAX_BATCH == serfiq_core::MAX_BATCH && SERFIQ_MAX_IMAGE_SIDE == serfiq_core::image::MAX_SIDE);
 
 /// Pixel layout of a `serfiq_image` (8 bits per channel).
 pub type serfiq_pixel_format = u32;
@@ -94,7 +95,6 @@ pub struct serfiq_face {
     /// The face's quality.
     pub quality: serfiq_quality,
 }
-
 
 impl From<Quality> for serfiq_quality {
     fn from(q: Quality) -> Self {
