@@ -573,7 +573,11 @@ fn every_bad_input_gets_its_status() {
     let bad_format = serfiq_image { format: 9, ..photo(112, 112) };
     let null_data = serfiq_image { data: null(), ..photo(112, 112) };
     mx.case("batch_each(NULL statuses)", SERFIQ_ERR_NULL_ARGUMENT, each(&batch_imgs, eq.as_mut_ptr(), null_mut()));
-    mx.case("batch_each(NULL qualities)", SERFIQ_ERR_NULL_ARGUMENT, each(&batch_imgs, null_mut(), statuses.as_mut_ptr()));
+    mx.case(
+        "batch_each(NULL qualities)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        each(&batch_imgs, null_mut(), statuses.as_mut_ptr()),
+    );
     mx.case("batch_each(0 images)", SERFIQ_ERR_INVALID_ARGUMENT, each(&[], eq.as_mut_ptr(), statuses.as_mut_ptr()));
     assert!(statuses.iter().all(|&s| s == 99), "a call-level failure wrote statuses");
     mx.case(
@@ -612,12 +616,32 @@ fn every_bad_input_gets_its_status() {
     let aligned = |im: &serfiq_image, format: u32, px: *mut u8, cap: usize, len: *mut usize| unsafe {
         serfiq_aligned_crop(m, im, null(), format, px, cap, len)
     };
-    mx.case("aligned_crop(GRAY)", SERFIQ_ERR_INVALID_ARGUMENT, aligned(&photo(112, 112), SERFIQ_PIXEL_GRAY, crop.as_mut_ptr(), crop.len(), &mut crop_len));
-    mx.case("aligned_crop(NULL pixels)", SERFIQ_ERR_NULL_ARGUMENT, aligned(&photo(112, 112), SERFIQ_PIXEL_RGB, null_mut(), 0, &mut crop_len));
-    mx.case("aligned_crop: small buffer", SERFIQ_ERR_BUFFER_TOO_SMALL, aligned(&photo(112, 112), SERFIQ_PIXEL_RGB, crop.as_mut_ptr(), 10, &mut crop_len));
+    mx.case(
+        "aligned_crop(GRAY)",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        aligned(&photo(112, 112), SERFIQ_PIXEL_GRAY, crop.as_mut_ptr(), crop.len(), &mut crop_len),
+    );
+    mx.case(
+        "aligned_crop(NULL pixels)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        aligned(&photo(112, 112), SERFIQ_PIXEL_RGB, null_mut(), 0, &mut crop_len),
+    );
+    mx.case(
+        "aligned_crop: small buffer",
+        SERFIQ_ERR_BUFFER_TOO_SMALL,
+        aligned(&photo(112, 112), SERFIQ_PIXEL_RGB, crop.as_mut_ptr(), 10, &mut crop_len),
+    );
     assert_eq!(crop_len, 112 * 112 * 3, "the needed size");
-    mx.case("aligned_crop: faceless photo", SERFIQ_ERR_NO_FACE, aligned(&photo(640, 480), SERFIQ_PIXEL_RGB, crop.as_mut_ptr(), crop.len(), &mut crop_len));
-    mx.case("aligned_crop of a crop", SERFIQ_OK, aligned(&photo(112, 112), SERFIQ_PIXEL_BGR, crop.as_mut_ptr(), crop.len(), &mut crop_len));
+    mx.case(
+        "aligned_crop: faceless photo",
+        SERFIQ_ERR_NO_FACE,
+        aligned(&photo(640, 480), SERFIQ_PIXEL_RGB, crop.as_mut_ptr(), crop.len(), &mut crop_len),
+    );
+    mx.case(
+        "aligned_crop of a crop",
+        SERFIQ_OK,
+        aligned(&photo(112, 112), SERFIQ_PIXEL_BGR, crop.as_mut_ptr(), crop.len(), &mut crop_len),
+    );
     assert!(crop.iter().all(|&v| v == 128), "the crop of a grey crop is that crop");
 
     // ---- Reading the options back.

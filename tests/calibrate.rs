@@ -150,4 +150,3 @@ fn the_c_abi_defaults_to_the_models_calibration() {
     assert_eq!(s2, s);
     assert!((q2 - logistic(s, 50.0, 0.5)).abs() < 1e-6, "s {s} q {q2}");
 }
-

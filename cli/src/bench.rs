@@ -14,7 +14,7 @@ use serfiq_core::{Face, ImageView, Model, PixelFormat, Want};
 use crate::args::{BenchArgs, DetectArgs, PolicyArg};
 use crate::inputs::io_reason;
 use crate::locate;
-use crate::process::{self, LandmarkSource, RunConfig};
+use crate::process;
 use crate::{load, settings, Fatal};
 
 /// Images timed per round at each batch size (rounded up to whole batches).
@@ -160,18 +160,12 @@ fn demo_faces() -> Result<PathBuf, Fatal> {
 /// One aligned crop per image that has a usable face, at the model's input size.
 fn aligned_crops(model: &Model, inputs: &[PathBuf]) -> Result<Vec<Vec<u8>>, Fatal> {
     let found = crate::inputs::collect(inputs);
-    let cfg = RunConfig { landmarks: LandmarkSource { file: None }, want: Want::Both, all_faces: false, batch: 1 };
     let mut crops = Vec::new();
     for path in found.images.iter().take(256) {
-        let prep = match process::prepare(path, model, &cfg) {
-            Ok(p) => p,
-            Err(reason) => {
-                eprintln!("serfiq: {}: {reason}", path.display());
-                continue;
-            }
-        };
-        match prep.first_job().and_then(|job| prep.crop(job, model.input_spec())) {
-            Ok(crop) => crops.push(crop.into_raw()),
+        let crop = process::prepare(path, None)
+            .and_then(|prep| model.aligned_crop(&prep.face()).map_err(|e| process::reason(&e)));
+        match crop {
+            Ok(crop) => crops.push(crop.rgb),
             Err(reason) => eprintln!("serfiq: {}: {reason}", path.display()),
         }
     }

@@ -12,7 +12,7 @@ use serfiq_core::{Model, Want};
 
 use crate::args::CalibrateArgs;
 use crate::inputs::{self, io_reason, LandmarkFile};
-use crate::process::{LandmarkSource, RunConfig};
+use crate::process::RunConfig;
 use crate::Fatal;
 
 /// Seed of the SplitMix64 stream that picks the sample when there are more
@@ -45,8 +45,7 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
     crate::set_head(&mut settings.opts, &a.head);
     let model = crate::load(&settings.opts)?;
 
-    let cfg =
-        RunConfig { landmarks: LandmarkSource::of(&landmarks), want: Want::Score, all_faces: false, batch: BATCH };
+    let cfg = RunConfig { landmarks: landmarks.as_ref(), want: Want::Score, all_faces: false, batch: BATCH };
     let (scores, skipped) = score_all(&model, &images, &cfg);
     let bad = skipped + found.problems.len();
     let Some(fit) = calibration::fit(&scores) else {

@@ -6,15 +6,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use serde::Serialize;
 use crate::edc::{edc, random_discard, summarize, threshold_at_fmr, Comparison, EdcPoint, Summary};
+use serde::Serialize;
 
 use crate::args::EvalArgs;
 use crate::dataset::{self, Dataset};
 use crate::inputs::{io_reason, LandmarkFile};
 use crate::measure::{measure, Measured};
 use crate::plot::{self, Curve};
-use crate::process::{LandmarkSource, RunConfig};
+use crate::process::RunConfig;
 use crate::{load, settings, Fatal};
 
 /// Discard fractions reported in the table, and the pAUC's upper end.
@@ -104,7 +104,7 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
     let model = load(&st.opts)?;
 
     let cfg = RunConfig {
-        landmarks: LandmarkSource::of(&landmarks),
+        landmarks: landmarks.as_ref(),
         want: serfiq_core::Want::Both,
         all_faces: false,
         batch: a.batch as usize,

@@ -5,11 +5,11 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use image::RgbImage;
-use serfiq_core::Model;
+use serfiq_core::{Detection, Model};
 
 use crate::annotate::{self, Mark};
 use crate::inputs::{has_image_extension, io_reason};
-use crate::process::{Output, Prepared};
+use crate::process::{reason, Found, Outcome, Prepared};
 
 /// Where `--annotate` writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,47 +96,32 @@ impl Extras {
     }
 
     /// Writes the crops and the annotated photo of one image.
-    pub fn image(
-        &mut self,
-        model: &Model,
-        path: &Path,
-        prep: &Prepared,
-        results: &[Result<Output, String>],
-    ) -> Result<(), String> {
+    pub fn image(&mut self, model: &Model, path: &Path, prep: &Prepared, outcome: &Outcome) -> Result<(), String> {
+        let found: &[Found] = outcome.as_deref().unwrap_or_default();
         if let Some(dir) = &self.crops {
-            let spec = model.input_spec();
-            for (job, result) in prep.jobs.iter().zip(results) {
-                if result.is_err() {
-                    continue;
-                }
-                let crop = prep.crop(job, spec)?;
-                let base = if self.all_faces { format!("{}_face{}", stem(path), job.face) } else { stem(path) };
-                save(&crop, &dir.join(format!("{}.png", self.crop_names.unique(&base))))?;
+            for f in found {
+                let crop = model.aligned_crop(&f.face(prep)).map_err(|e| reason(&e))?;
+                let img = RgbImage::from_raw(crop.width, crop.height, crop.rgb)
+                    .ok_or_else(|| "the aligned crop has the wrong size".to_string())?;
+                let base = if self.all_faces { format!("{}_face{}", stem(path), f.index) } else { stem(path) };
+                save(&img, &dir.join(format!("{}.png", self.crop_names.unique(&base))))?;
             }
         }
         if let Some(to) = &self.annotate {
-            let mut marks: Vec<Mark> = prep
-                .jobs
+            let mut marks: Vec<Mark> = found
                 .iter()
-                .zip(results)
-                .map(|(job, r)| Mark {
-                    bbox: job.detection.map(|d| d.bbox),
-                    landmarks: job.landmarks,
-                    quality: match r {
-                        Ok(Output::Score(q)) => Some(*q),
-                        _ => None,
-                    },
-                    index: self.all_faces.then_some(job.face),
+                .map(|f| Mark {
+                    bbox: f.detection.map(|d| d.bbox),
+                    landmarks: f.landmarks,
+                    quality: f.quality,
+                    index: self.all_faces.then_some(f.index),
                 })
                 .collect();
-            marks.extend(prep.unscored.iter().map(|d| Mark {
-                bbox: Some(d.bbox),
-                landmarks: Some(d.landmarks),
-                quality: None,
-                index: None,
-            }));
+            if !self.all_faces {
+                marks.extend(unscored(model, prep, found)?);
+            }
             let mut img = prep.rgb.clone();
-            annotate::draw(&mut img, &marks, prep.problem.as_deref());
+            annotate::draw(&mut img, &marks, outcome.as_ref().err().map(String::as_str));
             let out = match to {
                 AnnotateTo::File(f) => f.clone(),
                 AnnotateTo::Dir(dir) => dir.join(format!("{}.png", self.annotate_names.unique(&stem(path)))),
@@ -145,6 +130,21 @@ impl Extras {
         }
         Ok(())
     }
+}
+
+/// The other faces the detector sees in a photo where it found the scored
+/// one, drawn in grey.
+fn unscored(model: &Model, prep: &Prepared, found: &[Found]) -> Result<Vec<Mark>, String> {
+    let scored: Vec<Detection> = found.iter().filter_map(|f| f.detection).collect();
+    if scored.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = model.detect(&prep.view()).map_err(|e| reason(&e))?;
+    Ok(all
+        .into_iter()
+        .filter(|d| !scored.contains(d))
+        .map(|d| Mark { bbox: Some(d.bbox), landmarks: Some(d.landmarks), quality: None, index: None })
+        .collect())
 }
 
 #[cfg(test)]

@@ -74,9 +74,9 @@ pub struct LandmarkFile {
 }
 
 impl LandmarkFile {
-    /// The `--landmarks` file when one is given, with its path (for messages).
-    pub fn load_option(path: Option<&Path>) -> Result<Option<(&Path, Self)>, String> {
-        path.map(|p| Self::load(p).map(|f| (p, f))).transpose()
+    /// The `--landmarks` file when one is given.
+    pub fn load_option(path: Option<&Path>) -> Result<Option<Self>, String> {
+        path.map(Self::load).transpose()
     }
 
     pub fn load(path: &Path) -> Result<Self, String> {

@@ -39,7 +39,7 @@ use args::{Cli, Command, DetectArgs, FaceOutputArgs, FacesArg, InfoArgs, InputAr
 use extras::{AnnotateTo, Extras};
 use inputs::LandmarkFile;
 use output::{Columns, Format, Printer};
-use process::{LandmarkSource, RunConfig};
+use process::RunConfig;
 
 /// An error that ends the program with status 2.
 struct Fatal(String);
@@ -149,12 +149,12 @@ fn process_images(
         _ if all_faces => Columns::Faces,
         _ => Columns::Score,
     };
-    let cfg = RunConfig { landmarks: LandmarkSource::of(&landmarks), want, all_faces, batch: input.batch as usize };
-    let mut write_extras = |path: &std::path::Path, prep: &process::Prepared, results: &[_]| {
+    let cfg = RunConfig { landmarks: landmarks.as_ref(), want, all_faces, batch: input.batch as usize };
+    let mut write_extras = |path: &std::path::Path, prep: &process::Prepared, outcome: &process::Outcome| {
         if extras.is_empty() {
             return Ok(());
         }
-        extras.image(&model, path, prep, results)
+        extras.image(&model, path, prep, outcome)
     };
     let printed = Printer::start(BufWriter::new(io::stdout().lock()), format, columns).and_then(|mut printer| {
         let bad = process::run_all(&model, &found.images, &cfg, &mut printer, &mut write_extras)?;

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use serfiq_core::{Face, Model, Want};
+use serfiq_core::{Model, Want};
 
-use crate::process::{self, RunConfig};
+use crate::process::{self, Prepared, RunConfig};
 
 /// What one image gives.
 #[derive(Debug, Clone)]
@@ -64,48 +64,23 @@ pub fn measure(model: &Model, images: &[PathBuf], cfg: &RunConfig, sharpness: bo
 }
 
 fn measure_chunk(model: &Model, paths: &[PathBuf], cfg: &RunConfig, sharpness: bool) -> Vec<Result<Measured, String>> {
-    let mut out: Vec<Result<Measured, String>> = Vec::with_capacity(paths.len());
-    let mut ready = Vec::new(); // (index in `out`, prepared image, crop sharpness)
-    for path in paths {
-        let prepared = process::prepare(path, model, cfg).and_then(|p| {
-            let job = p.first_job()?;
-            let sharp = match sharpness {
+    let prepared: Vec<Result<Prepared, String>> = paths.iter().map(|p| process::prepare(p, cfg.landmarks)).collect();
+    let ready: Vec<&Prepared> = prepared.iter().flatten().collect();
+    let mut found = process::score_each(model, &ready, cfg.want).into_iter();
+    prepared
+        .iter()
+        .map(|prep| {
+            let prep = prep.as_ref().map_err(Clone::clone)?;
+            let f = found.next().unwrap_or_else(|| Err("no result from the model".to_string()))?;
+            let q = f.quality.ok_or_else(|| "no score from the model".to_string())?;
+            let sharpness = match sharpness {
                 false => f64::NAN,
                 true => {
-                    let crop = p.crop(job, model.input_spec())?;
-                    crate::edc::laplacian_variance(crop.as_raw(), crop.width() as usize, crop.height() as usize)
+                    let crop = model.aligned_crop(&f.face(prep)).map_err(|e| process::reason(&e))?;
+                    crate::edc::laplacian_variance(&crop.rgb, crop.width as usize, crop.height as usize)
                 }
             };
-            Ok((p, sharp))
-        });
-        match prepared {
-            Ok((p, sharpness)) => {
-                ready.push((out.len(), p, sharpness));
-                out.push(Err(String::new()));
-            }
-            Err(reason) => out.push(Err(reason)),
-        }
-    }
-    if ready.is_empty() {
-        return out;
-    }
-    let faces: Vec<Face> =
-        ready.iter().map(|(_, p, _)| Face { image: p.view(), landmarks: p.jobs[0].landmarks }).collect();
-    // One bad face must not cost the others their results: retry one by one.
-    let d = if cfg.want == Want::Score { 0 } else { model.embedding_size() };
-    let split = |o: serfiq_core::Outputs| -> Vec<(serfiq_core::Quality, Vec<f32>)> {
-        o.qualities.iter().enumerate().map(|(i, q)| (*q, o.embeddings[i * d..(i + 1) * d].to_vec())).collect()
-    };
-    let runs: Vec<Result<(serfiq_core::Quality, Vec<f32>), String>> = match model.run(&faces, cfg.want) {
-        Ok(o) => split(o).into_iter().map(Ok).collect(),
-        Err(_) => faces
-            .iter()
-            .map(|f| model.run(std::slice::from_ref(f), cfg.want).map(|o| split(o).remove(0)))
-            .map(|r| r.map_err(process::single_image_message))
-            .collect(),
-    };
-    for ((slot, _, sharpness), run) in ready.iter().zip(runs) {
-        out[*slot] = run.map(|(q, e)| Measured { s: q.s, q: q.q, embedding: normalised(e), sharpness: *sharpness });
-    }
-    out
+            Ok(Measured { s: q.s, q: q.q, embedding: normalised(f.embedding), sharpness })
+        })
+        .collect()
 }

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use plotters::prelude::*;
 use crate::edc::EdcPoint;
+use plotters::prelude::*;
 
 /// One curve: its legend, colour and whether it is drawn dashed.
 pub struct Curve<'a> {

@@ -1,4 +1,5 @@
-//! Decoding images, finding their faces and running them through the model in batches.
+//! Decoding images and running them through the model in batches; the
+//! library decides how each face is found and reports each image's result.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -6,8 +7,7 @@ use std::time::Duration;
 
 use image::{ImageReader, RgbImage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serfiq_core::align::{aligned_rgb, landmark_transform, InputSpec};
-use serfiq_core::{Detection, Error, Face, ImageView, Landmarks, Model, PixelFormat, Quality, Want};
+use serfiq_core::{Detection, Error, ErrorKind, Face, ImageView, Landmarks, Model, PixelFormat, Quality, Route, Want};
 
 use crate::inputs::{io_reason, LandmarkFile};
 use crate::output::{FaceRow, Printer, Row};
@@ -15,76 +15,32 @@ use crate::output::{FaceRow, Printer, Row};
 /// Show a progress bar from this many images on (on a terminal only).
 const PROGRESS_MIN_IMAGES: usize = 21;
 
-/// One face to run through the model.
-#[derive(Debug, Clone)]
-pub struct Job {
-    /// Its index among the faces of the image (0 when there is one).
-    pub face: usize,
-    /// Landmarks it is aligned by; `None` for an aligned crop.
-    pub landmarks: Option<Landmarks>,
-    /// What the detector found, when it was found by the detector.
-    pub detection: Option<Detection>,
-}
-
-/// A decoded image and the faces to score in it.
+/// A decoded image, with its landmarks when the `--landmarks` file has an entry for it.
 pub struct Prepared {
     pub rgb: RgbImage,
-    pub jobs: Vec<Job>,
-    /// Faces the detector found but that are not scored (`--faces one`).
-    pub unscored: Vec<Detection>,
-    /// Why nothing is scored (no face found); `jobs` is then empty.
-    pub problem: Option<String>,
+    pub landmarks: Option<Landmarks>,
 }
 
 impl Prepared {
-    /// The face `--faces one` scores, or why there is none.
-    pub fn first_job(&self) -> Result<&Job, String> {
-        match (&self.problem, self.jobs.first()) {
-            (Some(problem), _) => Err(problem.clone()),
-            (None, None) => Err("no face to score".to_string()),
-            (None, Some(job)) => Ok(job),
-        }
-    }
-
-    /// The face of `job` as the model sees it: aligned by its landmarks, or
-    /// the image itself when it is already an aligned crop.
-    pub fn crop(&self, job: &Job, spec: &InputSpec) -> Result<RgbImage, String> {
-        match &job.landmarks {
-            Some(lm) => {
-                let rgb = aligned_rgb(spec, &self.view(), lm).map_err(|e| e.message)?;
-                RgbImage::from_raw(spec.width, spec.height, rgb)
-                    .ok_or_else(|| "the aligned crop has the wrong size".into())
-            }
-            None => Ok(self.rgb.clone()),
-        }
-    }
-
     pub fn view(&self) -> ImageView<'_> {
         let (w, h) = self.rgb.dimensions();
         // A decoded RgbImage is always a valid packed RGB image.
         ImageView::packed(self.rgb.as_raw(), w, h, PixelFormat::Rgb).expect("a decoded image is a valid view")
     }
-}
 
-/// Where the landmarks come from, for `prepare` and its error messages.
-pub struct LandmarkSource<'a> {
-    pub file: Option<(&'a Path, &'a LandmarkFile)>,
-}
-
-impl<'a> LandmarkSource<'a> {
-    /// From what `LandmarkFile::load_option` read.
-    pub fn of(loaded: &'a Option<(&'a Path, LandmarkFile)>) -> Self {
-        LandmarkSource { file: loaded.as_ref().map(|(p, f)| (*p, f)) }
+    /// The image as the library takes it; the library decides how its face is found.
+    pub fn face(&self) -> Face<'_> {
+        Face { image: self.view(), landmarks: self.landmarks }
     }
 }
 
 /// How to process the images.
 pub struct RunConfig<'a> {
-    pub landmarks: LandmarkSource<'a>,
+    pub landmarks: Option<&'a LandmarkFile>,
     pub want: Want,
     /// Every face found (`--faces all`) rather than the one the policy picks.
     pub all_faces: bool,
-    /// Faces per model run.
+    /// Images per model run.
     pub batch: usize,
 }
 
@@ -105,94 +61,120 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Decodes an image and decides which faces to score and how to align them:
-/// by its landmarks when it has some, as a ready crop when it has the model's
-/// input size, else by the detector. Checks landmarks here so a bad one never
-/// fails a whole batch.
-pub fn prepare(path: &Path, model: &Model, cfg: &RunConfig) -> Result<Prepared, String> {
+/// Decodes an image and attaches its landmarks from the `--landmarks` file,
+/// when it has an entry there.
+pub fn prepare(path: &Path, landmarks: Option<&LandmarkFile>) -> Result<Prepared, String> {
     let rgb = decode(path)?;
-    let (w, h) = rgb.dimensions();
-    let spec = model.input_spec();
-    let mut prep = Prepared { rgb, jobs: Vec::new(), unscored: Vec::new(), problem: None };
-    let file = cfg.landmarks.file;
-    match file.and_then(|(_, f)| f.lookup(path)) {
-        Some(Ok(points)) => {
-            landmark_transform(spec, &prep.view(), points).map_err(|e| format!("bad landmarks: {}", e.message))?;
-            prep.jobs.push(Job { face: 0, landmarks: Some(*points), detection: None });
-        }
+    let landmarks = match landmarks.and_then(|f| f.lookup(path)) {
+        Some(Ok(points)) => Some(*points),
         Some(Err(e)) => return Err(format!("bad landmarks entry: {e}")),
-        None if (w, h) == (spec.width, spec.height) => {
-            prep.jobs.push(Job { face: 0, landmarks: None, detection: None })
-        }
-        None if model.has_detector() => {
-            let mut found = model.detect(&prep.view()).map_err(|e| e.message)?;
-            if found.is_empty() {
-                let t = model.detector().map_or(0.0, |d| d.threshold());
-                prep.problem = Some(format!("no face found (detector confidence threshold {t})"));
-            } else if cfg.all_faces {
-                prep.jobs = found
-                    .iter()
-                    .enumerate()
-                    .map(|(i, d)| Job { face: i, landmarks: Some(d.landmarks), detection: Some(*d) })
-                    .collect();
-            } else {
-                let rest = found.split_off(1);
-                prep.jobs.push(Job { face: 0, landmarks: Some(found[0].landmarks), detection: Some(found[0]) });
-                prep.unscored = rest;
-            }
-        }
-        None => {
-            let hint = match file {
-                Some((file, _)) => format!("{} has no entry for it, and there is no face detector", file.display()),
-                None => "pass them with --landmarks FILE, or let the face detector find the face \
-                         (run `make fetch`, or pass --detector PATH)"
-                    .to_string(),
-            };
-            return Err(format!(
-                "image is {w}x{h}, not an aligned {}x{} face crop, and has no landmarks ({hint})",
-                spec.width, spec.height
-            ));
-        }
-    }
-    Ok(prep)
+        None => None,
+    };
+    Ok(Prepared { rgb, landmarks })
 }
 
-/// One result per face: the quality or the embedding.
-pub enum Output {
-    Score(Quality),
-    Embedding(Vec<f32>),
-}
-
-/// Splits a batch's outputs per face.
-fn split(out: serfiq_core::Outputs, want: Want, n: usize) -> Vec<Output> {
-    match want {
-        Want::Embedding => {
-            let size = out.embeddings.len() / n.max(1);
-            out.embeddings.chunks(size.max(1)).map(|e| Output::Embedding(e.to_vec())).collect()
-        }
-        _ => out.qualities.into_iter().map(Output::Score).collect(),
+/// Why an image failed, in the library's words; where the library could not
+/// place the face (no landmarks, not a crop, no detector), the flags that help.
+pub fn reason(e: &Error) -> String {
+    match e.kind {
+        ErrorKind::InvalidImage => format!(
+            "{}; pass --landmarks FILE, or --detector PATH (`make fetch` puts a detector in the cache)",
+            e.message
+        ),
+        _ => e.message.clone(),
     }
 }
 
-/// Runs a batch; if it fails, runs its faces one by one so that one bad face
-/// does not cost the others their results.
-fn run_batch(model: &Model, faces: &[Face], want: Want) -> Vec<Result<Output, String>> {
-    if let Ok(out) = model.run(faces, want) {
-        return split(out, want, faces.len()).into_iter().map(Ok).collect();
+/// A face that was scored (or embedded).
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// Its index among the faces of the image (0 when there is one).
+    pub index: usize,
+    /// What the detector found, when the detector found it.
+    pub detection: Option<Detection>,
+    /// The landmarks it was aligned by; `None` for an aligned crop.
+    pub landmarks: Option<Landmarks>,
+    /// `None` when only the embedding was asked for.
+    pub quality: Option<Quality>,
+    /// Empty unless the embedding was asked for.
+    pub embedding: Vec<f32>,
+}
+
+impl Found {
+    /// This face in `prep`'s image, aligned as it was scored.
+    pub fn face<'a>(&self, prep: &'a Prepared) -> Face<'a> {
+        Face { image: prep.view(), landmarks: self.landmarks }
     }
-    faces
-        .iter()
-        .map(|f| {
-            let out = model.run(std::slice::from_ref(f), want).map_err(single_image_message)?;
-            Ok(split(out, want, 1).remove(0))
+}
+
+/// What one decoded image gives: its faces, or why it has none.
+pub type Outcome = Result<Vec<Found>, String>;
+
+/// The face the library picks in each image (`--faces one`), all in one
+/// `run_each` call: a bad image gets its reason, the others their results.
+pub fn score_each(model: &Model, preps: &[&Prepared], want: Want) -> Vec<Result<Found, String>> {
+    if preps.is_empty() {
+        return Vec::new();
+    }
+    let faces: Vec<Face> = preps.iter().map(|p| p.face()).collect();
+    let results = match model.run_each(&faces, want) {
+        Ok(results) => results,
+        // The call as a whole failed: every image failed with it.
+        Err(e) => return vec![Err(reason(&e)); preps.len()],
+    };
+    results
+        .into_iter()
+        .zip(preps)
+        .map(|(r, p)| {
+            let r = r.map_err(|e| reason(&e))?;
+            Ok(Found {
+                index: 0,
+                detection: r.detection,
+                landmarks: r.detection.map(|d| d.landmarks).or(p.landmarks),
+                quality: r.quality,
+                embedding: r.embedding,
+            })
         })
         .collect()
 }
 
-/// The library prefixes per-image errors with their index in the batch,
-/// which means nothing to the user when the batch is one image.
-pub fn single_image_message(e: Error) -> String {
-    e.message.strip_prefix("image 0: ").map(str::to_string).unwrap_or(e.message)
+/// Every face the detector finds in `prep` (`--faces all`), or `None` when
+/// it finds none (or cannot run): the single-face path then gives the reason.
+fn every_face(model: &Model, prep: &Prepared, want: Want) -> Option<Outcome> {
+    let found = model.detect_score(&prep.view(), want).ok().filter(|f| !f.is_empty())?;
+    let found = found.into_iter().enumerate().map(|(index, f)| Found {
+        index,
+        detection: Some(f.detection),
+        landmarks: Some(f.detection.landmarks),
+        quality: (want != Want::Embedding).then_some(f.quality),
+        embedding: f.embedding,
+    });
+    Some(Ok(found.collect()))
+}
+
+/// Each image's faces, or why it has none, in input order. With `--faces
+/// all`, the photos that go to the detector get every face it finds; every
+/// other image is scored as with `--faces one`.
+fn outcomes(model: &Model, prepared: &[Result<Prepared, String>], cfg: &RunConfig) -> Vec<Outcome> {
+    let mut out: Vec<Option<Outcome>> = prepared
+        .iter()
+        .map(|p| match p {
+            Err(reason) => Some(Err(reason.clone())),
+            Ok(p) if cfg.all_faces && model.route(&p.face()) == Route::Detector => every_face(model, p, cfg.want),
+            Ok(_) => None,
+        })
+        .collect();
+    let single: Vec<(usize, &Prepared)> = prepared
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| out[*i].is_none())
+        .filter_map(|(i, p)| Some((i, p.as_ref().ok()?)))
+        .collect();
+    let preps: Vec<&Prepared> = single.iter().map(|(_, p)| *p).collect();
+    for ((i, _), found) in single.iter().zip(score_each(model, &preps, cfg.want)) {
+        out[*i] = Some(found.map(|f| vec![f]));
+    }
+    out.into_iter().map(|o| o.unwrap_or_else(|| Err("no result from the model".to_string()))).collect()
 }
 
 pub fn progress_bar(n: usize) -> ProgressBar {
@@ -208,9 +190,9 @@ pub fn progress_bar(n: usize) -> ProgressBar {
     bar
 }
 
-/// Called once per decoded image with its faces' results, for what goes to
-/// files (crops, annotated photos). An error is reported against the image.
-pub type Extras<'a> = dyn FnMut(&Path, &Prepared, &[Result<Output, String>]) -> Result<(), String> + 'a;
+/// Called once per decoded image with its outcome, for what goes to files
+/// (crops, annotated photos). An error is reported against the image.
+pub type Extras<'a> = dyn FnMut(&Path, &Prepared, &Outcome) -> Result<(), String> + 'a;
 
 /// Processes all images, `cfg.batch` at a time, printing the good ones in
 /// input order and reporting the bad ones on stderr. Returns how many images
@@ -226,61 +208,23 @@ pub fn run_all<W: Write>(
     let report = |path: &Path, reason: &str| bar.suspend(|| eprintln!("serfiq: {}: {reason}", path.display()));
     let mut bad = 0;
     for paths in images.chunks(cfg.batch.max(1)) {
-        let prepared: Vec<Result<Prepared, String>> = paths.iter().map(|p| prepare(p, model, cfg)).collect();
-        let faces: Vec<Face> = prepared
-            .iter()
-            .flatten()
-            .flat_map(|p| p.jobs.iter().map(|j| Face { image: p.view(), landmarks: j.landmarks }))
-            .collect();
-        let mut results = Vec::with_capacity(faces.len());
-        for part in faces.chunks(cfg.batch.max(1)) {
-            results.extend(run_batch(model, part, cfg.want));
-        }
-        let mut results = results.into_iter();
-        for (path, prep) in paths.iter().zip(&prepared) {
-            let prep = match prep {
+        let prepared: Vec<Result<Prepared, String>> = paths.iter().map(|p| prepare(p, cfg.landmarks)).collect();
+        for ((path, prep), outcome) in paths.iter().zip(&prepared).zip(outcomes(model, &prepared, cfg)) {
+            let mut failed = false;
+            let shown = path.to_string_lossy();
+            match &outcome {
+                Ok(found) => {
+                    for f in found {
+                        print(printer, &shown, f, cfg.all_faces)?;
+                    }
+                }
                 Err(reason) => {
                     report(path, reason);
-                    bad += 1;
-                    continue;
-                }
-                Ok(p) => p,
-            };
-            let mine: Vec<Result<Output, String>> = prep
-                .jobs
-                .iter()
-                .map(|_| results.next().unwrap_or_else(|| Err("no result from the model".to_string())))
-                .collect();
-            let mut failed = prep.problem.is_some();
-            if let Some(problem) = &prep.problem {
-                report(path, problem);
-            }
-            let shown = path.to_string_lossy();
-            for (job, result) in prep.jobs.iter().zip(&mine) {
-                match result {
-                    Ok(Output::Embedding(e)) => printer.row(&shown, &Row::Embedding(e))?,
-                    Ok(Output::Score(q)) if cfg.all_faces => {
-                        let row = FaceRow {
-                            face: job.face,
-                            bbox: job.detection.map(|d| d.bbox),
-                            landmarks: job.landmarks,
-                            confidence: job.detection.map(|d| d.confidence),
-                            quality: *q,
-                        };
-                        printer.row(&shown, &Row::Face(&row))?
-                    }
-                    Ok(Output::Score(q)) => printer.row(&shown, &Row::Score(*q))?,
-                    Err(reason) if cfg.all_faces => {
-                        report(path, &format!("face {}: {reason}", job.face));
-                        failed = true;
-                    }
-                    Err(reason) => {
-                        report(path, reason);
-                        failed = true;
-                    }
+                    failed = true;
                 }
             }
-            if let Err(reason) = extras(path, prep, &mine) {
+            // Files are written for every image that could be decoded.
+            if let Err(reason) = prep.as_ref().map_or(Ok(()), |prep| extras(path, prep, &outcome)) {
                 report(path, &reason);
                 failed = true;
             }
@@ -291,4 +235,23 @@ pub fn run_all<W: Write>(
     }
     bar.finish_and_clear();
     Ok(bad)
+}
+
+/// Prints a face's row: its embedding, or its quality (with where it is,
+/// for `--faces all`).
+fn print<W: Write>(printer: &mut Printer<W>, path: &str, f: &Found, all_faces: bool) -> std::io::Result<()> {
+    match f.quality {
+        None => printer.row(path, &Row::Embedding(&f.embedding)),
+        Some(quality) if all_faces => {
+            let row = FaceRow {
+                face: f.index,
+                bbox: f.detection.map(|d| d.bbox),
+                landmarks: f.landmarks,
+                confidence: f.detection.map(|d| d.confidence),
+                quality,
+            };
+            printer.row(path, &Row::Face(&row))
+        }
+        Some(q) => printer.row(path, &Row::Score(q)),
+    }
 }

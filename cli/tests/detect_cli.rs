@@ -92,7 +92,9 @@ fn score_finds_faces_in_photos_and_reports_those_without() {
     // Without the detector, photos need landmarks.
     let out = serfiq(&dir, &["score", "--no-detect", obama]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("has no landmarks"), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(&format!("serfiq: {obama}: image is 910x1137; without landmarks")), "{stderr}");
+    assert!(stderr.contains("pass --landmarks FILE, or --detector PATH"), "the hint names the flags: {stderr}");
     // A detector that does not exist is a fatal error.
     let out = serfiq(&dir, &["score", "--detector", "/nonexistent/d.onnx", obama]);
     assert_eq!(out.status.code(), Some(2));

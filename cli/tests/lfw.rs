@@ -130,11 +130,7 @@ fn quality_discard_lowers_fnmr_on_lfw() {
     for (f, want) in [0.0, 0.1, 0.2].iter().zip(&fnmr) {
         assert_eq!(edc::fnmr_at(&curve, *f), Some(*want), "EDC at {f}");
     }
-    println!(
-        "pAUC to 20 % discard: {:.5} (random discard: {:.5})",
-        edc::partial_auc(&curve, 0.2),
-        0.2 * fnmr[0]
-    );
+    println!("pAUC to 20 % discard: {:.5} (random discard: {:.5})", edc::partial_auc(&curve, 0.2), 0.2 * fnmr[0]);
     let mut sorted = s.clone();
     sorted.sort_by(f64::total_cmp);
     let (p5, median, p95) = (percentile(&sorted, 0.05), percentile(&sorted, 0.5), percentile(&sorted, 0.95));

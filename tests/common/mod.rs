@@ -175,8 +175,13 @@ pub fn face_tensor(f: &TestFace) -> Vec<f32> {
     match f.landmarks {
         None => preprocess_aligned(&f.img),
         Some(lm) => {
-            let spec =
-                serfiq_core::align::InputSpec { width: 112, height: 112, bgr: false, mean: [127.5; 3], std: [128.0; 3] };
+            let spec = serfiq_core::align::InputSpec {
+                width: 112,
+                height: 112,
+                bgr: false,
+                mean: [127.5; 3],
+                std: [128.0; 3],
+            };
             let mut out = vec![0.0; spec.tensor_len()];
             spec.fill(&f.img.view(), Some(&lm), &mut out).unwrap();
             out
