@@ -1,4 +1,4 @@
-//! One source of truth for status codes: src/ffi/status.rs → include/serfiq.h.
+//! One source of truth for status codes: src/status.rs → include/serfiq.h.
 //! The C++, C# and Java bindings each list the statuses by hand; this test
 //! fails when one of them lists a status the header does not, misses one, or
 //! gives one another value.
