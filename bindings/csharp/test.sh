@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# C# binding: build Serfiq.dll, its NUnit tests and examples/csharp/Kiosk.cs with Mono's mcs,
-# run the tests, then the example (once through a dllmap, once through LD_LIBRARY_PATH).
+# C# binding: build Serfiq.dll, its NUnit tests and the examples in examples/csharp with Mono's
+# mcs, run the tests, then the examples: Kiosk.cs (once through a dllmap, once through
+# LD_LIBRARY_PATH) and Faces.cs on the whole photo against the C API's photo.reference.
 # Called by `make bindings-test` with SERFIQ_LIB_DIR, SERFIQ_INCLUDE_DIR, SERFIQ_MODEL,
-# SERFIQ_ORT_LIB and SERFIQ_FIXTURES set. Installs Mono and NUnit 2.6 from apt when missing.
+# SERFIQ_DETECTOR, SERFIQ_ORT_LIB and SERFIQ_FIXTURES set. Installs Mono and NUnit 2.6 from apt
+# when missing; needs gcc (the struct-layout probe).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-: "${SERFIQ_LIB_DIR:?}" "${SERFIQ_INCLUDE_DIR:?}" "${SERFIQ_MODEL:?}" "${SERFIQ_ORT_LIB:?}" "${SERFIQ_FIXTURES:?}"
-export SERFIQ_LIB_DIR SERFIQ_INCLUDE_DIR SERFIQ_MODEL SERFIQ_ORT_LIB SERFIQ_FIXTURES
+: "${SERFIQ_LIB_DIR:?}" "${SERFIQ_INCLUDE_DIR:?}" "${SERFIQ_MODEL:?}" "${SERFIQ_DETECTOR:?}" "${SERFIQ_ORT_LIB:?}" \
+  "${SERFIQ_FIXTURES:?}"
+export SERFIQ_LIB_DIR SERFIQ_INCLUDE_DIR SERFIQ_MODEL SERFIQ_DETECTOR SERFIQ_ORT_LIB SERFIQ_FIXTURES
 out="$root/target/csharp"
 
 # --- toolchain: Debian/Ubuntu packages (mcs, mono, nunit-console + nunit.framework 2.6) ------
@@ -34,6 +37,7 @@ mcs "${mcs_flags[@]}" -target:library -doc:"$out/Serfiq.xml" -out:"$out/Serfiq.d
 mcs "${mcs_flags[@]}" -target:library -out:"$out/Serfiq.Tests.dll" \
     -r:"$out/Serfiq.dll" -r:"$framework" "$here"/tests/*.cs
 mcs "${mcs_flags[@]}" -target:exe -out:"$out/Kiosk.exe" -r:"$out/Serfiq.dll" "$root"/examples/csharp/Kiosk.cs
+mcs "${mcs_flags[@]}" -target:exe -out:"$out/Faces.exe" -r:"$out/Serfiq.dll" "$root"/examples/csharp/Faces.cs
 
 # Mono maps DllImport("serfiq") through Serfiq.dll.config next to Serfiq.dll; point it at
 # this build's library (the shipped template, src/Serfiq.dll.config, leaves it to the loader).
@@ -42,6 +46,41 @@ cat > "$out/Serfiq.dll.config" <<XML
   <dllmap dll="serfiq" target="$SERFIQ_LIB_DIR/libserfiq.so" os="linux" />
 </configuration>
 XML
+
+# The C compiler's view of serfiq.h's structs, for the layout test (StructLayoutsMatchC):
+# "sizeof NAME N", "offsetof STRUCT FIELD N", "SERFIQ_OPTIONS_SIZE_Vn N" lines.
+cat > "$out/layout.c" <<'C'
+#include <stdio.h>
+#include "serfiq.h"
+#define SIZE(T) printf("sizeof %s %zu\n", #T, sizeof(T))
+#define OFF(T, F) printf("offsetof %s %s %zu\n", #T, #F, offsetof(T, F))
+int main(void) {
+    SIZE(serfiq_options);
+    OFF(serfiq_options, struct_size); OFF(serfiq_options, model_path); OFF(serfiq_options, model_data);
+    OFF(serfiq_options, model_size); OFF(serfiq_options, ort_library_path); OFF(serfiq_options, embedding_layer);
+    OFF(serfiq_options, samples); OFF(serfiq_options, dropout); OFF(serfiq_options, seed);
+    OFF(serfiq_options, alpha); OFF(serfiq_options, r); OFF(serfiq_options, channel_order);
+    OFF(serfiq_options, mean); OFF(serfiq_options, std); OFF(serfiq_options, intra_op_threads);
+    OFF(serfiq_options, max_sessions); OFF(serfiq_options, model_sha256); OFF(serfiq_options, detector_path);
+    OFF(serfiq_options, detector_data); OFF(serfiq_options, detector_size); OFF(serfiq_options, face_policy);
+    OFF(serfiq_options, detector_threshold); OFF(serfiq_options, execution_provider);
+    OFF(serfiq_options, device_id); OFF(serfiq_options, gpu_fallback); OFF(serfiq_options, cuda_library_path);
+    SIZE(serfiq_image);
+    OFF(serfiq_image, data); OFF(serfiq_image, width); OFF(serfiq_image, height); OFF(serfiq_image, stride);
+    OFF(serfiq_image, format);
+    SIZE(serfiq_quality);
+    OFF(serfiq_quality, s); OFF(serfiq_quality, q);
+    SIZE(serfiq_face);
+    OFF(serfiq_face, box); OFF(serfiq_face, landmarks); OFF(serfiq_face, confidence); OFF(serfiq_face, quality);
+    printf("SERFIQ_OPTIONS_SIZE_V1 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V1);
+    printf("SERFIQ_OPTIONS_SIZE_V2 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V2);
+    printf("SERFIQ_OPTIONS_SIZE_V3 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V3);
+    return 0;
+}
+C
+gcc -std=c11 -Wall -Wextra -Werror -pedantic -I"$SERFIQ_INCLUDE_DIR" -o "$out/layout" "$out/layout.c"
+"$out/layout" > "$out/layout.txt"
+export SERFIQ_CSHARP_LAYOUT="$out/layout.txt"
 
 # --- tests -----------------------------------------------------------------------------------
 echo "== NUnit ($(mono --version | head -n 1 | cut -d'(' -f1))"
@@ -83,4 +122,37 @@ expect_failure 1 SERFIQ_ERR_MODEL_NOT_FOUND \
 expect_failure 1 "cannot load libserfiq" \
     env -u LD_LIBRARY_PATH mono "$out/ldpath/Kiosk.exe" "$face" "$landmarks"
 expect_failure 2 "usage:" mono "$out/Kiosk.exe" "$face"
-echo "C# binding: tests and example passed"
+
+echo "== examples/csharp/Faces.cs on the whole photo (detector, no landmarks) vs photo.reference"
+photo_out="$out/faces.txt"
+mono "$out/Faces.exe" "$face" --detector "$SERFIQ_DETECTOR" > "$photo_out"
+head -n 4 "$photo_out" | cut -c1-120 | sed 's/^/    /'
+# Same lines and words as the C program's output; numbers within 1e-6, other words identical.
+awk -v tol=1e-6 '
+    function isnum(x) { return x ~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/ }
+    NR == FNR { want[FNR] = $0; n = FNR; next }
+    {
+        got_n = FNR
+        if (!(FNR in want)) { printf "line %d is extra: %s\n", FNR, $0; bad = 1; exit }
+        k = split(want[FNR], w, " "); m = split($0, g, " ")
+        if (k != m) { printf "line %d: %d words, the reference has %d\n", FNR, m, k; bad = 1; exit }
+        for (i = 1; i <= k; i++) {
+            if (isnum(w[i]) && isnum(g[i])) { d = g[i] - w[i]; if (d < 0) d = -d; if (d > tol) {
+                printf "line %d word %d: %s, the reference has %s\n", FNR, i, g[i], w[i]; bad = 1; exit } }
+            else if (w[i] != g[i]) { printf "line %d word %d: %s, the reference has %s\n", FNR, i, g[i], w[i]; bad = 1; exit }
+        }
+    }
+    END { if (!bad && got_n != n) { printf "%d lines, the reference has %d\n", got_n, n; bad = 1 } exit bad }
+' "$SERFIQ_FIXTURES/photo.reference" "$photo_out" || { echo "Faces.cs differs from photo.reference" >&2; exit 1; }
+if cmp -s "$photo_out" "$SERFIQ_FIXTURES/photo.reference"; then
+    echo "    identical to photo.reference"
+else
+    echo "    equal to photo.reference within 1e-6"
+fi
+noface="$(mono "$out/Faces.exe" "$SERFIQ_FIXTURES/noface.ppm" --detector "$SERFIQ_DETECTOR")"
+[ "$noface" = "faces 0" ] || { echo "Faces.cs on noface.ppm printed '$noface', expected 'faces 0'" >&2; exit 1; }
+echo "    noface.ppm: $noface"
+expect_failure 1 SERFIQ_ERR_MODEL_NOT_FOUND \
+    mono "$out/Faces.exe" "$face" --detector "$out/no-such-detector.onnx"
+expect_failure 2 "usage:" env -u SERFIQ_DETECTOR mono "$out/Faces.exe" "$face"
+echo "C# binding: tests and examples passed"

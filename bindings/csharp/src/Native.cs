@@ -8,9 +8,10 @@ using System.Text;
 namespace Serfiq
 {
     /// <summary>
-    /// serfiq_options as of this binding (ABI 1, SERFIQ_OPTIONS_SIZE_V1 = 128 bytes): fill with
+    /// serfiq_options, every field of this binding's serfiq.h (SERFIQ_OPTIONS_SIZE_V3): fill with
     /// serfiq_options_init(&amp;o, sizeof o), then change fields. C only ever appends fields; a newer
-    /// library reads just the bytes StructSize covers and defaults the rest.
+    /// library reads just the bytes StructSize covers and defaults the rest. The tests compare every
+    /// offset with the C compiler's (test.sh builds a small C program for it).
     /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct NativeOptions
@@ -32,6 +33,17 @@ namespace Serfiq
         public uint IntraOpThreads;       // uint32_t intra_op_threads
         public uint MaxSessions;          // uint32_t max_sessions
         public IntPtr ModelSha256;        // const char *model_sha256 (UTF-8, 64 hex digits)
+        // SERFIQ_OPTIONS_SIZE_V2: the face detector.
+        public IntPtr DetectorPath;       // const char *detector_path (UTF-8)
+        public IntPtr DetectorData;       // const uint8_t *detector_data
+        public UIntPtr DetectorSize;      // size_t detector_size
+        public uint FacePolicy;           // serfiq_face_policy face_policy
+        public float DetectorThreshold;   // float detector_threshold
+        // SERFIQ_OPTIONS_SIZE_V3: where inferences run.
+        public uint ExecutionProvider;    // serfiq_execution_provider execution_provider
+        public int DeviceId;              // int32_t device_id
+        public uint GpuFallback;          // uint32_t gpu_fallback
+        public IntPtr CudaLibraryPath;    // const char *cuda_library_path (UTF-8)
     }
 
     /// <summary>serfiq_image: an 8-bit image borrowed for one call.</summary>
@@ -53,6 +65,16 @@ namespace Serfiq
         public float Q;
     }
 
+    /// <summary>serfiq_face: one face of serfiq_detect_score.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct NativeFace
+    {
+        public fixed float Box[4];        // float box[4]: left, top, right, bottom
+        public fixed float Landmarks[10]; // float landmarks[SERFIQ_LANDMARK_FLOATS]
+        public float Confidence;          // float confidence
+        public NativeQuality Quality;     // serfiq_quality quality
+    }
+
     /// <summary>The C API, one declaration per function of serfiq.h.</summary>
     internal static unsafe class Native
     {
@@ -64,7 +86,10 @@ namespace Serfiq
         internal const int LandmarkFloats = 10;   // SERFIQ_LANDMARK_FLOATS
         internal const int MaxBatch = 4096;       // SERFIQ_MAX_BATCH
         internal const int MaxImageSide = 32768;  // SERFIQ_MAX_IMAGE_SIDE
-        internal const int OptionsSizeV1 = 128;   // SERFIQ_OPTIONS_SIZE_V1
+        // SERFIQ_OPTIONS_SIZE_V1..V3, computed as the header computes them.
+        internal static readonly int OptionsSizeV1 = Marshal.OffsetOf<NativeOptions>("DetectorPath").ToInt32();
+        internal static readonly int OptionsSizeV2 = Marshal.OffsetOf<NativeOptions>("ExecutionProvider").ToInt32();
+        internal static readonly int OptionsSizeV3 = Marshal.SizeOf<NativeOptions>();
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern uint serfiq_options_init(NativeOptions* options, UIntPtr structSize);
@@ -94,6 +119,34 @@ namespace Serfiq
                                                        float* embeddings, UIntPtr embeddingsCapacity);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_get_options(IntPtr model, NativeOptions* optionsOut);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_score_batch_each(IntPtr model, NativeImage* images, UIntPtr count,
+                                                            float* landmarks, NativeQuality* qualities,
+                                                            float* embeddings, UIntPtr embeddingsCapacity,
+                                                            uint* statuses);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr serfiq_image_error(UIntPtr index);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_detect_score(IntPtr model, NativeImage* image, NativeFace* faces,
+                                                        UIntPtr capacity, UIntPtr* count, float* embeddings,
+                                                        UIntPtr embeddingsCapacity);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_aligned_crop(IntPtr model, NativeImage* image, float* landmarks,
+                                                        uint format, byte* pixels, UIntPtr capacity,
+                                                        UIntPtr* pixelsLen);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_get_execution_provider(IntPtr model, uint* providerOut);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern UIntPtr serfiq_live_models();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern uint serfiq_embedding_size(IntPtr model, UIntPtr* sizeOut);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
@@ -120,6 +173,9 @@ namespace Serfiq
             while (s[n] != 0) n++;
             return n == 0 ? string.Empty : Encoding.UTF8.GetString(s, n);
         }
+
+        /// <summary>As <see cref="Utf8ToString"/>, but null for a NULL pointer (an option not set).</summary>
+        internal static string Utf8ToStringOrNull(IntPtr p) => p == IntPtr.Zero ? null : Utf8ToString(p);
 
         /// <summary>A NUL-terminated UTF-8 copy of <paramref name="s"/> to pin for a call, or null for null.</summary>
         internal static byte[] ToUtf8Z(string s, string what)

@@ -21,7 +21,7 @@ namespace Serfiq
         /// <summary>Most images in one <see cref="ScoreBatch(IReadOnlyList{ImageView}, IReadOnlyList{float[]})"/> call.</summary>
         public const int MaxBatch = Native.MaxBatch;
 
-        private static readonly byte[] EmptyModelData = new byte[1];
+        private static readonly byte[] OneByte = new byte[1];
         private readonly SerfiqHandle handle;
         private volatile bool disposed;
 
@@ -39,15 +39,18 @@ namespace Serfiq
             byte[] ort = Native.ToUtf8Z(options.OrtLibraryPath, "OrtLibraryPath");
             byte[] layer = Native.ToUtf8Z(options.EmbeddingLayer, "EmbeddingLayer");
             byte[] sha256 = Native.ToUtf8Z(options.ModelSha256, "ModelSha256");
-            byte[] data = options.ModelData;
+            byte[] detectorPath = Native.ToUtf8Z(options.DetectorPath, "DetectorPath");
+            byte[] cuda = Native.ToUtf8Z(options.CudaLibraryPath, "CudaLibraryPath");
+            byte[] data = options.ModelData, detectorData = options.DetectorData;
+            // C would silently prefer the path; two sources are a caller's mistake worth naming.
             if (path != null && data != null)
                 throw new SerfiqException(Status.InvalidArgument, "give ModelPath or ModelData, not both");
-            // An empty ModelData must reach C as a non-NULL pointer with size 0 (an invalid
-            // model), not as NULL (no model named).
-            byte[] pinnedData = data != null && data.Length == 0 ? EmptyModelData : data;
+            if (detectorPath != null && detectorData != null)
+                throw new SerfiqException(Status.InvalidArgument, "give DetectorPath or DetectorData, not both");
             SerfiqHandle h;
             uint status;
-            fixed (byte* pPath = path, pOrt = ort, pLayer = layer, pData = pinnedData, pSha256 = sha256)
+            fixed (byte* pPath = path, pOrt = ort, pLayer = layer, pSha256 = sha256, pDetectorPath = detectorPath,
+                         pCuda = cuda, pData = NonNullWhenEmpty(data), pDetectorData = NonNullWhenEmpty(detectorData))
             {
                 o.ModelPath = (IntPtr)pPath;
                 o.OrtLibraryPath = (IntPtr)pOrt;
@@ -55,6 +58,10 @@ namespace Serfiq
                 o.ModelSha256 = (IntPtr)pSha256;
                 o.ModelData = (IntPtr)pData;
                 o.ModelSize = new UIntPtr(data == null ? 0u : (uint)data.Length);
+                o.DetectorPath = (IntPtr)pDetectorPath;
+                o.DetectorData = (IntPtr)pDetectorData;
+                o.DetectorSize = new UIntPtr(detectorData == null ? 0u : (uint)detectorData.Length);
+                o.CudaLibraryPath = (IntPtr)pCuda;
                 status = Native.serfiq_create(&o, out h);
             }
             if (status != 0)
@@ -115,8 +122,12 @@ namespace Serfiq
             }
         }
 
-        /// <summary>Quality of one face. <paramref name="landmarks"/>: 10 floats locating the face,
-        /// or null when the image is an aligned crop at InputWidth x InputHeight.</summary>
+        /// <summary>Quality of one face. <paramref name="landmarks"/>: 10 floats locating the face, or null:
+        /// then an image at InputWidth x InputHeight is an aligned crop, and any other image is searched by
+        /// the detector (<see cref="QualityModelOptions.DetectorPath"/>), which scores the face
+        /// <see cref="QualityModelOptions.FacePolicy"/> picks or fails with <see cref="Status.NoFace"/>
+        /// (without a detector such an image fails with <see cref="Status.InvalidImage"/>). The same
+        /// routing holds for every single-face call.</summary>
         public unsafe Quality Score(ImageView image, float[] landmarks = null)
         {
             Live(0);
@@ -212,8 +223,9 @@ namespace Serfiq
 
         /// <summary>
         /// Qualities of 1..<see cref="MaxBatch"/> images in one inference. <paramref name="landmarks"/>:
-        /// null when every image is an aligned crop, else one float[10] per image. Nothing is
-        /// returned unless every image is valid.
+        /// null when no image has landmarks (each is then an aligned crop, or a photo for the detector
+        /// as in <see cref="Score(ImageView, float[])"/>), else one float[10] per image. Nothing is
+        /// returned unless every image succeeds; <see cref="ScoreBatchEach"/> gives each image's own result.
         /// </summary>
         public Quality[] ScoreBatch(IReadOnlyList<ImageView> images, IReadOnlyList<float[]> landmarks = null)
         {
@@ -226,6 +238,278 @@ namespace Serfiq
         public Quality[] ScoreBatch(IReadOnlyList<ImageView> images, IReadOnlyList<float[]> landmarks,
                                     out float[][] embeddings) =>
             Batch(images, landmarks, true, out embeddings);
+
+        /// <summary>
+        /// Every face the detector finds in <paramref name="image"/> (any size, any pixel format), each
+        /// aligned by its landmarks and scored, in the order of <see cref="QualityModelOptions.FacePolicy"/>:
+        /// element 0 is the face <see cref="Score(ImageView, float[])"/> would score. An image without a
+        /// face gives an empty array. With <paramref name="embeddings"/>, each face also carries its
+        /// embedding. A model without a detector fails with <see cref="Status.InvalidArgument"/>.
+        /// </summary>
+        public unsafe DetectedFace[] DetectScore(ImageView image, bool embeddings = false)
+        {
+            Live(0);
+            long stride = image.Validate(0);
+            bool added = false;
+            try
+            {
+                IntPtr m = Acquire(ref added);
+                // Room for a few faces first: a larger photo comes back as BufferTooSmall with the
+                // count before anything is scored, so one detection pass is spent at most.
+                int capacity = 8;
+                fixed (byte* px = image.Data)
+                {
+                    NativeImage img = ToNative(image, px, stride);
+                    while (true)
+                    {
+                        var faces = new NativeFace[capacity];
+                        float[] emb = embeddings ? new float[(long)capacity * embeddingSize] : null;
+                        UIntPtr count;
+                        fixed (NativeFace* pf = faces)
+                        fixed (float* pe = emb)
+                        {
+                            uint status = Native.serfiq_detect_score(m, &img, pf, new UIntPtr((uint)capacity), &count, pe,
+                                                                     new UIntPtr(emb == null ? 0ul : (ulong)emb.Length));
+                            ulong n = count.ToUInt64();
+                            if (status == (uint)Status.BufferTooSmall && n > (ulong)capacity)
+                            {
+                                capacity = checked((int)n);
+                                continue;
+                            }
+                            Native.Check(status);
+                            if (n > (ulong)capacity)
+                                throw new SerfiqException(Status.Internal, "serfiq_detect_score reported " + n +
+                                                          " faces for a capacity of " + capacity);
+                            var result = new DetectedFace[n];
+                            for (int i = 0; i < result.Length; i++)
+                            {
+                                NativeFace* f = pf + i;
+                                var box = new float[4];
+                                var landmarks = new float[LandmarkFloats];
+                                for (int k = 0; k < box.Length; k++) box[k] = f->Box[k];
+                                for (int k = 0; k < landmarks.Length; k++) landmarks[k] = f->Landmarks[k];
+                                float[] e = null;
+                                if (emb != null)
+                                {
+                                    e = new float[embeddingSize];
+                                    Array.Copy(emb, (long)i * embeddingSize, e, 0, embeddingSize);
+                                }
+                                result[i] = new DetectedFace(box, landmarks, f->Confidence,
+                                                             new Quality(f->Quality.S, f->Quality.Q), e);
+                            }
+                            return result;
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                if (added) handle.DangerousRelease();
+            }
+        }
+
+        /// <summary>
+        /// Scores 1..<see cref="MaxBatch"/> images each on its own, so that one bad image does not hide the
+        /// others' results: one <see cref="BatchResult"/> per image, in order, with the image's status and
+        /// message and, when it succeeded, its quality (and embedding with <paramref name="embeddings"/>).
+        /// <paramref name="landmarks"/> as for <see cref="ScoreBatch(IReadOnlyList{ImageView}, IReadOnlyList{float[]})"/>.
+        /// Only problems of the whole call throw (no images, too many, a landmarks list of another length,
+        /// ONNX Runtime failing); an image whose array the binding rejects gets that status as its result.
+        /// </summary>
+        public unsafe BatchResult[] ScoreBatchEach(IReadOnlyList<ImageView> images, IReadOnlyList<float[]> landmarks = null,
+                                                   bool embeddings = false)
+        {
+            Live(0);
+            if (images == null) throw new SerfiqException(Status.NullArgument, "images is null");
+            int count = images.Count;
+            if (count < 1 || count > MaxBatch)
+                throw new SerfiqException(Status.InvalidArgument, "count must be in 1..=" + MaxBatch + ", got " + count);
+            if (landmarks != null && landmarks.Count != count)
+                throw new SerfiqException(Status.InvalidLandmarks,
+                    "landmarks has " + landmarks.Count + " entries for " + count + " images");
+            var views = new ImageView[count];
+            var strides = new long[count];
+            var rejected = new SerfiqException[count];
+            float[] flat = landmarks != null ? new float[count * LandmarkFloats] : null;
+            for (int i = 0; i < count; i++)
+            {
+                views[i] = images[i];
+                try
+                {
+                    strides[i] = views[i].Validate(i);
+                    if (landmarks != null)
+                    {
+                        float[] lm = landmarks[i];
+                        if (lm == null)
+                            throw new SerfiqException(Status.NullArgument, "image " + i + ": landmarks is null");
+                        CheckLandmarks(lm, i);
+                        Array.Copy(lm, 0, flat, i * LandmarkFloats, LandmarkFloats);
+                    }
+                }
+                catch (SerfiqException e)
+                {
+                    rejected[i] = e;
+                }
+            }
+            bool added = false;
+            var pins = new GCHandle[count];
+            try
+            {
+                IntPtr m = Acquire(ref added);
+                var native = new NativeImage[count];
+                var statuses = new uint[count];
+                var qs = new NativeQuality[count];
+                float[] embFlat = embeddings ? new float[(long)count * embeddingSize] : null;
+                var results = new BatchResult[count];
+                fixed (byte* placeholder = OneByte)
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        if (rejected[i] != null)
+                        {
+                            // Keeps the indices (and C's "image i" messages) aligned: an empty image C
+                            // refuses on its own, whose result is replaced by the binding's reason below.
+                            native[i] = new NativeImage { Data = (IntPtr)placeholder, Format = (uint)PixelFormat.Gray };
+                            continue;
+                        }
+                        pins[i] = GCHandle.Alloc(views[i].Data, GCHandleType.Pinned);
+                        native[i] = ToNative(views[i], (byte*)pins[i].AddrOfPinnedObject(), strides[i]);
+                    }
+                    fixed (NativeImage* pImages = native)
+                    fixed (NativeQuality* pq = qs)
+                    fixed (uint* ps = statuses)
+                    fixed (float* lm = flat, e = embFlat)
+                    {
+                        ulong cap = embFlat == null ? 0ul : (ulong)embFlat.Length;
+                        uint status = Native.serfiq_score_batch_each(m, pImages, new UIntPtr((uint)count), lm, pq, e,
+                                                                     new UIntPtr(cap), ps);
+                        if (status != (uint)Status.ImagesFailed) Native.Check(status);
+                        // serfiq_image_error's messages last until the next serfiq call: copy them first.
+                        for (int i = 0; i < count; i++)
+                        {
+                            if (rejected[i] != null)
+                                results[i] = new BatchResult(rejected[i].Status, rejected[i].Detail, null, null);
+                            else if (statuses[i] != (uint)Status.Ok)
+                                results[i] = new BatchResult((Status)statuses[i],
+                                                             Native.Utf8ToString(Native.serfiq_image_error(new UIntPtr((uint)i))),
+                                                             null, null);
+                        }
+                    }
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    if (results[i] != null) continue;
+                    float[] emb = null;
+                    if (embFlat != null)
+                    {
+                        emb = new float[embeddingSize];
+                        Array.Copy(embFlat, (long)i * embeddingSize, emb, 0, embeddingSize);
+                    }
+                    results[i] = new BatchResult(Status.Ok, string.Empty, new Quality(qs[i].S, qs[i].Q), emb);
+                }
+                return results;
+            }
+            finally
+            {
+                for (int i = 0; i < count; i++)
+                    if (pins[i].IsAllocated) pins[i].Free();
+                if (added) handle.DangerousRelease();
+            }
+        }
+
+        /// <summary>
+        /// The face the single-face calls would score (routed as for <see cref="Score(ImageView, float[])"/>:
+        /// by its landmarks, as an aligned crop, or by the detector), as the model sees it:
+        /// InputWidth x InputHeight pixels, packed rows, 3 bytes each in <paramref name="format"/>
+        /// (<see cref="PixelFormat.Rgb"/> or <see cref="PixelFormat.Bgr"/>).
+        /// </summary>
+        public unsafe byte[] AlignedCrop(ImageView image, float[] landmarks = null, PixelFormat format = PixelFormat.Rgb)
+        {
+            Live(0);
+            long stride = image.Validate(0);
+            CheckLandmarks(landmarks, 0);
+            bool added = false;
+            try
+            {
+                IntPtr m = Acquire(ref added);
+                var pixels = new byte[(long)inputWidth * inputHeight * 3];
+                UIntPtr len;
+                fixed (byte* px = image.Data, pOut = pixels)
+                fixed (float* lm = landmarks)
+                {
+                    NativeImage img = ToNative(image, px, stride);
+                    Native.Check(Native.serfiq_aligned_crop(m, &img, lm, (uint)format, pOut,
+                                                            new UIntPtr((ulong)pixels.Length), &len));
+                }
+                if (len.ToUInt64() != (ulong)pixels.Length)
+                    throw new SerfiqException(Status.Internal, "serfiq_aligned_crop wrote " + len + " bytes, expected " +
+                                              pixels.Length);
+                return pixels;
+            }
+            finally
+            {
+                if (added) handle.DangerousRelease();
+            }
+        }
+
+        /// <summary>
+        /// The settings this model was made with (serfiq_get_options): every property set, paths as given,
+        /// <see cref="QualityModelOptions.ModelData"/> and <see cref="QualityModelOptions.DetectorData"/>
+        /// null (bytes are not kept), Alpha and R the values in use (given, the model's calibration or the
+        /// defaults), ExecutionProvider the one asked for (<see cref="ExecutionProvider"/> tells where the
+        /// model runs). A new object on every read.
+        /// </summary>
+        public unsafe QualityModelOptions Options
+        {
+            get
+            {
+                bool added = false;
+                try
+                {
+                    IntPtr m = Acquire(ref added);
+                    NativeOptions o = Defaults();
+                    Native.Check(Native.serfiq_get_options(m, &o));
+                    return FromNative(ref o);
+                }
+                finally
+                {
+                    if (added) handle.DangerousRelease();
+                }
+            }
+        }
+
+        /// <summary>Where this model's inferences run: <see cref="Serfiq.ExecutionProvider.Cuda"/>, or
+        /// <see cref="Serfiq.ExecutionProvider.Cpu"/> (also when CUDA was asked for with
+        /// <see cref="QualityModelOptions.GpuFallback"/> and could not be used).</summary>
+        public unsafe ExecutionProvider ExecutionProvider
+        {
+            get
+            {
+                bool added = false;
+                try
+                {
+                    IntPtr m = Acquire(ref added);
+                    uint provider;
+                    Native.Check(Native.serfiq_get_execution_provider(m, &provider));
+                    return (ExecutionProvider)provider;
+                }
+                finally
+                {
+                    if (added) handle.DangerousRelease();
+                }
+            }
+        }
+
+        /// <summary>serfiq_live_models(): models created and not yet destroyed in this process, through
+        /// every surface of the library (C, C++, C#, Java), for leak checks.</summary>
+        public static long LiveModels
+        {
+            get
+            {
+                Native.EnsureAbi();
+                return checked((long)Native.serfiq_live_models().ToUInt64());
+            }
+        }
 
         /// <summary>Frees the native model (once; later calls do nothing). A call still running on
         /// another thread finishes first.</summary>
@@ -399,7 +683,45 @@ namespace Serfiq
             }
             if (s.IntraOpThreads.HasValue) o.IntraOpThreads = NonNegative(s.IntraOpThreads.Value, "IntraOpThreads");
             if (s.MaxSessions.HasValue) o.MaxSessions = NonNegative(s.MaxSessions.Value, "MaxSessions");
+            if (s.FacePolicy.HasValue) o.FacePolicy = (uint)s.FacePolicy.Value;
+            if (s.DetectorThreshold.HasValue) o.DetectorThreshold = s.DetectorThreshold.Value;
+            if (s.ExecutionProvider.HasValue) o.ExecutionProvider = (uint)s.ExecutionProvider.Value;
+            if (s.DeviceId.HasValue) o.DeviceId = s.DeviceId.Value;
+            if (s.GpuFallback.HasValue) o.GpuFallback = s.GpuFallback.Value ? 1u : 0u;
         }
+
+        /// <summary>The settings serfiq_get_options gives back, strings copied (they live in the model).</summary>
+        private static QualityModelOptions FromNative(ref NativeOptions o) =>
+            new QualityModelOptions
+            {
+                ModelPath = Native.Utf8ToStringOrNull(o.ModelPath),
+                OrtLibraryPath = Native.Utf8ToStringOrNull(o.OrtLibraryPath),
+                EmbeddingLayer = Native.Utf8ToStringOrNull(o.EmbeddingLayer),
+                Samples = checked((int)o.Samples),
+                Dropout = o.Dropout,
+                Seed = o.Seed,
+                Alpha = o.Alpha,
+                R = o.R,
+                ChannelOrder = (ChannelOrder)o.ChannelOrder,
+                Mean = new[] { o.Mean0, o.Mean1, o.Mean2 },
+                Std = new[] { o.Std0, o.Std1, o.Std2 },
+                IntraOpThreads = checked((int)o.IntraOpThreads),
+                MaxSessions = checked((int)o.MaxSessions),
+                ModelSha256 = Native.Utf8ToStringOrNull(o.ModelSha256),
+                DetectorPath = Native.Utf8ToStringOrNull(o.DetectorPath),
+                FacePolicy = (FacePolicy)o.FacePolicy,
+                DetectorThreshold = o.DetectorThreshold,
+                ExecutionProvider = (ExecutionProvider)o.ExecutionProvider,
+                DeviceId = o.DeviceId,
+                GpuFallback = o.GpuFallback != 0,
+                CudaLibraryPath = Native.Utf8ToStringOrNull(o.CudaLibraryPath),
+            };
+
+        /// <summary>
+        /// An empty byte array must reach C as a non-NULL pointer with size 0 (invalid bytes), not as
+        /// NULL (nothing given); fixed() yields NULL for an empty array.
+        /// </summary>
+        private static byte[] NonNullWhenEmpty(byte[] data) => data != null && data.Length == 0 ? OneByte : data;
 
         private static uint NonNegative(int v, string name)
         {

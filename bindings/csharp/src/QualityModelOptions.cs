@@ -1,9 +1,29 @@
 namespace Serfiq
 {
+    /// <summary>Which face the single-face calls score when the detector finds several (SERFIQ_FACE_*).</summary>
+    public enum FacePolicy : uint
+    {
+        /// <summary>The face with the largest box (the default).</summary>
+        Largest = 0,
+        /// <summary>The face whose box centre is nearest the image centre.</summary>
+        MostCentral = 1,
+    }
+
+    /// <summary>Where a model's inferences run (SERFIQ_PROVIDER_*).</summary>
+    public enum ExecutionProvider : uint
+    {
+        /// <summary>ONNX Runtime's CPU provider (the default).</summary>
+        Cpu = 0,
+        /// <summary>ONNX Runtime's CUDA provider on <see cref="QualityModelOptions.DeviceId"/>.</summary>
+        Cuda = 1,
+    }
+
     /// <summary>
     /// Settings for a <see cref="QualityModel"/> (serfiq_options). Properties left null keep
     /// the library's defaults (serfiq_options_init). Give exactly one of
-    /// <see cref="ModelPath"/> and <see cref="ModelData"/>.
+    /// <see cref="ModelPath"/> and <see cref="ModelData"/>, and at most one of
+    /// <see cref="DetectorPath"/> and <see cref="DetectorData"/>.
+    /// <see cref="QualityModel.Options"/> gives back the settings a model was made with.
     /// </summary>
     public sealed class QualityModelOptions
     {
@@ -43,5 +63,30 @@ namespace Serfiq
         /// <see cref="Status.ModelDigestMismatch"/>, a string that is not 64 hex digits with
         /// <see cref="Status.InvalidArgument"/>.</summary>
         public string ModelSha256 { get; set; }
+
+        /// <summary>Path of a face-detector model (RetinaFace mobilenet-0.25, as <c>make fetch</c> puts in
+        /// .cache/models/retinaface_mnet025.onnx), or null (with <see cref="DetectorData"/> null: no detector).
+        /// With a detector, an image without landmarks that is not at the model's input size is searched
+        /// for faces, and <see cref="QualityModel.DetectScore"/> works.</summary>
+        public string DetectorPath { get; set; }
+        /// <summary>The detector's bytes, used when <see cref="DetectorPath"/> is null (copied during creation).</summary>
+        public byte[] DetectorData { get; set; }
+        /// <summary>Which face the single-face calls score when there are several (default <see cref="Serfiq.FacePolicy.Largest"/>).</summary>
+        public FacePolicy? FacePolicy { get; set; }
+        /// <summary>Detector confidence threshold, 0 &lt;= t &lt; 1 (default 0.9).</summary>
+        public float? DetectorThreshold { get; set; }
+        /// <summary>Where inferences run (default <see cref="Serfiq.ExecutionProvider.Cpu"/>). CUDA needs the
+        /// onnxruntime-gpu build and CUDA 13 + cuDNN 9; <see cref="QualityModel.ExecutionProvider"/> tells
+        /// where the model runs.</summary>
+        public ExecutionProvider? ExecutionProvider { get; set; }
+        /// <summary>CUDA device ordinal (default 0).</summary>
+        public int? DeviceId { get; set; }
+        /// <summary>True: when the GPU cannot be used, run on the CPU instead of failing with
+        /// <see cref="Status.GpuUnavailable"/> (default false).</summary>
+        public bool? GpuFallback { get; set; }
+        /// <summary>A folder holding the CUDA and cuDNN libraries (searched three levels deep, so pip's
+        /// site-packages/nvidia works), or null: then env SERFIQ_CUDA_PATH, pip's nvidia-* packages, the
+        /// system loader.</summary>
+        public string CudaLibraryPath { get; set; }
     }
 }

@@ -17,7 +17,11 @@ namespace Serfiq
             : base(Format(status, message))
         {
             Status = status;
+            Detail = message ?? string.Empty;
         }
+
+        /// <summary>The message without the status name (serfiq_last_error() as it was).</summary>
+        internal string Detail { get; }
 
         /// <summary>The C name of the status, e.g. "SERFIQ_ERR_INVALID_IMAGE".</summary>
         public string StatusName => NameOf(Status);

@@ -45,11 +45,14 @@ namespace Serfiq
         AbiMismatch = 16,
         /// <summary>The model's SHA-256 differs from <see cref="QualityModelOptions.ModelSha256"/>.</summary>
         ModelDigestMismatch = 17,
-        /// <summary>The face detector found no usable face in an image that is neither an aligned
-        /// crop nor given with landmarks (detection is not yet exposed by this binding).</summary>
+        /// <summary>The face detector (<see cref="QualityModelOptions.DetectorPath"/>) found no usable face
+        /// in an image that is neither an aligned crop nor given with landmarks.</summary>
         NoFace = 18,
-        /// <summary>The GPU could not be used (no CUDA provider, CUDA/cuDNN libraries missing, no such
-        /// device); the execution provider is not yet chosen through this binding.</summary>
+        /// <summary>The GPU could not be used (no CUDA provider in this ONNX Runtime, CUDA/cuDNN libraries
+        /// missing, no such device); set <see cref="QualityModelOptions.GpuFallback"/> to run on the CPU.</summary>
         GpuUnavailable = 19,
+        /// <summary>Some images of <see cref="QualityModel.ScoreBatchEach"/> failed; never thrown, since
+        /// each <see cref="BatchResult"/> carries its image's own status.</summary>
+        ImagesFailed = 20,
     }
 }

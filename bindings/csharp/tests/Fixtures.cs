@@ -19,6 +19,10 @@ namespace Serfiq.Tests
         internal static string ModelPath => Env("SERFIQ_MODEL");
         internal static string Dir => Env("SERFIQ_FIXTURES");
         internal static string IncludeDir => Env("SERFIQ_INCLUDE_DIR");
+        internal static string DetectorPath => Env("SERFIQ_DETECTOR");
+        internal static string OrtLibraryPath => Env("SERFIQ_ORT_LIB");
+        /// <summary>test.sh's C probe of serfiq.h's struct layouts (sizeof / offsetof lines).</summary>
+        internal static string LayoutPath => Env("SERFIQ_CSHARP_LAYOUT");
 
         /// <summary>A face photo: RGB pixels, tightly packed.</summary>
         internal sealed class Face
@@ -37,6 +41,55 @@ namespace Serfiq.Tests
         });
 
         internal static Face TheFace => face.Value;
+
+        /// <summary>noface.ppm: a gradient without a face.</summary>
+        internal static ImageView NoFace
+        {
+            get
+            {
+                int w, h;
+                byte[] rgb = ReadPpm(Path.Combine(Dir, "noface.ppm"), out w, out h);
+                return ImageView.Packed(rgb, w, h, PixelFormat.Rgb);
+            }
+        }
+
+        /// <summary>One face of photo.reference: the C API's serfiq_detect_score on the whole face.ppm.</summary>
+        internal sealed class PhotoFace
+        {
+            public float[] Box, Landmarks, Embedding;
+            public float Confidence, S, Q;
+        }
+
+        private static readonly Lazy<PhotoFace[]> photo = new Lazy<PhotoFace[]>(() =>
+        {
+            string[] lines = File.ReadAllLines(Path.Combine(Dir, "photo.reference"));
+            string[] head = lines[0].Split(' ');
+            if (head.Length != 2 || head[0] != "faces") throw new InvalidDataException("photo.reference: " + lines[0]);
+            var faces = new PhotoFace[int.Parse(head[1], CultureInfo.InvariantCulture)];
+            for (int i = 0; i < faces.Length; i++)
+            {
+                int l = 1 + 4 * i;
+                string boxPrefix = "face " + i + " box ";
+                if (!lines[l].StartsWith(boxPrefix, StringComparison.Ordinal) ||
+                    !lines[l + 1].StartsWith("landmarks ", StringComparison.Ordinal))
+                    throw new InvalidDataException("photo.reference: face " + i + " is malformed");
+                string[] c = lines[l + 2].Split(' ');
+                if (c.Length != 6 || c[0] != "confidence" || c[2] != "s" || c[4] != "q")
+                    throw new InvalidDataException("photo.reference: " + lines[l + 2]);
+                faces[i] = new PhotoFace
+                {
+                    Box = Floats(lines[l].Substring(boxPrefix.Length)),
+                    Landmarks = Floats(lines[l + 1].Substring("landmarks ".Length)),
+                    Confidence = float.Parse(c[1], CultureInfo.InvariantCulture),
+                    S = float.Parse(c[3], CultureInfo.InvariantCulture),
+                    Q = float.Parse(c[5], CultureInfo.InvariantCulture),
+                    Embedding = Floats(lines[l + 3]),
+                };
+            }
+            return faces;
+        });
+
+        internal static PhotoFace[] Photo => photo.Value;
 
         /// <summary>Line 1 of face.reference: "s q"; line 2: the embedding, from examples/c/score.c.</summary>
         internal sealed class Reference

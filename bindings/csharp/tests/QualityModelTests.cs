@@ -315,7 +315,7 @@ namespace Serfiq.Tests
             var lm = (float[])f.Landmarks.Clone();
             lm[3] = float.NaN;
             var e = Fails(Status.InvalidLandmarks, () => model.Score(f.View, lm));
-            StringAssert.Contains("image 0", e.Message);
+            StringAssert.Contains("NaN", e.Message);
             lm[3] = float.PositiveInfinity;
             Fails(Status.InvalidLandmarks, () => model.Embed(f.View, lm));
         }
@@ -465,7 +465,7 @@ namespace Serfiq.Tests
         {
             var sb = new System.Text.StringBuilder();
             foreach (string part in snake.Split('_'))
-                if (part.Length > 0) sb.Append(part.Substring(0, 1)).Append(part.Substring(1).ToLowerInvariant());
+                if (part.Length > 0) sb.Append(part.Substring(0, 1).ToUpperInvariant()).Append(part.Substring(1).ToLowerInvariant());
             return sb.ToString();
         }
 
@@ -477,7 +477,6 @@ namespace Serfiq.Tests
             Assert.That(defs["SERFIQ_MAX_BATCH"], Is.EqualTo((long)QualityModel.MaxBatch));
             Assert.That(defs["SERFIQ_MAX_IMAGE_SIDE"], Is.EqualTo((long)Native.MaxImageSide));
             Assert.That(defs["SERFIQ_LANDMARK_FLOATS"], Is.EqualTo((long)QualityModel.LandmarkFloats));
-            Assert.That(defs["SERFIQ_OPTIONS_SIZE_V1"], Is.EqualTo((long)Native.OptionsSizeV1));
             Assert.That(defs["SERFIQ_ERR_ABI_MISMATCH"], Is.EqualTo((long)Status.AbiMismatch));
             Assert.That(defs["SERFIQ_ERR_MODEL_DIGEST_MISMATCH"], Is.EqualTo((long)Status.ModelDigestMismatch));
             var checks = new[]
@@ -485,6 +484,8 @@ namespace Serfiq.Tests
                 Tuple.Create(new Regex("^SERFIQ_(?:ERR_)?(OK|(?<=ERR_).+)$"), typeof(Status)),
                 Tuple.Create(new Regex("^SERFIQ_PIXEL_(.+)$"), typeof(PixelFormat)),
                 Tuple.Create(new Regex("^SERFIQ_CHANNELS_(.+)$"), typeof(ChannelOrder)),
+                Tuple.Create(new Regex("^SERFIQ_FACE_(.+)$"), typeof(FacePolicy)),
+                Tuple.Create(new Regex("^SERFIQ_PROVIDER_(.+)$"), typeof(ExecutionProvider)),
             };
             foreach (var c in checks)
             {
@@ -509,26 +510,94 @@ namespace Serfiq.Tests
             Assert.That(Native.StatusName(9999), Is.EqualTo("SERFIQ_UNKNOWN_STATUS"));
         }
 
+        /// <summary>test.sh's C probe: "sizeof T N", "offsetof T FIELD N", "SERFIQ_OPTIONS_SIZE_Vn N".</summary>
+        private static Dictionary<string, long> CLayout(out Dictionary<string, List<string>> fieldsOf)
+        {
+            var values = new Dictionary<string, long>();
+            fieldsOf = new Dictionary<string, List<string>>();
+            foreach (string line in File.ReadAllLines(Fixtures.LayoutPath))
+            {
+                string[] w = line.Split(' ');
+                long v = long.Parse(w[w.Length - 1]);
+                if (w[0] == "offsetof")
+                {
+                    if (!fieldsOf.ContainsKey(w[1])) fieldsOf[w[1]] = new List<string>();
+                    fieldsOf[w[1]].Add(w[2]);
+                    values[w[1] + "." + w[2]] = v;
+                }
+                else
+                {
+                    values[w[0] == "sizeof" ? "sizeof " + w[1] : w[0]] = v;
+                }
+            }
+            return values;
+        }
+
+        /// <summary>The field names of a struct in serfiq.h, in order (what the probe must cover).</summary>
+        private static List<string> HeaderFields(string cName)
+        {
+            var names = new List<string>();
+            var field = new Regex(@"^\s*[\w\s]+?[\s\*]+(\w+)(?:\[\w+\])?;\s*$");
+            bool inside = false;
+            foreach (string line in File.ReadAllLines(Path.Combine(Fixtures.IncludeDir, "serfiq.h")))
+            {
+                string t = line.Trim();
+                if (t == "typedef struct " + cName + " {") { inside = true; continue; }
+                if (!inside) continue;
+                if (t == "} " + cName + ";") return names;
+                if (t.StartsWith("/*") || t.StartsWith("*")) continue;
+                Match m = field.Match(line);
+                if (m.Success) names.Add(m.Groups[1].Value);
+            }
+            throw new InvalidDataException("serfiq.h has no complete struct " + cName);
+        }
+
+        private static string Render(SortedDictionary<string, long> offsets)
+        {
+            var parts = new List<string>();
+            foreach (var kv in offsets) parts.Add(kv.Key + "@" + kv.Value);
+            return string.Join(" ", parts);
+        }
+
         [Test]
         public unsafe void StructLayoutsMatchC()
         {
-            // LP64: serfiq_options 128 bytes (SERFIQ_OPTIONS_SIZE_V1), serfiq_image 32, serfiq_quality 8.
-            Assert.That(IntPtr.Size, Is.EqualTo(8));
-            Assert.That(Marshal.SizeOf<NativeOptions>(), Is.EqualTo(128));
-            Assert.That(Marshal.SizeOf(typeof(NativeOptions)), Is.EqualTo(Native.OptionsSizeV1));
-            Assert.That(sizeof(NativeOptions), Is.EqualTo(128));
-            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "ModelPath").ToInt32(), Is.EqualTo(8));
-            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "EmbeddingLayer").ToInt32(), Is.EqualTo(40));
-            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "Samples").ToInt32(), Is.EqualTo(48));
-            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "Seed").ToInt32(), Is.EqualTo(56));
-            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "ChannelOrder").ToInt32(), Is.EqualTo(80));
-            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "Std2").ToInt32(), Is.EqualTo(104));
-            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "MaxSessions").ToInt32(), Is.EqualTo(112));
-            Assert.That(Marshal.OffsetOf(typeof(NativeOptions), "ModelSha256").ToInt32(), Is.EqualTo(120));
-            Assert.That(Marshal.SizeOf(typeof(NativeImage)), Is.EqualTo(32));
-            Assert.That(Marshal.OffsetOf(typeof(NativeImage), "Stride").ToInt32(), Is.EqualTo(16));
-            Assert.That(Marshal.OffsetOf(typeof(NativeImage), "Format").ToInt32(), Is.EqualTo(24));
-            Assert.That(Marshal.SizeOf(typeof(NativeQuality)), Is.EqualTo(8));
+            Dictionary<string, List<string>> fieldsOf;
+            var c = CLayout(out fieldsOf);
+            var structs = new[]
+            {
+                Tuple.Create("serfiq_options", typeof(NativeOptions)),
+                Tuple.Create("serfiq_image", typeof(NativeImage)),
+                Tuple.Create("serfiq_quality", typeof(NativeQuality)),
+                Tuple.Create("serfiq_face", typeof(NativeFace)),
+            };
+            foreach (var st in structs)
+            {
+                string cName = st.Item1;
+                Type type = st.Item2;
+                Assert.That(fieldsOf[cName], Is.EqualTo(HeaderFields(cName)), cName + ": the probe covers every field of serfiq.h");
+                Assert.That(Marshal.SizeOf(type), Is.EqualTo(c["sizeof " + cName]), "sizeof " + cName);
+                // Every C field at the C offset; C arrays of the options (mean, std) are 3 C# floats.
+                var expected = new SortedDictionary<string, long>();
+                foreach (string f in fieldsOf[cName])
+                {
+                    long off = c[cName + "." + f];
+                    if (type == typeof(NativeOptions) && (f == "mean" || f == "std"))
+                        for (int k = 0; k < 3; k++) expected[Pascal(f) + k] = off + 4 * k;
+                    else
+                        expected[Pascal(f)] = off;
+                }
+                var actual = new SortedDictionary<string, long>();
+                foreach (var fi in type.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public))
+                    actual[fi.Name] = Marshal.OffsetOf(type, fi.Name).ToInt64();
+                Assert.That(Render(actual), Is.EqualTo(Render(expected)), cName + ": C# fields and offsets vs the C compiler's");
+            }
+            Assert.That(Native.OptionsSizeV1, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V1"]), "SERFIQ_OPTIONS_SIZE_V1");
+            Assert.That(Native.OptionsSizeV2, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V2"]), "SERFIQ_OPTIONS_SIZE_V2");
+            Assert.That(Native.OptionsSizeV3, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V3"]), "SERFIQ_OPTIONS_SIZE_V3");
+            Assert.That(sizeof(NativeOptions), Is.EqualTo(Native.OptionsSizeV3), "blittable size = marshalled size");
+            Assert.That(sizeof(NativeFace), Is.EqualTo(Marshal.SizeOf<NativeFace>()));
+
             NativeOptions o;
             Assert.That(Native.serfiq_options_init(&o, new UIntPtr((uint)sizeof(NativeOptions))), Is.EqualTo(0u));
             Assert.That(o.StructSize.ToUInt64(), Is.EqualTo((ulong)sizeof(NativeOptions)));
@@ -537,6 +606,11 @@ namespace Serfiq.Tests
             Assert.That(o.Mean0, Is.EqualTo(127.5f));
             Assert.That(o.Std2, Is.EqualTo(128f));
             Assert.That(o.ModelSha256, Is.EqualTo(IntPtr.Zero));
+            Assert.That(o.DetectorPath, Is.EqualTo(IntPtr.Zero));
+            Assert.That(o.DetectorThreshold, Is.EqualTo(0.9f));
+            Assert.That(o.FacePolicy, Is.EqualTo((uint)FacePolicy.Largest));
+            Assert.That(o.ExecutionProvider, Is.EqualTo((uint)ExecutionProvider.Cpu));
+            Assert.That(o.CudaLibraryPath, Is.EqualTo(IntPtr.Zero));
         }
 
         [Test]
@@ -550,6 +624,15 @@ namespace Serfiq.Tests
             Assert.That(((NativeOptions*)buf)->StructSize.ToUInt64(), Is.EqualTo((ulong)size));
             for (int i = size; i < Room; i++)
                 Assert.That(buf[i], Is.EqualTo((byte)0xAA), "byte " + i + " past the given size was written");
+            // A caller built against an older header (V1, V2) gets exactly its bytes written.
+            foreach (int older in new[] { Native.OptionsSizeV1, Native.OptionsSizeV2 })
+            {
+                for (int i = 0; i < Room; i++) buf[i] = 0xAA;
+                Assert.That(Native.serfiq_options_init((NativeOptions*)buf, new UIntPtr((uint)older)), Is.EqualTo(0u), "size " + older);
+                Assert.That(((NativeOptions*)buf)->StructSize.ToUInt64(), Is.EqualTo((ulong)older));
+                for (int i = older; i < Room; i++)
+                    Assert.That(buf[i], Is.EqualTo((byte)0xAA), "size " + older + ": byte " + i + " was written");
+            }
             // Sizes outside SERFIQ_OPTIONS_SIZE_V1..=the library's own are refused without writing.
             for (int i = 0; i < Room; i++) buf[i] = 0xAA;
             foreach (uint bad in new uint[] { 0, (uint)Native.OptionsSizeV1 - 8, (uint)Room })
