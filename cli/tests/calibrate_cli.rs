@@ -13,23 +13,6 @@ use common::*;
 use onnx_protobuf::{Message, ModelProto};
 use serfiq_core::calibration::{self, logistic};
 
-/// The fetched files these tests need, or `false` (after saying so) without them.
-fn have_cache() -> bool {
-    let cache = std::env::var_os("SERFIQ_CACHE").map(PathBuf::from).unwrap_or_else(|| repo().join(".cache"));
-    let ort_set = std::env::var_os("SERFIQ_ORT_LIB").is_some_and(|p| !p.is_empty());
-    let mut needed = vec![cache.join("models/fr_feature.onnx"), cache.join("faces/obama.jpg")];
-    if !ort_set {
-        needed.push(cache.join("onnxruntime/lib/libonnxruntime.so.1.31.1"));
-    }
-    match needed.iter().find(|p| !p.exists()) {
-        Some(p) => {
-            eprintln!("skipping: {} is missing (run `make fetch`)", p.display());
-            false
-        }
-        None => true,
-    }
-}
-
 /// A fresh scratch folder.
 fn scratch(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("serfiq-calibrate-{tag}-{}", std::process::id()));
