@@ -253,10 +253,21 @@ impl Model {
     /// `want` is `Both` or `Embedding`). No face is an empty list, not an error;
     /// a model without a detector fails with `ErrorKind::InvalidArgument`.
     pub fn detect_score(&self, image: &ImageView, want: Want) -> Result<Vec<ScoredFace>> {
+        self.score_detections(image, &self.detect(image)?, want)
+    }
+
+    /// Scores faces already found in `image` by `detect` (e.g. after checking
+    /// their number), in one batched run, without detecting again. Fails with
+    /// `ErrorKind::InvalidLandmarks` for a detection whose landmarks cannot be aligned.
+    pub fn score_detections(&self, image: &ImageView, found: &[Detection], want: Want) -> Result<Vec<ScoredFace>> {
         let want = if want == Want::Score { Want::Score } else { Want::Both };
-        let found = self.detect_aligned(image)?;
-        let located: Vec<Located> =
-            found.iter().map(|(d, t)| Located { image: *image, to_crop: Some(*t), detection: Some(*d) }).collect();
+        let located = found
+            .iter()
+            .map(|d| {
+                let t = landmark_transform(&self.spec, image, &d.landmarks)?;
+                Ok(Located { image: *image, to_crop: Some(t), detection: Some(*d) })
+            })
+            .collect::<Result<Vec<_>>>()?;
         if located.is_empty() {
             return Ok(Vec::new());
         }
@@ -265,7 +276,7 @@ impl Model {
         Ok(found
             .iter()
             .enumerate()
-            .map(|(k, (det, _))| ScoredFace {
+            .map(|(k, det)| ScoredFace {
                 detection: *det,
                 quality: self.quality(s[k]),
                 embedding: if want.embedding() { emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },

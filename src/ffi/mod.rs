@@ -481,7 +481,8 @@ pub unsafe extern "C" fn serfiq_detect_score(
             );
         }
         let face = unsafe { to_face(image, std::ptr::null(), 0)? };
-        let found = m.detect(&face.image)?.len();
+        let detections = m.detect(&face.image)?;
+        let found = detections.len();
         let need = found * m.embedding_size();
         if found > capacity || (!embeddings.is_null() && embeddings_capacity < need) {
             *count = found;
@@ -493,7 +494,8 @@ pub unsafe extern "C" fn serfiq_detect_score(
             return fail(SERFIQ_ERR_BUFFER_TOO_SMALL, format!("{found} faces found: {what}"));
         }
         let want = if embeddings.is_null() { Want::Score } else { Want::Both };
-        let scored = m.detect_score(&face.image, want)?;
+        // The faces found above are scored as they are: the detector runs once per call.
+        let scored = m.score_detections(&face.image, &detections, want)?;
         let c_faces: Vec<serfiq_face> = scored.iter().map(serfiq_face::from).collect();
         let all: Vec<f32> = scored.iter().flat_map(|f| f.embedding.iter().copied()).collect();
         // SAFETY: room for `found` faces and, when asked, their embeddings (checked above).
