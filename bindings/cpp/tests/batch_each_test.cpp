@@ -13,17 +13,7 @@
 namespace {
 
 using serfiq::Status;
-
-std::string expect_error(Status status, const std::function<void()>& call) {
-    try {
-        call();
-    } catch (const serfiq::Error& e) {
-        EXPECT_EQ(e.status(), status) << "got " << e.what();
-        return e.message();
-    }
-    ADD_FAILURE() << "no serfiq::Error; expected " << serfiq::status_name(status);
-    return "";
-}
+using test::expect_error;
 
 // A good image's result: ok, no message, the same numbers as the single-image call.
 void expect_alone(const serfiq::ImageResult& r, const serfiq::ScoredEmbedding& alone, bool with_embedding) {

@@ -8,12 +8,15 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "serfiq.hpp"
 
@@ -175,6 +178,21 @@ inline const serfiq::Model& shared_detector_model() {
         m = std::make_unique<serfiq::Model>(model_path(), o);
     }
     return *m;
+}
+
+// Runs `call`, which must throw serfiq::Error with `status` and a message
+// (what() = "NAME: message"); returns the message.
+inline std::string expect_error(serfiq::Status status, const std::function<void()>& call) {
+    try {
+        call();
+    } catch (const serfiq::Error& e) {
+        EXPECT_EQ(e.status(), status) << "got " << e.what();
+        EXPECT_FALSE(e.message().empty());
+        EXPECT_EQ(std::string(e.what()), std::string(serfiq::status_name(e.status())) + ": " + e.message());
+        return e.message();
+    }
+    ADD_FAILURE() << "no serfiq::Error; expected " << serfiq::status_name(status);
+    return "";
 }
 
 }  // namespace test

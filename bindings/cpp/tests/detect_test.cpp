@@ -16,20 +16,9 @@
 namespace {
 
 using serfiq::Status;
+using test::expect_error;
 
 constexpr double kTol = 1e-6;
-
-std::string expect_error(Status status, const std::function<void()>& call) {
-    try {
-        call();
-    } catch (const serfiq::Error& e) {
-        EXPECT_EQ(e.status(), status) << "got " << e.what();
-        EXPECT_FALSE(e.message().empty());
-        return e.message();
-    }
-    ADD_FAILURE() << "no serfiq::Error; expected " << serfiq::status_name(status);
-    return "";
-}
 
 void expect_floats(const float* got, const float* want, std::size_t n, const char* what) {
     for (std::size_t i = 0; i < n; ++i) EXPECT_NEAR(got[i], want[i], kTol) << what << " element " << i;

@@ -15,6 +15,7 @@
 namespace {
 
 using serfiq::Status;
+using test::expect_error;
 
 std::string model_sha256() {
     const std::string d = test::env("SERFIQ_MODEL_SHA256");
@@ -37,18 +38,6 @@ serfiq::Options pinned(const std::string& digest) {
     serfiq::Options o;
     o.model_sha256 = digest;
     return o;
-}
-
-std::string expect_error(Status status, const std::function<void()>& call) {
-    try {
-        call();
-    } catch (const serfiq::Error& e) {
-        EXPECT_EQ(e.status(), status) << "got " << e.what();
-        EXPECT_EQ(std::string(e.what()), std::string(serfiq::status_name(e.status())) + ": " + e.message());
-        return e.message();
-    }
-    ADD_FAILURE() << "no serfiq::Error; expected " << serfiq::status_name(status);
-    return "";
 }
 
 void expect_reference_quality(const serfiq::Model& m) {

@@ -13,20 +13,7 @@
 namespace {
 
 using serfiq::Status;
-
-// Runs `call`, which must throw serfiq::Error with `status`; returns its message.
-std::string expect_error(Status status, const std::function<void()>& call) {
-    try {
-        call();
-    } catch (const serfiq::Error& e) {
-        EXPECT_EQ(e.status(), status) << "got " << e.what();
-        EXPECT_FALSE(e.message().empty());
-        EXPECT_EQ(std::string(e.what()), std::string(serfiq::status_name(e.status())) + ": " + e.message());
-        return e.message();
-    }
-    ADD_FAILURE() << "no serfiq::Error; expected " << serfiq::status_name(status);
-    return "";
-}
+using test::expect_error;
 
 const serfiq::Model& model() { return test::shared_model(); }
 const test::Face& face() { return test::face(); }

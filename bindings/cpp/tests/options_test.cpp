@@ -12,17 +12,7 @@
 namespace {
 
 using serfiq::Status;
-
-std::string expect_error(Status status, const std::function<void()>& call) {
-    try {
-        call();
-    } catch (const serfiq::Error& e) {
-        EXPECT_EQ(e.status(), status) << "got " << e.what();
-        return e.message();
-    }
-    ADD_FAILURE() << "no serfiq::Error; expected " << serfiq::status_name(status);
-    return "";
-}
+using test::expect_error;
 
 // Every option away from its default (CUDA asked for, with the CPU as fallback,
 // so that it loads on any machine).
