@@ -63,9 +63,14 @@ pub const SERFIQ_ERR_GPU_UNAVAILABLE: serfiq_status = 19;
 /// (`serfiq_image_error` gives its message), and every image whose status is
 /// `SERFIQ_OK` has its results written.
 pub const SERFIQ_ERR_IMAGES_FAILED: serfiq_status = 20;
+/// The model was created in another process: this is a child made by `fork()`
+/// after the model was created. Sessions, locks and threads do not survive a
+/// fork, so every call on an inherited model fails with this status (and never
+/// blocks); create models in the process that uses them.
+pub const SERFIQ_ERR_FORKED: serfiq_status = 21;
 
 /// Every status with its name, in value order (used by `serfiq_status_name`).
-pub(crate) const NAMES: [&std::ffi::CStr; 21] = [
+pub(crate) const NAMES: [&std::ffi::CStr; 22] = [
     c"SERFIQ_OK",
     c"SERFIQ_ERR_NULL_ARGUMENT",
     c"SERFIQ_ERR_INVALID_ARGUMENT",
@@ -87,6 +92,7 @@ pub(crate) const NAMES: [&std::ffi::CStr; 21] = [
     c"SERFIQ_ERR_NO_FACE",
     c"SERFIQ_ERR_GPU_UNAVAILABLE",
     c"SERFIQ_ERR_IMAGES_FAILED",
+    c"SERFIQ_ERR_FORKED",
 ];
 
 /// The status of each kind of core error.
@@ -106,5 +112,6 @@ pub(crate) fn status_of(kind: ErrorKind) -> serfiq_status {
         ErrorKind::ModelDigestMismatch => SERFIQ_ERR_MODEL_DIGEST_MISMATCH,
         ErrorKind::GpuUnavailable => SERFIQ_ERR_GPU_UNAVAILABLE,
         ErrorKind::NoFace => SERFIQ_ERR_NO_FACE,
+        ErrorKind::Forked => SERFIQ_ERR_FORKED,
     }
 }

@@ -196,7 +196,9 @@ impl Detector {
             .collect();
         let kept = nms(&decoded, NMS_IOU, MAX_FACES);
         let (w, h) = (image.width() as f32, image.height() as f32);
-        Ok(kept.into_iter().map(|d| to_image(d, p.scale, w, h)).filter(|d| d.area() > 0.0).collect())
+        // A detector that outputs NaN or infinities for a prior gives no face there.
+        let finite = |d: &Detection| d.bbox.iter().chain(d.landmarks.iter().flatten()).all(|v| v.is_finite());
+        Ok(kept.into_iter().map(|d| to_image(d, p.scale, w, h)).filter(|d| finite(d) && d.area() > 0.0).collect())
     }
 
     fn infer(&self, sess: &mut Session, p: &Prepared) -> Result<(Vec<f32>, Vec<f32>, Vec<f32>)> {

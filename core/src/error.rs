@@ -34,6 +34,9 @@ pub enum ErrorKind {
     GpuUnavailable,
     /// The face detector found no usable face in the image.
     NoFace,
+    /// The model was created in another process: this process is a child
+    /// forked from it, where the model's sessions cannot be used.
+    Forked,
 }
 
 /// An error with a message meant for a person.

@@ -89,10 +89,12 @@ pub use align::Landmarks;
 pub use detect::{Detection, FacePolicy};
 pub use error::{Error, ErrorKind, Result};
 pub use gpu::Provider;
-pub use graph::{EmbeddingLayer, ModelInfo};
+pub use graph::{EmbeddingLayer, ModelInfo, MAX_EMBEDDING_SIZE, MAX_HEAD_ELEMENTS, MAX_HEAD_MACS, MAX_INPUT_SIDE};
 pub use image::{ImageView, PixelFormat};
 pub use model::Model;
-pub use options::{ModelSource, Options, DEFAULT_ALPHA, DEFAULT_R, MAX_SAMPLES};
+pub use options::{
+    ModelSource, Options, Search, DEFAULT_ALPHA, DEFAULT_MAX_MODEL_BYTES, DEFAULT_R, MAX_MODEL_BYTES, MAX_SAMPLES,
+};
 pub use run::{Crop, Face, FaceResult, Outputs, Quality, Route, ScoredFace, Want, MAX_BATCH};
 pub use runtime::ENV_VAR as ORT_LIBRARY_ENV;
 

@@ -49,18 +49,19 @@ impl Model {
     /// `Inference` when ONNX Runtime fails.
     pub fn new(opts: &Options) -> Result<Model> {
         opts.validate()?;
-        let runtime = crate::runtime::ensure_loaded(opts.ort_library.as_deref())?;
-        let bytes = read_source(&opts.model, "model")?;
+        let runtime = crate::runtime::ensure_loaded(opts.ort_library.as_deref(), opts.search)?;
+        let bytes = read_source(&opts.model, "model", opts.max_model_bytes)?;
         if bytes.is_empty() {
             return fail(ErrorKind::ModelInvalid, "the model is empty (0 bytes)");
         }
         if let Some(want) = &opts.model_sha256 {
-            verify_digest(&bytes, want)?;
+            verify_digest(&bytes, want, "model")?;
         }
         let proto = graph::parse(&bytes)?;
         drop(bytes);
         let (alpha, r, calibration) = resolve_calibration(opts, &proto)?;
         let info = graph::inspect(&proto, opts.embedding_layer.as_deref())?;
+        graph::check_head_size(&info.layer, opts.samples)?;
         let masks = dropout_masks(opts.seed, opts.samples, info.layer.in_features, opts.dropout);
         let head = HeadSpec { samples: opts.samples, masks: &masks };
         let plain = graph::build(&mut proto.clone(), &info, None)?;
@@ -91,7 +92,14 @@ impl Model {
         }
         let mut plain = Pool::new(plain, config.clone());
         if config.cuda_device.is_some() {
-            let ready = crate::gpu::preload(opts.cuda_library_path.as_deref()).and_then(|()| plain.with(|_| Ok(())));
+            let ready = crate::gpu::preload(opts.cuda_library_path.as_deref(), opts.search)
+                .and_then(|libs| match plain.with(|_| Ok(())) {
+                    Ok(()) => Ok(libs.keep()),
+                    Err(e) => {
+                        libs.unload();
+                        Err(e)
+                    }
+                });
             if let Err(e) = ready {
                 if !opts.gpu_fallback {
                     return Err(e);
@@ -104,7 +112,11 @@ impl Model {
         let detector = match &opts.detector {
             None => None,
             Some(src) => {
-                Some(Detector::new(read_source(src, "detector model")?, config.clone(), opts.detector_threshold)?)
+                let bytes = read_source(src, "detector model", opts.max_model_bytes)?;
+                if let Some(want) = &opts.detector_sha256 {
+                    verify_digest(&bytes, want, "detector model")?;
+                }
+                Some(Detector::new(bytes, config.clone(), opts.detector_threshold)?)
             }
         };
         let model = Model {
@@ -136,7 +148,7 @@ impl Model {
     /// One inference on a grey image proves the rewritten graph runs and its
     /// shapes match what serfiq expects, so problems surface at create time.
     fn check_first_run(&self) -> Result<()> {
-        let tensor = vec![0.0f32; self.spec.tensor_len()];
+        let tensor = crate::run::zeroed(self.spec.tensor_len())?;
         let (s, emb) = self.scored.with(|sess| self.infer(sess, &tensor, 1, Want::Both)).map_err(|e| {
             Error::new(
                 e.kind,
@@ -146,8 +158,11 @@ impl Model {
                 ),
             )
         })?;
-        if s.len() != 1 || !s[0].is_finite() || emb.len() != self.embedding_size() {
+        if s.len() != 1 || emb.len() != self.embedding_size() {
             return fail(ErrorKind::UnsupportedModel, "the model's first run gave outputs of unexpected size");
+        }
+        if !s[0].is_finite() || emb.iter().any(|v| !v.is_finite()) {
+            return fail(ErrorKind::UnsupportedModel, "the model's first run (a grey image) gave NaN or infinite values");
         }
         Ok(())
     }
@@ -236,14 +251,14 @@ fn without_bytes(src: &ModelSource) -> ModelSource {
     }
 }
 
-/// Compares the model's SHA-256 with the pinned one (hex, any case).
-fn verify_digest(bytes: &[u8], want: &str) -> Result<()> {
+/// Compares a model's SHA-256 with the pinned one (hex, any case).
+fn verify_digest(bytes: &[u8], want: &str, what: &str) -> Result<()> {
     use sha2::{Digest, Sha256};
     let got: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
     if !got.eq_ignore_ascii_case(want) {
         return fail(
             ErrorKind::ModelDigestMismatch,
-            format!("model SHA-256 is {got}, expected {}", want.to_lowercase()),
+            format!("{what} SHA-256 is {got}, expected {}", want.to_lowercase()),
         );
     }
     Ok(())

@@ -9,6 +9,25 @@ use crate::gpu::Provider;
 /// Most stochastic samples T.
 pub const MAX_SAMPLES: usize = 1000;
 
+/// The default largest model (and detector) file serfiq reads: 1 GiB. The
+/// largest public face-recognition models (ResNet-200 ArcFace) are about 0.5 GB.
+pub const DEFAULT_MAX_MODEL_BYTES: u64 = 1 << 30;
+/// The highest `max_model_bytes`: protobuf cannot hold a larger ONNX model.
+pub const MAX_MODEL_BYTES: u64 = (1 << 31) - 1;
+
+/// Where serfiq may look for libraries (ONNX Runtime, CUDA) it was not given a path to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Search {
+    /// An explicit path is the only place tried; without one, the documented
+    /// environment variables and folders (see `runtime` and `gpu`).
+    #[default]
+    Default,
+    /// Only explicit paths from the options: no environment variable, no
+    /// folder of serfiq's own, no system loader. A library without a path
+    /// fails the create.
+    ExplicitOnly,
+}
+
 /// The default mapping s → q, fitted to the default model on the 3811 LFW
 /// images of ../shared/data/lfw/aligned112 (README, "Calibration"): r is the
 /// median s (0.5760), alpha = 2·ln 19 / (s95 − s5) = 2·ln 19 / (0.5975 − 0.5478),
@@ -76,6 +95,14 @@ pub struct Options {
     pub cuda_library_path: Option<PathBuf>,
     /// Expected SHA-256 of the model bytes (64 hex digits); `None`: not checked.
     pub model_sha256: Option<String>,
+    /// Expected SHA-256 of the detector bytes (64 hex digits); `None`: not checked.
+    pub detector_sha256: Option<String>,
+    /// Largest model or detector serfiq reads, in bytes, 1..=[`MAX_MODEL_BYTES`];
+    /// default [`DEFAULT_MAX_MODEL_BYTES`]. A larger file or buffer is refused
+    /// before it is read.
+    pub max_model_bytes: u64,
+    /// Where libraries without an explicit path are looked for. Default: [`Search::Default`].
+    pub search: Search,
     /// A face detector (RetinaFace mobilenet-0.25 layout, e.g. scripts/fetch.sh's
     /// retinaface_mnet025.onnx); `None`: images must be aligned crops or come
     /// with landmarks.
@@ -108,6 +135,9 @@ impl Default for Options {
             gpu_fallback: false,
             cuda_library_path: None,
             model_sha256: None,
+            detector_sha256: None,
+            max_model_bytes: DEFAULT_MAX_MODEL_BYTES,
+            search: Search::Default,
             detector: None,
             face_policy: FacePolicy::default(),
             detector_threshold: crate::detect::DEFAULT_THRESHOLD,
@@ -134,8 +164,14 @@ impl Options {
                 return bad(format!("{name} must be finite, got {}", v.unwrap_or_default()));
             }
         }
-        if self.mean.iter().chain(&self.std).any(|v| !v.is_finite()) || self.std.contains(&0.0) {
-            return bad(format!("mean {:?} and std {:?} must be finite and std non-zero", self.mean, self.std));
+        // Every pixel value 0..=255 must normalise to a finite number: a tiny std
+        // or a huge mean would give infinite inputs and NaN scores.
+        let finite = |m: f32, s: f32| [0.0f32, 255.0].iter().all(|x| ((x - m) / s).is_finite());
+        if self.mean.iter().zip(&self.std).any(|(&m, &s)| s == 0.0 || !finite(m, s)) {
+            return bad(format!(
+                "mean {:?} and std {:?} must be finite, std non-zero, and (x - mean) / std finite for every pixel value x in 0..=255",
+                self.mean, self.std
+            ));
         }
         if self.intra_threads > 1024 || self.max_sessions > 1024 {
             return bad("intra_threads and max_sessions must be at most 1024".to_string());
@@ -146,21 +182,53 @@ impl Options {
         if !(1..=3).contains(&self.optimization_level) {
             return bad(format!("optimization_level must be 1, 2 or 3, got {}", self.optimization_level));
         }
-        if let Some(d) = &self.model_sha256 {
-            if d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return bad(format!("model_sha256 must be 64 hexadecimal digits, got {d:?}"));
+        for (name, digest) in [("model_sha256", &self.model_sha256), ("detector_sha256", &self.detector_sha256)] {
+            if let Some(d) = digest {
+                if d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return bad(format!("{name} must be 64 hexadecimal digits, got {d:?}"));
+                }
             }
+        }
+        if self.detector_sha256.is_some() && self.detector.is_none() {
+            return bad("detector_sha256 is set but no detector is given".to_string());
+        }
+        if !(1..=MAX_MODEL_BYTES).contains(&self.max_model_bytes) {
+            return bad(format!("max_model_bytes must be in 1..={MAX_MODEL_BYTES}, got {}", self.max_model_bytes));
         }
         Ok(())
     }
 }
 
-/// Reads a model from its file or takes its bytes. `what` names it in errors.
-pub(crate) fn read_source(src: &ModelSource, what: &str) -> Result<Vec<u8>> {
-    match src {
-        ModelSource::Path(p) => std::fs::read(p).map_err(|e| {
-            Error::new(ErrorKind::ModelNotFound, format!("could not read {what} file {}: {e}", p.display()))
-        }),
-        ModelSource::Bytes(b) => Ok(b.clone()),
+/// Reads a model from its file or takes its bytes, at most `max` of them.
+/// Only a regular file is read (not a FIFO, device or folder, which could
+/// block or never end), and no more than `max` + 1 bytes of it, so a file
+/// that grows while it is read is still refused. `what` names it in errors.
+pub(crate) fn read_source(src: &ModelSource, what: &str, max: u64) -> Result<Vec<u8>> {
+    let too_big = |n: String| {
+        fail(
+            ErrorKind::UnsupportedModel,
+            format!("the {what} is {n} bytes, more than the limit of {max} (raise max_model_bytes to allow it)"),
+        )
+    };
+    let p = match src {
+        ModelSource::Bytes(b) if b.len() as u64 > max => return too_big(b.len().to_string()),
+        ModelSource::Bytes(b) => return Ok(b.clone()),
+        ModelSource::Path(p) => p,
+    };
+    let not_found = |e: String| Error::new(ErrorKind::ModelNotFound, format!("could not read {what} file {}: {e}", p.display()));
+    let file = std::fs::File::open(p).map_err(|e| not_found(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| not_found(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(not_found("not a regular file".to_string()));
     }
+    if meta.len() > max {
+        return too_big(meta.len().to_string());
+    }
+    let mut bytes = Vec::new();
+    use std::io::Read;
+    file.take(max + 1).read_to_end(&mut bytes).map_err(|e| not_found(e.to_string()))?;
+    if bytes.len() as u64 > max {
+        return too_big(format!("over {max}"));
+    }
+    Ok(bytes)
 }

@@ -13,6 +13,10 @@ pub(crate) struct Pool {
     config: SessionConfig,
     state: Mutex<(Vec<Session>, usize)>, // idle sessions, sessions in existence
     freed: Condvar,
+    /// The process the pool was made in: after fork() a child has a copy of
+    /// the pool whose checked-out sessions and locks belong to threads that
+    /// do not exist there, so the child must not touch them.
+    pid: u32,
 }
 
 /// How the sessions of a pool are made.
@@ -32,7 +36,7 @@ pub(crate) struct SessionConfig {
 
 impl Pool {
     pub(crate) fn new(bytes: Vec<u8>, config: SessionConfig) -> Self {
-        Pool { bytes, config, state: Mutex::new((Vec::new(), 0)), freed: Condvar::new() }
+        Pool { bytes, config, state: Mutex::new((Vec::new(), 0)), freed: Condvar::new(), pid: std::process::id() }
     }
 
     /// The same graph with other session settings; existing sessions are dropped.
@@ -66,7 +70,19 @@ impl Pool {
     }
 
     /// Runs `f` with a session of its own; waits when all `max` are busy.
+    /// Fails with `ErrorKind::Forked` in a process forked from the one that
+    /// made the pool, before taking any lock.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Session) -> Result<R>) -> Result<R> {
+        if std::process::id() != self.pid {
+            return Err(Error::new(
+                ErrorKind::Forked,
+                format!(
+                    "this model was created in process {} and cannot be used in process {} (a child made by fork()); create models after fork(), in the process that uses them",
+                    self.pid,
+                    std::process::id()
+                ),
+            ));
+        }
         let lock = || self.state.lock().unwrap_or_else(|p| p.into_inner());
         let mut session = {
             let mut st = lock();

@@ -168,6 +168,9 @@ impl Model {
         let located = faces.iter().enumerate().map(|(i, f)| self.locate(f).map_err(|e| e.at(i)));
         let located = located.collect::<Result<Vec<_>>>()?;
         let (s, embeddings) = self.infer_all(&located.iter().collect::<Vec<_>>(), want)?;
+        for k in 0..faces.len() {
+            self.check_finite(&s, &embeddings, k).map_err(|e| e.at(k))?;
+        }
         Ok(Outputs { qualities: s.into_iter().map(|s| self.quality(s)).collect(), embeddings })
     }
 
@@ -184,10 +187,12 @@ impl Model {
         let mut next = 0;
         Ok(located
             .iter()
-            .map(|l| {
+            .enumerate()
+            .map(|(i, l)| {
                 let l = l.as_ref().map_err(Clone::clone)?;
                 let k = next;
                 next += 1;
+                self.check_finite(&s, &emb, k).map_err(|e| e.at(i))?;
                 Ok(FaceResult {
                     quality: want.score().then(|| self.quality(s[k])),
                     embedding: if want.embedding() { emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
@@ -272,6 +277,9 @@ impl Model {
             return Ok(Vec::new());
         }
         let (s, emb) = self.infer_all(&located.iter().collect::<Vec<_>>(), want)?;
+        for k in 0..found.len() {
+            self.check_finite(&s, &emb, k).map_err(|e| Error::new(e.kind, format!("face {k}: {}", e.message)))?;
+        }
         let d = self.embedding_size();
         Ok(found
             .iter()
@@ -334,11 +342,34 @@ impl Model {
         )
     }
 
+    /// Fails when face `k`'s s or embedding (those computed) is NaN or
+    /// infinite: a model can be finite on the create-time check and not on a
+    /// real image, and such a result must never be reported as a score.
+    fn check_finite(&self, s: &[f32], emb: &[f32], k: usize) -> Result<()> {
+        let d = self.embedding_size();
+        let bad_s = s.get(k).is_some_and(|v| !v.is_finite());
+        let bad_emb = emb.get(k * d..(k + 1) * d).is_some_and(|e| e.iter().any(|v| !v.is_finite()));
+        if bad_s || bad_emb {
+            return fail(
+                ErrorKind::Inference,
+                format!(
+                    "the model gave a non-finite {} for this image (NaN or infinity), so it has no score",
+                    if bad_s { "s" } else { "embedding" }
+                ),
+            );
+        }
+        Ok(())
+    }
+
     /// Aligns and infers located faces in chunks; returns (s, embeddings).
+    /// A chunk holds at most [`CHUNK_ELEMENTS`] floats of input and head
+    /// activations, so memory per call is bounded for any batch and model.
     fn infer_all(&self, faces: &[&Located], want: Want) -> Result<(Vec<f32>, Vec<f32>)> {
         let per = self.spec.tensor_len();
+        let head = if want.score() { self.samples() * self.info.layer.in_features } else { 0 };
         let step = if self.provider == crate::gpu::Provider::Cpu { CHUNK } else { GPU_CHUNK };
-        let mut tensor = vec![0.0f32; per * faces.len().min(step)];
+        let step = step.min((CHUNK_ELEMENTS / (per + head)).max(1));
+        let mut tensor = zeroed(per * faces.len().min(step))?;
         let (mut s, mut emb) = (Vec::new(), Vec::new());
         let pool = if want == Want::Embedding { &self.plain } else { &self.scored };
         for chunk in faces.chunks(step) {
@@ -392,6 +423,19 @@ impl Model {
         let emb = if want.embedding() { take(emb_name, self.embedding_size())? } else { Vec::new() };
         Ok((s, emb))
     }
+}
+
+/// Most input and head-activation floats one inference chunk may need (2^27: 512 MiB).
+const CHUNK_ELEMENTS: usize = 1 << 27;
+
+/// `n` zeros, or `ErrorKind::Inference` when the memory is not there (never an abort).
+pub(crate) fn zeroed(n: usize) -> Result<Vec<f32>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        Error::new(ErrorKind::Inference, format!("out of memory: {n} floats for the input tensor could not be allocated"))
+    })?;
+    v.resize(n, 0.0);
+    Ok(v)
 }
 
 fn check_batch(n: usize) -> Result<()> {

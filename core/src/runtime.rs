@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::error::{fail, Error, ErrorKind, Result};
+use crate::options::Search;
 
 /// Environment variable naming the ONNX Runtime library.
 pub const ENV_VAR: &str = "SERFIQ_ORT_LIB";
@@ -42,13 +43,18 @@ fn own_folder() -> Option<PathBuf> {
 }
 
 /// Where serfiq looks, in order, given an explicit path from the options.
-/// An explicit path (options, then the environment variable) is the only place tried.
-pub fn candidates(explicit: Option<&Path>) -> Vec<PathBuf> {
+/// An explicit path (options, then the environment variable) is the only place
+/// tried; with [`Search::ExplicitOnly`] only the options' path is, and nothing without one.
+pub fn candidates(explicit: Option<&Path>, search: Search) -> Vec<PathBuf> {
     if let Some(p) = explicit {
         return vec![p.to_path_buf()];
     }
-    if let Some(p) = std::env::var_os(ENV_VAR).filter(|v| !v.is_empty()) {
-        return vec![PathBuf::from(p)];
+    if search == Search::ExplicitOnly {
+        return Vec::new();
+    }
+    // A relative value would be resolved against the working directory: not taken.
+    if let Some(p) = std::env::var_os(ENV_VAR).map(PathBuf::from).filter(|p| p.is_absolute()) {
+        return vec![p];
     }
     let mut out: Vec<PathBuf> = own_folder().into_iter().flat_map(|d| FILE_NAMES.map(|f| d.join(f))).collect();
     // Bare names go to the system loader (LD_LIBRARY_PATH, ld.so.cache, ...).
@@ -60,7 +66,7 @@ pub fn candidates(explicit: Option<&Path>) -> Vec<PathBuf> {
 /// Fails with `ErrorKind::RuntimeNotFound` when no candidate loads,
 /// `ErrorKind::RuntimeVersion` when the library is too old, and
 /// `ErrorKind::InvalidArgument` when `explicit` names another library than the loaded one.
-pub fn ensure_loaded(explicit: Option<&Path>) -> Result<Runtime> {
+pub fn ensure_loaded(explicit: Option<&Path>, search: Search) -> Result<Runtime> {
     let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(rt) = loaded.as_ref() {
         return match explicit {
@@ -77,7 +83,13 @@ pub fn ensure_loaded(explicit: Option<&Path>) -> Result<Runtime> {
         };
     }
     let mut tried = Vec::new();
-    for path in candidates(explicit) {
+    if explicit.is_none() && search == Search::ExplicitOnly {
+        return fail(
+            ErrorKind::RuntimeNotFound,
+            "the library search is explicit-only and no ONNX Runtime path was given (ort_library_path in C, ort_library in Rust)",
+        );
+    }
+    for path in candidates(explicit, search) {
         // A bare name must not be resolved against the current directory by ort.
         let is_bare = path.components().count() == 1;
         if !is_bare && !path.exists() {

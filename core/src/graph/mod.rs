@@ -10,8 +10,11 @@ use onnx_protobuf::{
 
 use crate::error::{fail, Error, ErrorKind, Result};
 
+mod checks;
 mod prelu;
 mod proto;
+
+pub use checks::{head_size as check_head_size, MAX_EMBEDDING_SIZE, MAX_HEAD_ELEMENTS, MAX_HEAD_MACS, MAX_INPUT_SIDE};
 
 use proto::{f32_tensor, i64_tensor, node};
 
@@ -53,13 +56,16 @@ pub struct ModelInfo {
 }
 
 /// Parses ONNX model bytes. Fails with `ErrorKind::ModelInvalid` when they are
-/// not a model or its graph has no nodes or no outputs.
+/// not a model or its graph has no nodes or no outputs, and with
+/// `ErrorKind::UnsupportedModel` when a tensor anywhere in it keeps its data in
+/// an external file or it holds an operator serfiq refuses (`Loop`, `EPContext`).
 pub fn parse(bytes: &[u8]) -> Result<ModelProto> {
     let model = ModelProto::parse_from_bytes(bytes)
         .map_err(|e| Error::new(ErrorKind::ModelInvalid, format!("not an ONNX model: {e}")))?;
     if model.graph.node.is_empty() || model.graph.output.is_empty() {
         return fail(ErrorKind::ModelInvalid, "the ONNX model has no graph (no nodes or no outputs)");
     }
+    checks::self_contained(&model)?;
     Ok(model)
 }
 
@@ -191,6 +197,7 @@ pub fn inspect(model: &ModelProto, layer_name: Option<&str>) -> Result<ModelInfo
         );
     }
     let chw = [dims[1].unwrap_or(0) as usize, dims[2].unwrap_or(0) as usize, dims[3].unwrap_or(0) as usize];
+    checks::input_sides(&input.name, chw[1], chw[2])?;
     if chw[0] != 3 {
         return fail(
             ErrorKind::UnsupportedModel,
