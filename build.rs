@@ -53,7 +53,14 @@ const OPTION_SIZES: &str = "/**
 
 /**
  * Size of serfiq_options with the execution-provider fields
- * (execution_provider to cuda_library_path).
+ * (execution_provider to cuda_library_path): sizeof(serfiq_options) as the
+ * V3 header declared it.
  */
-#define SERFIQ_OPTIONS_SIZE_V3 sizeof(serfiq_options)
+#define SERFIQ_OPTIONS_SIZE_V3 offsetof(serfiq_options, max_model_bytes)
+
+/**
+ * Size of serfiq_options with the model-limit and library-search fields
+ * (max_model_bytes to search_paths).
+ */
+#define SERFIQ_OPTIONS_SIZE_V4 sizeof(serfiq_options)
 ";

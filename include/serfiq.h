@@ -16,6 +16,20 @@
  * serfiq_options.max_sessions inferences run in parallel, others wait).
  * serfiq_destroy needs exclusive access: no call on the model may be running.
  *
+ * Processes: a model belongs to the process that created it. In a child made
+ * by fork() after the model was created, every call that runs the model
+ * (serfiq_score, serfiq_embed, serfiq_score_embed, the batch calls,
+ * serfiq_detect_score, serfiq_aligned_crop) fails with SERFIQ_ERR_FORKED
+ * instead of blocking on the parent's sessions; create models in the process
+ * that uses them.
+ *
+ * Environment: unless serfiq_options.search_paths is
+ * SERFIQ_SEARCH_EXPLICIT_ONLY, serfiq_create reads SERFIQ_ORT_LIB (when no
+ * ort_library_path is given) and, with CUDA and no cuda_library_path,
+ * SERFIQ_CUDA_PATH, VIRTUAL_ENV, CONDA_PREFIX, HOME and LD_LIBRARY_PATH, to
+ * find the libraries it loads. With SERFIQ_SEARCH_EXPLICIT_ONLY it reads no
+ * environment variable and loads only the paths in the options.
+ *
  * Determinism: the dropout masks are fixed by (seed, samples, dropout), so the
  * same image gives the same s, q and embedding on every call, thread and batch.
  */
@@ -74,6 +88,12 @@ typedef uint32_t serfiq_face_policy;
 typedef uint32_t serfiq_execution_provider;
 
 /**
+ * Where serfiq may look for the libraries it loads (ONNX Runtime; with CUDA,
+ * the CUDA and cuDNN libraries) when the options give no path for them.
+ */
+typedef uint32_t serfiq_search_paths;
+
+/**
  * Settings for `serfiq_create`. Always fill it with
  * `serfiq_options_init(&o, sizeof o)` first, then change what you need.
  *
@@ -97,8 +117,9 @@ typedef struct serfiq_options {
   size_t model_size;
   /**
    * Path of libonnxruntime (UTF-8) or NULL: then env `SERFIQ_ORT_LIB`, then the
-   * folder of libserfiq, then the system loader. The first library loaded
-   * serves the whole process.
+   * folder of libserfiq, then the system loader (with
+   * `SERFIQ_SEARCH_EXPLICIT_ONLY` in `search_paths`: none of them). The first
+   * library loaded serves the whole process.
    */
   const char *ort_library_path;
   /**
@@ -197,9 +218,47 @@ typedef struct serfiq_options {
   /**
    * A folder holding the CUDA and cuDNN libraries (UTF-8; searched three
    * levels deep, so pip's `site-packages/nvidia` works), or NULL: then env
-   * `SERFIQ_CUDA_PATH`, pip's nvidia-* packages, the system loader.
+   * `SERFIQ_CUDA_PATH`, pip's nvidia-* packages, `LD_LIBRARY_PATH` and the
+   * system library folders (see `SERFIQ_SEARCH_DEFAULT`). When set, it is the
+   * only folder searched. Every library of the set is found before any is
+   * loaded; an incomplete set loads nothing.
    */
   const char *cuda_library_path;
+  /**
+   * Largest model or detector accepted, in bytes, 1 to 2147483647 (2^31 - 1,
+   * the most protobuf holds); 0 = the default, 1 GiB (1073741824). A larger
+   * file or buffer fails with `SERFIQ_ERR_UNSUPPORTED_MODEL` before it is
+   * read. Only regular files are read (not FIFOs or devices).
+   *
+   * What a create costs: the model and the detector are each read into
+   * memory (at most this many bytes each) and kept for the model's life
+   * (further sessions are built from them); their SHA-256 is computed when
+   * `model_sha256` / `detector_sha256` is set; the graph is checked and
+   * rewritten in memory; ONNX Runtime builds a session and runs it once
+   * (more sessions are built on demand, up to `max_sessions`, each with its
+   * own copy of the weights). So one model may take a few times this many
+   * bytes of memory, and a create seconds of CPU time.
+   * (Since `SERFIQ_OPTIONS_SIZE_V4`.)
+   */
+  uint64_t max_model_bytes;
+  /**
+   * Expected SHA-256 of the detector (64 hex digits, UTF-8), or NULL (not
+   * checked): when set, a detector with another digest fails with
+   * `SERFIQ_ERR_MODEL_DIGEST_MISMATCH`; set without a detector, the create
+   * fails with `SERFIQ_ERR_INVALID_ARGUMENT`.
+   */
+  const char *detector_sha256;
+  /**
+   * One of `SERFIQ_SEARCH_*`: where libraries without a path in these
+   * options are looked for. Default `SERFIQ_SEARCH_DEFAULT`, which reads the
+   * environment variables `SERFIQ_ORT_LIB`, `SERFIQ_CUDA_PATH`,
+   * `VIRTUAL_ENV`, `CONDA_PREFIX`, `HOME` and `LD_LIBRARY_PATH`;
+   * `SERFIQ_SEARCH_EXPLICIT_ONLY` reads none of them and searches nowhere but
+   * `ort_library_path` and `cuda_library_path`, which must then be set on
+   * every create (also once ONNX Runtime is loaded: it is loaded once per
+   * process, and with the default search a create without a path uses it).
+   */
+  serfiq_search_paths search_paths;
 } serfiq_options;
 
 /**
@@ -388,6 +447,14 @@ typedef struct serfiq_face {
 #define SERFIQ_ERR_IMAGES_FAILED 20
 
 /**
+ * The model was created in another process: this is a child made by `fork()`
+ * after the model was created. Sessions, locks and threads do not survive a
+ * fork, so every call on an inherited model fails with this status (and never
+ * blocks); create models in the process that uses them.
+ */
+#define SERFIQ_ERR_FORKED 21
+
+/**
  * Blue, green, red (OpenCV's default). The default: value 0.
  */
 #define SERFIQ_PIXEL_BGR 0
@@ -442,6 +509,26 @@ typedef struct serfiq_face {
  */
 #define SERFIQ_FACE_MOST_CENTRAL 1
 
+/**
+ * An explicit path in the options is the only place tried for its library;
+ * without one, serfiq reads the environment and searches folders: for ONNX
+ * Runtime `SERFIQ_ORT_LIB`, then the folder of libserfiq, then the system
+ * loader (`LD_LIBRARY_PATH`, ld.so.cache); for CUDA `SERFIQ_CUDA_PATH`, pip's
+ * nvidia-* packages under `VIRTUAL_ENV`, `CONDA_PREFIX`, `HOME`/.local and the
+ * system Pythons, then the folders of `LD_LIBRARY_PATH` and the usual system
+ * library folders. The default: value 0.
+ */
+#define SERFIQ_SEARCH_DEFAULT 0
+
+/**
+ * Only the explicit paths in the options (`ort_library_path`,
+ * `cuda_library_path`): no environment variable is read, no folder of
+ * serfiq's own is searched and the system loader is not asked. A library
+ * without a path fails the create (`SERFIQ_ERR_RUNTIME_NOT_FOUND` for ONNX
+ * Runtime, `SERFIQ_ERR_GPU_UNAVAILABLE` for CUDA).
+ */
+#define SERFIQ_SEARCH_EXPLICIT_ONLY 1
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -457,6 +544,18 @@ serfiq_status serfiq_options_init(struct serfiq_options *options, size_t struct_
  * Loads ONNX Runtime (first call only), reads the model, builds its SER-FIQ
  * graph and checks it with one inference. On success `*model_out` owns a new
  * model; on failure it is left untouched.
+ *
+ * What it costs: the model and detector files are read whole (each at most
+ * `max_model_bytes`, default 1 GiB; a larger one fails with
+ * `SERFIQ_ERR_UNSUPPORTED_MODEL` before it is read) and kept in memory; one
+ * ONNX Runtime session is built and run once. With
+ * `model_sha256` / `detector_sha256` set, a file with another digest fails
+ * with `SERFIQ_ERR_MODEL_DIGEST_MISMATCH` before it is parsed. The
+ * environment variables read to find libraries are listed at
+ * `serfiq_options.search_paths`.
+ *
+ * The model may be used only in this process: in a child made by fork()
+ * afterwards, the calls that run it fail with `SERFIQ_ERR_FORKED`.
  *
  * The options and everything they point to are only read during the call.
  */
@@ -488,7 +587,9 @@ serfiq_status serfiq_get_options(const struct serfiq_model *model,
  * model's detector (`serfiq_options.detector_path`), which finds the faces,
  * picks one by `face_policy` and aligns it by its detected landmarks, or
  * fails with `SERFIQ_ERR_NO_FACE`; without a detector such an image fails
- * with `SERFIQ_ERR_INVALID_IMAGE`. Writes `*quality` on success only.
+ * with `SERFIQ_ERR_INVALID_IMAGE`. Writes `*quality` on success only. In a
+ * child made by fork() after the model was created it fails with
+ * `SERFIQ_ERR_FORKED` (so do the other calls that run the model).
  */
 serfiq_status serfiq_score(const struct serfiq_model *model,
                            const struct serfiq_image *image,
@@ -671,9 +772,16 @@ uint32_t serfiq_abi_version(void);
 
 /**
  * Size of serfiq_options with the execution-provider fields
- * (execution_provider to cuda_library_path).
+ * (execution_provider to cuda_library_path): sizeof(serfiq_options) as the
+ * V3 header declared it.
  */
-#define SERFIQ_OPTIONS_SIZE_V3 sizeof(serfiq_options)
+#define SERFIQ_OPTIONS_SIZE_V3 offsetof(serfiq_options, max_model_bytes)
+
+/**
+ * Size of serfiq_options with the model-limit and library-search fields
+ * (max_model_bytes to search_paths).
+ */
+#define SERFIQ_OPTIONS_SIZE_V4 sizeof(serfiq_options)
 
 #ifdef __cplusplus
 }  // extern "C"

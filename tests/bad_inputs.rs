@@ -20,6 +20,11 @@ impl Matrix {
     /// Records a case: the status it gave must be `want`, with a message unless OK.
     fn case(&mut self, name: &str, want: serfiq_status, got: serfiq_status) {
         let msg = unsafe { CStr::from_ptr(serfiq_last_error()) }.to_string_lossy().into_owned();
+        self.case_said(name, want, got, msg);
+    }
+
+    /// A case whose message `msg` came from elsewhere (another process).
+    fn case_said(&mut self, name: &str, want: serfiq_status, got: serfiq_status, msg: String) {
         if want != SERFIQ_OK {
             assert!(!msg.is_empty(), "{name}: no message");
         }
@@ -108,6 +113,61 @@ fn fuzz_seeds_are_current() {
     }
 }
 
+/// `SERFIQ_SEARCH_EXPLICIT_ONLY` in a process of its own (ONNX Runtime is loaded
+/// once per process): this test binary again, running only `explicit_only_child`
+/// with `SERFIQ_ORT_LIB` naming the real library.
+#[test]
+fn explicit_only_search_ignores_the_environment() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "explicit_only_child", "--ignored", "--nocapture", "--test-threads=1"])
+        .env("SERFIQ_ORT_LIB", common::ort_lib())
+        .env("SERFIQ_EXPLICIT_ONLY_CHILD", "1")
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    println!("{text}");
+    assert!(out.status.success() && text.contains("explicit-only child: every case as documented"), "{text}");
+}
+
+#[test]
+#[ignore = "run by explicit_only_search_ignores_the_environment in a process of its own"]
+fn explicit_only_child() {
+    if std::env::var_os("SERFIQ_EXPLICIT_ONLY_CHILD").is_none() {
+        return;
+    }
+    let mut mx = Matrix { rows: Vec::new() };
+    let model_c = cstr(common::default_model().to_str().unwrap());
+    let ort_c = cstr(common::ort_lib().to_str().unwrap());
+    let mut o = init();
+    o.model_path = model_c.as_ptr();
+    o.search_paths = SERFIQ_SEARCH_EXPLICIT_ONLY;
+    // SERFIQ_ORT_LIB names a good library, but explicit-only does not read it.
+    mx.case("explicit-only, SERFIQ_ORT_LIB set, no path", SERFIQ_ERR_RUNTIME_NOT_FOUND, create(&o).0);
+    let said = unsafe { CStr::from_ptr(serfiq_last_error()) }.to_str().unwrap().to_string();
+    assert!(said.contains("explicit-only") && said.contains("ort_library_path"), "{said}");
+    // The control: the default search takes SERFIQ_ORT_LIB and loads it.
+    o.search_paths = SERFIQ_SEARCH_DEFAULT;
+    let (st, m) = create(&o);
+    mx.case("default search, SERFIQ_ORT_LIB set, no path", SERFIQ_OK, st);
+    let mut back = init();
+    assert_eq!(unsafe { serfiq_get_options(m, &mut back) }, SERFIQ_OK);
+    assert!(back.ort_library_path.is_null(), "no path was given");
+    unsafe { serfiq_destroy(m) };
+    // Loaded now: explicit-only with the loaded library's path works.
+    o.search_paths = SERFIQ_SEARCH_EXPLICIT_ONLY;
+    o.ort_library_path = ort_c.as_ptr();
+    let (st, m) = create(&o);
+    mx.case("explicit-only with the loaded library's path", SERFIQ_OK, st);
+    unsafe { serfiq_destroy(m) };
+    // Documented (serfiq_options.search_paths): explicit-only needs the path on
+    // every create, also once ONNX Runtime is loaded.
+    o.ort_library_path = null();
+    mx.case("explicit-only without a path, ONNX Runtime already loaded", SERFIQ_ERR_RUNTIME_NOT_FOUND, create(&o).0);
+    let bad: Vec<_> = mx.rows.iter().filter(|(_, w, g)| w != g).collect();
+    assert!(bad.is_empty(), "{bad:?}");
+    println!("explicit-only child: every case as documented");
+}
+
 #[test]
 fn every_bad_input_gets_its_status() {
     let mut mx = Matrix { rows: Vec::new() };
@@ -141,6 +201,15 @@ fn every_bad_input_gets_its_status() {
         o.ort_library_path = libm.as_ptr();
         mx.case("ort_library_path a library that is not ONNX Runtime", SERFIQ_ERR_RUNTIME_NOT_FOUND, create(&o).0);
     }
+
+    // Explicit-only search and no ONNX Runtime path: nothing is searched, not even
+    // SERFIQ_ORT_LIB (the child process of `explicit_only_search_ignores_the_environment`
+    // checks that with the variable set).
+    o.ort_library_path = null();
+    o.search_paths = SERFIQ_SEARCH_EXPLICIT_ONLY;
+    mx.case("explicit-only search without ort_library_path", SERFIQ_ERR_RUNTIME_NOT_FOUND, create(&o).0);
+    let said = unsafe { CStr::from_ptr(serfiq_last_error()) }.to_str().unwrap().to_string();
+    assert!(said.contains("explicit-only"), "{said}");
 
     // ---- Options.
     let size = std::mem::size_of::<serfiq_options>();
@@ -215,6 +284,31 @@ fn every_bad_input_gets_its_status() {
         });
         unsafe { serfiq_destroy(m) };
     }
+    mx.case("search_paths unknown", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.search_paths = 2));
+    let said = unsafe { CStr::from_ptr(serfiq_last_error()) }.to_str().unwrap().to_string();
+    assert!(said.contains("search_paths"), "{said}");
+    mx.case(
+        "explicit-only search with ort_library_path (the loaded one)",
+        SERFIQ_OK,
+        with(&|o| o.search_paths = SERFIQ_SEARCH_EXPLICIT_ONLY),
+    );
+    if !cuda_here {
+        mx.case(
+            "explicit-only search, CUDA without cuda_library_path",
+            SERFIQ_ERR_GPU_UNAVAILABLE,
+            with(&|o| {
+                o.search_paths = SERFIQ_SEARCH_EXPLICIT_ONLY;
+                o.execution_provider = SERFIQ_PROVIDER_CUDA;
+            }),
+        );
+    }
+    mx.case(
+        "max_model_bytes over 2^31 - 1",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        with(&|o| o.max_model_bytes = serfiq_core::MAX_MODEL_BYTES + 1),
+    );
+    mx.case("max_model_bytes u64::MAX", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.max_model_bytes = u64::MAX));
+    mx.case("max_model_bytes 0 is the default", SERFIQ_OK, with(&|o| o.max_model_bytes = 0));
     mx.case("face_policy unknown", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.face_policy = 2));
     mx.case("detector_threshold 1", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_threshold = 1.0));
     mx.case("detector_threshold NaN", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_threshold = f32::NAN));
@@ -234,6 +328,50 @@ fn every_bad_input_gets_its_status() {
         st
     };
     mx.case("V1-sized options, garbage after them", SERFIQ_OK, v1_status);
+    // A caller of the V3 header: garbage where the V4 fields are (a max_model_bytes of 2
+    // and a wild detector_sha256 would both fail) gets their defaults, and reads them
+    // back as its own V3 struct with nothing written past it.
+    #[repr(C, align(16))]
+    struct Bytes([u8; 512]);
+    let v3_status = unsafe {
+        let mut v3 = Bytes([0xAAu8; 512]);
+        let v3 = &mut v3.0;
+        let p = v3.as_mut_ptr() as *mut serfiq_options;
+        assert_eq!(serfiq_options_init(p, SERFIQ_OPTIONS_SIZE_V3), SERFIQ_OK);
+        assert!(v3[SERFIQ_OPTIONS_SIZE_V3..].iter().all(|&b| b == 0xAA), "options_init wrote past struct_size");
+        std::ptr::addr_of_mut!((*p).model_path).write(model_c.as_ptr());
+        std::ptr::addr_of_mut!((*p).ort_library_path).write(ort_c.as_ptr());
+        std::ptr::addr_of_mut!((*p).max_model_bytes).write(2);
+        let mut m = null_mut();
+        let st = serfiq_create(p, &mut m);
+        if st == SERFIQ_OK {
+            let mut back = Bytes([0x55u8; 512]);
+            let back = &mut back.0;
+            let q = back.as_mut_ptr() as *mut serfiq_options;
+            std::ptr::addr_of_mut!((*q).struct_size).write(SERFIQ_OPTIONS_SIZE_V3);
+            assert_eq!(serfiq_get_options(m, q), SERFIQ_OK);
+            assert!(back[SERFIQ_OPTIONS_SIZE_V3..].iter().all(|&b| b == 0x55), "get_options wrote past V3");
+            assert_eq!(std::ptr::addr_of!((*q).struct_size).read(), SERFIQ_OPTIONS_SIZE_V3);
+            let mut full = init();
+            assert_eq!(serfiq_get_options(m, &mut full), SERFIQ_OK);
+            assert_eq!(full.max_model_bytes, serfiq_core::DEFAULT_MAX_MODEL_BYTES, "V3 caller: default limit");
+            assert!(full.detector_sha256.is_null());
+            assert_eq!(full.search_paths, SERFIQ_SEARCH_DEFAULT);
+        }
+        serfiq_destroy(m);
+        st
+    };
+    mx.case("V3-sized options, garbage after them", SERFIQ_OK, v3_status);
+    // The V4 fields really are read from a V4 struct (the control of the case above).
+    mx.case("V4-sized options, max_model_bytes 2", SERFIQ_ERR_UNSUPPORTED_MODEL, with(&|o| o.max_model_bytes = 2));
+    mx.case(
+        "struct_size ending inside max_model_bytes",
+        SERFIQ_OK,
+        with(&|o| {
+            o.struct_size = SERFIQ_OPTIONS_SIZE_V3 + 4;
+            o.max_model_bytes = 2;
+        }),
+    );
     // A size that ends inside a field: the field is not read.
     let garbage_path = [0xffu8, 0xfe, 0];
     mx.case(
@@ -310,6 +448,115 @@ fn every_bad_input_gets_its_status() {
         "model_sha256 not 64 hex digits",
         SERFIQ_ERR_INVALID_ARGUMENT,
         with(&|o| o.model_sha256 = short_digest.as_ptr()),
+    );
+    let limit = |max: u64| {
+        with(&|o| {
+            o.max_model_bytes = max;
+        })
+    };
+    mx.case("max_model_bytes one below the model's size", SERFIQ_ERR_UNSUPPORTED_MODEL, limit(real.len() as u64 - 1));
+    let said = unsafe { CStr::from_ptr(serfiq_last_error()) }.to_str().unwrap().to_string();
+    assert!(said.contains("max_model_bytes") && said.contains(&real.len().to_string()), "{said}");
+    mx.case("max_model_bytes the model's size", SERFIQ_OK, limit(real.len() as u64));
+    mx.case(
+        "max_model_bytes below model_data's size",
+        SERFIQ_ERR_UNSUPPORTED_MODEL,
+        with(&|o| {
+            o.model_path = null();
+            o.model_data = real.as_ptr();
+            o.model_size = real.len();
+            o.max_model_bytes = real.len() as u64 - 1;
+        }),
+    );
+    let det_path = common::fetched("models/retinaface_mnet025.onnx");
+    let det_bytes = std::fs::read(&det_path).unwrap();
+    let det_file = cstr(det_path.to_str().unwrap());
+    let det_digest: String = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&det_bytes).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let good_det_digest = cstr(&det_digest);
+    // A small model, a larger detector: the limit applies to the detector too.
+    let small = tiny_model(3, "");
+    let small_model = |o: &mut serfiq_options| {
+        o.model_path = null();
+        o.model_data = small.as_ptr();
+        o.model_size = small.len();
+        o.detector_path = det_file.as_ptr();
+    };
+    mx.case(
+        "max_model_bytes between the model's and the detector's size",
+        SERFIQ_ERR_UNSUPPORTED_MODEL,
+        with(&|o| {
+            small_model(o);
+            o.max_model_bytes = det_bytes.len() as u64 - 1;
+        }),
+    );
+    let said = unsafe { CStr::from_ptr(serfiq_last_error()) }.to_str().unwrap().to_string();
+    assert!(said.contains("detector") && said.contains("max_model_bytes"), "{said}");
+    mx.case(
+        "max_model_bytes the detector's size",
+        SERFIQ_OK,
+        with(&|o| {
+            small_model(o);
+            o.max_model_bytes = det_bytes.len() as u64;
+        }),
+    );
+    mx.case(
+        "detector_sha256 matches",
+        SERFIQ_OK,
+        with(&|o| {
+            o.detector_path = det_file.as_ptr();
+            o.detector_sha256 = good_det_digest.as_ptr();
+        }),
+    );
+    mx.case(
+        "detector_sha256 matches detector_data",
+        SERFIQ_OK,
+        with(&|o| {
+            o.detector_data = det_bytes.as_ptr();
+            o.detector_size = det_bytes.len();
+            o.detector_sha256 = good_det_digest.as_ptr();
+        }),
+    );
+    mx.case(
+        "detector_sha256 differs",
+        SERFIQ_ERR_MODEL_DIGEST_MISMATCH,
+        with(&|o| {
+            o.detector_path = det_file.as_ptr();
+            o.detector_sha256 = wrong_digest.as_ptr();
+        }),
+    );
+    let said = unsafe { CStr::from_ptr(serfiq_last_error()) }.to_str().unwrap().to_string();
+    assert!(said.contains("detector") && said.contains(&det_digest), "{said}");
+    mx.case(
+        "detector_sha256 is the model's digest",
+        SERFIQ_ERR_MODEL_DIGEST_MISMATCH,
+        with(&|o| {
+            o.detector_path = det_file.as_ptr();
+            o.detector_sha256 = good_digest.as_ptr();
+        }),
+    );
+    mx.case(
+        "detector_sha256 without a detector",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        with(&|o| o.detector_sha256 = good_det_digest.as_ptr()),
+    );
+    mx.case(
+        "detector_sha256 not 64 hex digits",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        with(&|o| {
+            o.detector_path = det_file.as_ptr();
+            o.detector_sha256 = short_digest.as_ptr();
+        }),
+    );
+    mx.case(
+        "detector_sha256 not UTF-8",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        with(&|o| {
+            o.detector_path = det_file.as_ptr();
+            o.detector_sha256 = bad_utf8.as_ptr() as *const c_char;
+        }),
     );
     let no_layer = cstr("no_such_layer");
     mx.case(
@@ -656,6 +903,64 @@ fn every_bad_input_gets_its_status() {
     assert_eq!(text(back.model_path), model_c.to_str().unwrap());
     assert!(back.model_data.is_null() && back.detector_data.is_null());
     assert_eq!((back.alpha, back.r), (serfiq_core::DEFAULT_ALPHA, serfiq_core::DEFAULT_R), "the values in use");
+    assert_eq!(back.max_model_bytes, serfiq_core::DEFAULT_MAX_MODEL_BYTES, "0 asked: the limit in use");
+    assert!(back.detector_sha256.is_null());
+    assert_eq!(back.search_paths, SERFIQ_SEARCH_DEFAULT);
+
+    // ---- After fork(): the child's calls fail with SERFIQ_ERR_FORKED instead of blocking.
+    extern "C" {
+        fn fork() -> i32;
+        fn waitpid(pid: i32, status: *mut i32, options: i32) -> i32;
+        fn _exit(code: i32) -> !;
+    }
+    let said_file = tmp.join("forked.message");
+    let (forked, exited) = unsafe {
+        let pid = fork();
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            // The child: only the call under test, its message to a file, then _exit
+            // (no destructors, no test harness).
+            let mut q = serfiq_quality { s: -1.0, q: -1.0 };
+            let st = serfiq_score(m, &photo(112, 112), null(), &mut q);
+            let ok = std::fs::write(&said_file, CStr::from_ptr(serfiq_last_error()).to_bytes()).is_ok();
+            _exit(if q.s == -1.0 && ok { st as i32 } else { 100 });
+        }
+        let mut status = 0;
+        assert_eq!(waitpid(pid, &mut status, 0), pid);
+        // WIFEXITED and WEXITSTATUS, as glibc defines them.
+        let exited = status & 0x7f == 0;
+        ((if exited { (status >> 8) & 0xff } else { -1 }) as serfiq_status, exited)
+    };
+    assert!(exited, "the forked child did not exit");
+    let said = std::fs::read_to_string(&said_file).unwrap_or_default();
+    assert!(said.contains("fork()"), "{said}");
+    mx.case_said("score in a child made by fork()", SERFIQ_ERR_FORKED, forked, said);
+    mx.case("score in the parent after fork()", SERFIQ_OK, score(&photo(112, 112)));
+
+    // ---- Every new option, set, reads back.
+    let mut o = base.clone_fields();
+    o.detector_path = det_c.as_ptr();
+    let det_digest = {
+        use sha2::{Digest, Sha256};
+        let bytes = std::fs::read(det_c.to_str().unwrap()).unwrap();
+        cstr(&Sha256::digest(&bytes).iter().map(|b| format!("{b:02X}")).collect::<String>())
+    };
+    o.detector_sha256 = det_digest.as_ptr();
+    o.max_model_bytes = 12_345_678;
+    o.search_paths = SERFIQ_SEARCH_EXPLICIT_ONLY;
+    let (st, pinned) = create(&o);
+    mx.case("create with every V4 option", SERFIQ_OK, st);
+    let mut back = init();
+    mx.case("get_options of the V4 options", SERFIQ_OK, unsafe { serfiq_get_options(pinned, &mut back) });
+    assert_eq!(back.struct_size, SERFIQ_OPTIONS_SIZE_V4);
+    assert_eq!(text(back.detector_sha256), det_digest.to_str().unwrap());
+    assert_eq!(back.max_model_bytes, 12_345_678);
+    assert_eq!(back.search_paths, SERFIQ_SEARCH_EXPLICIT_ONLY);
+    // The struct read back creates the same model (its strings live until destroy).
+    let (st, twin) = create(&back);
+    mx.case("create from get_options' V4 options", SERFIQ_OK, st);
+    unsafe { serfiq_destroy(twin) };
+    unsafe { serfiq_destroy(pinned) };
 
     // ---- One ONNX Runtime per process: another library is refused, not silently ignored.
     let copy = tmp.join("libonnxruntime-copy.so.1");

@@ -19,9 +19,12 @@ for v in SERFIQ_LIB_DIR SERFIQ_INCLUDE_DIR SERFIQ_MODEL SERFIQ_DETECTOR SERFIQ_O
     if [ -z "${!v:-}" ]; then echo "test.sh: set $v (make bindings-test does)" >&2; exit 2; fi
 done
 export SERFIQ_MODEL SERFIQ_DETECTOR SERFIQ_ORT_LIB SERFIQ_FIXTURES
-# The model's digest, computed outside libserfiq, for the model_sha256 tests.
+# The model's and the detector's digests, computed outside libserfiq, for the
+# model_sha256 and detector_sha256 tests.
 SERFIQ_MODEL_SHA256="$(sha256sum "$SERFIQ_MODEL" | awk '{print $1}')"
 export SERFIQ_MODEL_SHA256
+SERFIQ_DETECTOR_SHA256="$(sha256sum "$SERFIQ_DETECTOR" | awk '{print $1}')"
+export SERFIQ_DETECTOR_SHA256
 step() { echo "-- cpp: $*"; }
 
 # GoogleTest from Debian (libgtest-dev), installed if missing.
@@ -64,6 +67,7 @@ cmake --build "$out/build" --parallel "$(nproc)"
 step "GoogleTest"
 "$out/build/tests/serfiq_cpp_tests" --gtest_brief=1
 "$out/build/tests/serfiq_cpp_abi_mismatch_test"
+"$out/build/tests/serfiq_cpp_search_test" --gtest_brief=1
 
 reference="$(head -1 "$SERFIQ_FIXTURES/face.reference")"
 check_output() {  # name, output: "s q" must equal the C example's within 1e-6

@@ -38,6 +38,7 @@ mcs "${mcs_flags[@]}" -target:library -out:"$out/Serfiq.Tests.dll" \
     -r:"$out/Serfiq.dll" -r:"$framework" "$here"/tests/*.cs
 mcs "${mcs_flags[@]}" -target:exe -out:"$out/Kiosk.exe" -r:"$out/Serfiq.dll" "$root"/examples/csharp/Kiosk.cs
 mcs "${mcs_flags[@]}" -target:exe -out:"$out/Faces.exe" -r:"$out/Serfiq.dll" "$root"/examples/csharp/Faces.cs
+mcs "${mcs_flags[@]}" -target:exe -out:"$out/ExplicitOnly.exe" -r:"$out/Serfiq.dll" "$here"/tests/search/ExplicitOnly.cs
 
 # Mono maps DllImport("serfiq") through Serfiq.dll.config next to Serfiq.dll; point it at
 # this build's library (the shipped template, src/Serfiq.dll.config, leaves it to the loader).
@@ -65,6 +66,7 @@ int main(void) {
     OFF(serfiq_options, detector_data); OFF(serfiq_options, detector_size); OFF(serfiq_options, face_policy);
     OFF(serfiq_options, detector_threshold); OFF(serfiq_options, execution_provider);
     OFF(serfiq_options, device_id); OFF(serfiq_options, gpu_fallback); OFF(serfiq_options, cuda_library_path);
+    OFF(serfiq_options, max_model_bytes); OFF(serfiq_options, detector_sha256); OFF(serfiq_options, search_paths);
     SIZE(serfiq_image);
     OFF(serfiq_image, data); OFF(serfiq_image, width); OFF(serfiq_image, height); OFF(serfiq_image, stride);
     OFF(serfiq_image, format);
@@ -75,6 +77,7 @@ int main(void) {
     printf("SERFIQ_OPTIONS_SIZE_V1 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V1);
     printf("SERFIQ_OPTIONS_SIZE_V2 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V2);
     printf("SERFIQ_OPTIONS_SIZE_V3 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V3);
+    printf("SERFIQ_OPTIONS_SIZE_V4 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V4);
     return 0;
 }
 C
@@ -85,6 +88,10 @@ export SERFIQ_CSHARP_LAYOUT="$out/layout.txt"
 # --- tests -----------------------------------------------------------------------------------
 echo "== NUnit ($(mono --version | head -n 1 | cut -d'(' -f1))"
 (cd "$out" && nunit-console -nologo -noshadow -labels -result="$out/TestResult.xml" "$out/Serfiq.Tests.dll")
+
+# --- explicit-only library search in a fresh process (ONNX Runtime not loaded yet) ----------
+echo "== tests/search/ExplicitOnly.cs (SERFIQ_ORT_LIB set, not read)"
+mono "$out/ExplicitOnly.exe"
 
 # --- the example, against the C API's reference --------------------------------------------
 check_example() { # $1: what; stdin: the example's output

@@ -29,8 +29,15 @@ Environment:
   SERFIQ_MODEL    model used when --model is not given
   SERFIQ_DETECTOR face detector used when --detector is not given
   SERFIQ_ORT_LIB  ONNX Runtime library used when --ort-lib is not given
-  SERFIQ_CACHE    folder holding what `make fetch` downloads (default: a .cache folder in the
-                  current directory or next to the serfiq executable or one of its parents)
+  SERFIQ_CACHE    folder holding what `make fetch` downloads (default: a .cache folder next to
+                  the serfiq executable or in one of its parents; never the working directory)
+  Paths from the environment must be absolute. --explicit-paths-only ignores all of these.
+
+Limits: an image is refused (reported as a bad image) when a side is over 32768 pixels, when it
+has more than 67108864 pixels (64 megapixels, 2^26: 8192x8192) or when decoding it would take
+more than 256 MiB; a batch ends early rather than hold more than 64 megapixels of decoded
+images. Names are printed with control characters, bidi controls, bytes that are not UTF-8 and
+backslashes escaped (\\xNN, \\u{H}, \\\\); CSV cells that start with = + - @ get a ' in front.
 
 Exit status: 0 all images done, 1 some images could not be used (each reported on stderr as
 `serfiq: PATH: reason`, e.g. `no face found ...`; the others are still printed), 2 bad usage or
@@ -337,6 +344,24 @@ pub struct ModelArgs {
     /// models where serfiq does not find it by itself.
     #[arg(long, value_name = "NAME")]
     pub embedding_layer: Option<String>,
+
+    /// Refuse the model unless its SHA-256 is HEX (64 hex digits).
+    #[arg(long, value_name = "HEX")]
+    pub model_sha256: Option<String>,
+
+    /// Refuse the face detector unless its SHA-256 is HEX (64 hex digits).
+    #[arg(long, value_name = "HEX")]
+    pub detector_sha256: Option<String>,
+
+    /// Largest model or detector file read, in bytes; a larger one is refused before it is read.
+    #[arg(long, value_name = "N", default_value_t = serfiq_core::DEFAULT_MAX_MODEL_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..=serfiq_core::MAX_MODEL_BYTES))]
+    pub max_model_bytes: u64,
+
+    /// Use only the paths given on the command line: no SERFIQ_* variable, no serfiq cache, no
+    /// library search (--model and --ort-lib are then required; no detector without --detector).
+    #[arg(long)]
+    pub explicit_paths_only: bool,
 }
 
 /// The SER-FIQ settings. Defaults come from `serfiq_core::Options::default()`.

@@ -74,31 +74,33 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
     opts.intra_threads = 1;
     opts.max_sessions = a.threads.iter().copied().max().unwrap_or(1);
     let model = load(&opts)?;
-    let inputs = if a.inputs.is_empty() { vec![demo_faces()?] } else { a.inputs.clone() };
+    let inputs = if a.inputs.is_empty() { vec![demo_faces(&st.locator)?] } else { a.inputs.clone() };
     let crops = aligned_crops(&model, &inputs)?;
     let (w, h) = model.input_size();
     println!(
         "serfiq bench: {} ({} crops of {w}x{h}, T = {}), {} rounds, median; ONNX Runtime {}",
-        st.model_path.display(),
+        crate::show::path(&st.model_path),
         crops.len(),
         model.samples(),
         a.rounds,
-        model.runtime_path().display()
+        crate::show::path(model.runtime_path())
     );
     let max_batch = a.batches.iter().copied().max().unwrap_or(1);
     let views: Vec<ImageView> = crops
         .iter()
         .cycle()
         .take(max_batch.max(crops.len()))
-        .map(|c| ImageView::packed(c, w, h, PixelFormat::Rgb).expect("a crop of the model's size"))
-        .collect();
+        .map(|c| {
+            ImageView::packed(c, w, h, PixelFormat::Rgb).map_err(|e| Fatal(format!("an aligned crop: {}", e.message)))
+        })
+        .collect::<Result<_, _>>()?;
     let faces: Vec<Face> = views.iter().map(|&image| Face { image, landmarks: None }).collect();
 
     println!("\n batch threads   embed ms/img  score+embed ms/img   ratio   embed img/s  score+embed img/s");
     let mut rows = Vec::new();
     for &threads in &a.threads {
         for &batch in &a.batches {
-            let row = time_config(&model, &faces[..batch], threads, a.rounds);
+            let row = time_config(&model, &faces[..batch], threads, a.rounds)?;
             println!(
                 "{:>6} {:>7} {:>14.2} {:>19.2} {:>7.3} {:>13.1} {:>18.1}",
                 row.batch,
@@ -117,7 +119,7 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
     let python = if a.no_python {
         Vec::new()
     } else {
-        python_references(a, &st.model_path, &crops, (w, h), model.samples(), base)
+        python_references(a, &st.locator, &st.model_path, &crops, (w, h), model.samples(), base)
     };
     if !python.is_empty() {
         println!("\nPython references (batch 1, one thread; {PYTHON_IMAGES} crops):");
@@ -145,14 +147,14 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
         };
         let text = serde_json::to_string_pretty(&report).map_err(|e| Fatal(e.to_string()))?;
         std::fs::write(path, text + "\n")
-            .map_err(|e| Fatal(format!("cannot write {}: {}", path.display(), io_reason(&e))))?;
+            .map_err(|e| Fatal(format!("cannot write {}: {}", crate::show::path(path), io_reason(&e))))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// The demo photos `make fetch` puts in the cache.
-fn demo_faces() -> Result<PathBuf, Fatal> {
-    locate::cache_candidates().into_iter().map(|c| c.join("faces")).find(|p| p.is_dir()).ok_or_else(|| {
+fn demo_faces(locator: &locate::Locator) -> Result<PathBuf, Fatal> {
+    locator.cache.iter().map(|c| c.join("faces")).find(|p| p.is_dir()).ok_or_else(|| {
         Fatal("no images given and no demo photos in the serfiq cache (run `make fetch`, or pass images)".into())
     })
 }
@@ -163,10 +165,10 @@ fn aligned_crops(model: &Model, inputs: &[PathBuf]) -> Result<Vec<Vec<u8>>, Fata
     let mut crops = Vec::new();
     for path in found.images.iter().take(256) {
         let crop = process::prepare(path, None)
-            .and_then(|prep| model.aligned_crop(&prep.face()).map_err(|e| process::reason(&e)));
+            .and_then(|prep| prep.face().and_then(|face| model.aligned_crop(&face).map_err(|e| process::reason(&e))));
         match crop {
             Ok(crop) => crops.push(crop.rgb),
-            Err(reason) => eprintln!("serfiq: {}: {reason}", path.display()),
+            Err(reason) => eprintln!("{}", crate::process::problem(path, &reason)),
         }
     }
     if crops.is_empty() {
@@ -181,41 +183,47 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// Seconds for `threads` callers to each run `calls` batches of `faces`.
-fn wall(model: &Model, faces: &[Face], want: Want, threads: usize, calls: usize) -> f64 {
+fn wall(model: &Model, faces: &[Face], want: Want, threads: usize, calls: usize) -> Result<f64, Fatal> {
     let start = Instant::now();
+    let failed: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
                 for _ in 0..calls {
-                    // Inputs are checked crops of the model's size: a failure here is a bug.
-                    model.run(faces, want).expect("bench inference");
+                    if let Err(e) = model.run(faces, want) {
+                        *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.message);
+                        return;
+                    }
                 }
             });
         }
     });
-    start.elapsed().as_secs_f64()
+    match failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        Some(message) => Err(Fatal(format!("inference failed: {message}"))),
+        None => Ok(start.elapsed().as_secs_f64()),
+    }
 }
 
 /// Embed-only and score+embed, interleaved round by round so that drift in
 /// the machine's speed hits both alike.
-fn time_config(model: &Model, faces: &[Face], threads: usize, rounds: usize) -> Row {
+fn time_config(model: &Model, faces: &[Face], threads: usize, rounds: usize) -> Result<Row, Fatal> {
     let batch = faces.len();
     let calls = IMAGES_PER_ROUND.div_ceil(batch);
     let images = (calls * batch * threads) as f64;
-    wall(model, faces, Want::Embedding, threads, 1);
-    wall(model, faces, Want::Both, threads, 1);
+    wall(model, faces, Want::Embedding, threads, 1)?;
+    wall(model, faces, Want::Both, threads, 1)?;
     let (mut e, mut b) = (Vec::new(), Vec::new());
     for round in 0..rounds {
         let order = if round % 2 == 0 { [Want::Embedding, Want::Both] } else { [Want::Both, Want::Embedding] };
         for want in order {
-            let t = wall(model, faces, want, threads, calls);
+            let t = wall(model, faces, want, threads, calls)?;
             if want == Want::Embedding { &mut e } else { &mut b }.push(t);
         }
     }
     let (e, b) = (median(e), median(b));
     // Latency: wall time per image each caller sees; throughput: all callers together.
     let per_image = |t: f64| t * 1e3 / (calls * batch) as f64;
-    Row {
+    Ok(Row {
         batch,
         threads,
         embed_ms_per_image: per_image(e),
@@ -223,36 +231,41 @@ fn time_config(model: &Model, faces: &[Face], threads: usize, rounds: usize) -> 
         ratio: b / e,
         embed_images_per_s: images / e,
         score_embed_images_per_s: images / b,
-    }
+    })
 }
 
 /// The Python interpreter for the references.
-fn python(a: &BenchArgs) -> PathBuf {
+fn python(a: &BenchArgs, locator: &locate::Locator) -> PathBuf {
     if let Some(p) = &a.python {
         return p.clone();
     }
     if let Some(p) = std::env::var_os("SERFIQ_PYTHON").filter(|v| !v.is_empty()) {
         return PathBuf::from(p);
     }
-    locate::cache_candidates()
-        .into_iter()
+    locator
+        .cache
+        .iter()
         .map(|c| c.join("pyref/bin/python"))
         .find(|p| p.is_file())
         .unwrap_or_else(|| PathBuf::from("python3"))
 }
 
-/// Where scripts/reference is: the current folder's, else next to the binary
-/// or one of its parents (target/release/serfiq in a checkout).
-fn reference_dir() -> Option<PathBuf> {
-    let mut places: Vec<PathBuf> = std::env::current_dir().into_iter().collect();
-    if let Ok(exe) = std::env::current_exe() {
-        places.extend(exe.ancestors().skip(1).map(Path::to_path_buf));
+/// Where scripts/reference is: next to the binary or in one of its parents
+/// (target/release/serfiq in a checkout), never the working directory; not
+/// looked for with --explicit-paths-only.
+fn reference_dir(locator: &locate::Locator) -> Option<PathBuf> {
+    if locator.explicit_only {
+        return None;
     }
-    places.into_iter().map(|d| d.join("scripts/reference")).find(|d| d.join("serfiq_original.py").is_file())
+    locate::exe_ancestors()
+        .into_iter()
+        .map(|d| d.join("scripts/reference"))
+        .find(|d| d.join("serfiq_original.py").is_file())
 }
 
 fn python_references(
     a: &BenchArgs,
+    locator: &locate::Locator,
     model_path: &Path,
     crops: &[Vec<u8>],
     (w, h): (u32, u32),
@@ -263,11 +276,11 @@ fn python_references(
         ("original (full network on T copies, dropout)", "serfiq_original.py", PYTHON_ORIGINAL_ROUNDS),
         ("backbone once + numpy head", "serfiq_numpy_head.py", a.rounds),
     ];
-    let dir = reference_dir();
+    let dir = reference_dir(locator);
     let crops_file = std::env::temp_dir().join(format!("serfiq-bench-crops-{}.u8", std::process::id()));
     let wrote =
         std::fs::write(&crops_file, crops.iter().cycle().take(PYTHON_IMAGES).flatten().copied().collect::<Vec<u8>>());
-    let python = python(a);
+    let python = python(a, locator);
     let out = scripts
         .iter()
         .map(|&(name, file, rounds)| {
@@ -280,7 +293,8 @@ fn python_references(
                 skipped: None,
             };
             let result = match (&dir, &wrote) {
-                (None, _) => Err("scripts/reference not found (run from the repository)".to_string()),
+                (None, _) if locator.explicit_only => Err("not looked for with --explicit-paths-only".to_string()),
+                (None, _) => Err("scripts/reference not found next to the serfiq executable".to_string()),
                 (_, Err(e)) => Err(format!("cannot write the crops: {}", io_reason(e))),
                 (Some(dir), Ok(())) => {
                     eprint!("serfiq: running {file} ...");
@@ -330,13 +344,15 @@ fn run_script(
     let out = Command::new(python)
         .arg(script)
         .arg(model)
-        .args(["--crops", &crops.to_string_lossy(), "--count", &count.to_string(), "--size", &w.to_string()])
+        .arg("--crops")
+        .arg(crops)
+        .args(["--count", &count.to_string(), "--size", &w.to_string()])
         .args(["--samples", &samples.to_string(), "--rounds", &rounds.to_string()])
         .output()
         .map_err(|e| {
             format!(
                 "cannot run {}: {} (set --python or SERFIQ_PYTHON; scripts/reference/setup.sh)",
-                python.display(),
+                crate::show::path(python),
                 io_reason(&e)
             )
         })?;
@@ -344,7 +360,7 @@ fn run_script(
         let err = String::from_utf8_lossy(&out.stderr);
         return Err(format!(
             "{} failed: {} (scripts/reference/setup.sh makes a Python with its packages)",
-            script.display(),
+            crate::show::path(script),
             err.lines().last().unwrap_or("no message")
         ));
     }

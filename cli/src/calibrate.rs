@@ -34,7 +34,7 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
     }
     let found = inputs::collect(&a.inputs);
     for (path, reason) in &found.problems {
-        eprintln!("serfiq: {}: {reason}", path.display());
+        eprintln!("{}", crate::process::problem(path, reason));
     }
     let total = found.images.len();
     let images = sample(found.images, a.max_images, SAMPLE_SEED);
@@ -43,6 +43,16 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
     }
     let mut settings = crate::settings(&a.model, &a.detect, None)?;
     crate::set_head(&mut settings.opts, &a.head);
+    // With --out, the model is read once, within --max-model-bytes, and the
+    // bytes the library checked (size, --model-sha256) are the bytes calibrated.
+    let model_bytes = match &a.out {
+        Some(_) => {
+            let bytes = read_capped(&settings.model_path, settings.opts.max_model_bytes)?;
+            settings.opts.model = serfiq_core::ModelSource::Bytes(bytes.clone());
+            Some(bytes)
+        }
+        None => None,
+    };
     let model = crate::load(&settings.opts)?;
 
     let cfg = RunConfig { landmarks: landmarks.as_ref(), want: Want::Score, all_faces: false, batch: BATCH };
@@ -59,9 +69,8 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
         eprintln!("serfiq: warning: only {} scores; the percentiles (and so alpha and r) are rough", fit.n);
     }
 
-    let written = match &a.out {
-        None => None,
-        Some(out) => {
+    let written = match (&a.out, &model_bytes) {
+        (Some(out), Some(bytes)) => {
             let note = serde_json::json!({
                 "rule": "r = median s, alpha = 2 ln 19 / (p95 - p5), percentiles by linear interpolation",
                 "n": fit.n,
@@ -72,15 +81,13 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
                 "dropout": model.dropout(),
                 "seed": model.seed(),
             });
-            let bytes = std::fs::read(&settings.model_path).map_err(|e| {
-                Fatal(format!("cannot read the model {}: {}", settings.model_path.display(), io_reason(&e)))
-            })?;
-            let calibrated = calibration::write(&bytes, fit.alpha, fit.r, &note.to_string())
+            let calibrated = calibration::write(bytes, fit.alpha, fit.r, &note.to_string())
                 .map_err(|e| Fatal(format!("cannot write the calibration: {}", e.message)))?;
             write_atomically(out, &calibrated)
-                .map_err(|e| Fatal(format!("cannot write {}: {}", out.display(), io_reason(&e))))?;
+                .map_err(|e| Fatal(format!("cannot write {}: {}", crate::show::path(out), io_reason(&e))))?;
             Some((out.clone(), sha256_hex(&calibrated)))
         }
+        _ => None,
     };
 
     let report = Report {
@@ -130,7 +137,7 @@ fn score_all(model: &Model, images: &[PathBuf], cfg: &RunConfig) -> (Vec<f64>, u
         match m {
             Ok(m) => scores.push(m.s as f64),
             Err(reason) => {
-                eprintln!("serfiq: {}: {reason}", path.display());
+                eprintln!("{}", crate::process::problem(path, &reason));
                 bad += 1;
             }
         }
@@ -138,13 +145,36 @@ fn score_all(model: &Model, images: &[PathBuf], cfg: &RunConfig) -> (Vec<f64>, u
     (scores, bad)
 }
 
+/// The model file, refused when it is larger than `max` bytes (read at most `max` + 1).
+fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, Fatal> {
+    use std::io::Read;
+    let fail =
+        |e: std::io::Error| Fatal(format!("cannot read the model {}: {}", crate::show::path(path), io_reason(&e)));
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).and_then(|f| f.take(max.saturating_add(1)).read_to_end(&mut bytes)).map_err(fail)?;
+    if bytes.len() as u64 > max {
+        return Err(Fatal(format!(
+            "the model {} is more than the limit of {max} bytes (--max-model-bytes)",
+            crate::show::path(path)
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Fails early when the folder `out` goes into does not exist.
 fn check_writable_folder(out: &Path) -> Result<(), Fatal> {
     let dir = folder_of(out);
     match std::fs::metadata(&dir) {
         Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(Fatal(format!("cannot write {}: {} is not a folder", out.display(), dir.display()))),
-        Err(e) => Err(Fatal(format!("cannot write {}: {}: {}", out.display(), dir.display(), io_reason(&e)))),
+        Ok(_) => {
+            Err(Fatal(format!("cannot write {}: {} is not a folder", crate::show::path(out), crate::show::path(&dir))))
+        }
+        Err(e) => Err(Fatal(format!(
+            "cannot write {}: {}: {}",
+            crate::show::path(out),
+            crate::show::path(&dir),
+            io_reason(&e)
+        ))),
     }
 }
 
@@ -237,7 +267,7 @@ impl Report<'_> {
         } else {
             format!("{} images", self.total)
         };
-        writeln!(o, "{:<14} {}", "model:", self.model_path.display())?;
+        writeln!(o, "{:<14} {}", "model:", crate::show::path(self.model_path))?;
         writeln!(o, "{:<14} {images}, {} scored, {} skipped", "sample:", f.n, self.skipped)?;
         writeln!(
             o,
@@ -257,7 +287,7 @@ impl Report<'_> {
         }
         match &self.written {
             Some((path, sha)) => {
-                writeln!(o, "{:<14} {}", "wrote:", path.display())?;
+                writeln!(o, "{:<14} {}", "wrote:", crate::show::path(path))?;
                 writeln!(o, "{:<14} {sha}", "sha256:")?;
             }
             None => writeln!(o, "(nothing written: pass --out PATH to write a calibrated model)")?,

@@ -45,13 +45,15 @@ fn lfw_image(root: &Path, name: &str, number: u32) -> Option<PathBuf> {
 /// `NAME I J` (genuine) and `NAME1 I NAME2 J` (impostor).
 pub fn from_pairs(root: &Path, pairs: &Path) -> Result<Dataset, String> {
     let text = std::fs::read_to_string(pairs)
-        .map_err(|e| format!("cannot read the pairs file {}: {}", pairs.display(), io_reason(&e)))?;
+        .map_err(|e| format!("cannot read the pairs file {}: {}", crate::show::path(pairs), io_reason(&e)))?;
     let mut set = Dataset::default();
     let mut seen = HashMap::new();
     let mut missing = std::collections::HashSet::new();
     for (n, line) in text.lines().enumerate() {
         let f: Vec<&str> = line.split_whitespace().collect();
-        let bad = || format!("{}:{}: expected `NAME I J` or `NAME1 I NAME2 J`, got {line:?}", pairs.display(), n + 1);
+        let bad = || {
+            format!("{}:{}: expected `NAME I J` or `NAME1 I NAME2 J`, got {line:?}", crate::show::path(pairs), n + 1)
+        };
         let num = |s: &str| s.parse::<u32>().map_err(|_| bad());
         let (a, b, genuine) = match f.len() {
             0 => continue,
@@ -73,7 +75,7 @@ pub fn from_pairs(root: &Path, pairs: &Path) -> Result<Dataset, String> {
         };
         let pair = (set.index(&mut seen, pa), set.index(&mut seen, pb));
         if pair.0 == pair.1 {
-            return Err(format!("{}:{}: a pair of an image with itself", pairs.display(), n + 1));
+            return Err(format!("{}:{}: a pair of an image with itself", crate::show::path(pairs), n + 1));
         }
         if genuine {
             set.genuine.push(pair);
@@ -81,14 +83,15 @@ pub fn from_pairs(root: &Path, pairs: &Path) -> Result<Dataset, String> {
             set.impostor.push(pair);
         }
     }
-    set.description = format!("pairs from {}, images under {}", pairs.display(), root.display());
+    set.description = format!("pairs from {}, images under {}", crate::show::path(pairs), crate::show::path(root));
     Ok(set)
 }
 
 /// One folder per identity under `root` (images found recursively in each):
 /// every genuine pair, and `impostors` distinct impostor pairs drawn with `seed`.
 pub fn from_folders(root: &Path, impostors: usize, seed: u64) -> Result<Dataset, String> {
-    let entries = std::fs::read_dir(root).map_err(|e| format!("cannot read {}: {}", root.display(), io_reason(&e)))?;
+    let entries =
+        std::fs::read_dir(root).map_err(|e| format!("cannot read {}: {}", crate::show::path(root), io_reason(&e)))?;
     let mut folders: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
     folders.sort();
     let mut set = Dataset::default();
@@ -112,13 +115,16 @@ pub fn from_folders(root: &Path, impostors: usize, seed: u64) -> Result<Dataset,
         set.images.extend(files);
     }
     if set.images.is_empty() {
-        return Err(format!("no images in folders under {} (expected one folder per identity)", root.display()));
+        return Err(format!(
+            "no images in folders under {} (expected one folder per identity)",
+            crate::show::path(root)
+        ));
     }
     set.impostor = crate::edc::sample_impostor_pairs(&identity, impostors, seed);
     set.description = format!(
         "{} identities (folders) under {}: all genuine pairs, {} impostor pairs sampled with seed {seed}",
         folders.len(),
-        root.display(),
+        crate::show::path(root),
         set.impostor.len()
     );
     Ok(set)

@@ -86,7 +86,7 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
     }
     .map_err(Fatal)?;
     for p in set.missing.iter().take(10) {
-        eprintln!("serfiq: {}: no such image (its pairs are left out)", p.display());
+        eprintln!("serfiq: {}: no such image (its pairs are left out)", crate::show::path(p));
     }
     if set.missing.len() > 10 {
         eprintln!("serfiq: ... and {} more missing images", set.missing.len() - 10);
@@ -99,7 +99,7 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
         )));
     }
     std::fs::create_dir_all(&a.out)
-        .map_err(|e| Fatal(format!("cannot create {}: {}", a.out.display(), io_reason(&e))))?;
+        .map_err(|e| Fatal(format!("cannot create {}: {}", crate::show::path(&a.out), io_reason(&e))))?;
     let st = settings(&a.model, &a.detect, Some(&a.serfiq))?;
     let model = load(&st.opts)?;
 
@@ -115,7 +115,7 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
     for (path, m) in set.images.iter().zip(&measured) {
         if let Err(reason) = m {
             unusable += 1;
-            eprintln!("serfiq: {}: {reason} (its comparisons are left out)", path.display());
+            eprintln!("{}", crate::process::problem(path, &format!("{reason} (its comparisons are left out)")));
         }
     }
     write_images_csv(&a.out.join("images.csv"), &set.images, &measured)?;
@@ -151,9 +151,14 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
     let json = serde_json::to_string_pretty(&report).map_err(|e| Fatal(e.to_string()))?;
     let json_path = a.out.join("edc.json");
     std::fs::write(&json_path, json + "\n")
-        .map_err(|e| Fatal(format!("cannot write {}: {}", json_path.display(), io_reason(&e))))?;
-    let plots: Vec<String> = report.results.iter().map(|r| r.plot.display().to_string()).collect();
-    println!("\nwrote {}, {} and {}", json_path.display(), a.out.join("images.csv").display(), plots.join(", "));
+        .map_err(|e| Fatal(format!("cannot write {}: {}", crate::show::path(&json_path), io_reason(&e))))?;
+    let plots: Vec<String> = report.results.iter().map(|r| crate::show::path(&r.plot).to_string()).collect();
+    println!(
+        "\nwrote {}, {} and {}",
+        crate::show::path(&json_path),
+        crate::show::path(&a.out.join("images.csv")),
+        plots.join(", ")
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -274,15 +279,14 @@ fn print_table(r: &Report) {
 }
 
 fn write_images_csv(path: &Path, images: &[PathBuf], measured: &[Result<Measured, String>]) -> Result<(), Fatal> {
-    let io = |e: std::io::Error| Fatal(format!("cannot write {}: {}", path.display(), io_reason(&e)));
+    let io = |e: std::io::Error| Fatal(format!("cannot write {}: {}", crate::show::path(path), io_reason(&e)));
     let mut w = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
     writeln!(w, "path,s,q,sharpness,problem").map_err(io)?;
     for (p, m) in images.iter().zip(measured) {
-        let shown = p.to_string_lossy();
-        let path = crate::output::csv_field(&shown);
+        let path = crate::output::csv_path(p);
         match m {
             Ok(m) => writeln!(w, "{path},{},{},{:.3},", m.s, m.q, m.sharpness),
-            Err(reason) => writeln!(w, "{path},,,,{}", crate::output::csv_field(reason)),
+            Err(reason) => writeln!(w, "{path},,,,{}", crate::output::csv_field(&crate::show::text(reason))),
         }
         .map_err(io)?;
     }

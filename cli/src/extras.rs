@@ -30,7 +30,7 @@ impl AnnotateTo {
         if images > 1 {
             return Err(format!(
                 "--annotate {}: {images} images need a folder to be annotated into, not one file",
-                out.display()
+                crate::show::path(out)
             ));
         }
         Ok(AnnotateTo::File(out.to_path_buf()))
@@ -66,11 +66,12 @@ fn stem(path: &Path) -> String {
 }
 
 fn create_dir(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the folder {}: {}", dir.display(), io_reason(&e)))
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create the folder {}: {}", crate::show::path(dir), io_reason(&e)))
 }
 
 fn save(img: &RgbImage, path: &Path) -> Result<(), String> {
-    img.save(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    img.save(path).map_err(|e| format!("cannot write {}: {e}", crate::show::path(path)))
 }
 
 impl Extras {
@@ -100,7 +101,7 @@ impl Extras {
         let found: &[Found] = outcome.as_deref().unwrap_or_default();
         if let Some(dir) = &self.crops {
             for f in found {
-                let crop = model.aligned_crop(&f.face(prep)).map_err(|e| reason(&e))?;
+                let crop = model.aligned_crop(&f.face(prep)?).map_err(|e| reason(&e))?;
                 let img = RgbImage::from_raw(crop.width, crop.height, crop.rgb)
                     .ok_or_else(|| "the aligned crop has the wrong size".to_string())?;
                 let base = if self.all_faces { format!("{}_face{}", stem(path), f.index) } else { stem(path) };
@@ -139,7 +140,7 @@ fn unscored(model: &Model, prep: &Prepared, found: &[Found]) -> Result<Vec<Mark>
     if scored.is_empty() {
         return Ok(Vec::new());
     }
-    let all = model.detect(&prep.view()).map_err(|e| reason(&e))?;
+    let all = model.detect(&prep.view()?).map_err(|e| reason(&e))?;
     Ok(all
         .into_iter()
         .filter(|d| !scored.contains(d))

@@ -81,8 +81,8 @@ impl LandmarkFile {
 
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the landmarks file {}: {}", path.display(), io_reason(&e)))?;
-        Self::parse(&text).map_err(|e| format!("landmarks file {}: {e}", path.display()))
+            .map_err(|e| format!("cannot read the landmarks file {}: {}", crate::show::path(path), io_reason(&e)))?;
+        Self::parse(&text).map_err(|e| format!("landmarks file {}: {e}", crate::show::path(path)))
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {

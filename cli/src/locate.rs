@@ -1,9 +1,15 @@
-//! Finding the model and ONNX Runtime when the command line does not name them.
+//! Finding the model, the detector and ONNX Runtime when the command line
+//! does not name them.
 //!
-//! `make fetch` downloads both into a cache folder (`.cache` in the repository).
-//! The binary usually lives in `<repo>/target/release`, and people run it from the
-//! repository or from anywhere else, so the cache is looked for in the current
-//! directory first and then next to the executable and each of its parents.
+//! `make fetch` downloads them into a cache folder (`.cache` in the
+//! repository). The binary usually lives in `<repo>/target/release`, so the
+//! cache is looked for next to the executable and in each of its parents; the
+//! working directory is never searched (running serfiq inside a folder must
+//! not load a library or a model planted there). `SERFIQ_CACHE` names the
+//! cache instead. Paths from the environment must be absolute: a relative one
+//! would be resolved against the working directory, and is refused.
+//! `--explicit-paths-only` turns all of this off: only paths on the command
+//! line are used.
 
 use std::path::{Path, PathBuf};
 
@@ -15,27 +21,28 @@ const MODEL_IN_CACHE: &str = "models/fr_feature.onnx";
 const ORT_IN_CACHE: &str = "onnxruntime/lib/libonnxruntime.so.1.31.1";
 const DETECTOR_IN_CACHE: &str = "models/retinaface_mnet025.onnx";
 
-/// An environment variable as a path; unset and empty are the same.
-fn env_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+/// An environment variable as a path; unset and empty are the same; a
+/// relative path is an error.
+fn env_path(name: &str) -> Result<Option<PathBuf>, String> {
+    match std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from) {
+        Some(p) if !p.is_absolute() => Err(format!(
+            "{name} must be an absolute path (a relative one would be taken from the working directory), got {}",
+            crate::show::path(&p)
+        )),
+        p => Ok(p),
+    }
 }
 
-/// Cache folders to look in, in order. `SERFIQ_CACHE` is the only one when set.
-pub fn cache_candidates() -> Vec<PathBuf> {
-    if let Some(dir) = env_path(CACHE_ENV) {
-        return vec![dir];
+/// The folders next to the executable and above it: where a checkout's `.cache` is.
+pub fn exe_ancestors() -> Vec<PathBuf> {
+    match std::env::current_exe() {
+        Ok(exe) => {
+            // Follow a symlink (e.g. ~/bin/serfiq) to where the binary really is.
+            let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
+            exe.ancestors().skip(1).map(Path::to_path_buf).collect()
+        }
+        Err(_) => Vec::new(),
     }
-    let mut out = Vec::new();
-    if let Ok(cwd) = std::env::current_dir() {
-        out.push(cwd.join(".cache"));
-    }
-    if let Ok(exe) = std::env::current_exe() {
-        // Follow a symlink (e.g. ~/bin/serfiq) to where the binary really is.
-        let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
-        out.extend(exe.ancestors().skip(1).map(|dir| dir.join(".cache")));
-    }
-    out.dedup();
-    out
 }
 
 /// The first `<cache>/<rel>` that is a file. A folder named `.cache` is not
@@ -65,55 +72,88 @@ impl Source {
     }
 }
 
-/// The model to load: `--model`, else `SERFIQ_MODEL`, else the fetched default.
-pub fn model_path(flag: Option<&Path>) -> Result<(PathBuf, Source), String> {
-    if let Some(p) = flag {
-        return Ok((p.to_path_buf(), Source::Flag));
-    }
-    if let Some(p) = env_path(MODEL_ENV) {
-        return Ok((p, Source::Env));
-    }
-    let candidates = cache_candidates();
-    if let Some(p) = find_in_cache(&candidates, MODEL_IN_CACHE) {
-        return Ok((p, Source::Cache));
-    }
-    let looked: Vec<String> = candidates.iter().map(|d| d.join(MODEL_IN_CACHE).display().to_string()).collect();
-    Err(format!(
-        "no model found (looked for {}). Run `make fetch` in the serfiq repository to download the \
-         default model, or pass --model PATH (or set {MODEL_ENV})",
-        looked.join(", ")
-    ))
+/// Where the CLI looks for what the command line does not name.
+#[derive(Debug, Clone)]
+pub struct Locator {
+    /// `--explicit-paths-only`: the command line only.
+    pub explicit_only: bool,
+    /// Cache folders to look in, in order: `SERFIQ_CACHE` alone when set, else
+    /// `.cache` next to the executable and in each of its parents; none when explicit-only.
+    pub cache: Vec<PathBuf>,
 }
 
-/// The face detector: `--detector`, else `SERFIQ_DETECTOR`, else the fetched
-/// one when it is there; `None` with `--no-detect` or when there is none (then
-/// photos need landmarks).
-pub fn detector_path(flag: Option<&Path>, disabled: bool) -> Option<(PathBuf, Source)> {
-    if disabled {
-        return None;
+impl Locator {
+    pub fn new(explicit_only: bool) -> Result<Locator, String> {
+        let cache = if explicit_only {
+            Vec::new()
+        } else if let Some(dir) = env_path(CACHE_ENV)? {
+            vec![dir]
+        } else {
+            let mut out: Vec<PathBuf> = exe_ancestors().into_iter().map(|d| d.join(".cache")).collect();
+            out.dedup();
+            out
+        };
+        Ok(Locator { explicit_only, cache })
     }
-    if let Some(p) = flag {
-        return Some((p.to_path_buf(), Source::Flag));
-    }
-    if let Some(p) = env_path(DETECTOR_ENV) {
-        return Some((p, Source::Env));
-    }
-    find_in_cache(&cache_candidates(), DETECTOR_IN_CACHE).map(|p| (p, Source::Cache))
-}
 
-/// The ONNX Runtime library: `--ort-lib`, else the fetched one unless
-/// `SERFIQ_ORT_LIB` is set. `None` leaves the choice to the library, which
-/// reads `SERFIQ_ORT_LIB` itself and otherwise searches the usual places.
-pub fn ort_library(flag: Option<&Path>) -> (Option<PathBuf>, Source) {
-    if let Some(p) = flag {
-        return (Some(p.to_path_buf()), Source::Flag);
+    /// The model to load: `--model`, else `SERFIQ_MODEL`, else the fetched default.
+    pub fn model_path(&self, flag: Option<&Path>) -> Result<(PathBuf, Source), String> {
+        if let Some(p) = flag {
+            return Ok((p.to_path_buf(), Source::Flag));
+        }
+        if self.explicit_only {
+            return Err("--explicit-paths-only: pass the model with --model PATH".to_string());
+        }
+        if let Some(p) = env_path(MODEL_ENV)? {
+            return Ok((p, Source::Env));
+        }
+        if let Some(p) = find_in_cache(&self.cache, MODEL_IN_CACHE) {
+            return Ok((p, Source::Cache));
+        }
+        let looked: Vec<String> = self.cache.iter().map(|d| crate::show::path(&d.join(MODEL_IN_CACHE))).collect();
+        Err(format!(
+            "no model found (looked for {}). Run `make fetch` in the serfiq repository to download the \
+             default model, or pass --model PATH (or set {MODEL_ENV})",
+            looked.join(", ")
+        ))
     }
-    if env_path(serfiq_core::ORT_LIBRARY_ENV).is_some() {
-        return (None, Source::Env);
+
+    /// The face detector: `--detector`, else `SERFIQ_DETECTOR`, else the fetched
+    /// one when it is there; `None` with `--no-detect` or when there is none (then
+    /// photos need landmarks).
+    pub fn detector_path(&self, flag: Option<&Path>, disabled: bool) -> Result<Option<(PathBuf, Source)>, String> {
+        if disabled {
+            return Ok(None);
+        }
+        if let Some(p) = flag {
+            return Ok(Some((p.to_path_buf(), Source::Flag)));
+        }
+        if self.explicit_only {
+            return Ok(None);
+        }
+        if let Some(p) = env_path(DETECTOR_ENV)? {
+            return Ok(Some((p, Source::Env)));
+        }
+        Ok(find_in_cache(&self.cache, DETECTOR_IN_CACHE).map(|p| (p, Source::Cache)))
     }
-    match find_in_cache(&cache_candidates(), ORT_IN_CACHE) {
-        Some(p) => (Some(p), Source::Cache),
-        None => (None, Source::Library),
+
+    /// The ONNX Runtime library: `--ort-lib`, else the fetched one unless
+    /// `SERFIQ_ORT_LIB` is set. `None` leaves the choice to the library, which
+    /// reads `SERFIQ_ORT_LIB` itself and otherwise searches the usual places.
+    pub fn ort_library(&self, flag: Option<&Path>) -> Result<(Option<PathBuf>, Source), String> {
+        if let Some(p) = flag {
+            return Ok((Some(p.to_path_buf()), Source::Flag));
+        }
+        if self.explicit_only {
+            return Err("--explicit-paths-only: pass ONNX Runtime with --ort-lib PATH".to_string());
+        }
+        if env_path(serfiq_core::ORT_LIBRARY_ENV)?.is_some() {
+            return Ok((None, Source::Env));
+        }
+        Ok(match find_in_cache(&self.cache, ORT_IN_CACHE) {
+            Some(p) => (Some(p), Source::Cache),
+            None => (None, Source::Library),
+        })
     }
 }
 

@@ -27,13 +27,14 @@ mod measure;
 mod output;
 mod plot;
 mod process;
+mod show;
 
 use std::io::{self, BufWriter};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use serfiq_core::{ErrorKind, Model, ModelSource, Options, Want};
+use serfiq_core::{ErrorKind, Model, ModelSource, Options, Search, Want};
 
 use args::{Cli, Command, DetectArgs, FaceOutputArgs, FacesArg, InfoArgs, InputArgs, ModelArgs, SerfiqArgs};
 use extras::{AnnotateTo, Extras};
@@ -63,7 +64,10 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Fatal(message)) => {
-            eprintln!("serfiq: {message}");
+            // Each line escaped: a name in a message cannot break it or move the cursor.
+            for (k, line) in message.split('\n').enumerate() {
+                eprintln!("{}{}", if k == 0 { "serfiq: " } else { "" }, show::text(line));
+            }
             ExitCode::from(2)
         }
     }
@@ -78,19 +82,26 @@ struct Settings {
     ort_from: String,
     /// The detector and where it came from; `None`: no detection.
     detector: Option<(PathBuf, String)>,
+    /// Where the cache is (for `bench`'s demo photos).
+    locator: locate::Locator,
 }
 
 fn settings(m: &ModelArgs, d: &DetectArgs, s: Option<&SerfiqArgs>) -> Result<Settings, Fatal> {
-    let (model_path, model_src) = locate::model_path(m.model.as_deref()).map_err(Fatal)?;
-    let (ort, ort_src) = locate::ort_library(m.ort_lib.as_deref());
+    let locator = locate::Locator::new(m.explicit_paths_only).map_err(Fatal)?;
+    let (model_path, model_src) = locator.model_path(m.model.as_deref()).map_err(Fatal)?;
+    let (ort, ort_src) = locator.ort_library(m.ort_lib.as_deref()).map_err(Fatal)?;
     let mut opts = Options::from_path(&model_path);
     opts.ort_library = ort;
     opts.embedding_layer = m.embedding_layer.clone();
+    opts.model_sha256 = m.model_sha256.clone();
+    opts.detector_sha256 = m.detector_sha256.clone();
+    opts.max_model_bytes = m.max_model_bytes;
+    opts.search = if m.explicit_paths_only { Search::ExplicitOnly } else { Search::Default };
     if let Some(s) = s {
         (opts.alpha, opts.r) = (s.alpha, s.r);
         set_head(&mut opts, &s.head);
     }
-    let detector = locate::detector_path(d.detector.as_deref(), d.no_detect);
+    let detector = locator.detector_path(d.detector.as_deref(), d.no_detect).map_err(Fatal)?;
     opts.detector = detector.as_ref().map(|(p, _)| ModelSource::Path(p.clone()));
     opts.face_policy = d.face_policy.into();
     opts.detector_threshold = d.detector_threshold;
@@ -100,6 +111,7 @@ fn settings(m: &ModelArgs, d: &DetectArgs, s: Option<&SerfiqArgs>) -> Result<Set
         model_from: model_src.describe("--model", locate::MODEL_ENV),
         ort_from: ort_src.describe("--ort-lib", serfiq_core::ORT_LIBRARY_ENV),
         detector: detector.map(|(p, src)| (p, src.describe("--detector", locate::DETECTOR_ENV))),
+        locator,
     })
 }
 
@@ -113,7 +125,7 @@ fn load(o: &Options) -> Result<Model, Fatal> {
             ErrorKind::EmbeddingLayerNotFound => "\nserfiq: hint: pass --embedding-layer NAME",
             _ => "",
         };
-        Fatal(format!("{}{hint}", e.message))
+        Fatal(format!("{}{hint}", show::text(&e.message)))
     })
 }
 
@@ -131,7 +143,7 @@ fn process_images(
     let landmarks = LandmarkFile::load_option(input.landmarks.as_deref()).map_err(Fatal)?;
     let found = inputs::collect(&input.inputs);
     for (path, reason) in &found.problems {
-        eprintln!("serfiq: {}: {reason}", path.display());
+        eprintln!("{}", crate::process::problem(path, reason));
     }
     if found.images.is_empty() && found.problems.is_empty() {
         eprintln!("serfiq: no images found (looked for *.jpg, *.jpeg and *.png files)");
@@ -172,7 +184,8 @@ fn process_images(
 
 /// `info`: what an integrator needs to know about the model and settings.
 fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
-    let Settings { opts, model_path, model_from, ort_from, detector } = settings(&a.model, &a.detect, Some(&a.serfiq))?;
+    let Settings { opts, model_path, model_from, ort_from, detector, .. } =
+        settings(&a.model, &a.detect, Some(&a.serfiq))?;
     let model = load(&opts)?;
     let (i, spec) = (model.info(), model.input_spec());
     let (alpha, r) = model.alpha_r();
@@ -212,8 +225,8 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
         return Ok(ExitCode::SUCCESS);
     }
     let lines = [
-        ("model", format!("{} ({model_from})", model_path.display())),
-        ("ONNX Runtime", format!("{} ({ort_from})", model.runtime_path().display())),
+        ("model", format!("{} ({model_from})", crate::show::path(&model_path))),
+        ("ONNX Runtime", format!("{} ({ort_from})", crate::show::path(model.runtime_path()))),
         (
             "input",
             format!(
@@ -245,7 +258,7 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
             match &detector {
                 Some((p, from)) => format!(
                     "{} ({from}), confidence > {}, face policy {:?}",
-                    p.display(),
+                    crate::show::path(p),
                     opts.detector_threshold,
                     opts.face_policy
                 ),

@@ -33,28 +33,37 @@ fn normalised(mut e: Vec<f32>) -> Vec<f32> {
 /// Decodes, finds and aligns the face of each image (as `score` does with
 /// `--faces one`), then scores it, and embeds it too when `cfg.want` is
 /// `Both` (`Embedding` alone gives no s: not for here); `cfg.batch` images per
-/// model run, one worker per CPU. Results are in input order; a bad image
-/// gets its reason and does not stop the others.
+/// model run, one worker per CPU, all workers together holding at most
+/// `process::MAX_HELD_PIXELS` decoded pixels. Results are in input order; a
+/// bad image gets its reason and does not stop the others.
 pub fn measure(model: &Model, images: &[PathBuf], cfg: &RunConfig, sharpness: bool) -> Vec<Result<Measured, String>> {
     debug_assert!(cfg.want != Want::Embedding, "measure needs s");
     let batch = cfg.batch.max(1);
-    let chunks: Vec<&[PathBuf]> = images.chunks(batch).collect();
     let results: Mutex<Vec<Option<Result<Measured, String>>>> = Mutex::new(vec![None; images.len()]);
     let next = AtomicUsize::new(0);
+    let budget = process::Budget::new();
     let bar = process::progress_bar(images.len());
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(chunks.len().max(1));
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(images.len().div_ceil(batch).max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| loop {
-                let c = next.fetch_add(1, Ordering::Relaxed);
-                let Some(paths) = chunks.get(c) else { break };
-                let out = measure_chunk(model, paths, cfg, sharpness);
-                let mut all = results.lock().unwrap_or_else(|e| e.into_inner());
-                for (k, r) in out.into_iter().enumerate() {
-                    all[c * batch + k] = Some(r);
+            scope.spawn(|| {
+                let mut batcher = process::Batcher::default();
+                let mut take = || Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&i| i < images.len());
+                loop {
+                    let b = batcher.next(images, &mut take, cfg, &budget);
+                    if b.images.is_empty() {
+                        break;
+                    }
+                    let out = measure_batch(model, &b.images, cfg, sharpness);
+                    let mut all = results.lock().unwrap_or_else(|e| e.into_inner());
+                    for ((i, _), r) in b.images.iter().zip(out) {
+                        all[*i] = Some(r);
+                    }
+                    drop(all);
+                    bar.inc(b.images.len() as u64);
+                    drop(b.images);
+                    budget.give(b.held);
                 }
-                drop(all);
-                bar.inc(paths.len() as u64);
             });
         }
     });
@@ -63,20 +72,24 @@ pub fn measure(model: &Model, images: &[PathBuf], cfg: &RunConfig, sharpness: bo
     all.into_iter().map(|r| r.unwrap_or_else(|| Err("not processed".to_string()))).collect()
 }
 
-fn measure_chunk(model: &Model, paths: &[PathBuf], cfg: &RunConfig, sharpness: bool) -> Vec<Result<Measured, String>> {
-    let prepared: Vec<Result<Prepared, String>> = paths.iter().map(|p| process::prepare(p, cfg.landmarks)).collect();
-    let ready: Vec<&Prepared> = prepared.iter().flatten().collect();
+fn measure_batch(
+    model: &Model,
+    prepared: &[(usize, Result<Prepared, String>)],
+    cfg: &RunConfig,
+    sharpness: bool,
+) -> Vec<Result<Measured, String>> {
+    let ready: Vec<&Prepared> = prepared.iter().filter_map(|(_, p)| p.as_ref().ok()).collect();
     let mut found = process::score_each(model, &ready, cfg.want).into_iter();
     prepared
         .iter()
-        .map(|prep| {
+        .map(|(_, prep)| {
             let prep = prep.as_ref().map_err(Clone::clone)?;
             let f = found.next().unwrap_or_else(|| Err("no result from the model".to_string()))?;
             let q = f.quality.ok_or_else(|| "no score from the model".to_string())?;
             let sharpness = match sharpness {
                 false => f64::NAN,
                 true => {
-                    let crop = model.aligned_crop(&f.face(prep)).map_err(|e| process::reason(&e))?;
+                    let crop = model.aligned_crop(&f.face(prep)?).map_err(|e| process::reason(&e))?;
                     crate::edc::laplacian_variance(&crop.rgb, crop.width as usize, crop.height as usize)
                 }
             };

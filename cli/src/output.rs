@@ -1,6 +1,7 @@
 //! Printing results as CSV or JSON, one image at a time, so output streams.
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use serde::Serialize;
 use serfiq_core::{Landmarks, Quality};
@@ -46,14 +47,26 @@ fn json<T: Serialize + ?Sized>(v: &T) -> io::Result<String> {
     serde_json::to_string(v).map_err(io::Error::other)
 }
 
-/// Quotes a CSV field when RFC 4180 requires it (comma, quote, CR or LF),
-/// doubling the quotes inside.
+/// First characters that make a spreadsheet read a cell as a formula (OWASP,
+/// "CSV Injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A CSV field: a cell a spreadsheet would take for a formula gets a `'` in
+/// front and is quoted; a field with a comma, quote, CR or LF is quoted (RFC
+/// 4180), its quotes doubled; any other field is printed as it is.
 pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    let formula = s.starts_with(FORMULA_STARTS);
+    if formula || s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}{}\"", if formula { "'" } else { "" }, s.replace('"', "\"\"")).into()
     } else {
         s.into()
     }
+}
+
+/// A path as a CSV field: escaped as `show` says (so it holds no control
+/// character), then made safe for spreadsheets by `csv_field`.
+pub fn csv_path(p: &Path) -> String {
+    csv_field(&crate::show::path(p)).into_owned()
 }
 
 /// The CSV header line: `path,s,q`, `path,face,...` or `path,e0,e1,...`.
@@ -88,10 +101,10 @@ impl<W: Write> Printer<W> {
         Ok(Printer { out, format, rows: 0 })
     }
 
-    pub fn row(&mut self, path: &str, row: &Row) -> io::Result<()> {
+    pub fn row(&mut self, path: &Path, row: &Row) -> io::Result<()> {
         match self.format {
             Format::Csv => {
-                write!(self.out, "{}", csv_field(path))?;
+                write!(self.out, "{}", csv_path(path))?;
                 match row {
                     Row::Score(q) => write!(self.out, ",{},{}", q.s, q.q)?,
                     Row::Embedding(e) => e.iter().try_for_each(|v| write!(self.out, ",{v}"))?,
@@ -107,7 +120,17 @@ impl<W: Write> Printer<W> {
             Format::Json => {
                 // One object per line: readable, and still a valid JSON array.
                 let sep = if self.rows == 0 { "\n  " } else { ",\n  " };
-                write!(self.out, "{sep}{{\"path\": {}, ", json(path)?)?;
+                // The exact name when it is UTF-8; otherwise its escaped form
+                // (as in CSV) and its bytes in hex.
+                match path.to_str() {
+                    Some(exact) => write!(self.out, "{sep}{{\"path\": {}, ", json(exact)?)?,
+                    None => write!(
+                        self.out,
+                        "{sep}{{\"path\": {}, \"path_hex\": {}, ",
+                        json(&crate::show::path(path))?,
+                        json(&crate::show::hex(path.as_os_str()))?
+                    )?,
+                }
                 match row {
                     Row::Score(q) => write!(
                         self.out,
@@ -161,6 +184,13 @@ mod tests {
         assert_eq!(csv_field("a,b.jpg"), "\"a,b.jpg\"");
         assert_eq!(csv_field("say \"hi\".jpg"), "\"say \"\"hi\"\".jpg\"");
         assert_eq!(csv_field("two\nlines.png"), "\"two\nlines.png\"");
+        // Formula starts are neutralised and quoted (OWASP CSV injection).
+        assert_eq!(csv_field("=HYPERLINK(\"http://x\",\"y\").png"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\").png\"");
+        for s in ["+1.png", "-1.png", "@x.png", "\tx.png", "\rx.png"] {
+            assert_eq!(csv_field(s), format!("\"'{s}\""));
+        }
+        assert_eq!(csv_path(Path::new("\tx\x1b.png")), "\\x09x\\x1b.png");
+        assert_eq!(csv_path(Path::new("a/=b.png")), "a/=b.png");
         assert_eq!(csv_header(Columns::Score), "path,s,q");
         assert_eq!(csv_header(Columns::Embedding(3)), "path,e0,e1,e2");
         assert_eq!(csv_header(Columns::Faces), "path,face,x0,y0,x1,y1,confidence,s,q");
@@ -170,7 +200,7 @@ mod tests {
         let mut buf = Vec::new();
         let mut p = Printer::start(&mut buf, format, columns).unwrap();
         for (path, row) in rows {
-            p.row(path, row).unwrap();
+            p.row(Path::new(path), row).unwrap();
         }
         p.finish().unwrap();
         String::from_utf8(buf).unwrap()

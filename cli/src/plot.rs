@@ -82,5 +82,5 @@ pub fn edc_png(path: &Path, title: &str, curves: &[Curve], upto: f64) -> Result<
         root.present().map_err(|e| draw_err(&e))?;
     }
     let img = image::RgbImage::from_raw(w, h, buf).ok_or("plot buffer has the wrong size")?;
-    img.save(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    img.save(path).map_err(|e| format!("cannot write {}: {e}", crate::show::path(path)))
 }

@@ -3,17 +3,35 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use image::{ImageReader, RgbImage};
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serfiq_core::{Detection, Error, ErrorKind, Face, ImageView, Landmarks, Model, PixelFormat, Quality, Route, Want};
 
 use crate::inputs::{io_reason, LandmarkFile};
 use crate::output::{FaceRow, Printer, Row};
+use crate::show;
 
 /// Show a progress bar from this many images on (on a terminal only).
 const PROGRESS_MIN_IMAGES: usize = 21;
+
+/// Most pixels per side of an image that is decoded: the library's limit
+/// (`serfiq_core::image::MAX_SIDE`, 32768).
+pub const MAX_SIDE: u32 = serfiq_core::image::MAX_SIDE;
+/// Most pixels of an image that is decoded: 64 megapixels (2^26, 8192 x 8192;
+/// 192 MiB as 8-bit RGB). Larger images are refused from their header, before
+/// any pixel is decoded.
+pub const MAX_IMAGE_PIXELS: u64 = 1 << 26;
+/// Most bytes the decoder may allocate for one image: its pixels as stored (4
+/// bytes per pixel at [`MAX_IMAGE_PIXELS`], so 8-bit RGBA at the limit; 16-bit
+/// images up to half of it) and its working buffers. 256 MiB.
+pub const MAX_DECODE_BYTES: u64 = 4 * MAX_IMAGE_PIXELS;
+/// Most decoded pixels held at once, over a batch and (for `eval` and
+/// `calibrate`) over all workers together: one image at the pixel limit. A
+/// batch ends early rather than go over it.
+pub const MAX_HELD_PIXELS: u64 = MAX_IMAGE_PIXELS;
 
 /// A decoded image, with its landmarks when the `--landmarks` file has an entry for it.
 pub struct Prepared {
@@ -22,15 +40,15 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    pub fn view(&self) -> ImageView<'_> {
+    /// The image as the library takes it (the library's own checks apply).
+    pub fn view(&self) -> Result<ImageView<'_>, String> {
         let (w, h) = self.rgb.dimensions();
-        // A decoded RgbImage is always a valid packed RGB image.
-        ImageView::packed(self.rgb.as_raw(), w, h, PixelFormat::Rgb).expect("a decoded image is a valid view")
+        ImageView::packed(self.rgb.as_raw(), w, h, PixelFormat::Rgb).map_err(|e| reason(&e))
     }
 
     /// The image as the library takes it; the library decides how its face is found.
-    pub fn face(&self) -> Face<'_> {
-        Face { image: self.view(), landmarks: self.landmarks }
+    pub fn face(&self) -> Result<Face<'_>, String> {
+        Ok(Face { image: self.view()?, landmarks: self.landmarks })
     }
 }
 
@@ -44,16 +62,58 @@ pub struct RunConfig<'a> {
     pub batch: usize,
 }
 
-/// Reads and decodes an image as 8-bit RGB. EXIF orientation is not applied:
-/// landmarks refer to the pixels as stored.
-fn decode(path: &Path) -> Result<RgbImage, String> {
+/// An image whose header was read and checked against the limits, not yet decoded.
+pub struct Opened {
+    decoder: Box<dyn ImageDecoder>,
+    width: u32,
+    height: u32,
+}
+
+impl Opened {
+    pub fn pixels(&self) -> u64 {
+        self.width as u64 * self.height as u64
+    }
+
+    /// Decodes it as 8-bit RGB. EXIF orientation is not applied: landmarks
+    /// refer to the pixels as stored.
+    pub fn decode(self) -> Result<RgbImage, String> {
+        let image = DynamicImage::from_decoder(self.decoder).map_err(|e| decode_error(&e))?;
+        Ok(image.into_rgb8())
+    }
+}
+
+fn decode_error(e: &image::ImageError) -> String {
+    format!("cannot decode image: {}", one_line(&e.to_string()))
+}
+
+/// Opens an image and reads its header: a side over [`MAX_SIDE`], more than
+/// [`MAX_IMAGE_PIXELS`] pixels or more than [`MAX_DECODE_BYTES`] to decode is
+/// refused here, before the pixels are decoded.
+pub fn open(path: &Path) -> Result<Opened, String> {
     let reader = ImageReader::open(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
-    let reader = reader.with_guessed_format().map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    let mut reader = reader.with_guessed_format().map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
     if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
         return Err("the file is empty".to_string());
     }
-    let image = reader.decode().map_err(|e| format!("cannot decode image: {}", one_line(&e.to_string())))?;
-    Ok(image.into_rgb8())
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let decoder = reader.into_decoder().map_err(|e| decode_error(&e))?;
+    let (width, height) = decoder.dimensions();
+    if width > MAX_SIDE || height > MAX_SIDE || width as u64 * height as u64 > MAX_IMAGE_PIXELS {
+        return Err(format!(
+            "image is {width}x{height} pixels; serfiq reads at most {MAX_SIDE} pixels per side and \
+             {MAX_IMAGE_PIXELS} pixels (64 megapixels) per image"
+        ));
+    }
+    if decoder.total_bytes() > MAX_DECODE_BYTES {
+        return Err(format!(
+            "image is {width}x{height} pixels of {:?}: {} bytes to decode, more than the limit of {MAX_DECODE_BYTES}",
+            decoder.color_type(),
+            decoder.total_bytes()
+        ));
+    }
+    Ok(Opened { decoder: Box::new(decoder), width, height })
 }
 
 /// Decoder messages may span lines; a report is one line per image.
@@ -61,16 +121,106 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The landmarks of `path` in the `--landmarks` file, when it has an entry for it.
+fn landmarks_of(path: &Path, landmarks: Option<&LandmarkFile>) -> Result<Option<Landmarks>, String> {
+    match landmarks.and_then(|f| f.lookup(path)) {
+        Some(Ok(points)) => Ok(Some(*points)),
+        Some(Err(e)) => Err(format!("bad landmarks entry: {e}")),
+        None => Ok(None),
+    }
+}
+
 /// Decodes an image and attaches its landmarks from the `--landmarks` file,
 /// when it has an entry there.
 pub fn prepare(path: &Path, landmarks: Option<&LandmarkFile>) -> Result<Prepared, String> {
-    let rgb = decode(path)?;
-    let landmarks = match landmarks.and_then(|f| f.lookup(path)) {
-        Some(Ok(points)) => Some(*points),
-        Some(Err(e)) => return Err(format!("bad landmarks entry: {e}")),
-        None => None,
-    };
-    Ok(Prepared { rgb, landmarks })
+    let rgb = open(path)?.decode()?;
+    Ok(Prepared { rgb, landmarks: landmarks_of(path, landmarks)? })
+}
+
+/// Decoded pixels that may be held at once, shared by the workers that decode.
+pub struct Budget {
+    free: Mutex<u64>,
+    freed: Condvar,
+}
+
+impl Budget {
+    pub fn new() -> Budget {
+        Budget { free: Mutex::new(MAX_HELD_PIXELS), freed: Condvar::new() }
+    }
+
+    fn try_take(&self, n: u64) -> bool {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        let ok = *free >= n;
+        if ok {
+            *free -= n;
+        }
+        ok
+    }
+
+    /// Waits until `n` (at most [`MAX_HELD_PIXELS`]) are free. Only a worker
+    /// that holds nothing waits, so the others always can give back.
+    fn take(&self, n: u64) {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free < n {
+            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= n;
+    }
+
+    pub fn give(&self, n: u64) {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        *free += n;
+        self.freed.notify_all();
+    }
+}
+
+/// Images decoded for one model run, with their indices among the inputs.
+pub struct Batch {
+    pub images: Vec<(usize, Result<Prepared, String>)>,
+    /// Pixels taken from the budget: give them back once the batch is done.
+    pub held: u64,
+}
+
+/// Forms batches: at most `cfg.batch` images, and no more decoded pixels than
+/// the budget allows. An image that does not fit starts the next batch.
+#[derive(Default)]
+pub struct Batcher {
+    carry: Option<(usize, Result<Opened, String>)>,
+}
+
+impl Batcher {
+    /// The next batch of `paths`, taking indices from `next`; empty when there are no more.
+    pub fn next(
+        &mut self,
+        paths: &[PathBuf],
+        next: &mut dyn FnMut() -> Option<usize>,
+        cfg: &RunConfig,
+        budget: &Budget,
+    ) -> Batch {
+        let mut batch = Batch { images: Vec::new(), held: 0 };
+        while batch.images.len() < cfg.batch.max(1) {
+            let (i, opened) = match self.carry.take() {
+                Some(c) => c,
+                None => match next() {
+                    Some(i) => (i, open(&paths[i])),
+                    None => break,
+                },
+            };
+            let need = opened.as_ref().map_or(0, Opened::pixels);
+            if batch.held == 0 {
+                budget.take(need);
+            } else if !budget.try_take(need) {
+                self.carry = Some((i, opened));
+                break;
+            }
+            batch.held += need;
+            let prep = opened
+                .and_then(Opened::decode)
+                .and_then(|rgb| Ok(Prepared { rgb, landmarks: landmarks_of(&paths[i], cfg.landmarks)? }));
+            batch.images.push((i, prep));
+        }
+        batch
+    }
 }
 
 /// Why an image failed, in the library's words; where the library could not
@@ -102,8 +252,8 @@ pub struct Found {
 
 impl Found {
     /// This face in `prep`'s image, aligned as it was scored.
-    pub fn face<'a>(&self, prep: &'a Prepared) -> Face<'a> {
-        Face { image: prep.view(), landmarks: self.landmarks }
+    pub fn face<'a>(&self, prep: &'a Prepared) -> Result<Face<'a>, String> {
+        Ok(Face { image: prep.view()?, landmarks: self.landmarks })
     }
 }
 
@@ -113,35 +263,43 @@ pub type Outcome = Result<Vec<Found>, String>;
 /// The face the library picks in each image (`--faces one`), all in one
 /// `run_each` call: a bad image gets its reason, the others their results.
 pub fn score_each(model: &Model, preps: &[&Prepared], want: Want) -> Vec<Result<Found, String>> {
-    if preps.is_empty() {
-        return Vec::new();
+    // An image the library does not take as it is fails on its own.
+    let mut out: Vec<Option<Result<Found, String>>> = vec![None; preps.len()];
+    let mut faces = Vec::with_capacity(preps.len());
+    let mut index = Vec::with_capacity(preps.len());
+    for (i, p) in preps.iter().enumerate() {
+        match p.face() {
+            Ok(face) => {
+                faces.push(face);
+                index.push(i);
+            }
+            Err(reason) => out[i] = Some(Err(reason)),
+        }
     }
-    let faces: Vec<Face> = preps.iter().map(|p| p.face()).collect();
-    let results = match model.run_each(&faces, want) {
-        Ok(results) => results,
-        // The call as a whole failed: every image failed with it.
-        Err(e) => return vec![Err(reason(&e)); preps.len()],
-    };
-    results
-        .into_iter()
-        .zip(preps)
-        .map(|(r, p)| {
-            let r = r.map_err(|e| reason(&e))?;
-            Ok(Found {
-                index: 0,
-                detection: r.detection,
-                landmarks: r.detection.map(|d| d.landmarks).or(p.landmarks),
-                quality: r.quality,
-                embedding: r.embedding,
-            })
-        })
-        .collect()
+    if !faces.is_empty() {
+        match model.run_each(&faces, want) {
+            Ok(results) => {
+                for (r, &i) in results.into_iter().zip(&index) {
+                    out[i] = Some(r.map_err(|e| reason(&e)).map(|r| Found {
+                        index: 0,
+                        detection: r.detection,
+                        landmarks: r.detection.map(|d| d.landmarks).or(preps[i].landmarks),
+                        quality: r.quality,
+                        embedding: r.embedding,
+                    }));
+                }
+            }
+            // The call as a whole failed: every image in it failed with it.
+            Err(e) => index.iter().for_each(|&i| out[i] = Some(Err(reason(&e)))),
+        }
+    }
+    out.into_iter().map(|o| o.unwrap_or_else(|| Err("no result from the model".to_string()))).collect()
 }
 
 /// Every face the detector finds in `prep` (`--faces all`), or `None` when
 /// it finds none (or cannot run): the single-face path then gives the reason.
 fn every_face(model: &Model, prep: &Prepared, want: Want) -> Option<Outcome> {
-    let found = model.detect_score(&prep.view(), want).ok().filter(|f| !f.is_empty())?;
+    let found = model.detect_score(&prep.view().ok()?, want).ok().filter(|f| !f.is_empty())?;
     let found = found.into_iter().enumerate().map(|(index, f)| Found {
         index,
         detection: Some(f.detection),
@@ -160,8 +318,11 @@ fn outcomes(model: &Model, prepared: &[Result<Prepared, String>], cfg: &RunConfi
         .iter()
         .map(|p| match p {
             Err(reason) => Some(Err(reason.clone())),
-            Ok(p) if cfg.all_faces && model.route(&p.face()) == Route::Detector => every_face(model, p, cfg.want),
-            Ok(_) => None,
+            Ok(p) => match p.face() {
+                Err(reason) => Some(Err(reason)),
+                Ok(face) if cfg.all_faces && model.route(&face) == Route::Detector => every_face(model, p, cfg.want),
+                Ok(_) => None,
+            },
         })
         .collect();
     let single: Vec<(usize, &Prepared)> = prepared
@@ -194,9 +355,11 @@ pub fn progress_bar(n: usize) -> ProgressBar {
 /// (crops, annotated photos). An error is reported against the image.
 pub type Extras<'a> = dyn FnMut(&Path, &Prepared, &Outcome) -> Result<(), String> + 'a;
 
-/// Processes all images, `cfg.batch` at a time, printing the good ones in
-/// input order and reporting the bad ones on stderr. Returns how many images
-/// were bad (could not be decoded, had no face, or a face failed).
+/// Processes all images, `cfg.batch` at a time (fewer when the batch would
+/// hold more than [`MAX_HELD_PIXELS`] decoded pixels), printing the good ones
+/// in input order and reporting the bad ones on stderr, one line each.
+/// Returns how many images were bad (could not be decoded, had no face, or a
+/// face failed).
 pub fn run_all<W: Write>(
     model: &Model,
     images: &[PathBuf],
@@ -205,17 +368,22 @@ pub fn run_all<W: Write>(
     extras: &mut Extras,
 ) -> std::io::Result<usize> {
     let bar = progress_bar(images.len());
-    let report = |path: &Path, reason: &str| bar.suspend(|| eprintln!("serfiq: {}: {reason}", path.display()));
+    let report = |path: &Path, reason: &str| bar.suspend(|| eprintln!("{}", problem(path, reason)));
     let mut bad = 0;
-    for paths in images.chunks(cfg.batch.max(1)) {
-        let prepared: Vec<Result<Prepared, String>> = paths.iter().map(|p| prepare(p, cfg.landmarks)).collect();
+    let (budget, mut batcher, mut taken) = (Budget::new(), Batcher::default(), 0..images.len());
+    loop {
+        let batch = batcher.next(images, &mut || taken.next(), cfg, &budget);
+        if batch.images.is_empty() {
+            break;
+        }
+        let (paths, prepared): (Vec<usize>, Vec<Result<Prepared, String>>) = batch.images.into_iter().unzip();
+        let paths: Vec<&PathBuf> = paths.into_iter().map(|i| &images[i]).collect();
         for ((path, prep), outcome) in paths.iter().zip(&prepared).zip(outcomes(model, &prepared, cfg)) {
             let mut failed = false;
-            let shown = path.to_string_lossy();
             match &outcome {
                 Ok(found) => {
                     for f in found {
-                        print(printer, &shown, f, cfg.all_faces)?;
+                        print(printer, path, f, cfg.all_faces)?;
                     }
                 }
                 Err(reason) => {
@@ -230,6 +398,8 @@ pub fn run_all<W: Write>(
             }
             bad += usize::from(failed);
         }
+        drop(prepared);
+        budget.give(batch.held);
         printer.flush()?;
         bar.inc(paths.len() as u64);
     }
@@ -239,7 +409,7 @@ pub fn run_all<W: Write>(
 
 /// Prints a face's row: its embedding, or its quality (with where it is,
 /// for `--faces all`).
-fn print<W: Write>(printer: &mut Printer<W>, path: &str, f: &Found, all_faces: bool) -> std::io::Result<()> {
+fn print<W: Write>(printer: &mut Printer<W>, path: &Path, f: &Found, all_faces: bool) -> std::io::Result<()> {
     match f.quality {
         None => printer.row(path, &Row::Embedding(&f.embedding)),
         Some(quality) if all_faces => {
@@ -254,4 +424,10 @@ fn print<W: Write>(printer: &mut Printer<W>, path: &str, f: &Found, all_faces: b
         }
         Some(q) => printer.row(path, &Row::Score(q)),
     }
+}
+
+/// The line that reports a bad input on stderr: `serfiq: PATH: reason`, the
+/// path and the reason escaped (`show`), so it is one line that moves nothing.
+pub fn problem(path: &Path, reason: &str) -> String {
+    format!("serfiq: {}: {}", show::path(path), show::text(reason))
 }

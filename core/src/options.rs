@@ -15,6 +15,11 @@ pub const DEFAULT_MAX_MODEL_BYTES: u64 = 1 << 30;
 /// The highest `max_model_bytes`: protobuf cannot hold a larger ONNX model.
 pub const MAX_MODEL_BYTES: u64 = (1 << 31) - 1;
 
+/// Largest magnitude a pixel may have after normalisation, (x − mean) / std.
+/// Real models see values within ±300 (0..=255 raw); beyond 10^6 the network
+/// overflows to infinities on real images.
+pub const MAX_NORMALISED: f32 = 1e6;
+
 /// Where serfiq may look for libraries (ONNX Runtime, CUDA) it was not given a path to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Search {
@@ -164,12 +169,12 @@ impl Options {
                 return bad(format!("{name} must be finite, got {}", v.unwrap_or_default()));
             }
         }
-        // Every pixel value 0..=255 must normalise to a finite number: a tiny std
-        // or a huge mean would give infinite inputs and NaN scores.
-        let finite = |m: f32, s: f32| [0.0f32, 255.0].iter().all(|x| ((x - m) / s).is_finite());
-        if self.mean.iter().zip(&self.std).any(|(&m, &s)| s == 0.0 || !finite(m, s)) {
+        // Every pixel value 0..=255 must normalise into ±MAX_NORMALISED: a tiny
+        // std or a huge mean would overflow the network to infinities and NaN.
+        let within = |m: f32, s: f32| [0.0f32, 255.0].iter().all(|x| ((x - m) / s).abs() <= MAX_NORMALISED);
+        if self.mean.iter().zip(&self.std).any(|(&m, &s)| s == 0.0 || !within(m, s)) {
             return bad(format!(
-                "mean {:?} and std {:?} must be finite, std non-zero, and (x - mean) / std finite for every pixel value x in 0..=255",
+                "mean {:?} and std {:?} must be finite, std non-zero, and (x - mean) / std within ±{MAX_NORMALISED:e} (finite) for every pixel value x in 0..=255",
                 self.mean, self.std
             ));
         }
@@ -216,7 +221,13 @@ pub(crate) fn read_source(src: &ModelSource, what: &str, max: u64) -> Result<Vec
         ModelSource::Path(p) => p,
     };
     let not_found = |e: String| Error::new(ErrorKind::ModelNotFound, format!("could not read {what} file {}: {e}", p.display()));
-    let file = std::fs::File::open(p).map_err(|e| not_found(e.to_string()))?;
+    // Non-blocking, so that opening a FIFO returns at once (and is refused
+    // below) instead of waiting for a writer; it changes nothing for files.
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
+    let file = open.open(p).map_err(|e| not_found(e.to_string()))?;
     let meta = file.metadata().map_err(|e| not_found(e.to_string()))?;
     if !meta.is_file() {
         return Err(not_found("not a regular file".to_string()));

@@ -40,8 +40,8 @@ impl Pool {
     }
 
     /// The same graph with other session settings; existing sessions are dropped.
-    pub(crate) fn reconfigured(self, config: SessionConfig) -> Self {
-        Pool::new(self.bytes, config)
+    pub(crate) fn reconfigured(mut self, config: SessionConfig) -> Self {
+        Pool::new(std::mem::take(&mut self.bytes), config)
     }
 
     fn create_session(&self) -> Result<Session> {
@@ -122,6 +122,18 @@ impl Pool {
         let mut guard = Return(self, session);
         let s = guard.1.as_mut().ok_or_else(|| Error::new(ErrorKind::Internal, "session pool is inconsistent"))?;
         f(s)
+    }
+}
+
+impl Drop for Pool {
+    /// In a child made by fork(), the sessions are not dropped: ONNX Runtime's
+    /// state (its locks and threads) belongs to the parent, so calling into it
+    /// could block. The child leaks them instead; the parent frees its own.
+    fn drop(&mut self) {
+        if std::process::id() != self.pid {
+            let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
+            std::mem::forget(std::mem::take(&mut state.0));
+        }
     }
 }
 

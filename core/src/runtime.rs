@@ -62,11 +62,20 @@ pub fn candidates(explicit: Option<&Path>, search: Search) -> Vec<PathBuf> {
     out
 }
 
-/// Loads ONNX Runtime once per process; later calls return what was loaded first.
+/// Loads ONNX Runtime once per process; later calls return what was loaded
+/// first. With [`Search::ExplicitOnly`] an explicit path is required every time.
 /// Fails with `ErrorKind::RuntimeNotFound` when no candidate loads,
 /// `ErrorKind::RuntimeVersion` when the library is too old, and
 /// `ErrorKind::InvalidArgument` when `explicit` names another library than the loaded one.
 pub fn ensure_loaded(explicit: Option<&Path>, search: Search) -> Result<Runtime> {
+    // Explicit-only means a path in the options, also when a runtime is
+    // already loaded: the answer must not depend on what ran before.
+    if explicit.is_none() && search == Search::ExplicitOnly {
+        return fail(
+            ErrorKind::RuntimeNotFound,
+            "the library search is explicit-only and no ONNX Runtime path was given (ort_library_path in C, ort_library in Rust)",
+        );
+    }
     let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(rt) = loaded.as_ref() {
         return match explicit {
@@ -83,12 +92,6 @@ pub fn ensure_loaded(explicit: Option<&Path>, search: Search) -> Result<Runtime>
         };
     }
     let mut tried = Vec::new();
-    if explicit.is_none() && search == Search::ExplicitOnly {
-        return fail(
-            ErrorKind::RuntimeNotFound,
-            "the library search is explicit-only and no ONNX Runtime path was given (ort_library_path in C, ort_library in Rust)",
-        );
-    }
     for path in candidates(explicit, search) {
         // A bare name must not be resolved against the current directory by ort.
         let is_bare = path.components().count() == 1;

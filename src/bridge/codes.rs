@@ -1,7 +1,7 @@
 //! The numeric codes the C ABI and JNI use for core enums, both ways. The
 //! values are the header's `SERFIQ_*` constants.
 
-use serfiq_core::{FacePolicy, PixelFormat, Provider};
+use serfiq_core::{FacePolicy, PixelFormat, Provider, Search};
 
 use super::Failure;
 use crate::ffi::*;
@@ -67,5 +67,21 @@ pub(crate) fn channels_code(bgr: bool) -> u32 {
         SERFIQ_CHANNELS_BGR
     } else {
         SERFIQ_CHANNELS_RGB
+    }
+}
+
+/// `SERFIQ_SEARCH_*` → where libraries without a path are looked for.
+pub(crate) fn search(code: u32) -> Result<Search, Failure> {
+    match code {
+        SERFIQ_SEARCH_DEFAULT => Ok(Search::Default),
+        SERFIQ_SEARCH_EXPLICIT_ONLY => Ok(Search::ExplicitOnly),
+        v => Err(unknown("search_paths", v)),
+    }
+}
+
+pub(crate) fn search_code(s: Search) -> u32 {
+    match s {
+        Search::Default => SERFIQ_SEARCH_DEFAULT,
+        Search::ExplicitOnly => SERFIQ_SEARCH_EXPLICIT_ONLY,
     }
 }

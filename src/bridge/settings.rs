@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serfiq_core::{Model, ModelSource, Options};
+use serfiq_core::{Model, ModelSource, Options, DEFAULT_MAX_MODEL_BYTES};
 
 use super::*;
 use crate::status::*;
@@ -36,6 +36,10 @@ pub(crate) struct Settings {
     pub device_id: i32,
     pub gpu_fallback: bool,
     pub cuda_library_path: Option<String>,
+    /// 0: the default, `serfiq_core::DEFAULT_MAX_MODEL_BYTES`.
+    pub max_model_bytes: u64,
+    pub detector_sha256: Option<String>,
+    pub search_paths: u32,
 }
 
 impl Default for Settings {
@@ -65,6 +69,9 @@ impl Default for Settings {
             device_id: 0,
             gpu_fallback: d.gpu_fallback,
             cuda_library_path: None,
+            max_model_bytes: d.max_model_bytes,
+            detector_sha256: None,
+            search_paths: search_code(d.search),
         }
     }
 }
@@ -110,6 +117,10 @@ impl Settings {
             provider: provider(self.execution_provider, self.device_id)?,
             gpu_fallback: self.gpu_fallback,
             cuda_library_path: self.cuda_library_path.map(PathBuf::from),
+            // 0 (a zeroed field) is the default; other values are checked by `Model::new`.
+            max_model_bytes: if self.max_model_bytes == 0 { DEFAULT_MAX_MODEL_BYTES } else { self.max_model_bytes },
+            detector_sha256: self.detector_sha256,
+            search: search(self.search_paths)?,
             // Settings the foreign surfaces do not carry keep their defaults.
             ..Options::default()
         })
@@ -153,6 +164,9 @@ impl Settings {
             device_id,
             gpu_fallback: o.gpu_fallback,
             cuda_library_path: o.cuda_library_path.as_deref().map(path_text),
+            max_model_bytes: o.max_model_bytes,
+            detector_sha256: o.detector_sha256.clone(),
+            search_paths: search_code(o.search),
         }
     }
 }

@@ -21,7 +21,9 @@ use crate::bridge::{self, guard, Failure, Handle, Outcome, Settings, Shape};
 pub use crate::status::*;
 use errors::{last_error_ptr, set_image_errors, set_last_error};
 use options::OptionStrings;
-pub use options::{serfiq_options, SERFIQ_OPTIONS_SIZE_V1, SERFIQ_OPTIONS_SIZE_V2, SERFIQ_OPTIONS_SIZE_V3};
+pub use options::{
+    serfiq_options, SERFIQ_OPTIONS_SIZE_V1, SERFIQ_OPTIONS_SIZE_V2, SERFIQ_OPTIONS_SIZE_V3, SERFIQ_OPTIONS_SIZE_V4,
+};
 pub use types::*;
 
 /// A loaded model. Opaque; create with `serfiq_create`, free with `serfiq_destroy`.
@@ -153,6 +155,18 @@ pub unsafe extern "C" fn serfiq_options_init(options: *mut serfiq_options, struc
 /// graph and checks it with one inference. On success `*model_out` owns a new
 /// model; on failure it is left untouched.
 ///
+/// What it costs: the model and detector files are read whole (each at most
+/// `max_model_bytes`, default 1 GiB; a larger one fails with
+/// `SERFIQ_ERR_UNSUPPORTED_MODEL` before it is read) and kept in memory; one
+/// ONNX Runtime session is built and run once. With
+/// `model_sha256` / `detector_sha256` set, a file with another digest fails
+/// with `SERFIQ_ERR_MODEL_DIGEST_MISMATCH` before it is parsed. The
+/// environment variables read to find libraries are listed at
+/// `serfiq_options.search_paths`.
+///
+/// The model may be used only in this process: in a child made by fork()
+/// afterwards, the calls that run it fail with `SERFIQ_ERR_FORKED`.
+///
 /// The options and everything they point to are only read during the call.
 #[no_mangle]
 pub unsafe extern "C" fn serfiq_create(
@@ -218,7 +232,9 @@ pub unsafe extern "C" fn serfiq_get_options(
 /// model's detector (`serfiq_options.detector_path`), which finds the faces,
 /// picks one by `face_policy` and aligns it by its detected landmarks, or
 /// fails with `SERFIQ_ERR_NO_FACE`; without a detector such an image fails
-/// with `SERFIQ_ERR_INVALID_IMAGE`. Writes `*quality` on success only.
+/// with `SERFIQ_ERR_INVALID_IMAGE`. Writes `*quality` on success only. In a
+/// child made by fork() after the model was created it fails with
+/// `SERFIQ_ERR_FORKED` (so do the other calls that run the model).
 #[no_mangle]
 pub unsafe extern "C" fn serfiq_score(
     model: *const serfiq_model,

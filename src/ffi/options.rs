@@ -25,8 +25,9 @@ pub struct serfiq_options {
     pub model_data: *const u8,
     pub model_size: usize,
     /// Path of libonnxruntime (UTF-8) or NULL: then env `SERFIQ_ORT_LIB`, then the
-    /// folder of libserfiq, then the system loader. The first library loaded
-    /// serves the whole process.
+    /// folder of libserfiq, then the system loader (with
+    /// `SERFIQ_SEARCH_EXPLICIT_ONLY` in `search_paths`: none of them). The first
+    /// library loaded serves the whole process.
     pub ort_library_path: *const c_char,
     /// Node name or output tensor name of the embedding layer, or NULL to find
     /// it automatically (the last Gemm / MatMul / 1x1 Conv before the output).
@@ -89,8 +90,40 @@ pub struct serfiq_options {
     pub gpu_fallback: u32,
     /// A folder holding the CUDA and cuDNN libraries (UTF-8; searched three
     /// levels deep, so pip's `site-packages/nvidia` works), or NULL: then env
-    /// `SERFIQ_CUDA_PATH`, pip's nvidia-* packages, the system loader.
+    /// `SERFIQ_CUDA_PATH`, pip's nvidia-* packages, `LD_LIBRARY_PATH` and the
+    /// system library folders (see `SERFIQ_SEARCH_DEFAULT`). When set, it is the
+    /// only folder searched. Every library of the set is found before any is
+    /// loaded; an incomplete set loads nothing.
     pub cuda_library_path: *const c_char,
+    /// Largest model or detector accepted, in bytes, 1 to 2147483647 (2^31 - 1,
+    /// the most protobuf holds); 0 = the default, 1 GiB (1073741824). A larger
+    /// file or buffer fails with `SERFIQ_ERR_UNSUPPORTED_MODEL` before it is
+    /// read. Only regular files are read (not FIFOs or devices).
+    ///
+    /// What a create costs: the model and the detector are each read into
+    /// memory (at most this many bytes each) and kept for the model's life
+    /// (further sessions are built from them); their SHA-256 is computed when
+    /// `model_sha256` / `detector_sha256` is set; the graph is checked and
+    /// rewritten in memory; ONNX Runtime builds a session and runs it once
+    /// (more sessions are built on demand, up to `max_sessions`, each with its
+    /// own copy of the weights). So one model may take a few times this many
+    /// bytes of memory, and a create seconds of CPU time.
+    /// (Since `SERFIQ_OPTIONS_SIZE_V4`.)
+    pub max_model_bytes: u64,
+    /// Expected SHA-256 of the detector (64 hex digits, UTF-8), or NULL (not
+    /// checked): when set, a detector with another digest fails with
+    /// `SERFIQ_ERR_MODEL_DIGEST_MISMATCH`; set without a detector, the create
+    /// fails with `SERFIQ_ERR_INVALID_ARGUMENT`.
+    pub detector_sha256: *const c_char,
+    /// One of `SERFIQ_SEARCH_*`: where libraries without a path in these
+    /// options are looked for. Default `SERFIQ_SEARCH_DEFAULT`, which reads the
+    /// environment variables `SERFIQ_ORT_LIB`, `SERFIQ_CUDA_PATH`,
+    /// `VIRTUAL_ENV`, `CONDA_PREFIX`, `HOME` and `LD_LIBRARY_PATH`;
+    /// `SERFIQ_SEARCH_EXPLICIT_ONLY` reads none of them and searches nowhere but
+    /// `ort_library_path` and `cuda_library_path`, which must then be set on
+    /// every create (also once ONNX Runtime is loaded: it is loaded once per
+    /// process, and with the default search a create without a path uses it).
+    pub search_paths: serfiq_search_paths,
 }
 
 /// Size of the first published `serfiq_options` (ABI version 1): the smallest
@@ -103,9 +136,23 @@ pub const SERFIQ_OPTIONS_SIZE_V1: usize = std::mem::offset_of!(serfiq_options, d
 /// cbindgen:ignore
 pub const SERFIQ_OPTIONS_SIZE_V2: usize = std::mem::offset_of!(serfiq_options, execution_provider);
 /// Size of `serfiq_options` with the execution-provider fields
-/// (`execution_provider` to `cuda_library_path`): `sizeof(serfiq_options)`.
+/// (`execution_provider` to `cuda_library_path`): `offsetof(serfiq_options, max_model_bytes)`.
 /// cbindgen:ignore
-pub const SERFIQ_OPTIONS_SIZE_V3: usize = std::mem::size_of::<serfiq_options>();
+pub const SERFIQ_OPTIONS_SIZE_V3: usize = std::mem::offset_of!(serfiq_options, max_model_bytes);
+/// Size of `serfiq_options` with the model-limit and search fields
+/// (`max_model_bytes` to `search_paths`): `sizeof(serfiq_options)`.
+/// cbindgen:ignore
+pub const SERFIQ_OPTIONS_SIZE_V4: usize = std::mem::size_of::<serfiq_options>();
+// V3 is the size programs built against the V3 header pass: `sizeof` of the
+// struct that ended with `cuda_library_path`, tail padding included. The new
+// fields start with the 8-byte `max_model_bytes` so that its offset is that
+// size on every target (on ARMv7 a pointer first would start inside the old
+// tail padding).
+const _: () = assert!(
+    SERFIQ_OPTIONS_SIZE_V3
+        == (std::mem::offset_of!(serfiq_options, cuda_library_path) + std::mem::size_of::<*const c_char>())
+            .next_multiple_of(std::mem::align_of::<serfiq_options>())
+);
 
 /// Reads an optional UTF-8 C string.
 ///
@@ -139,7 +186,7 @@ unsafe fn opt_bytes(data: *const u8, size: usize, name: &str) -> Result<Option<V
 
 /// The strings a model's options point to in `serfiq_get_options`, owned by
 /// the model so the pointers stay valid until `serfiq_destroy`.
-pub(crate) struct OptionStrings([Option<CString>; 6]);
+pub(crate) struct OptionStrings([Option<CString>; 7]);
 
 impl OptionStrings {
     pub(crate) fn of(s: &Settings) -> OptionStrings {
@@ -151,6 +198,7 @@ impl OptionStrings {
             c(&s.model_sha256),
             c(&s.detector_path),
             c(&s.cuda_library_path),
+            c(&s.detector_sha256),
         ])
     }
 
@@ -188,6 +236,9 @@ pub(crate) fn to_c(s: &Settings, strings: &OptionStrings) -> serfiq_options {
         device_id: s.device_id,
         gpu_fallback: u32::from(s.gpu_fallback),
         cuda_library_path: strings.ptr(5),
+        max_model_bytes: s.max_model_bytes,
+        detector_sha256: strings.ptr(6),
+        search_paths: s.search_paths,
     }
 }
 
@@ -246,6 +297,7 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
     }
     keep_default_unless_covered!(detector_path, detector_data, detector_size, face_policy, detector_threshold);
     keep_default_unless_covered!(execution_provider, device_id, gpu_fallback, cuda_library_path);
+    keep_default_unless_covered!(max_model_bytes, detector_sha256, search_paths);
     // SAFETY: the caller's contract for every pointer in the struct.
     unsafe {
         Ok(Settings {
@@ -272,6 +324,9 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
             device_id: o.device_id,
             gpu_fallback: o.gpu_fallback != 0,
             cuda_library_path: opt_str(o.cuda_library_path, "cuda_library_path")?,
+            max_model_bytes: o.max_model_bytes,
+            detector_sha256: opt_str(o.detector_sha256, "detector_sha256")?,
+            search_paths: o.search_paths,
         })
     }
 }

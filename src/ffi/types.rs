@@ -47,6 +47,24 @@ pub const SERFIQ_FACE_LARGEST: serfiq_face_policy = 0;
 /// The face whose box centre is nearest the image centre.
 pub const SERFIQ_FACE_MOST_CENTRAL: serfiq_face_policy = 1;
 
+/// Where serfiq may look for the libraries it loads (ONNX Runtime; with CUDA,
+/// the CUDA and cuDNN libraries) when the options give no path for them.
+pub type serfiq_search_paths = u32;
+/// An explicit path in the options is the only place tried for its library;
+/// without one, serfiq reads the environment and searches folders: for ONNX
+/// Runtime `SERFIQ_ORT_LIB`, then the folder of libserfiq, then the system
+/// loader (`LD_LIBRARY_PATH`, ld.so.cache); for CUDA `SERFIQ_CUDA_PATH`, pip's
+/// nvidia-* packages under `VIRTUAL_ENV`, `CONDA_PREFIX`, `HOME`/.local and the
+/// system Pythons, then the folders of `LD_LIBRARY_PATH` and the usual system
+/// library folders. The default: value 0.
+pub const SERFIQ_SEARCH_DEFAULT: serfiq_search_paths = 0;
+/// Only the explicit paths in the options (`ort_library_path`,
+/// `cuda_library_path`): no environment variable is read, no folder of
+/// serfiq's own is searched and the system loader is not asked. A library
+/// without a path fails the create (`SERFIQ_ERR_RUNTIME_NOT_FOUND` for ONNX
+/// Runtime, `SERFIQ_ERR_GPU_UNAVAILABLE` for CUDA).
+pub const SERFIQ_SEARCH_EXPLICIT_ONLY: serfiq_search_paths = 1;
+
 /// Number of floats in one set of landmarks: x, y of left eye, right eye, nose
 /// tip, left mouth corner, right mouth corner ("left" = smaller x), in pixels.
 pub const SERFIQ_LANDMARK_FLOATS: usize = 10;

@@ -59,16 +59,17 @@ macro_rules! real32 {
     };
 }
 
-const TEXT: [Text; 6] = [
+const TEXT: [Text; 7] = [
     text!(model_path),
     text!(ort_library_path),
     text!(embedding_layer),
     text!(model_sha256),
     text!(detector_path),
     text!(cuda_library_path),
+    text!(detector_sha256),
 ];
 
-const INTS: [Int; 9] = [
+const INTS: [Int; 11] = [
     uint!(samples),
     // The 64 bits of the unsigned seed, as Java's signed long holds them.
     Int {
@@ -101,6 +102,16 @@ const INTS: [Int; 9] = [
             Some(())
         },
     },
+    // A u64 in C; Java's long must not be negative (0 is the default).
+    Int {
+        name: "max_model_bytes",
+        get: |s| s.max_model_bytes as i64,
+        set: |s, v| {
+            s.max_model_bytes = u64::try_from(v).ok()?;
+            Some(())
+        },
+    },
+    uint!(search_paths),
 ];
 
 const REALS: [Real; 10] = [

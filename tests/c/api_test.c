@@ -1,5 +1,6 @@
 /* The C API from C: create, score, embed, batch, destroy, and the error paths;
- * options structs of the first published size; face detection.
+ * options structs of the first published size and of V3; face detection; the
+ * detector digest, the model size limit, explicit-only search; fork().
  * Built with -Wall -Wextra -Werror -pedantic and ASan/UBSan by `make c-test`.
  * Usage: api_test MODEL.onnx LIBONNXRUNTIME.so FAKE_OLD_ORT.so DETECTOR.onnx FACE.ppm FACE.landmarks */
 #define _DEFAULT_SOURCE /* mmap's MAP_ANONYMOUS, sysconf */
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "serfiq.h"
@@ -78,6 +80,29 @@ static void runtime_errors(const char *model_path, const char *fake_ort) {
     EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_RUNTIME_VERSION);
     CHECK(strstr(serfiq_last_error(), "1.16.3") != NULL);
     CHECK(m == sentinel);
+
+    /* Explicit-only search and no path: nothing is searched (SERFIQ_ORT_LIB, the
+     * folder of libserfiq and the system loader are not tried). */
+    o.ort_library_path = NULL;
+    o.search_paths = SERFIQ_SEARCH_EXPLICIT_ONLY;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_RUNTIME_NOT_FOUND);
+    CHECK(strstr(serfiq_last_error(), "explicit-only") != NULL);
+    CHECK(m == sentinel);
+}
+
+/* The published sizes: each version a prefix of the next, the last the struct. */
+static void option_sizes(void) {
+    serfiq_options o;
+    CHECK(SERFIQ_OPTIONS_SIZE_V1 == offsetof(serfiq_options, detector_path));
+    CHECK(SERFIQ_OPTIONS_SIZE_V1 < SERFIQ_OPTIONS_SIZE_V2 && SERFIQ_OPTIONS_SIZE_V2 < SERFIQ_OPTIONS_SIZE_V3);
+    CHECK(SERFIQ_OPTIONS_SIZE_V3 < SERFIQ_OPTIONS_SIZE_V4 && SERFIQ_OPTIONS_SIZE_V4 == sizeof(serfiq_options));
+    /* V3 was sizeof of the struct that ended with cuda_library_path. */
+    CHECK(SERFIQ_OPTIONS_SIZE_V3 >= offsetof(serfiq_options, cuda_library_path) + sizeof(const char *));
+    CHECK(SERFIQ_OPTIONS_SIZE_V3 % _Alignof(serfiq_options) == 0);
+    EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
+    CHECK(o.struct_size == SERFIQ_OPTIONS_SIZE_V4);
+    CHECK(o.max_model_bytes == (uint64_t)1 << 30 && o.detector_sha256 == NULL);
+    CHECK(o.search_paths == SERFIQ_SEARCH_DEFAULT);
 }
 
 static void create_errors(const char *model_path, const char *ort) {
@@ -125,6 +150,20 @@ static void create_errors(const char *model_path, const char *ort) {
     EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_MODEL_INVALID);
 
     o.model_path = model_path;
+    o.search_paths = 7;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(serfiq_last_error(), "search_paths") != NULL);
+    o.search_paths = SERFIQ_SEARCH_DEFAULT;
+    o.max_model_bytes = 4096;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_UNSUPPORTED_MODEL);
+    CHECK(strstr(serfiq_last_error(), "max_model_bytes") != NULL);
+    o.max_model_bytes = ((uint64_t)1 << 31);
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_INVALID_ARGUMENT);
+    o.max_model_bytes = 0;
+    o.detector_sha256 = "0000000000000000000000000000000000000000000000000000000000000000";
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(serfiq_last_error(), "detector") != NULL);
+    o.detector_sha256 = NULL;
     o.samples = 1;
     EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_INVALID_ARGUMENT);
     o.samples = 100;
@@ -317,6 +356,97 @@ static void v1_options(const char *model_path, const char *ort) {
     free(photo);
 }
 
+/* A caller compiled against the V3 header: its struct ends where the V4 fields
+ * begin, at an inaccessible page; it gets their defaults and reads back a V3
+ * struct. */
+static void v3_options(const char *model_path, const char *ort) {
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char *pages = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    serfiq_options *o, full;
+    serfiq_model *m = NULL;
+
+    CHECK(pages != MAP_FAILED);
+    if (pages == MAP_FAILED) return;
+    CHECK(mprotect(pages + page, (size_t)page, PROT_NONE) == 0);
+    o = (serfiq_options *)(pages + page - SERFIQ_OPTIONS_SIZE_V3);
+    EXPECT(serfiq_options_init(o, SERFIQ_OPTIONS_SIZE_V3), SERFIQ_OK);
+    CHECK(o->struct_size == SERFIQ_OPTIONS_SIZE_V3 && o->cuda_library_path == NULL);
+    o->model_path = model_path;
+    o->ort_library_path = ort;
+    EXPECT(serfiq_create(o, &m), SERFIQ_OK);
+    if (m == NULL) return;
+    o->samples = 0;
+    EXPECT(serfiq_get_options(m, o), SERFIQ_OK);
+    CHECK(o->struct_size == SERFIQ_OPTIONS_SIZE_V3 && o->samples == 100);
+    EXPECT(serfiq_options_init(&full, sizeof full), SERFIQ_OK);
+    EXPECT(serfiq_get_options(m, &full), SERFIQ_OK);
+    CHECK(full.max_model_bytes == (uint64_t)1 << 30 && full.detector_sha256 == NULL);
+    CHECK(full.search_paths == SERFIQ_SEARCH_DEFAULT);
+    serfiq_destroy(m);
+    munmap(pages, 2 * (size_t)page);
+}
+
+/* A model inherited through fork(): the child's scoring call fails with
+ * SERFIQ_ERR_FORKED (and returns: a deadlock would hang the test); the parent's
+ * model keeps working. */
+static void after_fork(serfiq_model *m) {
+    unsigned char *aligned = pattern(112, 112, 0, 6);
+    serfiq_image img = image_of(aligned, 112, 112, 0);
+    serfiq_quality q = {-1.0f, -1.0f};
+    int status = 0;
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        serfiq_status st = serfiq_score(m, &img, NULL, &q);
+        int ok = st == SERFIQ_ERR_FORKED && q.s == -1.0f && strstr(serfiq_last_error(), "fork()") != NULL;
+        if (!ok) fprintf(stderr, "child after fork(): %s: %s\n", serfiq_status_name(st), serfiq_last_error());
+        _exit(ok ? 0 : 1);
+    }
+    if (pid > 0) {
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    CHECK(strcmp(serfiq_status_name(SERFIQ_ERR_FORKED), "SERFIQ_ERR_FORKED") == 0);
+    EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_OK);
+    free(aligned);
+}
+
+/* The detector's digest: a wrong pin names the detector and its actual digest;
+ * that digest opens it; every new option reads back. */
+static void detector_digest(const char *model_path, const char *ort, const char *detector) {
+    serfiq_options o, back;
+    serfiq_model *m = NULL;
+    char digest[65];
+    const char *at;
+
+    EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
+    o.model_path = model_path;
+    o.ort_library_path = ort;
+    o.detector_path = detector;
+    o.detector_sha256 = "0000000000000000000000000000000000000000000000000000000000000000";
+    EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_MODEL_DIGEST_MISMATCH);
+    CHECK(m == NULL);
+    at = strstr(serfiq_last_error(), "detector model SHA-256 is ");
+    CHECK(at != NULL);
+    if (at == NULL) return;
+    memcpy(digest, at + strlen("detector model SHA-256 is "), 64);
+    digest[64] = '\0';
+    CHECK(strspn(digest, "0123456789abcdef") == 64);
+    o.detector_sha256 = digest;
+    o.max_model_bytes = 10 * 1000 * 1000;
+    o.search_paths = SERFIQ_SEARCH_EXPLICIT_ONLY;
+    EXPECT(serfiq_create(&o, &m), SERFIQ_OK);
+    if (m == NULL) return;
+    EXPECT(serfiq_options_init(&back, sizeof back), SERFIQ_OK);
+    EXPECT(serfiq_get_options(m, &back), SERFIQ_OK);
+    CHECK(back.detector_sha256 != NULL && strcmp(back.detector_sha256, digest) == 0);
+    CHECK(back.max_model_bytes == 10 * 1000 * 1000 && back.search_paths == SERFIQ_SEARCH_EXPLICIT_ONLY);
+    serfiq_destroy(m);
+}
+
 /* Detection: the demo photo (face.ppm, obama.jpg) has one face, found where its
  * recorded landmarks are; scoring it without landmarks equals scoring it with
  * the detected ones; blank and tiny images have no face. */
@@ -474,6 +604,7 @@ int main(int argc, char **argv) {
     CHECK(strcmp(serfiq_status_name(12345), "SERFIQ_UNKNOWN_STATUS") == 0);
     serfiq_destroy(NULL);
 
+    option_sizes();
     /* Before any library is loaded: missing and too old ONNX Runtime. */
     runtime_errors(argv[1], argv[3]);
     create_errors(argv[1], argv[2]);
@@ -486,8 +617,11 @@ int main(int argc, char **argv) {
     CHECK(serfiq_last_error()[0] == '\0');
     scoring(m);
     input_errors(m);
+    after_fork(m);
     serfiq_destroy(m);
     v1_options(argv[1], argv[2]);
+    v3_options(argv[1], argv[2]);
+    detector_digest(argv[1], argv[2], argv[4]);
     detection(argv[1], argv[2], argv[4], argv[5], argv[6]);
     CHECK(serfiq_live_models() == 0); /* every model above was destroyed */
 

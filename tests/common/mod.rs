@@ -275,6 +275,8 @@ pub fn initializer(m: &onnx_protobuf::ModelProto, name: &str) -> (Vec<i64>, Vec<
 }
 
 /// Builders for small ONNX graphs.
+pub mod hostile;
+
 pub mod onnx {
     use onnx_protobuf::{
         attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto::dimension::Value as Dim,

@@ -59,6 +59,7 @@ enum class Status : std::uint32_t {
     NoFace = SERFIQ_ERR_NO_FACE,
     GpuUnavailable = SERFIQ_ERR_GPU_UNAVAILABLE,
     ImagesFailed = SERFIQ_ERR_IMAGES_FAILED,
+    Forked = SERFIQ_ERR_FORKED,
 };
 
 // The C name of a status ("SERFIQ_ERR_INVALID_IMAGE"), or "SERFIQ_UNKNOWN_STATUS".
@@ -157,6 +158,17 @@ enum class FacePolicy : std::uint32_t {
 enum class ExecutionProvider : std::uint32_t {
     Cpu = SERFIQ_PROVIDER_CPU,
     Cuda = SERFIQ_PROVIDER_CUDA,
+};
+
+// Where libraries without a path in the Options (ONNX Runtime, CUDA) are looked for.
+enum class SearchPaths : std::uint32_t {
+    // env SERFIQ_ORT_LIB, libserfiq's folder, the system loader; for CUDA env
+    // SERFIQ_CUDA_PATH, pip's nvidia-* packages (VIRTUAL_ENV, CONDA_PREFIX, HOME),
+    // LD_LIBRARY_PATH and the system library folders (the default).
+    Default = SERFIQ_SEARCH_DEFAULT,
+    // Only ort_library_path and cuda_library_path: no environment variable, no
+    // folder of serfiq's own, no system loader.
+    ExplicitOnly = SERFIQ_SEARCH_EXPLICIT_ONLY,
 };
 
 // A borrowed 8-bit image: nothing is copied, the pixels must stay alive for the call.
@@ -305,6 +317,17 @@ struct Options {
     std::int32_t device_id = 0;  // CUDA device ordinal
     bool gpu_fallback = false;   // no usable GPU: run on the CPU instead of Status::GpuUnavailable
     std::optional<std::string> cuda_library_path;  // folder of the CUDA / cuDNN libraries
+    // Largest model or detector (file or bytes) read, 1 to 2^31 - 1 bytes; 0 = the
+    // library default, 1 GiB. Larger: Error(Status::UnsupportedModel) before it is read.
+    std::uint64_t max_model_bytes = 0;
+    // Expected SHA-256 of the detector, 64 hex digits (any case); none = not checked.
+    // Another digest: Error(Status::ModelDigestMismatch); set without a detector:
+    // Error(Status::InvalidArgument).
+    std::optional<std::string> detector_sha256;
+    // ExplicitOnly: no environment variable or implicit folder is searched for
+    // ONNX Runtime or CUDA. ONNX Runtime is loaded once per process; once loaded,
+    // a model without ort_library_path uses it whatever this says.
+    SearchPaths search_paths = SearchPaths::Default;
 
     // Throws Error(Status::AbiMismatch) when the loaded libserfiq has another C ABI.
     Options() : Options(detail::default_options()) {}
@@ -342,6 +365,9 @@ struct Options {
         o.device_id = device_id;
         o.gpu_fallback = gpu_fallback ? 1u : 0u;
         o.cuda_library_path = c_str(cuda_library_path);
+        o.max_model_bytes = max_model_bytes;
+        o.detector_sha256 = c_str(detector_sha256);
+        o.search_paths = static_cast<serfiq_search_paths>(search_paths);
         return o;
     }
 
@@ -369,7 +395,10 @@ private:
           execution_provider(static_cast<ExecutionProvider>(o.execution_provider)),
           device_id(o.device_id),
           gpu_fallback(o.gpu_fallback != 0),
-          cuda_library_path(from_c_str(o.cuda_library_path)) {}
+          cuda_library_path(from_c_str(o.cuda_library_path)),
+          max_model_bytes(o.max_model_bytes),
+          detector_sha256(from_c_str(o.detector_sha256)),
+          search_paths(static_cast<SearchPaths>(o.search_paths)) {}
 
     static const char* c_str(const std::optional<std::string>& s) noexcept { return s ? s->c_str() : nullptr; }
     static std::optional<std::string> from_c_str(const char* s) {

@@ -38,6 +38,9 @@ serfiq::Options everything_set() {
     o.device_id = 0;
     o.gpu_fallback = true;
     o.cuda_library_path = "/nonexistent/serfiq/cuda";
+    o.max_model_bytes = 50'000'000;
+    o.detector_sha256 = test::env("SERFIQ_DETECTOR_SHA256");
+    o.search_paths = serfiq::SearchPaths::ExplicitOnly;  // every library has its path
     return o;
 }
 
@@ -63,6 +66,9 @@ void expect_same(const serfiq::Options& got, const serfiq::Options& want) {
     EXPECT_EQ(got.device_id, want.device_id);
     EXPECT_EQ(got.gpu_fallback, want.gpu_fallback);
     EXPECT_EQ(got.cuda_library_path, want.cuda_library_path);
+    EXPECT_EQ(got.max_model_bytes, want.max_model_bytes);
+    EXPECT_EQ(got.detector_sha256, want.detector_sha256);
+    EXPECT_EQ(got.search_paths, want.search_paths);
     EXPECT_EQ(got.model_data, want.model_data);
     EXPECT_EQ(got.detector_data, want.detector_data);
 }
@@ -135,6 +141,9 @@ TEST(Options, DefaultsReadBack) {
     EXPECT_FALSE(back.model_sha256.has_value());
     EXPECT_FALSE(back.cuda_library_path.has_value());
     EXPECT_FALSE(back.gpu_fallback);
+    EXPECT_EQ(back.max_model_bytes, defaults.max_model_bytes);
+    EXPECT_FALSE(back.detector_sha256.has_value());
+    EXPECT_EQ(back.search_paths, serfiq::SearchPaths::Default);
     // alpha and r read back as the values in use: NaN asked for, a number given.
     EXPECT_TRUE(std::isnan(defaults.alpha));
     ASSERT_FALSE(std::isnan(back.alpha));
@@ -184,6 +193,10 @@ TEST(Options, FromCCopiesTheStruct) {
     EXPECT_EQ(c.gpu_fallback, 1u);
     EXPECT_EQ(c.execution_provider, static_cast<serfiq_execution_provider>(SERFIQ_PROVIDER_CUDA));
     EXPECT_EQ(c.face_policy, static_cast<serfiq_face_policy>(SERFIQ_FACE_MOST_CENTRAL));
+    EXPECT_EQ(c.max_model_bytes, 50'000'000u);
+    EXPECT_EQ(c.search_paths, static_cast<serfiq_search_paths>(SERFIQ_SEARCH_EXPLICIT_ONLY));
+    ASSERT_NE(c.detector_sha256, nullptr);
+    EXPECT_EQ(std::string(c.detector_sha256), test::env("SERFIQ_DETECTOR_SHA256"));
     expect_same(serfiq::Options::from_c(c), o);
     EXPECT_EQ(serfiq::Options::from_c(serfiq::Options().to_c()).detector_data, std::nullopt);
 }

@@ -184,9 +184,14 @@ TEST(Options, DefaultsMirrorTheLibrary) {
     EXPECT_EQ(o.device_id, 0);
     EXPECT_FALSE(o.gpu_fallback);
     EXPECT_FALSE(o.cuda_library_path.has_value());
+    EXPECT_EQ(o.max_model_bytes, std::uint64_t{1} << 30);
+    EXPECT_FALSE(o.detector_sha256.has_value());
+    EXPECT_EQ(o.search_paths, serfiq::SearchPaths::Default);
     const serfiq_options c = o.to_c();
     EXPECT_EQ(c.struct_size, sizeof(serfiq_options));
-    EXPECT_EQ(c.struct_size, SERFIQ_OPTIONS_SIZE_V3);
+    EXPECT_EQ(c.struct_size, SERFIQ_OPTIONS_SIZE_V4);
+    EXPECT_LT(SERFIQ_OPTIONS_SIZE_V3, SERFIQ_OPTIONS_SIZE_V4);
+    EXPECT_EQ(c.detector_sha256, nullptr);
     EXPECT_EQ(c.model_path, nullptr);
     EXPECT_EQ(c.model_data, nullptr);
     EXPECT_EQ(c.embedding_layer, nullptr);
@@ -232,8 +237,9 @@ TEST(Status, NamesComeFromTheLibrary) {
     EXPECT_STREQ(serfiq::status_name(serfiq::Status::NoFace), "SERFIQ_ERR_NO_FACE");
     EXPECT_STREQ(serfiq::status_name(serfiq::Status::GpuUnavailable), "SERFIQ_ERR_GPU_UNAVAILABLE");
     EXPECT_STREQ(serfiq::status_name(serfiq::Status::ImagesFailed), "SERFIQ_ERR_IMAGES_FAILED");
+    EXPECT_STREQ(serfiq::status_name(serfiq::Status::Forked), "SERFIQ_ERR_FORKED");
     // One past the last status in serfiq.h.
-    EXPECT_STREQ(serfiq::status_name(static_cast<serfiq::Status>(SERFIQ_ERR_IMAGES_FAILED + 1)),
+    EXPECT_STREQ(serfiq::status_name(static_cast<serfiq::Status>(SERFIQ_ERR_FORKED + 1)),
                  "SERFIQ_UNKNOWN_STATUS");
     static_assert(std::is_same_v<std::underlying_type_t<serfiq::Status>, serfiq_status>);
 }

@@ -41,6 +41,7 @@ namespace Serfiq
             byte[] sha256 = Native.ToUtf8Z(options.ModelSha256, "ModelSha256");
             byte[] detectorPath = Native.ToUtf8Z(options.DetectorPath, "DetectorPath");
             byte[] cuda = Native.ToUtf8Z(options.CudaLibraryPath, "CudaLibraryPath");
+            byte[] detectorSha256 = Native.ToUtf8Z(options.DetectorSha256, "DetectorSha256");
             byte[] data = options.ModelData, detectorData = options.DetectorData;
             // C would silently prefer the path; two sources are a caller's mistake worth naming.
             if (path != null && data != null)
@@ -50,7 +51,7 @@ namespace Serfiq
             SerfiqHandle h;
             uint status;
             fixed (byte* pPath = path, pOrt = ort, pLayer = layer, pSha256 = sha256, pDetectorPath = detectorPath,
-                         pCuda = cuda, pData = NonNullWhenEmpty(data), pDetectorData = NonNullWhenEmpty(detectorData))
+                         pCuda = cuda, pDetectorSha256 = detectorSha256, pData = NonNullWhenEmpty(data), pDetectorData = NonNullWhenEmpty(detectorData))
             {
                 o.ModelPath = (IntPtr)pPath;
                 o.OrtLibraryPath = (IntPtr)pOrt;
@@ -62,6 +63,7 @@ namespace Serfiq
                 o.DetectorData = (IntPtr)pDetectorData;
                 o.DetectorSize = new UIntPtr(detectorData == null ? 0u : (uint)detectorData.Length);
                 o.CudaLibraryPath = (IntPtr)pCuda;
+                o.DetectorSha256 = (IntPtr)pDetectorSha256;
                 status = Native.serfiq_create(&o, out h);
             }
             if (status != 0)
@@ -688,6 +690,8 @@ namespace Serfiq
             if (s.ExecutionProvider.HasValue) o.ExecutionProvider = (uint)s.ExecutionProvider.Value;
             if (s.DeviceId.HasValue) o.DeviceId = s.DeviceId.Value;
             if (s.GpuFallback.HasValue) o.GpuFallback = s.GpuFallback.Value ? 1u : 0u;
+            if (s.MaxModelBytes.HasValue) o.MaxModelBytes = s.MaxModelBytes.Value;
+            if (s.SearchPaths.HasValue) o.SearchPaths = (uint)s.SearchPaths.Value;
         }
 
         /// <summary>The settings serfiq_get_options gives back, strings copied (they live in the model).</summary>
@@ -715,6 +719,9 @@ namespace Serfiq
                 DeviceId = o.DeviceId,
                 GpuFallback = o.GpuFallback != 0,
                 CudaLibraryPath = Native.Utf8ToStringOrNull(o.CudaLibraryPath),
+                MaxModelBytes = o.MaxModelBytes,
+                DetectorSha256 = Native.Utf8ToStringOrNull(o.DetectorSha256),
+                SearchPaths = (SearchPaths)o.SearchPaths,
             };
 
         /// <summary>

@@ -18,6 +18,19 @@ namespace Serfiq
         Cuda = 1,
     }
 
+    /// <summary>Where libraries without a path in the options (ONNX Runtime, CUDA) are looked for (SERFIQ_SEARCH_*).</summary>
+    public enum SearchPaths : uint
+    {
+        /// <summary>Env SERFIQ_ORT_LIB, the folder of libserfiq, the system loader; for CUDA env SERFIQ_CUDA_PATH,
+        /// pip's nvidia-* packages (VIRTUAL_ENV, CONDA_PREFIX, HOME), LD_LIBRARY_PATH and the system library
+        /// folders (the default).</summary>
+        Default = 0,
+        /// <summary>Only <see cref="QualityModelOptions.OrtLibraryPath"/> and
+        /// <see cref="QualityModelOptions.CudaLibraryPath"/>: no environment variable, no folder of serfiq's own,
+        /// no system loader.</summary>
+        ExplicitOnly = 1,
+    }
+
     /// <summary>
     /// Settings for a <see cref="QualityModel"/> (serfiq_options). Properties left null keep
     /// the library's defaults (serfiq_options_init). Give exactly one of
@@ -31,8 +44,9 @@ namespace Serfiq
         public string ModelPath { get; set; }
         /// <summary>The model's bytes, used when <see cref="ModelPath"/> is null (copied during creation).</summary>
         public byte[] ModelData { get; set; }
-        /// <summary>Path of libonnxruntime, or null: then env SERFIQ_ORT_LIB, the folder of libserfiq, the system loader.
-        /// The first library loaded serves the whole process.</summary>
+        /// <summary>Path of libonnxruntime, or null: then env SERFIQ_ORT_LIB, the folder of libserfiq, the system loader
+        /// (none of them with <see cref="Serfiq.SearchPaths.ExplicitOnly"/>). The first library loaded serves the whole
+        /// process.</summary>
         public string OrtLibraryPath { get; set; }
         /// <summary>Node or output tensor name of the embedding layer, or null to find it automatically.</summary>
         public string EmbeddingLayer { get; set; }
@@ -88,5 +102,17 @@ namespace Serfiq
         /// site-packages/nvidia works), or null: then env SERFIQ_CUDA_PATH, pip's nvidia-* packages, the
         /// system loader.</summary>
         public string CudaLibraryPath { get; set; }
+        /// <summary>Largest model or detector (file or bytes) read, 1 to 2^31 - 1 bytes; 0 = the default, 1 GiB.
+        /// A larger one fails with <see cref="Status.UnsupportedModel"/> before it is read.</summary>
+        public ulong? MaxModelBytes { get; set; }
+        /// <summary>Expected SHA-256 of the detector (<see cref="DetectorPath"/>'s file or <see cref="DetectorData"/>)
+        /// as 64 hexadecimal digits, either case; null = not checked. Another digest fails with
+        /// <see cref="Status.ModelDigestMismatch"/>; set without a detector, or not 64 hex digits, with
+        /// <see cref="Status.InvalidArgument"/>.</summary>
+        public string DetectorSha256 { get; set; }
+        /// <summary>Where libraries without a path are looked for (default <see cref="Serfiq.SearchPaths.Default"/>);
+        /// <see cref="Serfiq.SearchPaths.ExplicitOnly"/> reads no environment variable. ONNX Runtime is loaded once
+        /// per process: once loaded, a model without <see cref="OrtLibraryPath"/> uses it whatever this says.</summary>
+        public SearchPaths? SearchPaths { get; set; }
     }
 }

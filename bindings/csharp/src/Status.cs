@@ -43,7 +43,8 @@ namespace Serfiq
         /// <summary>Never returned by libserfiq: this binding raises it when the loaded library's
         /// serfiq_abi_version() is not the one it was written for (<see cref="QualityModel.BindingAbiVersion"/>).</summary>
         AbiMismatch = 16,
-        /// <summary>The model's SHA-256 differs from <see cref="QualityModelOptions.ModelSha256"/>.</summary>
+        /// <summary>The model's SHA-256 differs from <see cref="QualityModelOptions.ModelSha256"/>, or the
+        /// detector's from <see cref="QualityModelOptions.DetectorSha256"/>.</summary>
         ModelDigestMismatch = 17,
         /// <summary>The face detector (<see cref="QualityModelOptions.DetectorPath"/>) found no usable face
         /// in an image that is neither an aligned crop nor given with landmarks.</summary>
@@ -54,5 +55,8 @@ namespace Serfiq
         /// <summary>Some images of <see cref="QualityModel.ScoreBatchEach"/> failed; never thrown, since
         /// each <see cref="BatchResult"/> carries its image's own status.</summary>
         ImagesFailed = 20,
+        /// <summary>The model was created in another process: this one is a child made by fork() after the
+        /// model was created, where its sessions cannot be used. Create models in the process that uses them.</summary>
+        Forked = 21,
     }
 }

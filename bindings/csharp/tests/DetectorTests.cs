@@ -361,6 +361,9 @@ namespace Serfiq.Tests
             Assert.That(o.ExecutionProvider, Is.EqualTo((ExecutionProvider)d.ExecutionProvider));
             Assert.That(o.DeviceId, Is.EqualTo(d.DeviceId));
             Assert.That(o.GpuFallback, Is.EqualTo(d.GpuFallback != 0));
+            Assert.That(o.MaxModelBytes, Is.EqualTo(1UL << 30), "the limit in use");
+            Assert.That(o.DetectorSha256, Is.Null);
+            Assert.That(o.SearchPaths, Is.EqualTo(SearchPaths.Default));
             Assert.That(withDetector.Options.DetectorPath, Is.EqualTo(Fixtures.DetectorPath));
         }
 
@@ -400,6 +403,9 @@ namespace Serfiq.Tests
                 DeviceId = 0,
                 GpuFallback = true,
                 CudaLibraryPath = cudaDir,
+                MaxModelBytes = 50000000,
+                DetectorSha256 = Sha256Hex(Fixtures.DetectorPath),
+                SearchPaths = SearchPaths.ExplicitOnly, // every library has its path here
             };
             using (var m = new QualityModel(set))
             {
@@ -468,6 +474,100 @@ namespace Serfiq.Tests
             cuda.GpuFallback = true;
             using (var m = new QualityModel(cuda))
                 Assert.That(m.ExecutionProvider, Is.EqualTo(expected));
+        }
+
+        // ---- detector digest, model size limit, library search ----------------------------
+
+        [Test]
+        public void RightDetectorSha256Loads()
+        {
+            string hex = Sha256Hex(Fixtures.DetectorPath);
+            using (var m = new QualityModel(new QualityModelOptions
+            {
+                ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, DetectorSha256 = hex.ToUpperInvariant(),
+            }))
+            {
+                MatchesPhotoReference(m.DetectScore(Fixtures.TheFace.View, false), false);
+                Assert.That(m.Options.DetectorSha256, Is.EqualTo(hex.ToUpperInvariant()));
+            }
+            using (new QualityModel(new QualityModelOptions
+            {
+                ModelPath = Fixtures.ModelPath, DetectorData = File.ReadAllBytes(Fixtures.DetectorPath), DetectorSha256 = hex,
+            })) { }
+        }
+
+        [Test]
+        public void WrongDetectorSha256NamesTheDetector()
+        {
+            string hex = Sha256Hex(Fixtures.DetectorPath);
+            string wrong = hex.Substring(0, 63) + (hex[63] == '0' ? '1' : '0');
+            var e = Fails(Status.ModelDigestMismatch, () => new QualityModel(new QualityModelOptions
+            {
+                ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, DetectorSha256 = wrong,
+            }));
+            StringAssert.Contains("detector", e.Message);
+            StringAssert.Contains(hex, e.Message);
+            // The model's digest does not pin the detector, and a pin without a detector is refused.
+            Fails(Status.ModelDigestMismatch, () => new QualityModel(new QualityModelOptions
+            {
+                ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, DetectorSha256 = Sha256Hex(Fixtures.ModelPath),
+            }));
+            e = Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, DetectorSha256 = hex }));
+            StringAssert.Contains("detector_sha256", e.Message);
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions
+            {
+                ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, DetectorSha256 = "abc",
+            }));
+        }
+
+        [Test]
+        public void MaxModelBytesBelowTheModelIsUnsupported()
+        {
+            long size = new FileInfo(Fixtures.ModelPath).Length;
+            var e = Fails(Status.UnsupportedModel, () => new QualityModel(new QualityModelOptions
+            {
+                ModelPath = Fixtures.ModelPath, MaxModelBytes = (ulong)size - 1,
+            }));
+            StringAssert.Contains("max_model_bytes", e.Message);
+            StringAssert.Contains(size.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message);
+            Fails(Status.UnsupportedModel, () => new QualityModel(new QualityModelOptions
+            {
+                ModelData = File.ReadAllBytes(Fixtures.ModelPath), MaxModelBytes = (ulong)size - 1,
+            }));
+            using (var m = new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, MaxModelBytes = (ulong)size }))
+                Assert.That(m.Options.MaxModelBytes, Is.EqualTo((ulong)size));
+            using (var m = new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, MaxModelBytes = 0 }))
+                Assert.That(m.Options.MaxModelBytes, Is.EqualTo(1UL << 30), "0 is the default");
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, MaxModelBytes = 1UL << 31 }));
+            // The detector is limited too: a buffer one byte over a limit the model fits.
+            byte[] detector = File.ReadAllBytes(Fixtures.DetectorPath);
+            Array.Resize(ref detector, (int)size + 1);
+            e = Fails(Status.UnsupportedModel, () => new QualityModel(new QualityModelOptions
+            {
+                ModelPath = Fixtures.ModelPath, DetectorData = detector, MaxModelBytes = (ulong)size,
+            }));
+            StringAssert.Contains("detector", e.Message);
+        }
+
+        [Test]
+        public void ExplicitOnlySearchOnceOnnxRuntimeIsLoaded()
+        {
+            // The fixture's models loaded ONNX Runtime (from SERFIQ_ORT_LIB); bindings/csharp/tests/search
+            // checks a fresh process.
+            using (var m = new QualityModel(new QualityModelOptions
+            {
+                ModelPath = Fixtures.ModelPath, OrtLibraryPath = Fixtures.OrtLibraryPath, SearchPaths = SearchPaths.ExplicitOnly,
+            }))
+                Assert.That(m.Options.SearchPaths, Is.EqualTo(SearchPaths.ExplicitOnly));
+            // Documented: explicit-only needs the path on every create, even once ONNX Runtime is loaded.
+            var r = Fails(Status.RuntimeNotFound, () => new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, SearchPaths = SearchPaths.ExplicitOnly }));
+            StringAssert.Contains("explicit-only", r.Message);
+            var e = Fails(Status.GpuUnavailable, () => new QualityModel(new QualityModelOptions
+            {
+                ModelPath = Fixtures.ModelPath, OrtLibraryPath = Fixtures.OrtLibraryPath, SearchPaths = SearchPaths.ExplicitOnly, ExecutionProvider = ExecutionProvider.Cuda,
+            }));
+            StringAssert.Contains("explicit-only", e.Message);
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, SearchPaths = (SearchPaths)7 }));
         }
 
         private static string Sha256Hex(string path)

@@ -595,7 +595,8 @@ namespace Serfiq.Tests
             Assert.That(Native.OptionsSizeV1, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V1"]), "SERFIQ_OPTIONS_SIZE_V1");
             Assert.That(Native.OptionsSizeV2, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V2"]), "SERFIQ_OPTIONS_SIZE_V2");
             Assert.That(Native.OptionsSizeV3, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V3"]), "SERFIQ_OPTIONS_SIZE_V3");
-            Assert.That(sizeof(NativeOptions), Is.EqualTo(Native.OptionsSizeV3), "blittable size = marshalled size");
+            Assert.That(Native.OptionsSizeV4, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V4"]), "SERFIQ_OPTIONS_SIZE_V4");
+            Assert.That(sizeof(NativeOptions), Is.EqualTo(Native.OptionsSizeV4), "blittable size = marshalled size");
             Assert.That(sizeof(NativeFace), Is.EqualTo(Marshal.SizeOf<NativeFace>()));
 
             NativeOptions o;
@@ -611,6 +612,9 @@ namespace Serfiq.Tests
             Assert.That(o.FacePolicy, Is.EqualTo((uint)FacePolicy.Largest));
             Assert.That(o.ExecutionProvider, Is.EqualTo((uint)ExecutionProvider.Cpu));
             Assert.That(o.CudaLibraryPath, Is.EqualTo(IntPtr.Zero));
+            Assert.That(o.MaxModelBytes, Is.EqualTo(1UL << 30));
+            Assert.That(o.DetectorSha256, Is.EqualTo(IntPtr.Zero));
+            Assert.That(o.SearchPaths, Is.EqualTo((uint)SearchPaths.Default));
         }
 
         [Test]
@@ -624,8 +628,8 @@ namespace Serfiq.Tests
             Assert.That(((NativeOptions*)buf)->StructSize.ToUInt64(), Is.EqualTo((ulong)size));
             for (int i = size; i < Room; i++)
                 Assert.That(buf[i], Is.EqualTo((byte)0xAA), "byte " + i + " past the given size was written");
-            // A caller built against an older header (V1, V2) gets exactly its bytes written.
-            foreach (int older in new[] { Native.OptionsSizeV1, Native.OptionsSizeV2 })
+            // A caller built against an older header (V1, V2, V3) gets exactly its bytes written.
+            foreach (int older in new[] { Native.OptionsSizeV1, Native.OptionsSizeV2, Native.OptionsSizeV3 })
             {
                 for (int i = 0; i < Room; i++) buf[i] = 0xAA;
                 Assert.That(Native.serfiq_options_init((NativeOptions*)buf, new UIntPtr((uint)older)), Is.EqualTo(0u), "size " + older);

@@ -18,7 +18,7 @@ pub const MAX_EMBEDDING_SIZE: usize = 1 << 16;
 pub const MAX_HEAD_ELEMENTS: usize = 1 << 25;
 /// Largest T × C × D: the head's multiply-adds per image (2^34 ≈ 17 G, about
 /// ten times the backbone of a ResNet-100).
-pub const MAX_HEAD_MACS: usize = 1 << 34;
+pub const MAX_HEAD_MACS: u64 = 1 << 34;
 
 /// Ops serfiq refuses anywhere in a model. `Loop` can run for as many trips as
 /// a tensor says (a create-time check would never return); `EPContext` nodes
@@ -139,7 +139,7 @@ pub fn head_size(layer: &EmbeddingLayer, samples: usize) -> Result<()> {
         );
     }
     let elements = samples.checked_mul(c);
-    let macs = elements.and_then(|e| e.checked_mul(d));
+    let macs = (samples as u64).checked_mul(c as u64).and_then(|e| e.checked_mul(d as u64));
     if elements.is_none_or(|e| e > MAX_HEAD_ELEMENTS) || macs.is_none_or(|m| m > MAX_HEAD_MACS) {
         return fail(
             ErrorKind::UnsupportedModel,

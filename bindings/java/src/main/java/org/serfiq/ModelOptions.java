@@ -192,6 +192,21 @@ public final class ModelOptions {
         return path(Slot.CUDA_LIBRARY_PATH);
     }
 
+    /** The detector's expected SHA-256 (64 hex digits), or null: not checked. */
+    public String detectorSha256() {
+        return text(Slot.DETECTOR_SHA256);
+    }
+
+    /** The largest model or detector accepted, in bytes (read back from a model: the limit in use). */
+    public long maxModelBytes() {
+        return integer(Slot.MAX_MODEL_BYTES);
+    }
+
+    /** Where libraries without a path in these options are looked for. */
+    public SearchPaths searchPaths() {
+        return SearchPaths.fromCode(integer(Slot.SEARCH_PATHS));
+    }
+
     /** Creates the native model; returns its handle. */
     long create() {
         NativeLib.ensureLoaded();
@@ -290,8 +305,8 @@ public final class ModelOptions {
 
         /**
          * Path of libonnxruntime; null (the default): env {@code SERFIQ_ORT_LIB}, then the
-         * folder of libserfiq, then the system loader. The first library loaded serves the
-         * whole process.
+         * folder of libserfiq, then the system loader (none of them with
+         * {@link SearchPaths#EXPLICIT_ONLY}). The first library loaded serves the whole process.
          */
         public Builder ortLibraryPath(Path path) {
             return text(Slot.ORT_LIBRARY_PATH, path);
@@ -410,11 +425,44 @@ public final class ModelOptions {
         }
 
         /**
-         * A folder holding the CUDA and cuDNN libraries (searched three levels deep), or null
-         * (the default): env {@code SERFIQ_CUDA_PATH}, pip's nvidia-* packages, the system loader.
+         * A folder holding the CUDA and cuDNN libraries (searched three levels deep; when set, the
+         * only folder searched), or null (the default): env {@code SERFIQ_CUDA_PATH}, pip's
+         * nvidia-* packages, {@code LD_LIBRARY_PATH} and the system library folders (none of them
+         * with {@link SearchPaths#EXPLICIT_ONLY}).
          */
         public Builder cudaLibraryPath(Path path) {
             return text(Slot.CUDA_LIBRARY_PATH, path);
+        }
+
+        /**
+         * Expected SHA-256 of the detector (file or bytes) as 64 hexadecimal digits, either case;
+         * null (the default): not checked. A detector with another digest fails with
+         * {@link Status#MODEL_DIGEST_MISMATCH}; a pin without a detector, or a value that is not
+         * 64 hex digits, with {@link Status#INVALID_ARGUMENT}.
+         */
+        public Builder detectorSha256(String hex) {
+            return text(Slot.DETECTOR_SHA256, hex);
+        }
+
+        /**
+         * The largest model or detector accepted, in bytes: 1 to 2^31 - 1; 0 = the default, 1 GiB.
+         * A larger file or byte array fails with {@link Status#UNSUPPORTED_MODEL} before it is
+         * read. Each model and detector is kept in memory for the model's life, and every ONNX
+         * Runtime session holds its own copy of the weights.
+         */
+        public Builder maxModelBytes(long bytes) {
+            return integer(Slot.MAX_MODEL_BYTES, bytes);
+        }
+
+        /**
+         * Where libraries without a path in these options are looked for (default
+         * {@link SearchPaths#DEFAULT}); {@link SearchPaths#EXPLICIT_ONLY} reads no environment
+         * variable and searches nowhere but {@link #ortLibraryPath} and {@link #cudaLibraryPath}.
+         * ONNX Runtime is loaded once per process: once loaded, a model opened without
+         * {@link #ortLibraryPath} uses that library whatever this says.
+         */
+        public Builder searchPaths(SearchPaths search) {
+            return integer(Slot.SEARCH_PATHS, search == null ? -1 : search.code());
         }
 
         public ModelOptions build() {

@@ -37,6 +37,12 @@ public enum Status {
      * this binding: {@link QualityModel#scoreBatchEach} reports it as each image's own status.
      */
     IMAGES_FAILED(20),
+    /**
+     * The model was created in another process: this one is a child made by {@code fork()}
+     * after the model was opened, where its sessions cannot be used. Open models in the process
+     * that uses them.
+     */
+    FORKED(21),
     ;
 
     private static final Status[] BY_CODE = values();

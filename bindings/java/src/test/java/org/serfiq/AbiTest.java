@@ -105,6 +105,11 @@ class AbiTest {
         for (ExecutionProvider p : ExecutionProvider.values()) {
             assertEquals(header.get("SERFIQ_PROVIDER_" + p.name()), p.code(), p.name());
         }
+        for (SearchPaths p : SearchPaths.values()) {
+            assertEquals(header.get("SERFIQ_SEARCH_" + p.name()), p.code(), p.name());
+        }
+        assertEquals(SearchPaths.values().length,
+                header.keySet().stream().filter(k -> k.startsWith("SERFIQ_SEARCH_")).count());
         assertEquals(header.get("SERFIQ_LANDMARK_FLOATS"), 10);
         assertEquals(FacePolicy.values().length, header.keySet().stream().filter(k -> k.startsWith("SERFIQ_FACE_")).count());
         assertEquals(ExecutionProvider.values().length,

@@ -40,6 +40,9 @@ class OptionsTest {
                 .deviceId(3)
                 .gpuFallback(true)
                 .cudaLibraryPath(cuda)
+                .maxModelBytes(50_000_000L)
+                .detectorSha256(ModelDigestTest.hex(Files.readAllBytes(TestEnv.detector())))
+                .searchPaths(SearchPaths.EXPLICIT_ONLY) // every library has its path here
                 .build();
         try (QualityModel m = QualityModel.open(asked)) {
             ModelOptions got = m.options();
@@ -64,6 +67,9 @@ class OptionsTest {
             assertEquals(3, got.deviceId());
             assertEquals(true, got.gpuFallback());
             assertEquals(cuda, got.cudaLibraryPath());
+            assertEquals(50_000_000L, got.maxModelBytes());
+            assertEquals(asked.detectorSha256(), got.detectorSha256());
+            assertEquals(SearchPaths.EXPLICIT_ONLY, got.searchPaths());
             assertNull(got.modelBytes());
             assertNull(got.detectorBytes());
             // Every slot the builder set, and nothing else, comes back.
@@ -85,6 +91,9 @@ class OptionsTest {
             assertTrue(!Double.isNaN(got.alpha()) && !Double.isNaN(got.r()));
             assertEquals(1 / (1 + Math.exp(-got.alpha() * (ref.s() - got.r()))), ref.q(), 1e-6);
             assertNull(got.detectorPath());
+            assertNull(got.detectorSha256());
+            assertEquals(1L << 30, got.maxModelBytes(), "the limit in use");
+            assertEquals(SearchPaths.DEFAULT, got.searchPaths());
             assertEquals(ExecutionProvider.CPU, got.executionProvider());
             assertEquals(ExecutionProvider.CPU, m.executionProvider());
             ModelOptions asked = TestEnv.options().build();
