@@ -3,7 +3,7 @@
 //!
 //! `make fetch` downloads them into a cache folder (`.cache` in the
 //! repository). The binary usually lives in `<repo>/target/release`, so the
-//! cache is looked for next to the executable and in each of its parents; the
+//! cache is looked for next to the executable and in its two parent folders; the
 //! working directory is never searched (running serfiq inside a folder must
 //! not load a library or a model planted there). `SERFIQ_CACHE` names the
 //! cache instead. Paths from the environment must be absolute: a relative one
@@ -33,13 +33,18 @@ fn env_path(name: &str) -> Result<Option<PathBuf>, String> {
     }
 }
 
+/// How many folders, from the executable's own upwards, may hold the cache.
+const EXE_LEVELS: usize = 3;
+
 /// The folders next to the executable and above it: where a checkout's `.cache` is.
 pub fn exe_ancestors() -> Vec<PathBuf> {
     match std::env::current_exe() {
         Ok(exe) => {
             // Follow a symlink (e.g. ~/bin/serfiq) to where the binary really is.
             let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
-            exe.ancestors().skip(1).map(Path::to_path_buf).collect()
+            // Three levels: `<repo>/target/release/serfiq` finds `<repo>/.cache`;
+            // folders higher up (e.g. a shared /tmp) are not trusted.
+            exe.ancestors().skip(1).take(EXE_LEVELS).map(Path::to_path_buf).collect()
         }
         Err(_) => Vec::new(),
     }
@@ -78,7 +83,7 @@ pub struct Locator {
     /// `--explicit-paths-only`: the command line only.
     pub explicit_only: bool,
     /// Cache folders to look in, in order: `SERFIQ_CACHE` alone when set, else
-    /// `.cache` next to the executable and in each of its parents; none when explicit-only.
+    /// `.cache` next to the executable and in its two parent folders; none when explicit-only.
     pub cache: Vec<PathBuf>,
 }
 
