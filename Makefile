@@ -56,7 +56,7 @@ bench: build
 
 ## Every test: Rust unit and integration tests, the C API test under ASan/UBSan,
 ## then each language binding's tests and examples against the C API's reference.
-test: build rust-test c-test check-32bit bindings-test
+test: build rust-test c-test check-32bit bindings-test python-test
 
 rust-test: fetch
 	cargo test --release --locked --workspace
@@ -101,6 +101,41 @@ bindings-test: fixtures jni-lib
 	@for lang in cpp csharp java; do \
 	    if [ -f bindings/$$lang/test.sh ]; then echo "== bindings/$$lang"; $(BINDING_ENV) bash bindings/$$lang/test.sh || exit 1; fi; \
 	done
+
+## The Python package (bindings/python): an abi3 wheel built by maturin (pinned, in its own
+## venv) with the default model and detector inside, then its tests in a fresh venv holding
+## only the wheel and the pinned test packages (pytest, numpy, pillow, opencv, pyspark, ...).
+.PHONY: python-models python-wheel python-test python-bench-spark
+PY_TARGET := target/python
+PY_WHEELS := $(PY_TARGET)/wheels
+PY_BUILD_VENV := $(PY_TARGET)/build-venv
+PY_TEST_VENV := $(PY_TARGET)/test-venv
+PY_MODELS := bindings/python/python/serfiq/models
+
+python-models: fetch
+	@mkdir -p $(PY_MODELS)
+	cp $(MODEL) $(CACHE)/models/fr_feature.LICENSE $(DETECTOR) $(CACHE)/models/retinaface_mnet025.LICENSE $(PY_MODELS)/
+
+python-wheel: python-models
+	@[ -x $(PY_BUILD_VENV)/bin/maturin ] || { python3 -m venv $(PY_BUILD_VENV) && $(PY_BUILD_VENV)/bin/pip install -q maturin==1.16.0; }
+	@rm -f $(PY_WHEELS)/serfiq-*.whl
+	cd bindings/python && CARGO_TARGET_DIR=$(abspath $(PY_TARGET)) $(abspath $(PY_BUILD_VENV))/bin/maturin build \
+	    --release --locked --quiet -o $(abspath $(PY_WHEELS))
+	@ls -l $(PY_WHEELS)/serfiq-*.whl
+
+PY_TEST_ENV := SERFIQ_REPO=$(abspath .) SERFIQ_FIXTURES=$(abspath $(FIXTURES)) SERFIQ_CLI=$(abspath $(RELEASE))/serfiq \
+    SERFIQ_FACES=$(abspath $(CACHE))/faces SERFIQ_LFW=$(abspath $(LFW))
+
+python-test: python-wheel build fixtures
+	rm -rf $(PY_TEST_VENV)
+	python3 -m venv $(PY_TEST_VENV)
+	$(PY_TEST_VENV)/bin/pip install -q $(PY_WHEELS)/serfiq-*.whl -r bindings/python/requirements-test.txt
+	cd $(PY_TEST_VENV) && env -u SERFIQ_ORT_LIB $(PY_TEST_ENV) bin/python -m pytest -p no:cacheprovider -q \
+	    $(abspath bindings/python/tests)
+
+## Spark throughput on the LFW crops: local[1] vs local[2] next to `serfiq score` on 1 and 2 cores.
+python-bench-spark: python-test
+	env -u SERFIQ_ORT_LIB $(PY_TEST_ENV) $(PY_TEST_VENV)/bin/python bindings/python/bench/spark_lfw.py --out target/python/bench.json
 
 clean:
 	cargo clean

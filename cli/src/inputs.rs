@@ -57,14 +57,7 @@ fn walk(dir: &Path, out: &mut Inputs) {
     out.images.extend(found);
 }
 
-/// An I/O error without Rust's " (os error N)" suffix.
-pub fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
+pub use crate::decode::io_reason;
 
 /// Landmarks per image from a JSON file like data/faces/landmarks.json.
 /// A malformed entry is kept as its error, so only the image it belongs to fails.

@@ -18,6 +18,7 @@ mod args;
 mod bench;
 mod calibrate;
 mod dataset;
+mod decode;
 mod edc;
 mod eval;
 mod extras;

@@ -6,28 +6,20 @@ use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
+use image::RgbImage;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serfiq_core::{Detection, Error, ErrorKind, Face, ImageView, Landmarks, Model, PixelFormat, Quality, Route, Want};
 
-use crate::inputs::{io_reason, LandmarkFile};
+use crate::decode::Opened;
+use crate::inputs::LandmarkFile;
 use crate::output::{FaceRow, Printer, Row};
 use crate::show;
 
 /// Show a progress bar from this many images on (on a terminal only).
 const PROGRESS_MIN_IMAGES: usize = 21;
 
-/// Most pixels per side of an image that is decoded: the library's limit
-/// (`serfiq_core::image::MAX_SIDE`, 32768).
-pub const MAX_SIDE: u32 = serfiq_core::image::MAX_SIDE;
-/// Most pixels of an image that is decoded: 64 megapixels (2^26, 8192 x 8192;
-/// 192 MiB as 8-bit RGB). Larger images are refused from their header, before
-/// any pixel is decoded.
-pub const MAX_IMAGE_PIXELS: u64 = 1 << 26;
-/// Most bytes the decoder may allocate for one image: its pixels as stored (4
-/// bytes per pixel at [`MAX_IMAGE_PIXELS`], so 8-bit RGBA at the limit; 16-bit
-/// images up to half of it) and its working buffers. 256 MiB.
-pub const MAX_DECODE_BYTES: u64 = 4 * MAX_IMAGE_PIXELS;
+pub use crate::decode::{open, MAX_IMAGE_PIXELS};
+
 /// Most decoded pixels held at once, over a batch and (for `eval` and
 /// `calibrate`) over all workers together: one image at the pixel limit. A
 /// batch ends early rather than go over it.
@@ -60,65 +52,6 @@ pub struct RunConfig<'a> {
     pub all_faces: bool,
     /// Images per model run.
     pub batch: usize,
-}
-
-/// An image whose header was read and checked against the limits, not yet decoded.
-pub struct Opened {
-    decoder: Box<dyn ImageDecoder>,
-    width: u32,
-    height: u32,
-}
-
-impl Opened {
-    pub fn pixels(&self) -> u64 {
-        self.width as u64 * self.height as u64
-    }
-
-    /// Decodes it as 8-bit RGB. EXIF orientation is not applied: landmarks
-    /// refer to the pixels as stored.
-    pub fn decode(self) -> Result<RgbImage, String> {
-        let image = DynamicImage::from_decoder(self.decoder).map_err(|e| decode_error(&e))?;
-        Ok(image.into_rgb8())
-    }
-}
-
-fn decode_error(e: &image::ImageError) -> String {
-    format!("cannot decode image: {}", one_line(&e.to_string()))
-}
-
-/// Opens an image and reads its header: a side over [`MAX_SIDE`], more than
-/// [`MAX_IMAGE_PIXELS`] pixels or more than [`MAX_DECODE_BYTES`] to decode is
-/// refused here, before the pixels are decoded.
-pub fn open(path: &Path) -> Result<Opened, String> {
-    let reader = ImageReader::open(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
-    let mut reader = reader.with_guessed_format().map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
-    if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
-        return Err("the file is empty".to_string());
-    }
-    let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
-    reader.limits(limits);
-    let decoder = reader.into_decoder().map_err(|e| decode_error(&e))?;
-    let (width, height) = decoder.dimensions();
-    if width > MAX_SIDE || height > MAX_SIDE || width as u64 * height as u64 > MAX_IMAGE_PIXELS {
-        return Err(format!(
-            "image is {width}x{height} pixels; serfiq reads at most {MAX_SIDE} pixels per side and \
-             {MAX_IMAGE_PIXELS} pixels (64 megapixels) per image"
-        ));
-    }
-    if decoder.total_bytes() > MAX_DECODE_BYTES {
-        return Err(format!(
-            "image is {width}x{height} pixels of {:?}: {} bytes to decode, more than the limit of {MAX_DECODE_BYTES}",
-            decoder.color_type(),
-            decoder.total_bytes()
-        ));
-    }
-    Ok(Opened { decoder: Box::new(decoder), width, height })
-}
-
-/// Decoder messages may span lines; a report is one line per image.
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The landmarks of `path` in the `--landmarks` file, when it has an entry for it.
