@@ -54,7 +54,16 @@ fn a_child_forked_during_calls_gets_forked_and_never_blocks() {
 
     let stop = AtomicBool::new(false);
     let calls = AtomicUsize::new(0);
+    /// Stops the scoring threads however the rounds end (a failed assertion
+    /// included), so that a failure is reported instead of the scope hanging.
+    struct StopOnDrop<'a>(&'a AtomicBool);
+    impl Drop for StopOnDrop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
     std::thread::scope(|scope| {
+        let _stop = StopOnDrop(&stop);
         // Two threads keep both sessions checked out most of the time.
         for _ in 0..2 {
             scope.spawn(|| {
@@ -98,7 +107,6 @@ fn a_child_forked_during_calls_gets_forked_and_never_blocks() {
             };
             assert_eq!(code, 0, "round {round}: the child's calls did not fail with SERFIQ_ERR_FORKED (code {code})");
         }
-        stop.store(true, Ordering::Relaxed);
     });
     println!("10 forks during {} parent calls: every child got SERFIQ_ERR_FORKED and exited", calls.load(Ordering::Relaxed));
     assert_eq!(model.score(), (want_status, want_s));

@@ -107,22 +107,29 @@ def test_two_threads_run_concurrently(photo, landmarks):
         progress = during / max(idle, 1)
 
         run_threads(2, score(5))  # warm both sessions
-        rounds = []  # (serfiq's 2-vs-1 ratio, the control's), measured back to back
-        for _ in range(8):
+        def control() -> float:
+            return run_threads(1, hashing) / run_threads(2, hashing) * 2
+
+        # (serfiq's 2-vs-1 ratio, the control just before it, the control just after it): a
+        # round is quiet when both controls show a free second core around the measurement.
+        rounds = []
+        before = control()
+        for _ in range(12):
             one = 60 / run_threads(1, score(60))
             two = 120 / run_threads(2, score(60))
-            c = run_threads(1, hashing) / run_threads(2, hashing) * 2
-            rounds.append((two / one, c))
+            after = control()
+            rounds.append((two / one, before, after))
+            before = after
             if two / one >= 1.6:
                 break
-        best = max(r for r, _ in rounds)
-        free = max(c for _, c in rounds)
-        print(f"\n2 threads vs 1: {best:.2f}x the throughput (sha256 control, best: {free:.2f}x); "
+        best = max(r for r, _, _ in rounds)
+        quiet = [r for r, b, a in rounds if min(b, a) >= 1.8]
+        print(f"\n2 threads vs 1: {best:.2f}x the throughput ({len(quiet)} quiet rounds of {len(rounds)}); "
               f"a Python loop ran at {progress:.0%} of its idle speed during a batch")
         # Python runs while serfiq works, whatever the load...
         assert progress >= 0.25
         # ...and two threads get a second core's worth of work done whenever the machine had a
-        # second core to give (the control scaled); on a machine busy with other work, the
-        # throughput cannot show it and only the check above applies.
-        if free >= 1.8:
+        # second core to give around the measurement (the controls scaled); on a machine busy
+        # with other work, the throughput cannot show it and only the check above applies.
+        if quiet:
             assert best >= 1.6, rounds
