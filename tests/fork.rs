@@ -47,7 +47,13 @@ fn a_child_forked_during_calls_gets_forked_and_never_blocks() {
     let mut m: *mut serfiq_model = std::ptr::null_mut();
     assert_eq!(unsafe { serfiq_create(&o, &mut m) }, SERFIQ_OK);
     let pixels: Vec<u8> = (0..(SIDE * SIDE * 3) as usize).map(|i| (i * 31 % 256) as u8).collect();
-    let img = serfiq_image { data: pixels.as_ptr(), width: SIDE as u32, height: SIDE as u32, stride: 0, format: SERFIQ_PIXEL_RGB };
+    let img = serfiq_image {
+        data: pixels.as_ptr(),
+        width: SIDE as u32,
+        height: SIDE as u32,
+        stride: 0,
+        format: SERFIQ_PIXEL_RGB,
+    };
     let model = &Shared(m, img);
     let (want_status, want_s) = model.score();
     assert_eq!(want_status, SERFIQ_OK);
@@ -108,7 +114,10 @@ fn a_child_forked_during_calls_gets_forked_and_never_blocks() {
             assert_eq!(code, 0, "round {round}: the child's calls did not fail with SERFIQ_ERR_FORKED (code {code})");
         }
     });
-    println!("10 forks during {} parent calls: every child got SERFIQ_ERR_FORKED and exited", calls.load(Ordering::Relaxed));
+    println!(
+        "10 forks during {} parent calls: every child got SERFIQ_ERR_FORKED and exited",
+        calls.load(Ordering::Relaxed)
+    );
     assert_eq!(model.score(), (want_status, want_s));
     unsafe { serfiq_destroy(model.0) };
 }

@@ -78,7 +78,12 @@ fn fuzz_seeds_hold_every_hostile_model() {
         if std::env::var_os("SERFIQ_WRITE_FUZZ_SEEDS").is_some() {
             std::fs::write(&path, &bytes).unwrap();
         }
-        assert_eq!(std::fs::read(&path).ok(), Some(bytes), "{} is stale: rerun with SERFIQ_WRITE_FUZZ_SEEDS=1", path.display());
+        assert_eq!(
+            std::fs::read(&path).ok(),
+            Some(bytes),
+            "{} is stale: rerun with SERFIQ_WRITE_FUZZ_SEEDS=1",
+            path.display()
+        );
     }
 }
 
@@ -162,7 +167,13 @@ fn a_model_that_turns_nan_on_real_images_fails_each_such_image() {
     (o.model_data, o.model_size, o.ort_library_path, o.mean) = (bytes.as_ptr(), bytes.len(), ort.as_ptr(), [128.0; 3]);
     let mut cm: *mut serfiq_model = std::ptr::null_mut();
     assert_eq!(unsafe { serfiq_create(&o, &mut cm) }, SERFIQ_OK);
-    let img = serfiq_image { data: face.as_ptr(), width: SIDE as u32, height: SIDE as u32, stride: 0, format: SERFIQ_PIXEL_RGB };
+    let img = serfiq_image {
+        data: face.as_ptr(),
+        width: SIDE as u32,
+        height: SIDE as u32,
+        stride: 0,
+        format: SERFIQ_PIXEL_RGB,
+    };
     let mut q = serfiq_quality { s: -7.0, q: -7.0 };
     assert_eq!(unsafe { serfiq_score(cm, &img, null(), &mut q) }, SERFIQ_ERR_INFERENCE);
     assert_eq!((q.s, q.q), (-7.0, -7.0), "outputs written on failure");
@@ -216,7 +227,11 @@ fn model_files_must_be_regular_and_within_the_size_limit() {
         ("bytes over max_model_bytes", Options { max_model_bytes: small, ..bytes_options(&good) }),
         (
             "detector over max_model_bytes",
-            Options { max_model_bytes: good.len() as u64, detector: Some(ModelSource::Bytes(vec![0; good.len() + 1])), ..bytes_options(&good) },
+            Options {
+                max_model_bytes: good.len() as u64,
+                detector: Some(ModelSource::Bytes(vec![0; good.len() + 1])),
+                ..bytes_options(&good)
+            },
         ),
     ] {
         expect_err(what, Model::new(&opts), ErrorKind::UnsupportedModel, "max_model_bytes");
@@ -245,7 +260,8 @@ fn the_detector_digest_is_checked() {
     };
     Model::new(&with(&hex.to_uppercase())).expect("the right digest, any case");
     let wrong = format!("{}0", &hex[..63]).replace(&hex[..63], &"f".repeat(63));
-    let msg = expect_err("a wrong detector digest", Model::new(&with(&wrong)), ErrorKind::ModelDigestMismatch, "detector");
+    let msg =
+        expect_err("a wrong detector digest", Model::new(&with(&wrong)), ErrorKind::ModelDigestMismatch, "detector");
     assert!(msg.contains(&hex), "{msg}");
     expect_err("a malformed digest", Model::new(&with("abc")), ErrorKind::InvalidArgument, "detector_sha256");
     let no_detector = Options { detector_sha256: Some(hex), ..options(&default_model()) };

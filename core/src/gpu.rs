@@ -106,7 +106,8 @@ fn find(root: &Path, name: &str, depth: usize) -> Option<PathBuf> {
 /// it; the error is the loader's own reason (`dlerror`).
 fn dlopen_global(path: &Path) -> std::result::Result<Handle, String> {
     use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| "the path contains a NUL byte".to_string())?;
+    let c =
+        std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| "the path contains a NUL byte".to_string())?;
     // SAFETY: a NUL-terminated path; the handle is closed by `Loaded::unload` or kept.
     let h = unsafe { libc::dlopen(c.as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) };
     if !h.is_null() {
@@ -185,7 +186,10 @@ fn preload_from(roots: &[PathBuf], explicit: Option<&Path>, search: Search) -> R
                 loaded.unload();
                 return fail(
                     ErrorKind::GpuUnavailable,
-                    format!("CUDA library found but not loadable: {} ({why}); nothing was kept loaded. {hint}", path.display()),
+                    format!(
+                        "CUDA library found but not loadable: {} ({why}); nothing was kept loaded. {hint}",
+                        path.display()
+                    ),
                 );
             }
         }

@@ -92,12 +92,14 @@ impl Model {
         }
         let mut plain = Pool::new(plain, config.clone());
         if config.cuda_device.is_some() {
-            let ready = crate::gpu::preload(opts.cuda_library_path.as_deref(), opts.search)
-                .and_then(|libs| match plain.with(|_| Ok(())) {
-                    Ok(()) => Ok(libs.keep()),
-                    Err(e) => {
-                        libs.unload();
-                        Err(e)
+            let ready =
+                crate::gpu::preload(opts.cuda_library_path.as_deref(), opts.search).and_then(|libs| {
+                    match plain.with(|_| Ok(())) {
+                        Ok(()) => Ok(libs.keep()),
+                        Err(e) => {
+                            libs.unload();
+                            Err(e)
+                        }
                     }
                 });
             if let Err(e) = ready {
@@ -162,7 +164,10 @@ impl Model {
             return fail(ErrorKind::UnsupportedModel, "the model's first run gave outputs of unexpected size");
         }
         if !s[0].is_finite() || emb.iter().any(|v| !v.is_finite()) {
-            return fail(ErrorKind::UnsupportedModel, "the model's first run (a grey image) gave NaN or infinite values");
+            return fail(
+                ErrorKind::UnsupportedModel,
+                "the model's first run (a grey image) gave NaN or infinite values",
+            );
         }
         Ok(())
     }

@@ -220,7 +220,8 @@ pub(crate) fn read_source(src: &ModelSource, what: &str, max: u64) -> Result<Vec
         ModelSource::Bytes(b) => return Ok(b.clone()),
         ModelSource::Path(p) => p,
     };
-    let not_found = |e: String| Error::new(ErrorKind::ModelNotFound, format!("could not read {what} file {}: {e}", p.display()));
+    let not_found =
+        |e: String| Error::new(ErrorKind::ModelNotFound, format!("could not read {what} file {}: {e}", p.display()));
     // Non-blocking, so that opening a FIFO returns at once (and is refused
     // below) instead of waiting for a writer; it changes nothing for files.
     let mut open = std::fs::OpenOptions::new();

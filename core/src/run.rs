@@ -432,7 +432,10 @@ const CHUNK_ELEMENTS: usize = 1 << 27;
 pub(crate) fn zeroed(n: usize) -> Result<Vec<f32>> {
     let mut v = Vec::new();
     v.try_reserve_exact(n).map_err(|_| {
-        Error::new(ErrorKind::Inference, format!("out of memory: {n} floats for the input tensor could not be allocated"))
+        Error::new(
+            ErrorKind::Inference,
+            format!("out of memory: {n} floats for the input tensor could not be allocated"),
+        )
     })?;
     v.resize(n, 0.0);
     Ok(v)

@@ -132,7 +132,12 @@ pub fn recognition_cases() -> Vec<Case> {
     external(&mut t, "secret.bin");
     let mut constant = node("Constant", "const_fb", &[], "fb_dyn", &[]);
     constant.attribute.push(tensor_attr("value", t));
-    case("external data: Constant node attribute", with_bias_from(base(), constant), ErrorKind::UnsupportedModel, "external");
+    case(
+        "external data: Constant node attribute",
+        with_bias_from(base(), constant),
+        ErrorKind::UnsupportedModel,
+        "external",
+    );
 
     // An If whose branch holds an external initializer.
     let mut inside = tensor("fb_branch", &[8], &[0.1; 8]);
@@ -242,7 +247,12 @@ pub fn recognition_cases() -> Vec<Case> {
     a.type_ = AttributeType::STRING.into();
     a.s = b"cache.bin".to_vec();
     ep.attribute.push(a);
-    case("EPContext node naming a file", recogniser(vec![ep], &[1, 3, SIDE, SIDE]), ErrorKind::UnsupportedModel, "EPContext");
+    case(
+        "EPContext node naming a file",
+        recogniser(vec![ep], &[1, 3, SIDE, SIDE]),
+        ErrorKind::UnsupportedModel,
+        "EPContext",
+    );
 
     // A wide embedding layer: Gemm over 4 Mi inputs (16 MiB of weights): T x C = 400 Mi.
     let wide = 1usize << 22;
@@ -252,10 +262,7 @@ pub fn recognition_cases() -> Vec<Case> {
             node("Slice", "pad", &["f", "s0", "s1", "ax"], "fs", &[]),
             node("Gemm", "fc", &["fs", "fw", "fb"], "e", &[A::I("transB", 1)]),
         ],
-        vec![
-            tensor("fw", &[1, wide as i64], &vec![0.001; wide]),
-            tensor("fb", &[1], &[0.0]),
-        ],
+        vec![tensor("fw", &[1, wide as i64], &vec![0.001; wide]), tensor("fb", &[1], &[0.0])],
         value_info("x", &[1, 3, SIDE, SIDE]),
         value_info("e", &[1, 1]),
     ))

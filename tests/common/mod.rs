@@ -225,7 +225,9 @@ pub fn preprocess_aligned(img: &Rgb) -> Vec<f32> {
 // ---------------------------------------------------------------------------
 
 pub fn ort_env() -> ort::environment::Environment {
-    serfiq_core::runtime::ensure_loaded(Some(&ort_lib()), serfiq_core::Search::Default).unwrap_or_else(|e| panic!("{:?}: {}", e.kind, e.message)).env
+    serfiq_core::runtime::ensure_loaded(Some(&ort_lib()), serfiq_core::Search::Default)
+        .unwrap_or_else(|e| panic!("{:?}: {}", e.kind, e.message))
+        .env
 }
 
 /// Runs ONNX model bytes as they are on one NCHW tensor and returns the named
