@@ -1,6 +1,6 @@
 //! Face detection with 5 landmarks: RetinaFace (mobilenet-0.25) through ONNX
-//! Runtime, run at the image's own size (the model takes any H×W), with a
-//! bounded working size for large images.
+//! Runtime, on the image shrunk to a bounded working size (the model takes
+//! any H×W); boxes and landmarks are mapped back to full resolution.
 //!
 //! Pre-processing: BGR planes minus a per-channel mean, NCHW float, no scaling.
 //! Post-processing: priors at strides 8/16/32 with two square sizes each,
@@ -18,9 +18,14 @@ use crate::image::ImageView;
 use crate::pool::{Pool, SessionConfig};
 
 /// Images of more pixels than this (1920×1280) are shrunk (area-averaged,
-/// aspect kept) to about this many before detection: this bounds time and
-/// memory for any image. Coordinates are mapped back to the full image.
+/// aspect kept) to about this many before detection, whatever the working
+/// side: this bounds time and memory for any image. Coordinates are mapped
+/// back to the full image.
 pub const MAX_WORKING_PIXELS: usize = 1920 * 1280;
+/// The default longest side of the working image (`Options::detector_max_side`).
+pub const DEFAULT_MAX_SIDE: u32 = 640;
+/// The smallest `detector_max_side` accepted (the network's coarsest stride is 32).
+pub const MIN_MAX_SIDE: u32 = MIN_WORKING_SIDE as u32;
 /// Images smaller than this on a side are padded (bottom/right) to it, so
 /// every level of the network's feature pyramid has at least one cell.
 const MIN_WORKING_SIDE: usize = 32;
@@ -28,6 +33,14 @@ const MIN_WORKING_SIDE: usize = 32;
 pub const DEFAULT_THRESHOLD: f32 = 0.9;
 /// Overlap above which the weaker of two detections is dropped.
 pub const NMS_IOU: f32 = 0.4;
+/// Phantoms (measured on LFW, the photo sets and close-ups of them; see
+/// `suppress_phantoms`): a box overlapping two more confident ones each by at
+/// least this share of the smaller box straddles two faces.
+pub const STRADDLE_OVERLAP: f32 = 0.25;
+/// A box lying this much (intersection over the smaller box) inside a more
+/// confident one is a part of that face. Real faces partly hidden behind
+/// another overlapped it by at most 0.63 in the data measured.
+pub const CONTAINED_OVERLAP: f32 = 0.7;
 /// Candidates kept (by confidence) before NMS.
 const PRE_NMS: usize = 5000;
 /// Most detections kept after NMS, per image.
@@ -122,6 +135,7 @@ pub struct Detector {
     pool: Pool,
     io: Io,
     threshold: f32,
+    max_side: u32,
 }
 
 /// The network input for one image and how to map its coordinates back.
@@ -136,12 +150,12 @@ struct Prepared {
 
 impl Detector {
     /// Loads the model bytes into a session pool and checks them with one run.
-    pub(crate) fn new(bytes: Vec<u8>, config: SessionConfig, threshold: f32) -> Result<Detector> {
+    pub(crate) fn new(bytes: Vec<u8>, config: SessionConfig, threshold: f32, max_side: u32) -> Result<Detector> {
         if bytes.is_empty() {
             return fail(ErrorKind::ModelInvalid, "the detector model is empty (0 bytes)");
         }
         crate::graph::parse(&bytes).map_err(|e| Error::new(e.kind, format!("detector model: {}", e.message)))?;
-        let mut det = Detector { pool: Pool::new(bytes, config), io: Io::default(), threshold };
+        let mut det = Detector { pool: Pool::new(bytes, config), io: Io::default(), threshold, max_side };
         // A valid ONNX file that ONNX Runtime cannot load is a model serfiq cannot use.
         let unusable = |e: Error| {
             let kind = if e.kind == ErrorKind::Inference { ErrorKind::UnsupportedModel } else { e.kind };
@@ -165,11 +179,16 @@ impl Detector {
         self.threshold
     }
 
+    /// Longest side of the image the network sees (larger images are shrunk to it).
+    pub fn max_side(&self) -> u32 {
+        self.max_side
+    }
+
     /// Every face in `image` above the confidence threshold, most confident first.
     /// Fails with `ErrorKind::Inference` when ONNX Runtime fails to run, and
     /// `ErrorKind::UnsupportedModel` when the outputs do not have RetinaFace's layout.
     pub fn detect(&self, image: &ImageView) -> Result<Vec<Detection>> {
-        let p = prepare(image);
+        let p = prepare(image, self.max_side);
         let (loc, conf, lms) = self.pool.with(|s| self.infer(s, &p))?;
         let anchors = anchors(p.width, p.height);
         let n = anchors.len();
@@ -194,7 +213,7 @@ impl Detector {
             .iter()
             .map(|&(i, c)| decode(&anchors[i], &loc[4 * i..4 * i + 4], &lms[10 * i..10 * i + 10], c))
             .collect();
-        let kept = nms(&decoded, NMS_IOU, MAX_FACES);
+        let kept = suppress_phantoms(nms(&decoded, NMS_IOU, MAX_FACES));
         let (w, h) = (image.width() as f32, image.height() as f32);
         // A detector that outputs NaN or infinities for a prior gives no face there.
         let finite = |d: &Detection| d.bbox.iter().chain(d.landmarks.iter().flatten()).all(|v| v.is_finite());
@@ -235,17 +254,26 @@ fn read_io(s: &mut Session) -> Result<Io> {
     Ok(Io { input: s.inputs()[0].name().to_string(), loc, conf, landmarks })
 }
 
+/// The working size of a `w`×`h` image: shrunk (aspect kept) so that its
+/// long side is at most `max_side` and it has at most `MAX_WORKING_PIXELS`.
+pub fn working_size(w: u32, h: u32, max_side: u32) -> (u32, u32) {
+    let (wf, hf) = (w as f64, h as f64);
+    let f = (max_side as f64 / wf.max(hf)).min((MAX_WORKING_PIXELS as f64 / (wf * hf)).sqrt());
+    if f >= 1.0 {
+        return (w, h);
+    }
+    // The small epsilon keeps a side scaled to exactly max_side from flooring below it.
+    let side = |v: f64| ((v * f + 1e-6).floor() as u32).max(1);
+    (side(wf), side(hf))
+}
+
 /// Converts the image to the network input: BGR minus the mean, NCHW, shrunk
-/// by area averaging when it has more than `MAX_WORKING_PIXELS`, padded
-/// with the mean (0 after subtraction) up to `MIN_WORKING_SIDE`.
-fn prepare(image: &ImageView) -> Prepared {
+/// by area averaging to its working size, padded with the mean (0 after
+/// subtraction) up to `MIN_WORKING_SIDE`.
+fn prepare(image: &ImageView, max_side: u32) -> Prepared {
     let (w, h) = (image.width() as usize, image.height() as usize);
-    let (ww, wh) = if w * h > MAX_WORKING_PIXELS {
-        let f = (MAX_WORKING_PIXELS as f64 / (w * h) as f64).sqrt();
-        (((w as f64 * f).floor() as usize).max(1), ((h as f64 * f).floor() as usize).max(1))
-    } else {
-        (w, h)
-    };
+    let (ww, wh) = working_size(image.width(), image.height(), max_side);
+    let (ww, wh) = (ww as usize, wh as usize);
     let (pw, ph) = (ww.max(MIN_WORKING_SIDE), wh.max(MIN_WORKING_SIDE));
     let plane = pw * ph;
     let mut tensor = vec![0.0f32; 3 * plane];
@@ -353,6 +381,37 @@ fn nms(sorted: &[Detection], threshold: f32, max: usize) -> Vec<Detection> {
     kept
 }
 
+/// Intersection of two boxes over the smaller one's area (0 when either is empty).
+fn containment(a: &[f32; 4], b: &[f32; 4]) -> f32 {
+    let iw = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let ih = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let area = |r: &[f32; 4]| (r[2] - r[0]).max(0.0) * (r[3] - r[1]).max(0.0);
+    let smaller = area(a).min(area(b));
+    if smaller > 0.0 {
+        iw * ih / smaller
+    } else {
+        0.0
+    }
+}
+
+/// Drops boxes that are not faces of their own, over detections sorted by
+/// confidence: one lying between two faces (overlapping two more confident
+/// boxes by `STRADDLE_OVERLAP` each; on LFW these had their landmarks split
+/// over the two faces) and one mostly inside a more confident box
+/// (`CONTAINED_OVERLAP`: a part of that face, seen on close-ups).
+fn suppress_phantoms(sorted: Vec<Detection>) -> Vec<Detection> {
+    let mut kept: Vec<Detection> = Vec::with_capacity(sorted.len());
+    for d in sorted {
+        let overlaps: Vec<f32> = kept.iter().map(|k| containment(&d.bbox, &k.bbox)).collect();
+        let inside = overlaps.iter().any(|&c| c >= CONTAINED_OVERLAP);
+        let straddles = overlaps.iter().filter(|&&c| c >= STRADDLE_OVERLAP).count() >= 2;
+        if !inside && !straddles {
+            kept.push(d);
+        }
+    }
+    kept
+}
+
 /// Maps a detection from working-image to full-image pixels (landmarks with
 /// pixel centres at integer coordinates, boxes as edges), clipping the box to
 /// the image and clamping landmarks into it.
@@ -412,13 +471,46 @@ mod tests {
     }
 
     #[test]
+    fn phantoms_between_or_inside_faces_are_dropped() {
+        let det = |b: [f32; 4], c| Detection { bbox: b, landmarks: [[0.0; 2]; 5], confidence: c };
+        let a = det([0.0, 0.0, 100.0, 100.0], 0.99);
+        let b = det([120.0, 0.0, 220.0, 100.0], 0.98);
+        // 40 % of it over a, 40 % over b: between the two faces.
+        let between = det([60.0, 0.0, 160.0, 100.0], 0.95);
+        // 81 % inside a: a part of it.
+        let inside = det([10.0, 10.0, 110.0, 110.0], 0.94);
+        // A face half behind a (50 %) survives, as does one beside them.
+        let behind = det([0.0, 50.0, 100.0, 150.0], 0.93);
+        let apart = det([300.0, 0.0, 400.0, 100.0], 0.92);
+        assert!((containment(&inside.bbox, &a.bbox) - 0.81).abs() < 1e-6);
+        assert!((containment(&between.bbox, &b.bbox) - 0.4).abs() < 1e-6);
+        let kept = suppress_phantoms(vec![a, b, between, inside, behind, apart]);
+        assert_eq!(kept.iter().map(|d| d.confidence).collect::<Vec<_>>(), [0.99, 0.98, 0.93, 0.92]);
+        // 64 % inside is kept; so is a box between two faces when it overlaps only one enough.
+        let partly = det([20.0, 20.0, 120.0, 120.0], 0.94);
+        let near = det([80.0, 0.0, 180.0, 100.0], 0.95); // 20 % over a, 60 % over b
+        assert_eq!(suppress_phantoms(vec![a, partly]).len(), 2);
+        assert_eq!(suppress_phantoms(vec![a, b, near]).len(), 3);
+    }
+
+    #[test]
+    fn working_size_bounds_the_long_side_and_the_pixels() {
+        assert_eq!(working_size(1920, 1080, 640), (640, 360));
+        assert_eq!(working_size(1080, 1920, 640), (360, 640));
+        assert_eq!(working_size(250, 250, 640), (250, 250));
+        assert_eq!(working_size(641, 100, 640), (640, 99));
+        assert_eq!(working_size(4000, 2500, crate::image::MAX_SIDE), (1982, 1239));
+        assert_eq!(working_size(8000, 8000, 32), (32, 32));
+    }
+
+    #[test]
     fn large_images_are_area_averaged_and_small_ones_padded() {
         // 4000×2500 of vertical stripes 0/200 two pixels wide: shrunk ~1.6×
         // the stripes average out to ~100.
         let (w, h) = (4000u32, 2500u32);
         let data: Vec<u8> =
             (0..h).flat_map(|_| (0..w).flat_map(|x| [if (x / 2) % 2 == 0 { 0 } else { 200 }; 3])).collect();
-        let p = prepare(&ImageView::packed(&data, w, h, PixelFormat::Rgb).unwrap());
+        let p = prepare(&ImageView::packed(&data, w, h, PixelFormat::Rgb).unwrap(), crate::image::MAX_SIDE);
         assert_eq!((p.width, p.height), (1982, 1239));
         assert!(p.width * p.height <= MAX_WORKING_PIXELS);
         assert!((p.scale[0] - 4000.0 / 1982.0).abs() < 1e-6 && (p.scale[1] - 2500.0 / 1239.0).abs() < 1e-6);
@@ -427,7 +519,7 @@ mod tests {
         assert!((mean - 100.0).abs() < 2.0, "mean {mean}");
         // Tiny: padded to 32×32 with zeros (the mean) outside the image.
         let tiny = [255u8; 3 * 8 * 8];
-        let p = prepare(&ImageView::packed(&tiny, 8, 8, PixelFormat::Rgb).unwrap());
+        let p = prepare(&ImageView::packed(&tiny, 8, 8, PixelFormat::Rgb).unwrap(), DEFAULT_MAX_SIDE);
         assert_eq!((p.width, p.height, p.scale), (32, 32, [1.0, 1.0]));
         assert_eq!(p.tensor[0], 255.0 - MEAN_BGR[0]);
         assert_eq!(p.tensor[8], 0.0);

@@ -118,7 +118,7 @@ impl Model {
                 if let Some(want) = &opts.detector_sha256 {
                     verify_digest(&bytes, want, "detector model")?;
                 }
-                Some(Detector::new(bytes, config.clone(), opts.detector_threshold)?)
+                Some(Detector::new(bytes, config.clone(), opts.detector_threshold, opts.detector_max_side)?)
             }
         };
         let model = Model {

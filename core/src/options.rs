@@ -117,6 +117,29 @@ pub struct Options {
     /// Detector confidence threshold, 0 ≤ t < 1; default 0.9
     /// ([`detect::DEFAULT_THRESHOLD`](crate::detect::DEFAULT_THRESHOLD)).
     pub detector_threshold: f32,
+    /// What an image without landmarks is: an aligned crop, a photo for the
+    /// detector, or decided by its size ([`InputMode::Auto`], the default).
+    pub input_mode: InputMode,
+    /// Longest side, in pixels, of the image the detector sees: larger photos
+    /// are shrunk to it first (landmarks map back, the crop is aligned from
+    /// the full-resolution pixels). 32..=32768 ([`crate::image::MAX_SIDE`],
+    /// which turns shrinking off); default
+    /// [`detect::DEFAULT_MAX_SIDE`](crate::detect::DEFAULT_MAX_SIDE).
+    pub detector_max_side: u32,
+}
+
+/// What an image given without landmarks is (landmarks, when given, always
+/// place the face).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InputMode {
+    /// By its size: exactly the model's input size is an aligned crop, any
+    /// other size a photo for the detector.
+    #[default]
+    Auto,
+    /// An aligned crop: an image of another size fails with `InvalidImage`.
+    Crop,
+    /// A photo: the detector always runs (the model must have one).
+    Photo,
 }
 
 impl Default for Options {
@@ -146,6 +169,8 @@ impl Default for Options {
             detector: None,
             face_policy: FacePolicy::default(),
             detector_threshold: crate::detect::DEFAULT_THRESHOLD,
+            input_mode: InputMode::Auto,
+            detector_max_side: crate::detect::DEFAULT_MAX_SIDE,
         }
     }
 }
@@ -196,6 +221,18 @@ impl Options {
         }
         if self.detector_sha256.is_some() && self.detector.is_none() {
             return bad("detector_sha256 is set but no detector is given".to_string());
+        }
+        if self.input_mode == InputMode::Photo && self.detector.is_none() {
+            return bad("input_mode is photo but no detector is given (set the detector option)".to_string());
+        }
+        let sides = crate::detect::MIN_MAX_SIDE..=crate::image::MAX_SIDE;
+        if !sides.contains(&self.detector_max_side) {
+            return bad(format!(
+                "detector_max_side must be in {}..={}, got {}",
+                sides.start(),
+                sides.end(),
+                self.detector_max_side
+            ));
         }
         if !(1..=MAX_MODEL_BYTES).contains(&self.max_model_bytes) {
             return bad(format!("max_model_bytes must be in 1..={MAX_MODEL_BYTES}, got {}", self.max_model_bytes));

@@ -11,6 +11,7 @@ use crate::error::{fail, Error, ErrorKind, Result};
 use crate::graph::SCORE_OUTPUT;
 use crate::image::ImageView;
 use crate::model::Model;
+use crate::options::InputMode;
 
 /// Most images in one call.
 pub const MAX_BATCH: usize = 4096;
@@ -293,14 +294,15 @@ impl Model {
     }
 
     /// How the scoring calls find `face` in its image; the one place where
-    /// this is decided.
+    /// this is decided: landmarks when given, else as `Options::input_mode`
+    /// says (a crop-mode image of another size is refused by `locate`).
     pub fn route(&self, face: &Face) -> Route {
-        if face.landmarks.is_some() {
-            Route::Landmarks
-        } else if (face.image.width(), face.image.height()) == (self.spec.width, self.spec.height) {
-            Route::AlignedCrop
-        } else {
-            Route::Detector
+        let crop_sized = (face.image.width(), face.image.height()) == (self.spec.width, self.spec.height);
+        match self.options().input_mode {
+            _ if face.landmarks.is_some() => Route::Landmarks,
+            InputMode::Crop => Route::AlignedCrop,
+            InputMode::Auto if crop_sized => Route::AlignedCrop,
+            InputMode::Auto | InputMode::Photo => Route::Detector,
         }
     }
 
@@ -313,6 +315,8 @@ impl Model {
             return Ok(Located { image, to_crop: Some(t), detection: None });
         }
         if route == Route::AlignedCrop {
+            // Only input_mode crop reaches here with another size.
+            self.spec.check(&image, None).map_err(|e| Error::new(e.kind, format!("input_mode is crop: {}", e.message)))?;
             return Ok(Located { image, to_crop: None, detection: None });
         }
         if self.detector.is_none() {
