@@ -60,7 +60,22 @@ const OPTION_SIZES: &str = "/**
 
 /**
  * Size of serfiq_options with the model-limit and library-search fields
- * (max_model_bytes to search_paths).
+ * (max_model_bytes to search_paths): sizeof(serfiq_options) as the V4 header
+ * declared it, tail padding included (208 on 64-bit targets, 148 on i686, 152
+ * on ARMv7).
  */
-#define SERFIQ_OPTIONS_SIZE_V4 sizeof(serfiq_options)
+#ifdef __cplusplus
+#define SERFIQ_OPTIONS_ALIGN_ alignof(serfiq_options)
+#else
+#define SERFIQ_OPTIONS_ALIGN_ _Alignof(serfiq_options)
+#endif
+#define SERFIQ_OPTIONS_SIZE_V4 \\
+  ((offsetof(serfiq_options, search_paths) + sizeof(serfiq_search_paths) + SERFIQ_OPTIONS_ALIGN_ - 1) \\
+   / SERFIQ_OPTIONS_ALIGN_ * SERFIQ_OPTIONS_ALIGN_)
+
+/**
+ * Size of serfiq_options with the input-mode and working-size fields
+ * (input_mode, detector_max_side).
+ */
+#define SERFIQ_OPTIONS_SIZE_V5 sizeof(serfiq_options)
 ";

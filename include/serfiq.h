@@ -57,6 +57,12 @@
 #define SERFIQ_MAX_IMAGE_SIDE 32768
 
 /**
+ * Most faces one image gives (`serfiq_detect_score`, `serfiq_detect`): the
+ * detector keeps at most this many, most confident first.
+ */
+#define SERFIQ_MAX_FACES 750
+
+/**
  * Number of floats in one set of landmarks: x, y of left eye, right eye, nose
  * tip, left mouth corner, right mouth corner ("left" = smaller x), in pixels.
  */
@@ -92,6 +98,12 @@ typedef uint32_t serfiq_execution_provider;
  * the CUDA and cuDNN libraries) when the options give no path for them.
  */
 typedef uint32_t serfiq_search_paths;
+
+/**
+ * What an image passed without landmarks is (`serfiq_options.input_mode`).
+ * Landmarks, when given, always place the face.
+ */
+typedef uint32_t serfiq_input_mode;
 
 /**
  * Settings for `serfiq_create`. Always fill it with
@@ -259,6 +271,22 @@ typedef struct serfiq_options {
    * process, and with the default search a create without a path uses it).
    */
   serfiq_search_paths search_paths;
+  /**
+   * One of `SERFIQ_INPUT_*`: what an image without landmarks is. Default
+   * `SERFIQ_INPUT_AUTO` (by its size). (Since `SERFIQ_OPTIONS_SIZE_V5`.)
+   */
+  serfiq_input_mode input_mode;
+  /**
+   * Longest side, in pixels, of the image the detector sees, 32 to 32768;
+   * 0 = the default, 640. A larger photo is shrunk (area-averaged, aspect
+   * kept) before detection; boxes and landmarks are mapped back to its
+   * full resolution and the face is aligned from its full-resolution
+   * pixels. A face is found down to about 20 pixels wide in the shrunk image: at
+   * 640 that is a face about 1/32 of the photo's long side (60 pixels in a
+   * 1920x1080 frame). 32768 turns shrinking off (images over 1920x1280
+   * pixels are still shrunk to that many pixels). (Since `SERFIQ_OPTIONS_SIZE_V5`.)
+   */
+  uint32_t detector_max_side;
 } serfiq_options;
 
 /**
@@ -282,7 +310,8 @@ typedef struct serfiq_image {
    */
   size_t stride;
   /**
-   * One of `SERFIQ_PIXEL_*`.
+   * One of `SERFIQ_PIXEL_*`. 0 is `SERFIQ_PIXEL_BGR` (OpenCV's order); RGB
+   * pixels (most decoders) need `SERFIQ_PIXEL_RGB`.
    */
   serfiq_pixel_format format;
 } serfiq_image;
@@ -311,7 +340,8 @@ typedef struct serfiq_quality {
  */
 typedef struct serfiq_face {
   /**
-   * The face's box: left, top, right, bottom edges in image pixels.
+   * The face's box: left, top, right, bottom edges in image pixels, clamped
+   * to the image (0 <= left < right <= width, 0 <= top < bottom <= height).
    */
   float box[4];
   /**
@@ -455,7 +485,11 @@ typedef struct serfiq_face {
 #define SERFIQ_ERR_FORKED 21
 
 /**
- * Blue, green, red (OpenCV's default). The default: value 0.
+ * Blue, green, red (OpenCV's default). The default: value 0, so a zeroed
+ * `serfiq_image` is BGR. Most other decoders (libjpeg, libpng, stb_image,
+ * PIL) give RGB: set
+ * `SERFIQ_PIXEL_RGB` for them, or red and blue are swapped, which lowers s
+ * and moves detections without any error.
  */
 #define SERFIQ_PIXEL_BGR 0
 
@@ -529,6 +563,26 @@ typedef struct serfiq_face {
  */
 #define SERFIQ_SEARCH_EXPLICIT_ONLY 1
 
+/**
+ * By its size (the default: value 0): an image of exactly the model's input
+ * size (112x112 for the default model) is taken as an aligned crop and never
+ * searched; any other size goes to the detector. So a 112x112 photo is
+ * scored as if it were aligned: use `SERFIQ_INPUT_PHOTO` for such photos.
+ */
+#define SERFIQ_INPUT_AUTO 0
+
+/**
+ * An aligned crop: an image of another size fails with
+ * `SERFIQ_ERR_INVALID_IMAGE`; the detector is never used by the scoring calls.
+ */
+#define SERFIQ_INPUT_CROP 1
+
+/**
+ * A photo: the detector always searches it, whatever its size (a create
+ * without a detector fails with `SERFIQ_ERR_INVALID_ARGUMENT`).
+ */
+#define SERFIQ_INPUT_PHOTO 2
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -582,12 +636,16 @@ serfiq_status serfiq_get_options(const struct serfiq_model *model,
 
 /**
  * Quality of one face. `landmarks`: 10 floats (see `SERFIQ_LANDMARK_FLOATS`)
- * locating the face in `image`, or NULL. Without landmarks, an image at the
- * model's input size is taken as an aligned crop; any other image needs the
- * model's detector (`serfiq_options.detector_path`), which finds the faces,
- * picks one by `face_policy` and aligns it by its detected landmarks, or
- * fails with `SERFIQ_ERR_NO_FACE`; without a detector such an image fails
- * with `SERFIQ_ERR_INVALID_IMAGE`. Writes `*quality` on success only. In a
+ * locating the face in `image`, or NULL. Without landmarks, `input_mode`
+ * says what the image is. With `SERFIQ_INPUT_AUTO` (the default) an image at
+ * the model's input size is taken as an aligned crop, even a photo of that
+ * size; any other image needs the model's detector
+ * (`serfiq_options.detector_path`), which finds the faces, picks one by
+ * `face_policy` and aligns it by its detected landmarks, or fails with
+ * `SERFIQ_ERR_NO_FACE`; without a detector such an image fails with
+ * `SERFIQ_ERR_INVALID_IMAGE`. `SERFIQ_INPUT_CROP`: every image is an aligned
+ * crop (another size: `SERFIQ_ERR_INVALID_IMAGE`); `SERFIQ_INPUT_PHOTO`:
+ * every image goes to the detector. Writes `*quality` on success only. In a
  * child made by fork() after the model was created it fails with
  * `SERFIQ_ERR_FORKED` (so do the other calls that run the model).
  */
@@ -678,12 +736,27 @@ const char *serfiq_image_error(size_t index);
  * `embeddings`: NULL, or room for `embeddings_capacity` floats that receive
  * face i's embedding at `embeddings + i * embedding size`.
  *
- * When more faces are found than `capacity` (or than `embeddings` holds), the
- * call returns `SERFIQ_ERR_BUFFER_TOO_SMALL` with the number of faces in
- * `*count` before any face is scored; pass `faces = NULL, capacity = 0` to
- * ask for that number. At most 750 faces are reported. A model created
- * without a detector fails with `SERFIQ_ERR_INVALID_ARGUMENT`. The image is
- * always searched, whatever its size; it may be in any pixel format.
+ * A count query, `faces = NULL, capacity = 0` (embeddings ignored), returns
+ * `SERFIQ_OK` with the number of faces in `*count`, 0 or more, and scores
+ * nothing. Otherwise, when more faces are found than `capacity` (or than
+ * `embeddings` holds), the call returns `SERFIQ_ERR_BUFFER_TOO_SMALL` with the
+ * number of faces in `*count` before any face is scored. At most
+ * `SERFIQ_MAX_FACES` (750) faces are reported. A model created without a
+ * detector fails with `SERFIQ_ERR_INVALID_ARGUMENT`. The image is always
+ * searched, whatever its size and `input_mode`; it may be in any pixel format
+ * (say which: the default, `SERFIQ_PIXEL_BGR`, is OpenCV's order, while most
+ * other decoders give RGB).
+ *
+ * Boxes are clamped to the image; landmarks lie inside it. Boxes that straddle
+ * two faces or lie mostly inside a more confident face's box are dropped
+ * (see README, "Photos"). A photo whose long side exceeds
+ * `detector_max_side` (default 640) is searched shrunk to it.
+ *
+ * What a call costs, measured on one thread on the default model (README,
+ * "Photos"): the detector at the working size (about 11 ms at 640x360,
+ * whatever the photo's resolution above that, plus reading the photo's
+ * pixels once to shrink it), then one alignment and one model run per face
+ * (about 7 ms each); a count query costs the detector only.
  */
 serfiq_status serfiq_detect_score(const struct serfiq_model *model,
                                   const struct serfiq_image *image,
@@ -779,9 +852,24 @@ uint32_t serfiq_abi_version(void);
 
 /**
  * Size of serfiq_options with the model-limit and library-search fields
- * (max_model_bytes to search_paths).
+ * (max_model_bytes to search_paths): sizeof(serfiq_options) as the V4 header
+ * declared it, tail padding included (208 on 64-bit targets, 148 on i686, 152
+ * on ARMv7).
  */
-#define SERFIQ_OPTIONS_SIZE_V4 sizeof(serfiq_options)
+#ifdef __cplusplus
+#define SERFIQ_OPTIONS_ALIGN_ alignof(serfiq_options)
+#else
+#define SERFIQ_OPTIONS_ALIGN_ _Alignof(serfiq_options)
+#endif
+#define SERFIQ_OPTIONS_SIZE_V4 \
+  ((offsetof(serfiq_options, search_paths) + sizeof(serfiq_search_paths) + SERFIQ_OPTIONS_ALIGN_ - 1) \
+   / SERFIQ_OPTIONS_ALIGN_ * SERFIQ_OPTIONS_ALIGN_)
+
+/**
+ * Size of serfiq_options with the input-mode and working-size fields
+ * (input_mode, detector_max_side).
+ */
+#define SERFIQ_OPTIONS_SIZE_V5 sizeof(serfiq_options)
 
 #ifdef __cplusplus
 }  // extern "C"

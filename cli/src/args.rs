@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use serfiq_core::{FacePolicy, Options};
+use serfiq_core::{FacePolicy, InputMode, Options};
 
 const ABOUT: &str = "SER-FIQ face image quality: scores how useful a face image is for face recognition";
 
@@ -185,6 +185,15 @@ pub struct BenchArgs {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Time whole photos instead: detect + align + score per photo on one thread, at each
+    /// --max-sides working size, on the images and a 1920x1080 frame made from the first.
+    #[arg(long)]
+    pub photos: bool,
+
+    /// With --photos: detector working sizes (detector_max_side) to compare, comma-separated.
+    #[arg(long, value_name = "N", value_delimiter = ',', default_value = "32768,640")]
+    pub max_sides: Vec<u32>,
+
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
@@ -326,6 +335,41 @@ pub struct DetectArgs {
     /// Detector confidence a face needs, in [0, 1).
     #[arg(long, value_name = "T", default_value_t = Options::default().detector_threshold)]
     pub detector_threshold: f32,
+
+    /// What an image without landmarks is: `auto` (an image of exactly the model's input
+    /// size, 112x112 for the default model, is an aligned crop, even a photo of that size;
+    /// any other size is a photo), `crop` (always an aligned crop: another size is a bad
+    /// image) or `photo` (always searched by the detector).
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = InputModeArg::Auto)]
+    pub input_mode: InputModeArg,
+
+    /// Longest side, in pixels, of the image the detector sees (32 to 32768; 32768 turns
+    /// shrinking off): larger photos are shrunk for detection only, the face is aligned from
+    /// the full-resolution pixels. Faces narrower than about 20 pixels in the shrunk image
+    /// are not found (60 pixels in a 1920x1080 frame at 640).
+    #[arg(long, value_name = "N", default_value_t = Options::default().detector_max_side)]
+    pub detector_max_side: u32,
+}
+
+/// `--input-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputModeArg {
+    /// By its size.
+    Auto,
+    /// An aligned crop.
+    Crop,
+    /// A photo for the detector.
+    Photo,
+}
+
+impl From<InputModeArg> for InputMode {
+    fn from(m: InputModeArg) -> Self {
+        match m {
+            InputModeArg::Auto => InputMode::Auto,
+            InputModeArg::Crop => InputMode::Crop,
+            InputModeArg::Photo => InputMode::Photo,
+        }
+    }
 }
 
 #[derive(Args, Debug)]

@@ -66,6 +66,8 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
         no_detect: false,
         face_policy: PolicyArg::Largest,
         detector_threshold: serfiq_core::Options::default().detector_threshold,
+        input_mode: crate::args::InputModeArg::Auto,
+        detector_max_side: serfiq_core::Options::default().detector_max_side,
     };
     let st = settings(&a.model, &detect, Some(&a.serfiq))?;
     let mut opts = st.opts.clone();
@@ -73,8 +75,11 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
     // defaults, stated here because the numbers depend on them.
     opts.intra_threads = 1;
     opts.max_sessions = a.threads.iter().copied().max().unwrap_or(1);
-    let model = load(&opts)?;
     let inputs = if a.inputs.is_empty() { vec![demo_faces(&st.locator)?] } else { a.inputs.clone() };
+    if a.photos {
+        return crate::bench_photos::run(a, &opts, &inputs);
+    }
+    let model = load(&opts)?;
     let crops = aligned_crops(&model, &inputs)?;
     let (w, h) = model.input_size();
     println!(

@@ -16,6 +16,7 @@
 mod annotate;
 mod args;
 mod bench;
+mod bench_photos;
 mod calibrate;
 mod dataset;
 mod decode;
@@ -106,6 +107,8 @@ fn settings(m: &ModelArgs, d: &DetectArgs, s: Option<&SerfiqArgs>) -> Result<Set
     opts.detector = detector.as_ref().map(|(p, _)| ModelSource::Path(p.clone()));
     opts.face_policy = d.face_policy.into();
     opts.detector_threshold = d.detector_threshold;
+    opts.input_mode = d.input_mode.into();
+    opts.detector_max_side = d.detector_max_side;
     Ok(Settings {
         opts,
         model_path,

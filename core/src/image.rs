@@ -115,6 +115,17 @@ impl<'a> ImageView<'a> {
         self.format
     }
 
+    /// The `width`×`height` part of the image whose top-left pixel is (x, y),
+    /// without copying; `None` when it does not lie inside the image or is empty.
+    pub fn region(&self, x: u32, y: u32, width: u32, height: u32) -> Option<ImageView<'a>> {
+        let inside = x.checked_add(width)? <= self.width && y.checked_add(height)? <= self.height;
+        if !inside || width == 0 || height == 0 {
+            return None;
+        }
+        let start = y as usize * self.stride + x as usize * self.format.bytes_per_pixel();
+        ImageView::new(&self.data[start..], width, height, self.stride, self.format).ok()
+    }
+
     /// Red, green and blue of pixel (x, y); the caller keeps x, y inside the image.
     #[inline]
     pub fn rgb(&self, x: usize, y: usize) -> [u8; 3] {

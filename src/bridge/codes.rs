@@ -1,7 +1,7 @@
 //! The numeric codes the C ABI and JNI use for core enums, both ways. The
 //! values are the header's `SERFIQ_*` constants.
 
-use serfiq_core::{FacePolicy, PixelFormat, Provider, Search};
+use serfiq_core::{FacePolicy, InputMode, PixelFormat, Provider, Search};
 
 use super::Failure;
 use crate::ffi::*;
@@ -83,5 +83,23 @@ pub(crate) fn search_code(s: Search) -> u32 {
     match s {
         Search::Default => SERFIQ_SEARCH_DEFAULT,
         Search::ExplicitOnly => SERFIQ_SEARCH_EXPLICIT_ONLY,
+    }
+}
+
+/// `SERFIQ_INPUT_*` → what an image without landmarks is.
+pub(crate) fn input_mode(code: u32) -> Result<InputMode, Failure> {
+    match code {
+        SERFIQ_INPUT_AUTO => Ok(InputMode::Auto),
+        SERFIQ_INPUT_CROP => Ok(InputMode::Crop),
+        SERFIQ_INPUT_PHOTO => Ok(InputMode::Photo),
+        v => Err(unknown("input_mode", v)),
+    }
+}
+
+pub(crate) fn input_mode_code(m: InputMode) -> u32 {
+    match m {
+        InputMode::Auto => SERFIQ_INPUT_AUTO,
+        InputMode::Crop => SERFIQ_INPUT_CROP,
+        InputMode::Photo => SERFIQ_INPUT_PHOTO,
     }
 }

@@ -40,6 +40,9 @@ pub(crate) struct Settings {
     pub max_model_bytes: u64,
     pub detector_sha256: Option<String>,
     pub search_paths: u32,
+    pub input_mode: u32,
+    /// 0: the default, `serfiq_core::detect::DEFAULT_MAX_SIDE`.
+    pub detector_max_side: u32,
 }
 
 impl Default for Settings {
@@ -72,6 +75,8 @@ impl Default for Settings {
             max_model_bytes: d.max_model_bytes,
             detector_sha256: None,
             search_paths: search_code(d.search),
+            input_mode: input_mode_code(d.input_mode),
+            detector_max_side: d.detector_max_side,
         }
     }
 }
@@ -121,6 +126,12 @@ impl Settings {
             max_model_bytes: if self.max_model_bytes == 0 { DEFAULT_MAX_MODEL_BYTES } else { self.max_model_bytes },
             detector_sha256: self.detector_sha256,
             search: search(self.search_paths)?,
+            input_mode: input_mode(self.input_mode)?,
+            detector_max_side: if self.detector_max_side == 0 {
+                serfiq_core::detect::DEFAULT_MAX_SIDE
+            } else {
+                self.detector_max_side
+            },
             // Settings the foreign surfaces do not carry keep their defaults.
             ..Options::default()
         })
@@ -167,6 +178,8 @@ impl Settings {
             max_model_bytes: o.max_model_bytes,
             detector_sha256: o.detector_sha256.clone(),
             search_paths: search_code(o.search),
+            input_mode: input_mode_code(o.input_mode),
+            detector_max_side: o.detector_max_side,
         }
     }
 }

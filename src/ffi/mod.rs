@@ -23,6 +23,7 @@ use errors::{last_error_ptr, set_image_errors, set_last_error};
 use options::OptionStrings;
 pub use options::{
     serfiq_options, SERFIQ_OPTIONS_SIZE_V1, SERFIQ_OPTIONS_SIZE_V2, SERFIQ_OPTIONS_SIZE_V3, SERFIQ_OPTIONS_SIZE_V4,
+    SERFIQ_OPTIONS_SIZE_V5,
 };
 pub use types::*;
 
@@ -227,12 +228,16 @@ pub unsafe extern "C" fn serfiq_get_options(
 }
 
 /// Quality of one face. `landmarks`: 10 floats (see `SERFIQ_LANDMARK_FLOATS`)
-/// locating the face in `image`, or NULL. Without landmarks, an image at the
-/// model's input size is taken as an aligned crop; any other image needs the
-/// model's detector (`serfiq_options.detector_path`), which finds the faces,
-/// picks one by `face_policy` and aligns it by its detected landmarks, or
-/// fails with `SERFIQ_ERR_NO_FACE`; without a detector such an image fails
-/// with `SERFIQ_ERR_INVALID_IMAGE`. Writes `*quality` on success only. In a
+/// locating the face in `image`, or NULL. Without landmarks, `input_mode`
+/// says what the image is. With `SERFIQ_INPUT_AUTO` (the default) an image at
+/// the model's input size is taken as an aligned crop, even a photo of that
+/// size; any other image needs the model's detector
+/// (`serfiq_options.detector_path`), which finds the faces, picks one by
+/// `face_policy` and aligns it by its detected landmarks, or fails with
+/// `SERFIQ_ERR_NO_FACE`; without a detector such an image fails with
+/// `SERFIQ_ERR_INVALID_IMAGE`. `SERFIQ_INPUT_CROP`: every image is an aligned
+/// crop (another size: `SERFIQ_ERR_INVALID_IMAGE`); `SERFIQ_INPUT_PHOTO`:
+/// every image goes to the detector. Writes `*quality` on success only. In a
 /// child made by fork() after the model was created it fails with
 /// `SERFIQ_ERR_FORKED` (so do the other calls that run the model).
 #[no_mangle]
@@ -468,12 +473,27 @@ pub extern "C" fn serfiq_image_error(index: usize) -> *const c_char {
 /// `embeddings`: NULL, or room for `embeddings_capacity` floats that receive
 /// face i's embedding at `embeddings + i * embedding size`.
 ///
-/// When more faces are found than `capacity` (or than `embeddings` holds), the
-/// call returns `SERFIQ_ERR_BUFFER_TOO_SMALL` with the number of faces in
-/// `*count` before any face is scored; pass `faces = NULL, capacity = 0` to
-/// ask for that number. At most 750 faces are reported. A model created
-/// without a detector fails with `SERFIQ_ERR_INVALID_ARGUMENT`. The image is
-/// always searched, whatever its size; it may be in any pixel format.
+/// A count query, `faces = NULL, capacity = 0` (embeddings ignored), returns
+/// `SERFIQ_OK` with the number of faces in `*count`, 0 or more, and scores
+/// nothing. Otherwise, when more faces are found than `capacity` (or than
+/// `embeddings` holds), the call returns `SERFIQ_ERR_BUFFER_TOO_SMALL` with the
+/// number of faces in `*count` before any face is scored. At most
+/// `SERFIQ_MAX_FACES` (750) faces are reported. A model created without a
+/// detector fails with `SERFIQ_ERR_INVALID_ARGUMENT`. The image is always
+/// searched, whatever its size and `input_mode`; it may be in any pixel format
+/// (say which: the default, `SERFIQ_PIXEL_BGR`, is OpenCV's order, while most
+/// other decoders give RGB).
+///
+/// Boxes are clamped to the image; landmarks lie inside it. Boxes that straddle
+/// two faces or lie mostly inside a more confident face's box are dropped
+/// (see README, "Photos"). A photo whose long side exceeds
+/// `detector_max_side` (default 640) is searched shrunk to it.
+///
+/// What a call costs, measured on one thread on the default model (README,
+/// "Photos"): the detector at the working size (about 11 ms at 640x360,
+/// whatever the photo's resolution above that, plus reading the photo's
+/// pixels once to shrink it), then one alignment and one model run per face
+/// (about 7 ms each); a count query costs the detector only.
 #[no_mangle]
 pub unsafe extern "C" fn serfiq_detect_score(
     model: *const serfiq_model,
@@ -499,6 +519,11 @@ pub unsafe extern "C" fn serfiq_detect_score(
         let face = unsafe { to_face(image, std::ptr::null(), 0)? };
         let detections = m.detect(&face.image)?;
         let found = detections.len();
+        if faces.is_null() {
+            // A count query (capacity is 0 here): the same answer with or without faces.
+            *count = found;
+            return Ok(());
+        }
         let need = found * m.embedding_size();
         if found > capacity || (!embeddings.is_null() && embeddings_capacity < need) {
             *count = found;

@@ -124,6 +124,18 @@ pub struct serfiq_options {
     /// every create (also once ONNX Runtime is loaded: it is loaded once per
     /// process, and with the default search a create without a path uses it).
     pub search_paths: serfiq_search_paths,
+    /// One of `SERFIQ_INPUT_*`: what an image without landmarks is. Default
+    /// `SERFIQ_INPUT_AUTO` (by its size). (Since `SERFIQ_OPTIONS_SIZE_V5`.)
+    pub input_mode: serfiq_input_mode,
+    /// Longest side, in pixels, of the image the detector sees, 32 to 32768;
+    /// 0 = the default, 640. A larger photo is shrunk (area-averaged, aspect
+    /// kept) before detection; boxes and landmarks are mapped back to its
+    /// full resolution and the face is aligned from its full-resolution
+    /// pixels. A face is found down to about 20 pixels wide in the shrunk image: at
+    /// 640 that is a face about 1/32 of the photo's long side (60 pixels in a
+    /// 1920x1080 frame). 32768 turns shrinking off (images over 1920x1280
+    /// pixels are still shrunk to that many pixels). (Since `SERFIQ_OPTIONS_SIZE_V5`.)
+    pub detector_max_side: u32,
 }
 
 /// Size of the first published `serfiq_options` (ABI version 1): the smallest
@@ -140,9 +152,18 @@ pub const SERFIQ_OPTIONS_SIZE_V2: usize = std::mem::offset_of!(serfiq_options, e
 /// cbindgen:ignore
 pub const SERFIQ_OPTIONS_SIZE_V3: usize = std::mem::offset_of!(serfiq_options, max_model_bytes);
 /// Size of `serfiq_options` with the model-limit and search fields
-/// (`max_model_bytes` to `search_paths`): `sizeof(serfiq_options)`.
+/// (`max_model_bytes` to `search_paths`): the `sizeof` of the struct that
+/// ended there, tail padding included (208 on 64-bit targets, 148 on i686,
+/// 152 on ARMv7). On 64-bit targets `input_mode` lies in that padding, so the
+/// V5 fields are read only from a struct of at least `SERFIQ_OPTIONS_SIZE_V5`.
 /// cbindgen:ignore
-pub const SERFIQ_OPTIONS_SIZE_V4: usize = std::mem::size_of::<serfiq_options>();
+pub const SERFIQ_OPTIONS_SIZE_V4: usize = (std::mem::offset_of!(serfiq_options, search_paths)
+    + std::mem::size_of::<serfiq_search_paths>())
+.next_multiple_of(std::mem::align_of::<serfiq_options>());
+/// Size of `serfiq_options` with the input-mode and working-size fields
+/// (`input_mode`, `detector_max_side`): `sizeof(serfiq_options)`.
+/// cbindgen:ignore
+pub const SERFIQ_OPTIONS_SIZE_V5: usize = std::mem::size_of::<serfiq_options>();
 // V3 is the size programs built against the V3 header pass: `sizeof` of the
 // struct that ended with `cuda_library_path`, tail padding included. The new
 // fields start with the 8-byte `max_model_bytes` so that its offset is that
@@ -153,6 +174,14 @@ const _: () = assert!(
         == (std::mem::offset_of!(serfiq_options, cuda_library_path) + std::mem::size_of::<*const c_char>())
             .next_multiple_of(std::mem::align_of::<serfiq_options>())
 );
+// The V4 sizes published for each target stay what they were.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 208);
+#[cfg(all(target_pointer_width = "32", target_arch = "x86"))]
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 148);
+#[cfg(all(target_pointer_width = "32", target_arch = "arm"))]
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 152);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V5 > SERFIQ_OPTIONS_SIZE_V4);
 
 /// Reads an optional UTF-8 C string.
 ///
@@ -239,6 +268,8 @@ pub(crate) fn to_c(s: &Settings, strings: &OptionStrings) -> serfiq_options {
         max_model_bytes: s.max_model_bytes,
         detector_sha256: strings.ptr(6),
         search_paths: s.search_paths,
+        input_mode: s.input_mode,
+        detector_max_side: s.detector_max_side,
     }
 }
 
@@ -298,6 +329,12 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
     keep_default_unless_covered!(detector_path, detector_data, detector_size, face_policy, detector_threshold);
     keep_default_unless_covered!(execution_provider, device_id, gpu_fallback, cuda_library_path);
     keep_default_unless_covered!(max_model_bytes, detector_sha256, search_paths);
+    // A V4 struct's tail padding may hold input_mode's bytes (64-bit): V5 fields
+    // come only from a struct that has them all.
+    if size < SERFIQ_OPTIONS_SIZE_V5 {
+        o.input_mode = d.input_mode;
+        o.detector_max_side = d.detector_max_side;
+    }
     // SAFETY: the caller's contract for every pointer in the struct.
     unsafe {
         Ok(Settings {
@@ -327,6 +364,8 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
             max_model_bytes: o.max_model_bytes,
             detector_sha256: opt_str(o.detector_sha256, "detector_sha256")?,
             search_paths: o.search_paths,
+            input_mode: o.input_mode,
+            detector_max_side: o.detector_max_side,
         })
     }
 }

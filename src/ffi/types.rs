@@ -15,7 +15,10 @@ const _: () =
 
 /// Pixel layout of a `serfiq_image` (8 bits per channel).
 pub type serfiq_pixel_format = u32;
-/// Blue, green, red (OpenCV's default). The default: value 0.
+/// Blue, green, red (OpenCV's default). The default: value 0, so a zeroed
+/// `serfiq_image` is BGR. Most other decoders (libjpeg, libpng, stb_image,
+/// PIL) give RGB: set `SERFIQ_PIXEL_RGB` for them, or red and blue are
+/// swapped, which changes s and the detections without any error.
 pub const SERFIQ_PIXEL_BGR: serfiq_pixel_format = 0;
 /// Red, green, blue.
 pub const SERFIQ_PIXEL_RGB: serfiq_pixel_format = 1;
@@ -65,6 +68,26 @@ pub const SERFIQ_SEARCH_DEFAULT: serfiq_search_paths = 0;
 /// Runtime, `SERFIQ_ERR_GPU_UNAVAILABLE` for CUDA).
 pub const SERFIQ_SEARCH_EXPLICIT_ONLY: serfiq_search_paths = 1;
 
+/// What an image passed without landmarks is (`serfiq_options.input_mode`).
+/// Landmarks, when given, always place the face.
+pub type serfiq_input_mode = u32;
+/// By its size (the default: value 0): an image of exactly the model's input
+/// size (112x112 for the default model) is taken as an aligned crop and never
+/// searched; any other size goes to the detector. So a 112x112 photo is
+/// scored as if it were aligned: use `SERFIQ_INPUT_PHOTO` for such photos.
+pub const SERFIQ_INPUT_AUTO: serfiq_input_mode = 0;
+/// An aligned crop: an image of another size fails with
+/// `SERFIQ_ERR_INVALID_IMAGE`; the detector is never used by the scoring calls.
+pub const SERFIQ_INPUT_CROP: serfiq_input_mode = 1;
+/// A photo: the detector always searches it, whatever its size (a create
+/// without a detector fails with `SERFIQ_ERR_INVALID_ARGUMENT`).
+pub const SERFIQ_INPUT_PHOTO: serfiq_input_mode = 2;
+
+/// Most faces one image gives (`serfiq_detect_score`, `serfiq_detect`): the
+/// detector keeps at most this many, most confident first.
+pub const SERFIQ_MAX_FACES: usize = 750;
+const _: () = assert!(SERFIQ_MAX_FACES == serfiq_core::detect::MAX_FACES);
+
 /// Number of floats in one set of landmarks: x, y of left eye, right eye, nose
 /// tip, left mouth corner, right mouth corner ("left" = smaller x), in pixels.
 pub const SERFIQ_LANDMARK_FLOATS: usize = 10;
@@ -80,7 +103,8 @@ pub struct serfiq_image {
     /// Bytes from one row to the next, at least width * bytes per pixel;
     /// 0 means tightly packed.
     pub stride: usize,
-    /// One of `SERFIQ_PIXEL_*`.
+    /// One of `SERFIQ_PIXEL_*`. 0 is `SERFIQ_PIXEL_BGR` (OpenCV's order); RGB
+    /// pixels (most decoders) need `SERFIQ_PIXEL_RGB`.
     pub format: serfiq_pixel_format,
 }
 
@@ -103,7 +127,8 @@ pub struct serfiq_quality {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct serfiq_face {
-    /// The face's box: left, top, right, bottom edges in image pixels.
+    /// The face's box: left, top, right, bottom edges in image pixels, clamped
+    /// to the image (0 <= left < right <= width, 0 <= top < bottom <= height).
     pub r#box: [f32; 4],
     /// Its 5 landmarks as 10 floats (see `SERFIQ_LANDMARK_FLOATS`), in image
     /// pixels: the points the face was aligned by.

@@ -69,7 +69,7 @@ const TEXT: [Text; 7] = [
     text!(detector_sha256),
 ];
 
-const INTS: [Int; 11] = [
+const INTS: [Int; 13] = [
     uint!(samples),
     // The 64 bits of the unsigned seed, as Java's signed long holds them.
     Int {
@@ -112,6 +112,8 @@ const INTS: [Int; 11] = [
         },
     },
     uint!(search_paths),
+    uint!(input_mode),
+    uint!(detector_max_side),
 ];
 
 const REALS: [Real; 10] = [

@@ -171,6 +171,20 @@ enum class SearchPaths : std::uint32_t {
     ExplicitOnly = SERFIQ_SEARCH_EXPLICIT_ONLY,
 };
 
+// What an image passed without landmarks is (landmarks, when given, always place the face).
+enum class InputMode : std::uint32_t {
+    // By its size (the default): exactly Model::input_size() is an aligned crop
+    // (even a photo of that size), any other size goes to the detector.
+    Auto = SERFIQ_INPUT_AUTO,
+    // An aligned crop: another size is Error(Status::InvalidImage).
+    Crop = SERFIQ_INPUT_CROP,
+    // A photo: always searched by the detector (none: Error(Status::InvalidArgument) at create).
+    Photo = SERFIQ_INPUT_PHOTO,
+};
+
+// Most faces one image gives (Model::detect_score).
+inline constexpr std::size_t max_faces = SERFIQ_MAX_FACES;
+
 // A borrowed 8-bit image: nothing is copied, the pixels must stay alive for the call.
 // stride: bytes from one row to the next (0 = tightly packed).
 //
@@ -328,6 +342,12 @@ struct Options {
     // ONNX Runtime or CUDA. ONNX Runtime is loaded once per process; once loaded,
     // a model without ort_library_path uses it whatever this says.
     SearchPaths search_paths = SearchPaths::Default;
+    // What an image without landmarks is (see InputMode).
+    InputMode input_mode = InputMode::Auto;
+    // Longest side of the image the detector sees, 32 to 32768 (32768: no
+    // shrinking); 0 = the library default, 640. Larger photos are shrunk for
+    // detection only: the face is aligned from the full-resolution pixels.
+    std::uint32_t detector_max_side = 0;
 
     // Throws Error(Status::AbiMismatch) when the loaded libserfiq has another C ABI.
     Options() : Options(detail::default_options()) {}
@@ -368,6 +388,8 @@ struct Options {
         o.max_model_bytes = max_model_bytes;
         o.detector_sha256 = c_str(detector_sha256);
         o.search_paths = static_cast<serfiq_search_paths>(search_paths);
+        o.input_mode = static_cast<serfiq_input_mode>(input_mode);
+        o.detector_max_side = detector_max_side;
         return o;
     }
 
@@ -398,7 +420,9 @@ private:
           cuda_library_path(from_c_str(o.cuda_library_path)),
           max_model_bytes(o.max_model_bytes),
           detector_sha256(from_c_str(o.detector_sha256)),
-          search_paths(static_cast<SearchPaths>(o.search_paths)) {}
+          search_paths(static_cast<SearchPaths>(o.search_paths)),
+          input_mode(static_cast<InputMode>(o.input_mode)),
+          detector_max_side(o.detector_max_side) {}
 
     static const char* c_str(const std::optional<std::string>& s) noexcept { return s ? s->c_str() : nullptr; }
     static std::optional<std::string> from_c_str(const char* s) {
@@ -541,11 +565,8 @@ public:
     std::vector<Face> detect_score(const ImageView& image, bool with_embeddings = false) const {
         const serfiq_image img = image.to_c();
         std::size_t count = 0;
-        const serfiq_status counted = serfiq_detect_score(handle_.get(), &img, nullptr, 0, &count, nullptr, 0);
-        if (counted != SERFIQ_ERR_BUFFER_TOO_SMALL) {  // OK: no face; anything else: a failure
-            detail::check(counted);
-            return {};
-        }
+        detail::check(serfiq_detect_score(handle_.get(), &img, nullptr, 0, &count, nullptr, 0));  // a count query
+        if (count == 0) return {};
         const std::size_t dim = with_embeddings ? embedding_size() : 0;
         std::vector<serfiq_face> found(count);
         std::vector<float> flat(count * dim);

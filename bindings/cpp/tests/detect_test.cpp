@@ -277,3 +277,49 @@ TEST(AlignedCrop, Errors) {
     nan[3] = std::numeric_limits<float>::quiet_NaN();
     expect_error(Status::InvalidLandmarks, [&] { test::shared_model().aligned_crop(f.view(), nan); });
 }
+
+// A grey image of exactly the input size: Auto and Crop take it as an aligned
+// crop (the same s), Photo searches it and finds no face; Crop refuses another
+// size, and Photo needs a detector.
+TEST(InputMode, SameSizedImageAsCropAndAsPhoto) {
+    const auto [w, h] = test::shared_model().input_size();
+    test::Ppm grey;
+    grey.width = w;
+    grey.height = h;
+    grey.rgb.assign(std::size_t{w} * h * 3, 128);
+    const serfiq::Model& automatic = test::shared_detector_model();
+    EXPECT_EQ(automatic.options().input_mode, serfiq::InputMode::Auto);
+    const serfiq::Model crop = detector_model([](serfiq::Options& o) { o.input_mode = serfiq::InputMode::Crop; });
+    const serfiq::Model photo = detector_model([](serfiq::Options& o) { o.input_mode = serfiq::InputMode::Photo; });
+    EXPECT_EQ(crop.options().input_mode, serfiq::InputMode::Crop);
+    EXPECT_EQ(photo.options().input_mode, serfiq::InputMode::Photo);
+    const serfiq::Quality as_crop = crop.score(grey.view());
+    EXPECT_GT(as_crop.s, 0.0f);
+    expect_quality(automatic.score(grey.view()), as_crop);
+    expect_error(Status::NoFace, [&] { photo.score(grey.view()); });
+    EXPECT_TRUE(photo.detect_score(grey.view()).empty());
+    // The photo is searched in Photo and Auto mode alike; Crop refuses it.
+    expect_quality(photo.score(test::face().view()), automatic.score(test::face().view()));
+    expect_error(Status::InvalidImage, [&] { crop.score(test::face().view()); });
+    expect_error(Status::InvalidArgument, [] {
+        serfiq::Options o;
+        o.input_mode = serfiq::InputMode::Photo;
+        serfiq::Model m(test::model_path(), o);
+    });
+    expect_error(Status::InvalidArgument, [] { detector_model([](serfiq::Options& o) { o.input_mode = static_cast<serfiq::InputMode>(3); }); });
+}
+
+TEST(DetectorMaxSide, DefaultRangeAndOff) {
+    EXPECT_EQ(test::shared_detector_model().options().detector_max_side, 640u);
+    const serfiq::Model off = detector_model([](serfiq::Options& o) { o.detector_max_side = 32768; });
+    EXPECT_EQ(off.options().detector_max_side, 32768u);
+    // The fixture photo is found at full size too, its landmarks within a pixel of the default's.
+    const std::vector<serfiq::Face> full = off.detect_score(test::face().view());
+    const std::vector<test::ReferenceFace>& ref = test::photo_reference();
+    ASSERT_EQ(full.size(), ref.size());
+    for (std::size_t i = 0; i < SERFIQ_LANDMARK_FLOATS; ++i) EXPECT_NEAR(full[0].landmarks[i], ref[0].landmarks[i], 1.0f);
+    for (std::uint32_t bad : {1u, 31u, 32769u}) {
+        expect_error(Status::InvalidArgument, [&] { detector_model([&](serfiq::Options& o) { o.detector_max_side = bad; }); });
+    }
+    EXPECT_EQ(serfiq::max_faces, 750u);
+}

@@ -8,7 +8,7 @@ using System.Text;
 namespace Serfiq
 {
     /// <summary>
-    /// serfiq_options, every field of this binding's serfiq.h (SERFIQ_OPTIONS_SIZE_V4): fill with
+    /// serfiq_options, every field of this binding's serfiq.h (SERFIQ_OPTIONS_SIZE_V5): fill with
     /// serfiq_options_init(&amp;o, sizeof o), then change fields. C only ever appends fields; a newer
     /// library reads just the bytes StructSize covers and defaults the rest. The tests compare every
     /// offset with the C compiler's (test.sh builds a small C program for it).
@@ -48,6 +48,9 @@ namespace Serfiq
         public ulong MaxModelBytes;       // uint64_t max_model_bytes
         public IntPtr DetectorSha256;     // const char *detector_sha256 (UTF-8, 64 hex digits)
         public uint SearchPaths;          // serfiq_search_paths search_paths
+        // SERFIQ_OPTIONS_SIZE_V5: what an image is, the detector's working size.
+        public uint InputMode;            // serfiq_input_mode input_mode
+        public uint DetectorMaxSide;      // uint32_t detector_max_side
     }
 
     /// <summary>serfiq_image: an 8-bit image borrowed for one call.</summary>
@@ -90,11 +93,14 @@ namespace Serfiq
         internal const int LandmarkFloats = 10;   // SERFIQ_LANDMARK_FLOATS
         internal const int MaxBatch = 4096;       // SERFIQ_MAX_BATCH
         internal const int MaxImageSide = 32768;  // SERFIQ_MAX_IMAGE_SIDE
-        // SERFIQ_OPTIONS_SIZE_V1..V4, computed as the header computes them.
+        internal const int MaxFaces = 750;        // SERFIQ_MAX_FACES
+        // SERFIQ_OPTIONS_SIZE_V1..V5, computed as the header computes them.
         internal static readonly int OptionsSizeV1 = Marshal.OffsetOf<NativeOptions>("DetectorPath").ToInt32();
         internal static readonly int OptionsSizeV2 = Marshal.OffsetOf<NativeOptions>("ExecutionProvider").ToInt32();
         internal static readonly int OptionsSizeV3 = Marshal.OffsetOf<NativeOptions>("MaxModelBytes").ToInt32();
-        internal static readonly int OptionsSizeV4 = Marshal.SizeOf<NativeOptions>();
+        // V4: sizeof of the struct that ended with SearchPaths, tail padding included (8-byte aligned on LP64).
+        internal static readonly int OptionsSizeV4 = (Marshal.OffsetOf<NativeOptions>("SearchPaths").ToInt32() + 4 + 7) / 8 * 8;
+        internal static readonly int OptionsSizeV5 = Marshal.SizeOf<NativeOptions>();
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern uint serfiq_options_init(NativeOptions* options, UIntPtr structSize);

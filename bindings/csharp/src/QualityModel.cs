@@ -18,6 +18,8 @@ namespace Serfiq
         /// <summary>Floats in one set of landmarks (SERFIQ_LANDMARK_FLOATS): x, y of left eye, right eye,
         /// nose tip, left and right mouth corner, in pixels.</summary>
         public const int LandmarkFloats = Native.LandmarkFloats;
+        /// <summary>Most faces one image gives (SERFIQ_MAX_FACES).</summary>
+        public const int MaxFaces = Native.MaxFaces;
         /// <summary>Most images in one <see cref="ScoreBatch(IReadOnlyList{ImageView}, IReadOnlyList{float[]})"/> call.</summary>
         public const int MaxBatch = Native.MaxBatch;
 
@@ -692,6 +694,8 @@ namespace Serfiq
             if (s.GpuFallback.HasValue) o.GpuFallback = s.GpuFallback.Value ? 1u : 0u;
             if (s.MaxModelBytes.HasValue) o.MaxModelBytes = s.MaxModelBytes.Value;
             if (s.SearchPaths.HasValue) o.SearchPaths = (uint)s.SearchPaths.Value;
+            if (s.InputMode.HasValue) o.InputMode = (uint)s.InputMode.Value;
+            if (s.DetectorMaxSide.HasValue) o.DetectorMaxSide = NonNegative(s.DetectorMaxSide.Value, "DetectorMaxSide");
         }
 
         /// <summary>The settings serfiq_get_options gives back, strings copied (they live in the model).</summary>
@@ -722,6 +726,8 @@ namespace Serfiq
                 MaxModelBytes = o.MaxModelBytes,
                 DetectorSha256 = Native.Utf8ToStringOrNull(o.DetectorSha256),
                 SearchPaths = (SearchPaths)o.SearchPaths,
+                InputMode = (InputMode)o.InputMode,
+                DetectorMaxSide = checked((int)o.DetectorMaxSide),
             };
 
         /// <summary>

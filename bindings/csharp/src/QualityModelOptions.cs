@@ -31,6 +31,21 @@ namespace Serfiq
         ExplicitOnly = 1,
     }
 
+    /// <summary>What an image passed without landmarks is (SERFIQ_INPUT_*); landmarks, when given, always place
+    /// the face.</summary>
+    public enum InputMode : uint
+    {
+        /// <summary>By its size (the default): exactly <see cref="QualityModel.InputWidth"/> x
+        /// <see cref="QualityModel.InputHeight"/> is an aligned crop (even a photo of that size), any other size
+        /// goes to the detector.</summary>
+        Auto = 0,
+        /// <summary>An aligned crop: another size fails with <see cref="Status.InvalidImage"/>.</summary>
+        Crop = 1,
+        /// <summary>A photo: always searched by the detector (without one the model fails to load with
+        /// <see cref="Status.InvalidArgument"/>).</summary>
+        Photo = 2,
+    }
+
     /// <summary>
     /// Settings for a <see cref="QualityModel"/> (serfiq_options). Properties left null keep
     /// the library's defaults (serfiq_options_init). Give exactly one of
@@ -114,5 +129,11 @@ namespace Serfiq
         /// <see cref="Serfiq.SearchPaths.ExplicitOnly"/> reads no environment variable. ONNX Runtime is loaded once
         /// per process: once loaded, a model without <see cref="OrtLibraryPath"/> uses it whatever this says.</summary>
         public SearchPaths? SearchPaths { get; set; }
+        /// <summary>What an image without landmarks is (default <see cref="Serfiq.InputMode.Auto"/>).</summary>
+        public InputMode? InputMode { get; set; }
+        /// <summary>Longest side of the image the detector sees, 32 to 32768 (32768: no shrinking); 0 = the
+        /// default, 640. Larger photos are shrunk for detection only: the face is aligned from the full-resolution
+        /// pixels.</summary>
+        public int? DetectorMaxSide { get; set; }
     }
 }

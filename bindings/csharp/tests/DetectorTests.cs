@@ -134,6 +134,61 @@ namespace Serfiq.Tests
             Fails(Status.ModelNotFound, () => new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, DetectorPath = missing }));
         }
 
+        // ---- what an image is: InputMode ---------------------------------------------------
+
+        /// <summary>A grey image of exactly the input size: Auto and Crop score it as an aligned crop (the same
+        /// s), Photo searches it and finds no face; Crop refuses another size; Photo needs a detector.</summary>
+        [Test]
+        public void SameSizedImageAsCropAndAsPhoto()
+        {
+            int w = plain.InputWidth, h = plain.InputHeight;
+            var greyPixels = new byte[w * h * 3];
+            for (int i = 0; i < greyPixels.Length; i++) greyPixels[i] = 128;
+            ImageView grey = ImageView.Packed(greyPixels, w, h, PixelFormat.Rgb);
+            Assert.That(withDetector.Options.InputMode, Is.EqualTo(InputMode.Auto));
+            using (var crop = new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, InputMode = InputMode.Crop }))
+            using (var photo = new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, InputMode = InputMode.Photo }))
+            {
+                Assert.That(crop.Options.InputMode, Is.EqualTo(InputMode.Crop));
+                Assert.That(photo.Options.InputMode, Is.EqualTo(InputMode.Photo));
+                Quality asCrop = crop.Score(grey);
+                Assert.That(asCrop.S, Is.GreaterThan(0f));
+                Near(withDetector.Score(grey), asCrop, "auto = crop");
+                Fails(Status.NoFace, () => photo.Score(grey));
+                Assert.That(photo.DetectScore(grey), Is.Empty);
+                Near(photo.Score(Fixtures.TheFace.View), withDetector.Score(Fixtures.TheFace.View), "photo = auto on a photo");
+                Fails(Status.InvalidImage, () => crop.Score(Fixtures.TheFace.View));
+            }
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, InputMode = InputMode.Photo }));
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions
+            {
+                ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, InputMode = (InputMode)3,
+            }));
+        }
+
+        [Test]
+        public void DetectorMaxSideDefaultRangeAndOff()
+        {
+            Assert.That(withDetector.Options.DetectorMaxSide, Is.EqualTo(640));
+            using (var off = new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, DetectorMaxSide = 32768 }))
+            {
+                Assert.That(off.Options.DetectorMaxSide, Is.EqualTo(32768));
+                DetectedFace[] full = off.DetectScore(Fixtures.TheFace.View);
+                Assert.That(full.Length, Is.EqualTo(Fixtures.Photo.Length));
+                for (int i = 0; i < QualityModel.LandmarkFloats; i++)
+                    Assert.That(full[0].Landmarks[i], Is.EqualTo(Fixtures.Photo[0].Landmarks[i]).Within(1.0), "landmark " + i + " within a pixel");
+            }
+            foreach (int bad in new[] { 1, 31, 32769 })
+                Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions
+                {
+                    ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, DetectorMaxSide = bad,
+                }));
+            Fails(Status.InvalidArgument, () => new QualityModel(new QualityModelOptions
+            {
+                ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, DetectorMaxSide = -1,
+            }));
+        }
+
         // ---- the detector's options, by behaviour -----------------------------------------
 
         [Test]

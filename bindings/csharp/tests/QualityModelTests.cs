@@ -477,6 +477,7 @@ namespace Serfiq.Tests
             Assert.That(defs["SERFIQ_MAX_BATCH"], Is.EqualTo((long)QualityModel.MaxBatch));
             Assert.That(defs["SERFIQ_MAX_IMAGE_SIDE"], Is.EqualTo((long)Native.MaxImageSide));
             Assert.That(defs["SERFIQ_LANDMARK_FLOATS"], Is.EqualTo((long)QualityModel.LandmarkFloats));
+            Assert.That(defs["SERFIQ_MAX_FACES"], Is.EqualTo((long)QualityModel.MaxFaces));
             Assert.That(defs["SERFIQ_ERR_ABI_MISMATCH"], Is.EqualTo((long)Status.AbiMismatch));
             Assert.That(defs["SERFIQ_ERR_MODEL_DIGEST_MISMATCH"], Is.EqualTo((long)Status.ModelDigestMismatch));
             var checks = new[]
@@ -486,6 +487,7 @@ namespace Serfiq.Tests
                 Tuple.Create(new Regex("^SERFIQ_CHANNELS_(.+)$"), typeof(ChannelOrder)),
                 Tuple.Create(new Regex("^SERFIQ_FACE_(.+)$"), typeof(FacePolicy)),
                 Tuple.Create(new Regex("^SERFIQ_PROVIDER_(.+)$"), typeof(ExecutionProvider)),
+                Tuple.Create(new Regex("^SERFIQ_INPUT_(.+)$"), typeof(InputMode)),
             };
             foreach (var c in checks)
             {
@@ -596,7 +598,8 @@ namespace Serfiq.Tests
             Assert.That(Native.OptionsSizeV2, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V2"]), "SERFIQ_OPTIONS_SIZE_V2");
             Assert.That(Native.OptionsSizeV3, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V3"]), "SERFIQ_OPTIONS_SIZE_V3");
             Assert.That(Native.OptionsSizeV4, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V4"]), "SERFIQ_OPTIONS_SIZE_V4");
-            Assert.That(sizeof(NativeOptions), Is.EqualTo(Native.OptionsSizeV4), "blittable size = marshalled size");
+            Assert.That(Native.OptionsSizeV5, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V5"]), "SERFIQ_OPTIONS_SIZE_V5");
+            Assert.That(sizeof(NativeOptions), Is.EqualTo(Native.OptionsSizeV5), "blittable size = marshalled size");
             Assert.That(sizeof(NativeFace), Is.EqualTo(Marshal.SizeOf<NativeFace>()));
 
             NativeOptions o;

@@ -22,7 +22,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use serfiq_core::image::required_len;
 use serfiq_core::{
     Detection, Error as CoreError, ErrorKind, Face, FacePolicy, ImageView, Landmarks, Model, ModelSource, Options,
-    PixelFormat, Provider, Route, Search, Want,
+    InputMode, PixelFormat, Provider, Route, Search, Want,
 };
 
 // The status numbers of the C API, from their single source.
@@ -110,6 +110,8 @@ const POLICIES: [(&str, FacePolicy); 3] =
     [("largest", FacePolicy::Largest), ("most_central", FacePolicy::MostCentral), ("central", FacePolicy::MostCentral)];
 const CHANNELS: [(&str, bool); 2] = [("rgb", false), ("bgr", true)];
 const SEARCHES: [(&str, Search); 2] = [("default", Search::Default), ("explicit_only", Search::ExplicitOnly)];
+const INPUT_MODES: [(&str, InputMode); 3] =
+    [("auto", InputMode::Auto), ("crop", InputMode::Crop), ("photo", InputMode::Photo)];
 
 /// The core options from the model, the detector and the keyword options.
 /// Unknown keywords are a TypeError; ranges are checked by `Model::new`.
@@ -148,6 +150,14 @@ fn options(model: &Bound<'_, PyAny>, detector: Option<&Bound<'_, PyAny>>, kw: &B
             "search_paths" => o.search = choice(&v, "search_paths", &SEARCHES)?,
             "face_policy" => o.face_policy = choice(&v, "face_policy", &POLICIES)?,
             "detector_threshold" => o.detector_threshold = v.extract()?,
+            "input_mode" => o.input_mode = choice(&v, "input_mode", &INPUT_MODES)?,
+            // 0 is the default, as in the C struct.
+            "detector_max_side" => {
+                o.detector_max_side = match v.extract()? {
+                    0 => serfiq_core::detect::DEFAULT_MAX_SIDE,
+                    n => n,
+                }
+            }
             other => return Err(PyTypeError::new_err(format!("unexpected option {other:?}"))),
         }
     }
@@ -202,6 +212,8 @@ fn options_dict<'py>(py: Python<'py>, m: &Model) -> PyResult<Bound<'py, PyDict>>
     d.set_item("search_paths", SEARCHES.iter().find(|(_, s)| *s == o.search).map(|(n, _)| *n))?;
     d.set_item("face_policy", POLICIES.iter().find(|(_, p)| *p == o.face_policy).map(|(n, _)| *n))?;
     d.set_item("detector_threshold", o.detector_threshold)?;
+    d.set_item("input_mode", INPUT_MODES.iter().find(|(_, m)| *m == o.input_mode).map(|(n, _)| *n))?;
+    d.set_item("detector_max_side", o.detector_max_side)?;
     Ok(d)
 }
 
@@ -880,6 +892,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scale_100, m)?)?;
     m.add("VERSION", serfiq_core::VERSION)?;
     m.add("MAX_BATCH", serfiq_core::MAX_BATCH)?;
+    m.add("MAX_FACES", serfiq_core::detect::MAX_FACES)?;
     m.add("DEFAULT_ALPHA", serfiq_core::DEFAULT_ALPHA)?;
     m.add("DEFAULT_R", serfiq_core::DEFAULT_R)?;
     m.add("ORT_LIBRARY_ENV", serfiq_core::ORT_LIBRARY_ENV)?;

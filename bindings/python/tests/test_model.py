@@ -493,3 +493,43 @@ def test_score_files_refuses_huge_images_from_their_header(model):
     assert list(r.status) == [4, 4, 4]
     assert "64 megapixels" in r.errors[0].message and "per side" in r.errors[1].message
     assert "decode" in r.errors[2].message  # truncated pixels
+
+
+# ------------------------------------------------------------------------------------------------
+# What an image is (input_mode) and the detector's working size
+
+
+def test_same_sized_image_as_crop_and_as_photo(model, photo):
+    """A grey image of exactly the input size: "auto" and "crop" score it as an aligned crop (the
+    same s), "photo" searches it and finds no face; "crop" refuses another size; "photo" needs a
+    detector."""
+    grey = np.full((112, 112, 3), 128, np.uint8)
+    assert model.options["input_mode"] == "auto"
+    with serfiq.Model(input_mode="crop") as crop, serfiq.Model(input_mode="photo") as as_photo:
+        assert crop.options["input_mode"] == "crop" and as_photo.options["input_mode"] == "photo"
+        q = crop.score(grey)
+        assert q.s > 0 and model.score(grey) == q
+        with pytest.raises(serfiq.NoFaceError):
+            as_photo.score(grey)
+        assert as_photo.detect(grey) == []
+        assert as_photo.score(photo, format="rgb") == model.score(photo, format="rgb")
+        with pytest.raises(serfiq.InvalidImageError) as e:
+            crop.score(photo, format="rgb")
+        assert "input_mode is crop" in str(e.value)
+    with pytest.raises(serfiq.InvalidArgumentError):
+        serfiq.Model(detector=False, input_mode="photo")
+    with pytest.raises(ValueError):
+        serfiq.Model(input_mode="guess")
+
+
+def test_detector_max_side_default_range_and_off(model, photo, photo_reference):
+    assert model.options["detector_max_side"] == 640
+    assert serfiq.Model(detector_max_side=0).options["detector_max_side"] == 640
+    with serfiq.Model(detector_max_side=32768) as off:
+        faces = off.detect(photo, format="rgb", embeddings=False)
+        assert len(faces) == len(photo_reference)
+        assert max_diff(faces[0].landmarks, photo_reference[0]["landmarks"]) <= 1.0
+    for bad in (1, 31, 32769):
+        with pytest.raises(serfiq.InvalidArgumentError):
+            serfiq.Model(detector_max_side=bad)
+    assert serfiq.MAX_FACES == 750

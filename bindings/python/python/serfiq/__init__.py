@@ -48,6 +48,7 @@ __all__ = [
     "STATUS_NAMES",
     "DEFAULT_MODEL",
     "DEFAULT_DETECTOR",
+    "MAX_FACES",
     "onnxruntime_library",
     "live_models",
     "models_created",
@@ -59,6 +60,8 @@ __version__ = "0.1.0"
 VERSION: str = _native.VERSION
 #: Status number → C name (``SERFIQ_OK``, ``SERFIQ_ERR_NO_FACE``, ...), as in ``serfiq.h``.
 STATUS_NAMES: Dict[int, str] = dict(_native.STATUS_NAMES)
+#: Most faces one image gives (``SERFIQ_MAX_FACES``).
+MAX_FACES: int = _native.MAX_FACES
 _STATUS = {name: code for code, name in STATUS_NAMES.items()}
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -408,8 +411,12 @@ class Model:
     ``optimization_level`` (1–3), ``model_sha256``, ``detector_sha256``, ``max_model_bytes``,
     ``face_policy`` ("largest"/"most_central"), ``detector_threshold`` (0.9),
     ``execution_provider`` ("cpu"/"cuda"), ``device_id``, ``gpu_fallback``,
-    ``cuda_library_path``, ``ort_library_path`` and ``search_paths``
-    ("default"/"explicit_only").
+    ``cuda_library_path``, ``ort_library_path``, ``search_paths``
+    ("default"/"explicit_only"), ``input_mode`` ("auto": an image of exactly the input size
+    is an aligned crop, even a photo of that size, any other a photo; "crop": always an aligned
+    crop, another size raises InvalidImageError; "photo": always searched by the detector) and
+    ``detector_max_side`` (640: longer photos are shrunk for detection only, the face is
+    aligned from full-resolution pixels; 32–32768, 32768 turns it off; 0 = the default).
 
     ONNX Runtime comes from ``ort_library_path`` when given, else ``$SERFIQ_ORT_LIB``, else
     the ``onnxruntime`` package's ``libonnxruntime.so``, else serfiq's own search. With

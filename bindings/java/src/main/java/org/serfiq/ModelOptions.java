@@ -207,6 +207,16 @@ public final class ModelOptions {
         return SearchPaths.fromCode(integer(Slot.SEARCH_PATHS));
     }
 
+    /** What an image without landmarks is. */
+    public InputMode inputMode() {
+        return InputMode.fromCode(integer(Slot.INPUT_MODE));
+    }
+
+    /** The longest side of the image the detector sees (read back from a model: the value in use). */
+    public long detectorMaxSide() {
+        return integer(Slot.DETECTOR_MAX_SIDE);
+    }
+
     /** Creates the native model; returns its handle. */
     long create() {
         NativeLib.ensureLoaded();
@@ -463,6 +473,23 @@ public final class ModelOptions {
          */
         public Builder searchPaths(SearchPaths search) {
             return integer(Slot.SEARCH_PATHS, search == null ? -1 : search.code());
+        }
+
+        /**
+         * What an image without landmarks is (default {@link InputMode#AUTO}: by its size).
+         * {@link InputMode#PHOTO} needs a detector.
+         */
+        public Builder inputMode(InputMode mode) {
+            return integer(Slot.INPUT_MODE, mode == null ? -1 : mode.code());
+        }
+
+        /**
+         * The longest side of the image the detector sees, 32 to 32768 (32768: no shrinking);
+         * 0 = the default, 640. Larger photos are shrunk for detection only: the face is aligned
+         * from the full-resolution pixels. Out of range: {@link Status#INVALID_ARGUMENT} at open.
+         */
+        public Builder detectorMaxSide(long pixels) {
+            return integer(Slot.DETECTOR_MAX_SIDE, pixels);
         }
 
         public ModelOptions build() {

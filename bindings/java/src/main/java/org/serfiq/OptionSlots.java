@@ -36,6 +36,8 @@ final class OptionSlots {
         GPU_FALLBACK(Kind.INT, "gpu_fallback"),
         MAX_MODEL_BYTES(Kind.INT, "max_model_bytes"),
         SEARCH_PATHS(Kind.INT, "search_paths"),
+        INPUT_MODE(Kind.INT, "input_mode"),
+        DETECTOR_MAX_SIDE(Kind.INT, "detector_max_side"),
         DROPOUT(Kind.REAL, "dropout"),
         ALPHA(Kind.REAL, "alpha"),
         R(Kind.REAL, "r"),

@@ -55,6 +55,9 @@ public final class QualityModel implements AutoCloseable {
      */
     public static final int ABI_VERSION = NativeLib.ABI_VERSION;
 
+    /** Most faces one image gives ({@code SERFIQ_MAX_FACES}). */
+    public static final int MAX_FACES = 750;
+
     private static final Cleaner CLEANER = Cleaner.create();
     private static final AtomicBoolean WARNED = new AtomicBoolean();
 

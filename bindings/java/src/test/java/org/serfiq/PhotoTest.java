@@ -211,4 +211,49 @@ class PhotoTest {
             m.detectScore(photo.rgb(), photo.image(), false);
         });
     }
+    /**
+     * A grey image of exactly the input size: AUTO and CROP score it as an aligned crop (the same
+     * s), PHOTO searches it and finds no face; CROP refuses another size; PHOTO needs a detector.
+     */
+    @Test
+    void sameSizedImageAsCropAndAsPhoto() throws Exception {
+        int w = model.inputWidth();
+        int h = model.inputHeight();
+        byte[] grey = new byte[w * h * 3];
+        java.util.Arrays.fill(grey, (byte) 128);
+        Image img = Image.packed(w, h, PixelFormat.RGB);
+        assertEquals(InputMode.AUTO, model.options().inputMode());
+        try (QualityModel crop = QualityModel.open(TestEnv.withDetector().inputMode(InputMode.CROP).build());
+                QualityModel asPhoto = QualityModel.open(TestEnv.withDetector().inputMode(InputMode.PHOTO).build())) {
+            assertEquals(InputMode.CROP, crop.options().inputMode());
+            assertEquals(InputMode.PHOTO, asPhoto.options().inputMode());
+            Quality asCrop = crop.score(grey, img, null);
+            assertTrue(asCrop.s() > 0f);
+            assertEquals(asCrop, model.score(grey, img, null), "AUTO takes it as a crop too");
+            InvalidArgumentsTest.expect(Status.NO_FACE, () -> asPhoto.score(grey, img, null));
+            assertEquals(List.of(), asPhoto.detectScore(grey, img, false));
+            assertEquals(model.score(photo.rgb(), photo.image(), null), asPhoto.score(photo.rgb(), photo.image(), null));
+            InvalidArgumentsTest.expect(Status.INVALID_IMAGE, () -> crop.score(photo.rgb(), photo.image(), null));
+        }
+        InvalidArgumentsTest.expect(Status.INVALID_ARGUMENT,
+                () -> QualityModel.open(TestEnv.options().inputMode(InputMode.PHOTO).build()));
+        InvalidArgumentsTest.expect(Status.INVALID_ARGUMENT,
+                () -> QualityModel.open(TestEnv.withDetector().inputMode(null).build()));
+    }
+
+    @Test
+    void detectorMaxSideDefaultRangeAndOff() throws Exception {
+        assertEquals(640, model.options().detectorMaxSide());
+        try (QualityModel off = QualityModel.open(TestEnv.withDetector().detectorMaxSide(32768).build())) {
+            assertEquals(32768, off.options().detectorMaxSide());
+            List<DetectedFace> full = off.detectScore(photo.rgb(), photo.image(), false);
+            assertEquals(ref.size(), full.size());
+            assertArrayEquals(ref.get(0).landmarks(), full.get(0).landmarks(), 1.0f, "landmarks within a pixel");
+        }
+        for (long bad : new long[] {1, 31, 32769, -1}) {
+            InvalidArgumentsTest.expect(Status.INVALID_ARGUMENT,
+                    () -> QualityModel.open(TestEnv.withDetector().detectorMaxSide(bad).build()));
+        }
+        assertEquals(750, QualityModel.MAX_FACES);
+    }
 }
