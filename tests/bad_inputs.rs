@@ -362,6 +362,35 @@ fn every_bad_input_gets_its_status() {
         st
     };
     mx.case("V3-sized options, garbage after them", SERFIQ_OK, v3_status);
+    // A caller of the V4 header: its struct's tail padding (where input_mode lies on
+    // 64-bit targets, inside its struct_size) is 0xFF, which would be an unknown input
+    // mode; the V5 fields keep their defaults.
+    let v4_status = unsafe {
+        let mut v4 = Bytes([0xFFu8; 512]);
+        let p = v4.0.as_mut_ptr() as *mut serfiq_options;
+        assert_eq!(serfiq_options_init(p, SERFIQ_OPTIONS_SIZE_V4), SERFIQ_OK);
+        let pad = std::mem::offset_of!(serfiq_options, search_paths) + 4;
+        v4.0[pad..SERFIQ_OPTIONS_SIZE_V4].fill(0xFF);
+        std::ptr::addr_of_mut!((*p).model_path).write(model_c.as_ptr());
+        std::ptr::addr_of_mut!((*p).ort_library_path).write(ort_c.as_ptr());
+        let mut m = null_mut();
+        let st = serfiq_create(p, &mut m);
+        if st == SERFIQ_OK {
+            let mut full = init();
+            assert_eq!(serfiq_get_options(m, &mut full), SERFIQ_OK);
+            assert_eq!(full.input_mode, SERFIQ_INPUT_AUTO, "V4 caller: default input mode");
+            assert_eq!(full.detector_max_side, serfiq_core::detect::DEFAULT_MAX_SIDE, "V4 caller: default side");
+        }
+        serfiq_destroy(m);
+        st
+    };
+    mx.case("V4-sized options, padding 0xFF", SERFIQ_OK, v4_status);
+    // The control: the same bytes in a V5 struct are read, and refused.
+    mx.case("input_mode 0xFFFFFFFF", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.input_mode = u32::MAX));
+    mx.case("input_mode photo without a detector", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.input_mode = SERFIQ_INPUT_PHOTO));
+    mx.case("detector_max_side 31", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_max_side = 31));
+    mx.case("detector_max_side 32769", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_max_side = 32769));
+    mx.case("detector_max_side 32", SERFIQ_OK, with(&|o| o.detector_max_side = 32));
     // The V4 fields really are read from a V4 struct (the control of the case above).
     mx.case("V4-sized options, max_model_bytes 2", SERFIQ_ERR_UNSUPPORTED_MODEL, with(&|o| o.max_model_bytes = 2));
     mx.case(
@@ -776,6 +805,20 @@ fn every_bad_input_gets_its_status() {
     mx.case("1x1 photo", SERFIQ_ERR_NO_FACE, score(&photo(1, 1)));
     mx.case("1x480 photo", SERFIQ_ERR_NO_FACE, score(&photo(1, 480)));
     mx.case("aligned-size crop is not searched", SERFIQ_OK, score(&photo(112, 112)));
+    // The same image as a photo (input_mode photo) is searched: no face; as a crop, scored.
+    for (mode, want_112, want_200) in [
+        (SERFIQ_INPUT_PHOTO, SERFIQ_ERR_NO_FACE, SERFIQ_ERR_NO_FACE),
+        (SERFIQ_INPUT_CROP, SERFIQ_OK, SERFIQ_ERR_INVALID_IMAGE),
+    ] {
+        let mut om = o.clone_fields();
+        om.input_mode = mode;
+        let (st, mm) = create(&om);
+        assert_eq!(st, SERFIQ_OK);
+        let mut q = serfiq_quality { s: -1.0, q: -1.0 };
+        mx.case(&format!("input_mode {mode}: grey 112x112"), want_112, unsafe { serfiq_score(mm, &photo(112, 112), null(), &mut q) });
+        mx.case(&format!("input_mode {mode}: grey 200x200"), want_200, unsafe { serfiq_score(mm, &photo(200, 200), null(), &mut q) });
+        unsafe { serfiq_destroy(mm) };
+    }
     let batch_imgs = [photo(112, 112), photo(200, 200)];
     let mut bq = [serfiq_quality { s: -1.0, q: -1.0 }; 2];
     mx.case("batch with a photo without a face", SERFIQ_ERR_NO_FACE, unsafe {
@@ -952,7 +995,7 @@ fn every_bad_input_gets_its_status() {
     mx.case("create with every V4 option", SERFIQ_OK, st);
     let mut back = init();
     mx.case("get_options of the V4 options", SERFIQ_OK, unsafe { serfiq_get_options(pinned, &mut back) });
-    assert_eq!(back.struct_size, SERFIQ_OPTIONS_SIZE_V4);
+    assert_eq!(back.struct_size, SERFIQ_OPTIONS_SIZE_V5);
     assert_eq!(text(back.detector_sha256), det_digest.to_str().unwrap());
     assert_eq!(back.max_model_bytes, 12_345_678);
     assert_eq!(back.search_paths, SERFIQ_SEARCH_EXPLICIT_ONLY);
