@@ -50,13 +50,14 @@ static void print_floats(const float *v, size_t n) {
     printf("\n");
 }
 
-/* Every face of the photo: count them first, then score them all in one call. */
+/* Every face of the photo: count them first (a count query: OK, 0 to SERFIQ_MAX_FACES
+ * faces, nothing scored), then score them all in one call (the detector runs again). */
 static serfiq_status print_faces(const serfiq_model *model, const serfiq_image *image, size_t dim, int embeddings) {
     size_t count = 0, i;
     serfiq_face *faces = NULL;
     float *emb = NULL;
     serfiq_status status = serfiq_detect_score(model, image, NULL, 0, &count, NULL, 0);
-    if (status != SERFIQ_OK && status != SERFIQ_ERR_BUFFER_TOO_SMALL) return status;
+    if (status != SERFIQ_OK) return status;
     faces = calloc(count ? count : 1, sizeof *faces);
     emb = embeddings ? calloc(count ? count * dim : 1, sizeof *emb) : NULL;
     if (!faces || (embeddings && !emb)) {
@@ -124,7 +125,7 @@ int main(int argc, char **argv) {
     image.width = w;
     image.height = h;
     image.stride = (size_t)w * 3;
-    image.format = SERFIQ_PIXEL_RGB;
+    image.format = SERFIQ_PIXEL_RGB; /* PPM is RGB; the default (0) is BGR, OpenCV's order */
     if (photo) {
         status = print_faces(model, &image, dim, want_embedding);
         if (status != SERFIQ_OK)

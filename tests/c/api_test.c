@@ -95,12 +95,18 @@ static void option_sizes(void) {
     serfiq_options o;
     CHECK(SERFIQ_OPTIONS_SIZE_V1 == offsetof(serfiq_options, detector_path));
     CHECK(SERFIQ_OPTIONS_SIZE_V1 < SERFIQ_OPTIONS_SIZE_V2 && SERFIQ_OPTIONS_SIZE_V2 < SERFIQ_OPTIONS_SIZE_V3);
-    CHECK(SERFIQ_OPTIONS_SIZE_V3 < SERFIQ_OPTIONS_SIZE_V4 && SERFIQ_OPTIONS_SIZE_V4 == sizeof(serfiq_options));
+    CHECK(SERFIQ_OPTIONS_SIZE_V3 < SERFIQ_OPTIONS_SIZE_V4 && SERFIQ_OPTIONS_SIZE_V4 < SERFIQ_OPTIONS_SIZE_V5);
+    CHECK(SERFIQ_OPTIONS_SIZE_V5 == sizeof(serfiq_options));
+    /* V4 was sizeof of the struct that ended with search_paths. */
+    CHECK(SERFIQ_OPTIONS_SIZE_V4 >= offsetof(serfiq_options, search_paths) + sizeof(serfiq_search_paths));
+    CHECK(SERFIQ_OPTIONS_SIZE_V4 % _Alignof(serfiq_options) == 0);
+    CHECK(SERFIQ_OPTIONS_SIZE_V4 <= offsetof(serfiq_options, detector_max_side));
     /* V3 was sizeof of the struct that ended with cuda_library_path. */
     CHECK(SERFIQ_OPTIONS_SIZE_V3 >= offsetof(serfiq_options, cuda_library_path) + sizeof(const char *));
     CHECK(SERFIQ_OPTIONS_SIZE_V3 % _Alignof(serfiq_options) == 0);
     EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
-    CHECK(o.struct_size == SERFIQ_OPTIONS_SIZE_V4);
+    CHECK(o.struct_size == SERFIQ_OPTIONS_SIZE_V5);
+    CHECK(o.input_mode == SERFIQ_INPUT_AUTO && o.detector_max_side == 640);
     CHECK(o.max_model_bytes == (uint64_t)1 << 30 && o.detector_sha256 == NULL);
     CHECK(o.search_paths == SERFIQ_SEARCH_DEFAULT);
 }
@@ -507,6 +513,58 @@ static void per_image(serfiq_model *m, const serfiq_image *photo, const serfiq_i
     free(crop_rgb);
 }
 
+
+/* The same grey image of the input size as a crop and as a photo (input_mode), with
+ * `auto_model` (input_mode auto, a detector) as the control; crop refuses another size. */
+static void input_modes(const char *model_path, const char *ort, const char *detector, const serfiq_model *auto_model) {
+    static const serfiq_input_mode modes[2] = {SERFIQ_INPUT_CROP, SERFIQ_INPUT_PHOTO};
+    unsigned char *grey = malloc(200 * 200 * 3);
+    serfiq_image img = {0};
+    serfiq_quality by_size, q;
+    serfiq_options o;
+    size_t count = 99, i;
+    memset(grey, 128, 200 * 200 * 3);
+    img.data = grey;
+    img.width = 112;
+    img.height = 112;
+    img.format = SERFIQ_PIXEL_RGB;
+    EXPECT(serfiq_score(auto_model, &img, NULL, &by_size), SERFIQ_OK); /* auto: a crop, by its size */
+    for (i = 0; i < 2; i++) {
+        serfiq_model *m = NULL;
+        EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
+        o.model_path = model_path;
+        o.ort_library_path = ort;
+        o.detector_path = detector;
+        o.input_mode = modes[i];
+        EXPECT(serfiq_create(&o, &m), SERFIQ_OK);
+        if (m == NULL) continue;
+        img.width = img.height = 112;
+        if (modes[i] == SERFIQ_INPUT_CROP) {
+            EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_OK);
+            CHECK(q.s == by_size.s && q.q == by_size.q);
+            img.width = img.height = 200;
+            EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_ERR_INVALID_IMAGE);
+            CHECK(strstr(serfiq_last_error(), "input_mode is crop") != NULL);
+        } else {
+            EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_ERR_NO_FACE);
+            EXPECT(serfiq_detect_score(m, &img, NULL, 0, &count, NULL, 0), SERFIQ_OK);
+            CHECK(count == 0);
+        }
+        serfiq_destroy(m);
+    }
+    /* A photo with nothing to find it with. */
+    {
+        serfiq_model *m = NULL;
+        EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
+        o.model_path = model_path;
+        o.ort_library_path = ort;
+        o.input_mode = SERFIQ_INPUT_PHOTO;
+        EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_INVALID_ARGUMENT);
+        CHECK(m == NULL);
+    }
+    free(grey);
+}
+
 static void detection(const char *model_path, const char *ort, const char *detector, const char *ppm,
                       const char *lm_path) {
     serfiq_options o;
@@ -544,8 +602,10 @@ static void detection(const char *model_path, const char *ort, const char *detec
     emb = calloc(2 * dim, sizeof *emb);
     emb1 = calloc(dim, sizeof *emb1);
 
-    /* How many faces: ask with no buffer. */
-    EXPECT(serfiq_detect_score(m, &img, NULL, 0, &count, NULL, 0), SERFIQ_ERR_BUFFER_TOO_SMALL);
+    /* How many faces: a count query (no buffer) is OK, with faces or without. */
+    EXPECT(serfiq_detect_score(m, &img, NULL, 0, &count, NULL, 0), SERFIQ_OK);
+    CHECK(count == 1);
+    EXPECT(serfiq_detect_score(m, &img, faces, 0, &count, NULL, 0), SERFIQ_ERR_BUFFER_TOO_SMALL);
     CHECK(count == 1);
     faces[0].confidence = -1.0f;
     EXPECT(serfiq_detect_score(m, &img, faces, 2, &count, emb, dim - 1), SERFIQ_ERR_BUFFER_TOO_SMALL);
@@ -578,6 +638,10 @@ static void detection(const char *model_path, const char *ort, const char *detec
     CHECK(strcmp(serfiq_status_name(SERFIQ_ERR_NO_FACE), "SERFIQ_ERR_NO_FACE") == 0);
     EXPECT(serfiq_detect_score(m, &none, faces, 2, &count, NULL, 0), SERFIQ_OK);
     CHECK(count == 0);
+    count = 99;
+    EXPECT(serfiq_detect_score(m, &none, NULL, 0, &count, NULL, 0), SERFIQ_OK); /* the count query, no face */
+    CHECK(count == 0);
+    input_modes(model_path, ort, detector, m);
     none.width = 8;
     none.height = 8;
     EXPECT(serfiq_score(m, &none, NULL, &q), SERFIQ_ERR_NO_FACE);
