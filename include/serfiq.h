@@ -487,9 +487,8 @@ typedef struct serfiq_face {
 /**
  * Blue, green, red (OpenCV's default). The default: value 0, so a zeroed
  * `serfiq_image` is BGR. Most other decoders (libjpeg, libpng, stb_image,
- * PIL) give RGB: set
- * `SERFIQ_PIXEL_RGB` for them, or red and blue are swapped, which lowers s
- * and moves detections without any error.
+ * PIL) give RGB: set `SERFIQ_PIXEL_RGB` for them, or red and blue are
+ * swapped, which changes s and the detections without any error.
  */
 #define SERFIQ_PIXEL_BGR 0
 
