@@ -187,10 +187,13 @@ TEST(Options, DefaultsMirrorTheLibrary) {
     EXPECT_EQ(o.max_model_bytes, std::uint64_t{1} << 30);
     EXPECT_FALSE(o.detector_sha256.has_value());
     EXPECT_EQ(o.search_paths, serfiq::SearchPaths::Default);
+    EXPECT_EQ(o.input_mode, serfiq::InputMode::Auto);
+    EXPECT_EQ(o.detector_max_side, 640u);
     const serfiq_options c = o.to_c();
     EXPECT_EQ(c.struct_size, sizeof(serfiq_options));
-    EXPECT_EQ(c.struct_size, SERFIQ_OPTIONS_SIZE_V4);
+    EXPECT_EQ(c.struct_size, SERFIQ_OPTIONS_SIZE_V5);
     EXPECT_LT(SERFIQ_OPTIONS_SIZE_V3, SERFIQ_OPTIONS_SIZE_V4);
+    EXPECT_LT(SERFIQ_OPTIONS_SIZE_V4, SERFIQ_OPTIONS_SIZE_V5);
     EXPECT_EQ(c.detector_sha256, nullptr);
     EXPECT_EQ(c.model_path, nullptr);
     EXPECT_EQ(c.model_data, nullptr);
