@@ -461,6 +461,8 @@ namespace Serfiq.Tests
                 MaxModelBytes = 50000000,
                 DetectorSha256 = Sha256Hex(Fixtures.DetectorPath),
                 SearchPaths = SearchPaths.ExplicitOnly, // every library has its path here
+                InputMode = InputMode.Photo,
+                DetectorMaxSide = 800,
             };
             using (var m = new QualityModel(set))
             {
