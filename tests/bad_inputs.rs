@@ -387,7 +387,11 @@ fn every_bad_input_gets_its_status() {
     mx.case("V4-sized options, padding 0xFF", SERFIQ_OK, v4_status);
     // The control: the same bytes in a V5 struct are read, and refused.
     mx.case("input_mode 0xFFFFFFFF", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.input_mode = u32::MAX));
-    mx.case("input_mode photo without a detector", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.input_mode = SERFIQ_INPUT_PHOTO));
+    mx.case(
+        "input_mode photo without a detector",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        with(&|o| o.input_mode = SERFIQ_INPUT_PHOTO),
+    );
     mx.case("detector_max_side 31", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_max_side = 31));
     mx.case("detector_max_side 32769", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_max_side = 32769));
     mx.case("detector_max_side 32", SERFIQ_OK, with(&|o| o.detector_max_side = 32));
@@ -815,8 +819,12 @@ fn every_bad_input_gets_its_status() {
         let (st, mm) = create(&om);
         assert_eq!(st, SERFIQ_OK);
         let mut q = serfiq_quality { s: -1.0, q: -1.0 };
-        mx.case(&format!("input_mode {mode}: grey 112x112"), want_112, unsafe { serfiq_score(mm, &photo(112, 112), null(), &mut q) });
-        mx.case(&format!("input_mode {mode}: grey 200x200"), want_200, unsafe { serfiq_score(mm, &photo(200, 200), null(), &mut q) });
+        mx.case(&format!("input_mode {mode}: grey 112x112"), want_112, unsafe {
+            serfiq_score(mm, &photo(112, 112), null(), &mut q)
+        });
+        mx.case(&format!("input_mode {mode}: grey 200x200"), want_200, unsafe {
+            serfiq_score(mm, &photo(200, 200), null(), &mut q)
+        });
         unsafe { serfiq_destroy(mm) };
     }
     let batch_imgs = [photo(112, 112), photo(200, 200)];

@@ -13,8 +13,10 @@ use image::RgbImage;
 use serfiq_core::{Detection, ErrorKind, Face, ImageView, InputMode, Model, ModelSource, Options, PixelFormat};
 
 fn model(change: impl FnOnce(&mut Options)) -> Model {
-    let mut opts =
-        Options { detector: Some(ModelSource::Path(fetched("models/retinaface_mnet025.onnx"))), ..options(&default_model()) };
+    let mut opts = Options {
+        detector: Some(ModelSource::Path(fetched("models/retinaface_mnet025.onnx"))),
+        ..options(&default_model())
+    };
     change(&mut opts);
     Model::new(&opts).unwrap_or_else(|e| panic!("{:?}: {}", e.kind, e.message))
 }
@@ -125,7 +127,11 @@ fn lfw_phantoms_between_faces_are_dropped_and_hidden_faces_kept() {
 }
 
 fn max_shift(a: &Detection, b: &Detection) -> f32 {
-    a.landmarks.iter().zip(&b.landmarks).map(|(p, q)| ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt()).fold(0.0, f32::max)
+    a.landmarks
+        .iter()
+        .zip(&b.landmarks)
+        .map(|(p, q)| ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt())
+        .fold(0.0, f32::max)
 }
 
 /// Every face found both at the default working size and at full size, with
@@ -133,9 +139,7 @@ fn max_shift(a: &Detection, b: &Detection) -> f32 {
 fn shifts(shrunk: &Model, full: &Model, img: &RgbImage) -> Vec<f32> {
     let a = shrunk.detect(&view(img)).unwrap();
     let b = full.detect(&view(img)).unwrap();
-    a.iter()
-        .filter_map(|d| b.iter().map(|e| max_shift(d, e)).min_by(f32::total_cmp))
-        .collect()
+    a.iter().filter_map(|d| b.iter().map(|e| max_shift(d, e)).min_by(f32::total_cmp)).collect()
 }
 
 #[test]

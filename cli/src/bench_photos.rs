@@ -66,7 +66,9 @@ pub fn run(a: &BenchArgs, opts: &serfiq_core::Options, inputs: &[PathBuf]) -> Re
     let models = a
         .max_sides
         .iter()
-        .map(|&side| load(&serfiq_core::Options { detector_max_side: side, intra_threads: 1, max_sessions: 1, ..opts.clone() }))
+        .map(|&side| {
+            load(&serfiq_core::Options { detector_max_side: side, intra_threads: 1, max_sessions: 1, ..opts.clone() })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     println!(
         "serfiq bench --photos: detect + align + score per photo (one thread, {CALLS} calls a round, median of {} rounds) by detector_max_side",

@@ -93,8 +93,8 @@ pub use graph::{EmbeddingLayer, ModelInfo, MAX_EMBEDDING_SIZE, MAX_HEAD_ELEMENTS
 pub use image::{ImageView, PixelFormat};
 pub use model::Model;
 pub use options::{
-    InputMode, ModelSource, Options, Search, DEFAULT_ALPHA, DEFAULT_MAX_MODEL_BYTES, DEFAULT_R, MAX_MODEL_BYTES, MAX_NORMALISED,
-    MAX_SAMPLES,
+    InputMode, ModelSource, Options, Search, DEFAULT_ALPHA, DEFAULT_MAX_MODEL_BYTES, DEFAULT_R, MAX_MODEL_BYTES,
+    MAX_NORMALISED, MAX_SAMPLES,
 };
 pub use run::{Crop, Face, FaceResult, Outputs, Quality, Route, ScoredFace, Want, MAX_BATCH};
 pub use runtime::ENV_VAR as ORT_LIBRARY_ENV;

@@ -316,7 +316,9 @@ impl Model {
         }
         if route == Route::AlignedCrop {
             // Only input_mode crop reaches here with another size.
-            self.spec.check(&image, None).map_err(|e| Error::new(e.kind, format!("input_mode is crop: {}", e.message)))?;
+            self.spec
+                .check(&image, None)
+                .map_err(|e| Error::new(e.kind, format!("input_mode is crop: {}", e.message)))?;
             return Ok(Located { image, to_crop: None, detection: None });
         }
         if self.detector.is_none() {

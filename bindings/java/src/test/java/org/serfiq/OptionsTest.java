@@ -43,6 +43,8 @@ class OptionsTest {
                 .maxModelBytes(50_000_000L)
                 .detectorSha256(ModelDigestTest.hex(Files.readAllBytes(TestEnv.detector())))
                 .searchPaths(SearchPaths.EXPLICIT_ONLY) // every library has its path here
+                .inputMode(InputMode.PHOTO)
+                .detectorMaxSide(800)
                 .build();
         try (QualityModel m = QualityModel.open(asked)) {
             ModelOptions got = m.options();
@@ -70,6 +72,8 @@ class OptionsTest {
             assertEquals(50_000_000L, got.maxModelBytes());
             assertEquals(asked.detectorSha256(), got.detectorSha256());
             assertEquals(SearchPaths.EXPLICIT_ONLY, got.searchPaths());
+            assertEquals(InputMode.PHOTO, got.inputMode());
+            assertEquals(800, got.detectorMaxSide());
             assertNull(got.modelBytes());
             assertNull(got.detectorBytes());
             // Every slot the builder set, and nothing else, comes back.
