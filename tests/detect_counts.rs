@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::*;
 use image::RgbImage;
@@ -27,17 +27,6 @@ fn view(img: &RgbImage) -> ImageView<'_> {
 
 fn open(p: &Path) -> RgbImage {
     image::open(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())).to_rgb8()
-}
-
-fn images_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .flatten()
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|x| ["jpg", "jpeg", "png"].contains(&x.to_string_lossy().as_ref())))
-        .collect();
-    v.sort();
-    v
 }
 
 /// Group shots of faceapi_bbt/_extra: the real faces, counted by looking at

@@ -21,17 +21,6 @@ fn model() -> Model {
     Model::new(&opts).unwrap()
 }
 
-fn images_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| ["jpg", "jpeg", "png"].contains(&x.to_string_lossy().as_ref())))
-        .collect();
-    v.sort();
-    v
-}
-
 /// Identity folders of a photo set (not `_extra`), each with its images.
 fn identities(set: &Path) -> Vec<(String, Vec<PathBuf>)> {
     let mut ids: Vec<(String, Vec<PathBuf>)> = std::fs::read_dir(set)

@@ -68,6 +68,23 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
     }
 }
 
+/// The JPEG and PNG files in `dir` and its subfolders, sorted.
+pub fn images_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for p in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())).flatten().map(|e| e.path()) {
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| ["jpg", "jpeg", "png"].contains(&x.to_string_lossy().as_ref())) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 pub fn options(model: &Path) -> Options {
     Options { ort_library: Some(ort_lib()), ..Options::from_path(model) }
 }
