@@ -135,3 +135,33 @@ fn crops_and_annotations_are_written() {
     assert!(text(&out.stderr).contains("need a folder"), "{}", text(&out.stderr));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn input_mode_says_what_an_image_is() {
+    let dir = scratch("mode");
+    let grey = dir.join("grey112.png");
+    RgbImage::from_pixel(112, 112, Rgb([128, 128, 128])).save(&grey).unwrap();
+    let (grey, obama) = (grey.to_str().unwrap(), fetched("faces/obama.jpg"));
+    let obama = obama.to_str().unwrap();
+    // auto (the default) and crop score a 112x112 image as an aligned crop, with the same s.
+    let auto = serfiq(&dir, &["score", grey]);
+    let crop = serfiq(&dir, &["score", "--input-mode", "crop", grey]);
+    assert_eq!(auto.status.code(), Some(0), "{}", text(&auto.stderr));
+    assert_eq!(text(&auto.stdout), text(&crop.stdout));
+    // photo searches it: no face, exit 1 with the reason.
+    let photo = serfiq(&dir, &["score", "--input-mode", "photo", grey]);
+    assert_eq!(photo.status.code(), Some(1));
+    assert!(text(&photo.stderr).contains("no face"), "{}", text(&photo.stderr));
+    // crop refuses a photo of another size; photo without a detector is a usage error.
+    let refused = serfiq(&dir, &["score", "--input-mode", "crop", obama]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains("input_mode is crop"), "{}", text(&refused.stderr));
+    let no_detector = serfiq(&dir, &["score", "--input-mode", "photo", "--no-detect", obama]);
+    assert_eq!(no_detector.status.code(), Some(2), "{}", text(&no_detector.stderr));
+    // The working size: out of range is a usage error; off finds the same face.
+    let bad = serfiq(&dir, &["score", "--detector-max-side", "31", obama]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
+    let off = serfiq(&dir, &["score", "--detector-max-side", "32768", obama]);
+    let default = serfiq(&dir, &["score", obama]);
+    assert_eq!(text(&off.stdout), text(&default.stdout));
+}
