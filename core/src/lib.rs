@@ -30,10 +30,12 @@
 //!
 //! ## Which face is scored
 //! A [`Face`] is an image plus, optionally, five landmarks. With landmarks the
-//! face is aligned by them; without, an image at the model's input size is
-//! taken as an aligned crop, and any other image goes to the detector, whose
-//! [`FacePolicy`] picks the face (or the call fails with
-//! [`ErrorKind::NoFace`]). [`Model::detect_score`] scores every face in a photo.
+//! face is aligned by them; without, [`Options::input_mode`] says what the
+//! image is: by default ([`InputMode::Auto`]) an image at the model's input
+//! size is taken as an aligned crop and any other image goes to the detector,
+//! whose [`FacePolicy`] picks the face (or the call fails with
+//! [`ErrorKind::NoFace`]); [`InputMode::Crop`] and [`InputMode::Photo`] say it
+//! for every image. [`Model::detect_score`] scores every face in a photo.
 //!
 //! ## Batches and errors
 //! [`Model::run`] is all or nothing; [`Model::run_each`] gives every image

@@ -118,10 +118,12 @@ pub struct Crop {
 pub enum Route {
     /// Aligned by the landmarks given with it.
     Landmarks,
-    /// No landmarks, at the model's input size: the image is the aligned crop.
+    /// No landmarks, at the model's input size (or `InputMode::Crop`): the
+    /// image is the aligned crop.
     AlignedCrop,
-    /// No landmarks, another size: the detector finds the face (or the call
-    /// fails with `NoFace`; without a detector, with `InvalidImage`).
+    /// No landmarks, another size (or `InputMode::Photo`): the detector finds
+    /// the face (or the call fails with `NoFace`; without a detector, with
+    /// `InvalidImage`).
     Detector,
 }
 
