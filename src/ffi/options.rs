@@ -129,11 +129,12 @@ pub struct serfiq_options {
     pub input_mode: serfiq_input_mode,
     /// Longest side, in pixels, of the image the detector sees, 32 to 32768;
     /// 0 = the default, 640. A larger photo is shrunk (area-averaged, aspect
-    /// kept) before detection; boxes and landmarks are mapped back to its
-    /// full resolution and the face is aligned from its full-resolution
-    /// pixels. A face is found down to about 20 pixels wide in the shrunk image: at
-    /// 640 that is a face about 1/32 of the photo's long side (60 pixels in a
-    /// 1920x1080 frame). 32768 turns shrinking off (images over 1920x1280
+    /// kept) before detection, then each face found is searched again at full
+    /// resolution in a region 1.5 times its box; boxes and landmarks are in
+    /// full-resolution pixels and the face is aligned from the full-resolution
+    /// pixels. A face is found down to about 20 pixels wide in the shrunk
+    /// image: at 640 that is about 1/32 of the photo's long side (60 pixels in
+    /// a 1920x1080 frame). 32768 turns shrinking off (images over 1920x1280
     /// pixels are still shrunk to that many pixels). (Since `SERFIQ_OPTIONS_SIZE_V5`.)
     pub detector_max_side: u32,
 }
