@@ -756,9 +756,10 @@ const char *serfiq_image_error(size_t index);
  * What a call costs, on one thread with the default model and detector
  * (README, "Photos: working size"): one detector pass at the working size,
  * one over the region around each face, then one alignment and one model run
- * per face (about 7 ms). Measured: a 1920x1080 frame with one face, 37 ms of
- * CPU in all (159 ms at full size); photos of 0.75 to 3.3 megapixels with one
- * large face, about 53 ms. A count query costs the detector passes only.
+ * per face (about 7 ms). Measured (median of 3 runs on a shared 2-core
+ * machine): a 1920x1080 frame with one face, 37.5 ms of CPU in all (168 ms at
+ * full size); photos of 0.75 to 3.3 megapixels with one large face, about
+ * 54 ms. A count query costs the detector passes only.
  */
 serfiq_status serfiq_detect_score(const struct serfiq_model *model,
                                   const struct serfiq_image *image,

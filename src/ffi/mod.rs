@@ -493,9 +493,10 @@ pub extern "C" fn serfiq_image_error(index: usize) -> *const c_char {
 /// What a call costs, on one thread with the default model and detector
 /// (README, "Photos: working size"): one detector pass at the working size,
 /// one over the region around each face, then one alignment and one model run
-/// per face (about 7 ms). Measured: a 1920x1080 frame with one face, 37 ms of
-/// CPU in all (159 ms at full size); photos of 0.75 to 3.3 megapixels with one
-/// large face, about 53 ms. A count query costs the detector passes only.
+/// per face (about 7 ms). Measured (median of 3 runs on a shared 2-core
+/// machine): a 1920x1080 frame with one face, 37.5 ms of CPU in all (168 ms at
+/// full size); photos of 0.75 to 3.3 megapixels with one large face, about
+/// 54 ms. A count query costs the detector passes only.
 #[no_mangle]
 pub unsafe extern "C" fn serfiq_detect_score(
     model: *const serfiq_model,
