@@ -63,12 +63,11 @@ pub(crate) struct Lib(Handle);
 // SAFETY: a module handle is a process-wide token, usable from any thread.
 unsafe impl Send for Lib {}
 
-/// Opens a library by absolute path, its dependencies searched in its own
-/// folder and System32 only (never the working directory or PATH).
+/// Opens a library by path (a relative one, given explicitly by the caller,
+/// is taken from the working directory), its dependencies searched in its
+/// own folder and System32 only (never the working directory or PATH).
 pub(crate) fn open_global(path: &Path) -> Result<Lib, String> {
-    if !path.is_absolute() {
-        return Err("not an absolute path".to_string());
-    }
+    let path = std::path::absolute(path).map_err(|e| format!("cannot make the path absolute: {e}"))?;
     let wide: Vec<u16> = path.as_os_str().encode_wide().chain(Some(0)).collect();
     if wide[..wide.len() - 1].contains(&0) {
         return Err("the path contains a NUL character".to_string());
