@@ -81,7 +81,7 @@ check-32bit:
 ## Other platforms, cross-built here (README "Platforms"): Windows x64 with mingw-w64, checked
 ## under wine; Linux arm64 with Debian's aarch64 gcc, checked under qemu-user; Android compile-only
 ## (no NDK here). ONNX Runtime for each comes from `fetch.sh --platform`.
-.PHONY: platforms platform-fetch platform-targets windows arm64 windows-test arm64-test android-check
+.PHONY: platforms platform-fetch platform-targets windows arm64 windows-test arm64-test android-check dist dist-test
 WIN_TARGET := x86_64-pc-windows-gnu
 ARM_TARGET := aarch64-unknown-linux-gnu
 WIN_RELEASE := target/$(WIN_TARGET)/release
@@ -89,7 +89,7 @@ ARM_RELEASE := target/$(ARM_TARGET)/release
 CROSS_ENV := CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 
-platforms: windows-test arm64-test android-check
+platforms: windows-test arm64-test android-check dist-test
 
 platform-fetch:
 	@bash scripts/fetch.sh --platform all
@@ -115,6 +115,14 @@ arm64-test: arm64 fixtures
 android-check: platform-targets
 	cargo check --release --locked -p serfiq --features jni --target aarch64-linux-android
 	cargo check --release --locked -p serfiq --features jni --target armv7-linux-androideabi
+
+## Packages into target/dist/: C/C++ archives per platform (+ SHA256SUMS), the Java jar with
+## natives for linux-x86_64, linux-aarch64 and windows-x86_64, the NuGet layout (README "Platforms").
+dist: build jni-lib windows arm64
+	bash scripts/dist.sh
+
+dist-test: dist fixtures
+	bash tests/platforms/dist.sh
 
 ## A real face as PPM + landmarks, and the C example's output for it: the reference
 ## that every binding must reproduce.

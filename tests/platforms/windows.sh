@@ -48,4 +48,4 @@ if (cd "$OUT/run" && env -u SERFIQ_ORT_LIB "$WINE" "$OUT/no-ort/c-score.exe" "$(
 fi
 grep -q "could not load the ONNX Runtime library" "$OUT/no-ort.err" || { cat "$OUT/no-ort.err" >&2; exit 1; }
 grep -q 'no-ort\\onnxruntime.dll (no such file)' "$OUT/no-ort.err" || { cat "$OUT/no-ort.err" >&2; exit 1; }
-echo "   refused: $(grep -o 'could not load[^;]*; looked in: [^.]*' "$OUT/no-ort.err" | head -1)"
+echo "   refused: $(grep -o 'looked in: .*(no such file)' "$OUT/no-ort.err" | head -1)"
