@@ -6,12 +6,7 @@
 # text, so the programs run in a private mount namespace where an arm64
 # cpuinfo (Neoverse N1, the CPU qemu emulates here) is bind-mounted over it.
 # Usage: arm64.sh BUILD_DIR ORT_DIR OUT_DIR   (BUILD_DIR: target/aarch64-unknown-linux-gnu/release)
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-mkdir -p "$3"
-BUILD="$(cd "$1" && pwd)" ORT="$(cd "$2" && pwd)" OUT="$(cd "$3" && pwd)"
-MODEL="$ROOT/.cache/models/fr_feature.onnx" DETECTOR="$ROOT/.cache/models/retinaface_mnet025.onnx"
-FIX="$ROOT/target/fixtures"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 CC=aarch64-linux-gnu-gcc
 SYSROOT=/usr/aarch64-linux-gnu
 command -v qemu-aarch64 >/dev/null || { echo "arm64.sh: qemu-aarch64 not found (Debian package qemu-user)" >&2; exit 1; }

@@ -4,12 +4,7 @@
 # case is left out), and ONNX Runtime planted in the working directory being
 # ignored. Run by `make platforms` after the cross build.
 # Usage: windows.sh BUILD_DIR ORT_DIR OUT_DIR   (BUILD_DIR: target/x86_64-pc-windows-gnu/release)
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-mkdir -p "$3"
-BUILD="$(cd "$1" && pwd)" ORT="$(cd "$2" && pwd)" OUT="$(cd "$3" && pwd)"
-MODEL="$ROOT/.cache/models/fr_feature.onnx" DETECTOR="$ROOT/.cache/models/retinaface_mnet025.onnx"
-FIX="$ROOT/target/fixtures"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 CC=x86_64-w64-mingw32-gcc
 WINE="$(command -v wine64 || echo /usr/lib/wine/wine64)"
 [[ -x "$WINE" ]] || { echo "windows.sh: wine64 not found (Debian package wine64)" >&2; exit 1; }
