@@ -8,11 +8,10 @@ use std::sync::Mutex;
 
 use crate::error::{fail, Error, ErrorKind, Result};
 use crate::options::Search;
+use crate::sys::RUNTIME_NAMES;
 
 /// Environment variable naming the ONNX Runtime library.
 pub const ENV_VAR: &str = "SERFIQ_ORT_LIB";
-
-use crate::sys::RUNTIME_NAMES;
 
 /// ONNX Runtime once loaded: where from, and the process-wide environment.
 #[derive(Clone)]
