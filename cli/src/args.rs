@@ -379,7 +379,7 @@ pub struct ModelArgs {
     #[arg(long, value_name = "PATH")]
     pub model: Option<PathBuf>,
 
-    /// ONNX Runtime shared library (libonnxruntime.so) [default: $SERFIQ_ORT_LIB, else the one in
+    /// ONNX Runtime shared library (libonnxruntime.so, onnxruntime.dll on Windows) [default: $SERFIQ_ORT_LIB, else the one in
     /// the serfiq cache, else next to serfiq or the system library path].
     #[arg(long, value_name = "PATH")]
     pub ort_lib: Option<PathBuf>,

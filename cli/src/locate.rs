@@ -18,7 +18,15 @@ pub const DETECTOR_ENV: &str = "SERFIQ_DETECTOR";
 pub const CACHE_ENV: &str = "SERFIQ_CACHE";
 /// The default model and runtime inside the cache, as `scripts/fetch.sh` lays them out.
 const MODEL_IN_CACHE: &str = "models/fr_feature.onnx";
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 const ORT_IN_CACHE: &str = "onnxruntime/lib/libonnxruntime.so.1.31.1";
+/// Other platforms' runtimes, as `scripts/fetch.sh --platform` lays them out.
+#[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+const ORT_IN_CACHE: &str = "onnxruntime/linux-aarch64/libonnxruntime.so.1.31.1";
+#[cfg(windows)]
+const ORT_IN_CACHE: &str = "onnxruntime/windows-x86_64/onnxruntime.dll";
+#[cfg(not(any(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")), windows)))]
+const ORT_IN_CACHE: &str = "onnxruntime/lib/libonnxruntime.so";
 const DETECTOR_IN_CACHE: &str = "models/retinaface_mnet025.onnx";
 
 /// An environment variable as a path; unset and empty are the same; a

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{fail, ErrorKind, Result};
 use crate::options::Search;
+use crate::sys::{open_global, Lib};
 
 /// Environment variable: folders (':'-separated) holding the CUDA/cuDNN libraries.
 pub const ENV_VAR: &str = "SERFIQ_CUDA_PATH";
@@ -102,44 +103,16 @@ fn find(root: &Path, name: &str, depth: usize) -> Option<PathBuf> {
     dirs.iter().find_map(|d| find(d, name, depth - 1))
 }
 
-/// Loads one library process-wide (RTLD_GLOBAL) so the CUDA provider finds
-/// it; the error is the loader's own reason (`dlerror`).
-fn dlopen_global(path: &Path) -> std::result::Result<Handle, String> {
-    use std::os::unix::ffi::OsStrExt;
-    let c =
-        std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| "the path contains a NUL byte".to_string())?;
-    // SAFETY: a NUL-terminated path; the handle is closed by `Loaded::unload` or kept.
-    let h = unsafe { libc::dlopen(c.as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) };
-    if !h.is_null() {
-        return Ok(Handle(h));
-    }
-    // SAFETY: dlerror returns NULL or a NUL-terminated string owned by the loader,
-    // valid until the next dl* call on this thread; it is copied at once.
-    let why = unsafe { libc::dlerror() };
-    Err(if why.is_null() {
-        "the loader gave no reason".to_string()
-    } else {
-        // SAFETY: as above.
-        unsafe { std::ffi::CStr::from_ptr(why) }.to_string_lossy().into_owned()
-    })
-}
-
 /// CUDA libraries serfiq loaded for a model, unloaded again when the model
 /// falls back to the CPU.
 #[must_use]
-pub(crate) struct Loaded(Vec<Handle>);
-
-#[derive(Debug)]
-struct Handle(*mut libc::c_void);
+pub(crate) struct Loaded(Vec<Lib>);
 
 impl Loaded {
     /// Closes the libraries (in reverse order). Those ONNX Runtime's CUDA
     /// provider still uses stay mapped until it lets them go.
     pub(crate) fn unload(self) {
-        for h in self.0.into_iter().rev() {
-            // SAFETY: a handle dlopen returned, closed once.
-            unsafe { libc::dlclose(h.0) };
-        }
+        self.0.into_iter().rev().for_each(Lib::close);
     }
 
     /// Keeps the libraries for the life of the process (the CUDA provider needs them).
@@ -153,6 +126,12 @@ impl Loaded {
 /// loaded unless the whole set is there. Fails with `ErrorKind::GpuUnavailable`,
 /// naming the missing or unloadable libraries and where serfiq looked.
 pub(crate) fn preload(explicit: Option<&Path>, search: Search) -> Result<Loaded> {
+    if cfg!(windows) {
+        return fail(
+            ErrorKind::GpuUnavailable,
+            "the CUDA execution provider is not supported by serfiq on Windows yet (its CUDA library search is written for Linux); nothing was loaded. Use the CPU provider",
+        );
+    }
     preload_from(&roots(explicit, search, &|k| std::env::var_os(k)), explicit, search)
 }
 
@@ -180,7 +159,7 @@ fn preload_from(roots: &[PathBuf], explicit: Option<&Path>, search: Search) -> R
     }
     let mut loaded = Loaded(Vec::new());
     for path in found.into_iter().filter_map(|(_, p)| p) {
-        match dlopen_global(&path) {
+        match open_global(&path) {
             Ok(h) => loaded.0.push(h),
             Err(why) => {
                 loaded.unload();
@@ -197,7 +176,7 @@ fn preload_from(roots: &[PathBuf], explicit: Option<&Path>, search: Search) -> R
     Ok(loaded)
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
@@ -207,9 +186,9 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let fake = dir.join("libnot-a-library.so");
         std::fs::write(&fake, b"this is not an ELF file").unwrap();
-        let why = dlopen_global(&fake).unwrap_err();
+        let why = open_global(&fake).unwrap_err();
         assert!(why.contains("libnot-a-library.so"), "{why}");
-        assert!(dlopen_global(&dir.join("absent.so")).is_err());
+        assert!(open_global(&dir.join("absent.so")).is_err());
         std::fs::remove_dir_all(&dir).ok();
     }
 

@@ -68,13 +68,15 @@ pub mod align;
 pub mod calibration;
 pub mod detect;
 mod error;
-#[allow(unsafe_code)] // dlopen of the CUDA libraries.
 pub mod gpu;
 pub mod image;
 pub mod masks;
 mod model;
 mod options;
 mod run;
+// The OS loader: dlopen/dladdr, LoadLibraryExW/GetModuleHandleExW.
+#[allow(unsafe_code)]
+mod sys;
 
 internal!(
     // Saves and restores the thread's floating-point control register.
@@ -82,8 +84,6 @@ internal!(
     fpu,
     graph,
     pool,
-    // Loads ONNX Runtime with dlopen/dladdr.
-    #[allow(unsafe_code)]
     runtime,
 );
 

@@ -8,12 +8,10 @@ use std::sync::Mutex;
 
 use crate::error::{fail, Error, ErrorKind, Result};
 use crate::options::Search;
+use crate::sys::RUNTIME_NAMES;
 
 /// Environment variable naming the ONNX Runtime library.
 pub const ENV_VAR: &str = "SERFIQ_ORT_LIB";
-
-/// File names tried in a folder and through the system loader.
-const FILE_NAMES: [&str; 2] = ["libonnxruntime.so.1", "libonnxruntime.so"];
 
 /// ONNX Runtime once loaded: where from, and the process-wide environment.
 #[derive(Clone)]
@@ -26,18 +24,10 @@ pub struct Runtime {
 
 static LOADED: Mutex<Option<Runtime>> = Mutex::new(None);
 
-/// The folder holding the binary this code is linked into (libserfiq.so, or the
-/// executable when serfiq is linked statically).
+/// The folder holding the binary this code is linked into (libserfiq.so,
+/// serfiq.dll, or the executable when serfiq is linked statically).
 fn own_folder() -> Option<PathBuf> {
-    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
-    // SAFETY: dladdr only reads the address and fills `info`.
-    let ok = unsafe { libc::dladdr(own_folder as *const libc::c_void, &mut info) };
-    if ok == 0 || info.dli_fname.is_null() {
-        return None;
-    }
-    // SAFETY: dli_fname is a NUL-terminated path owned by the loader.
-    let name = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) };
-    let path = PathBuf::from(name.to_str().ok()?);
+    let path = crate::sys::own_binary()?;
     let path = std::fs::canonicalize(&path).unwrap_or(path);
     path.parent().map(Path::to_path_buf)
 }
@@ -56,9 +46,11 @@ pub fn candidates(explicit: Option<&Path>, search: Search) -> Vec<PathBuf> {
     if let Some(p) = std::env::var_os(ENV_VAR).map(PathBuf::from).filter(|p| p.is_absolute()) {
         return vec![p];
     }
-    let mut out: Vec<PathBuf> = own_folder().into_iter().flat_map(|d| FILE_NAMES.map(|f| d.join(f))).collect();
-    // Bare names go to the system loader (LD_LIBRARY_PATH, ld.so.cache, ...).
-    out.extend(FILE_NAMES.map(PathBuf::from));
+    let mut out: Vec<PathBuf> = own_folder().into_iter().flat_map(|d| RUNTIME_NAMES.iter().map(move |f| d.join(f))).collect();
+    // Bare names go to the system loader (LD_LIBRARY_PATH, ld.so.cache, ...); not on Windows.
+    if crate::sys::SYSTEM_SEARCH {
+        out.extend(RUNTIME_NAMES.iter().map(PathBuf::from));
+    }
     out
 }
 
@@ -99,8 +91,19 @@ pub fn ensure_loaded(explicit: Option<&Path>, search: Search) -> Result<Runtime>
             tried.push(format!("{} (no such file)", path.display()));
             continue;
         }
+        // On Windows serfiq opens it first, so that its dependencies are never taken from the working directory.
+        let held = match crate::sys::open_runtime(&path) {
+            Ok(held) => held,
+            Err(why) => {
+                tried.push(format!("{} ({why})", path.display()));
+                continue;
+            }
+        };
+        let release = |held: Option<crate::sys::Lib>| held.map(crate::sys::Lib::close);
         match ort::init_from(&path) {
             Ok(builder) => {
+                // ort holds its own reference from here on.
+                release(held);
                 let env = builder.with_name("serfiq").with_telemetry(false).build().map_err(|e| {
                     Error::new(
                         ErrorKind::RuntimeNotFound,
@@ -112,6 +115,7 @@ pub fn ensure_loaded(explicit: Option<&Path>, search: Search) -> Result<Runtime>
                 return Ok(rt);
             }
             Err(e @ ort::LoadDynamicError::BadVersion { .. }) => {
+                release(held);
                 return fail(
                     ErrorKind::RuntimeVersion,
                     format!(
@@ -121,7 +125,10 @@ pub fn ensure_loaded(explicit: Option<&Path>, search: Search) -> Result<Runtime>
                     ),
                 );
             }
-            Err(e) => tried.push(format!("{} ({e})", path.display())),
+            Err(e) => {
+                release(held);
+                tried.push(format!("{} ({e})", path.display()));
+            }
         }
     }
     fail(

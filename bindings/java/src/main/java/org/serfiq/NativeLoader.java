@@ -9,24 +9,27 @@ import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 /**
- * Loads libserfiq once per class loader, trying in order:
+ * Loads libserfiq once per class loader. On Android: {@code
+ * System.loadLibrary("onnxruntime")} (the app's ONNX Runtime, e.g. from the
+ * onnxruntime-android AAR), then {@code System.loadLibrary("serfiq")}, so that
+ * serfiq finds the ONNX Runtime already loaded. Elsewhere, trying in order:
  *
  * <ol>
  *   <li>the system property {@value #PATH_PROPERTY}: the path of the library
  *       file itself (when set, it is the only place tried);
  *   <li>a library packaged in the jar at {@code /native/<os>-<arch>/<file>}, e.g.
- *       {@code /native/linux-x86_64/libserfiq.so}: copied to a temporary folder
- *       and loaded from there. A {@code libonnxruntime.so.1} packaged beside it
- *       is copied to the same folder first, where serfiq looks for ONNX Runtime;
- *   <li>{@code System.loadLibrary("serfiq")}: {@code java.library.path}, or on
- *       Android the app's {@code jniLibs/<abi>/libserfiq.so}.
+ *       {@code /native/linux-x86_64/libserfiq.so}, {@code /native/linux-aarch64/libserfiq.so},
+ *       {@code /native/windows-x86_64/serfiq.dll}: copied to a temporary folder
+ *       and loaded from there. ONNX Runtime packaged beside it ({@code
+ *       libonnxruntime.so.1}, on Windows {@code onnxruntime.dll}) is copied to
+ *       the same folder first, where serfiq looks for it;
+ *   <li>{@code System.loadLibrary("serfiq")}: {@code java.library.path}.
  * </ol>
  */
 public final class NativeLoader {
     /** System property naming the library file to load. */
     public static final String PATH_PROPERTY = "serfiq.library.path";
 
-    private static final String ORT_FILE = "libonnxruntime.so.1";
     private static boolean loaded;
 
     private NativeLoader() {}
@@ -34,6 +37,11 @@ public final class NativeLoader {
     /** Loads the library if not yet loaded; throws {@link UnsatisfiedLinkError} when no place works. */
     public static synchronized void load() {
         if (loaded) {
+            return;
+        }
+        if (isAndroid()) {
+            loadAndroid();
+            loaded = true;
             return;
         }
         String explicit = System.getProperty(PATH_PROPERTY);
@@ -68,6 +76,31 @@ public final class NativeLoader {
         loaded = true;
     }
 
+    /** Whether this is Android's runtime (ART or Dalvik). */
+    static boolean isAndroid() {
+        return System.getProperty("java.vm.vendor", "").contains("Android")
+                || System.getProperty("java.runtime.name", "").contains("Android");
+    }
+
+    /** Android: the app's jniLibs/<abi>/ holds libonnxruntime.so and libserfiq.so. */
+    private static void loadAndroid() {
+        try {
+            System.loadLibrary("onnxruntime");
+        } catch (UnsatisfiedLinkError e) {
+            UnsatisfiedLinkError err = new UnsatisfiedLinkError(
+                    "ONNX Runtime (libonnxruntime.so) is not in this app: add the onnxruntime-android package"
+                            + " or put libonnxruntime.so in jniLibs/<abi>/ (" + e.getMessage() + ")");
+            err.initCause(e);
+            throw err;
+        }
+        System.loadLibrary("serfiq");
+    }
+
+    /** ONNX Runtime's file name as serfiq looks for it beside itself. */
+    static String ortFile() {
+        return platform().startsWith("windows-") ? "onnxruntime.dll" : "libonnxruntime.so.1";
+    }
+
     /** {@code <os>-<arch>} as used in the jar's {@code /native/} folder, e.g. {@code linux-x86_64}. */
     public static String platform() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
@@ -92,7 +125,7 @@ public final class NativeLoader {
         Path dir = Files.createTempDirectory("serfiq-native-");
         dir.toFile().deleteOnExit();
         String folder = resource.substring(0, resource.lastIndexOf('/') + 1);
-        copy(folder + ORT_FILE, dir.resolve(ORT_FILE));
+        copy(folder + ortFile(), dir.resolve(ortFile()));
         Path lib = dir.resolve(resource.substring(folder.length()));
         if (!copy(resource, lib)) {
             throw new IOException(resource + " disappeared");

@@ -1,7 +1,5 @@
 package org.serfiq;
 
-import java.lang.ref.Cleaner;
-import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,8 +23,10 @@ import java.util.function.LongFunction;
  * lock, close takes the write lock), so it never frees a model in use. Any call
  * after close throws {@link IllegalStateException}. Close every model (e.g.
  * try-with-resources). A model that becomes unreachable unclosed is freed by a
- * {@link Cleaner} as a safety net, which says so once per process on stderr;
- * when that happens is up to the garbage collector.
+ * {@link java.lang.ref.Cleaner} as a safety net, which says so once per process
+ * on stderr; when that happens is up to the garbage collector. Android below
+ * API 33 has no Cleaner: there an unclosed model stays allocated until the
+ * process exits (see {@code SafetyNet}).
  *
  * <p><b>Images.</b> Pixels come as a {@code byte[]} (the image starts at index 0;
  * the bytes the image needs are copied for the call) or a direct
@@ -58,7 +58,6 @@ public final class QualityModel implements AutoCloseable {
     /** Most faces one image gives ({@code SERFIQ_MAX_FACES}). */
     public static final int MAX_FACES = 750;
 
-    private static final Cleaner CLEANER = Cleaner.create();
     private static final AtomicBoolean WARNED = new AtomicBoolean();
 
     /**
@@ -97,7 +96,7 @@ public final class QualityModel implements AutoCloseable {
     }
 
     private final Native model;
-    private final Cleaner.Cleanable cleanable;
+    private final SafetyNet.Registration cleanable;
     private final int embeddingSize;
     private final int inputWidth;
     private final int inputHeight;
@@ -113,7 +112,7 @@ public final class QualityModel implements AutoCloseable {
             throw e;
         }
         this.model = new Native(handle);
-        this.cleanable = CLEANER.register(this, model);
+        this.cleanable = SafetyNet.register(this, model);
         this.embeddingSize = size;
         this.inputWidth = input[0];
         this.inputHeight = input[1];
@@ -336,7 +335,7 @@ public final class QualityModel implements AutoCloseable {
             return body.apply(h);
         } finally {
             read.unlock();
-            Reference.reachabilityFence(this);
+            SafetyNet.keepAlive(this);
         }
     }
 
