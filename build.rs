@@ -58,9 +58,24 @@ const OPTION_SIZES: &str = "/**
  */
 #define SERFIQ_OPTIONS_SIZE_V3 offsetof(serfiq_options, max_model_bytes)
 
+#ifdef __cplusplus
+#define SERFIQ_OPTIONS_ALIGN_ alignof(serfiq_options)
+#else
+#define SERFIQ_OPTIONS_ALIGN_ _Alignof(serfiq_options)
+#endif
+
 /**
  * Size of serfiq_options with the model-limit and library-search fields
- * (max_model_bytes to search_paths).
+ * (max_model_bytes to search_paths): sizeof(serfiq_options) as the V4
+ * header declared it, tail padding included (208 on 64-bit targets).
  */
-#define SERFIQ_OPTIONS_SIZE_V4 sizeof(serfiq_options)
+#define SERFIQ_OPTIONS_SIZE_V4 ((offsetof(serfiq_options, search_paths) + sizeof(uint32_t) + SERFIQ_OPTIONS_ALIGN_ - 1) / SERFIQ_OPTIONS_ALIGN_ * SERFIQ_OPTIONS_ALIGN_)
+
+/**
+ * Size of serfiq_options with the V5 fields (q100_quality). A V5 field is
+ * read only from a struct_size of at least this, and only when this is
+ * larger than SERFIQ_OPTIONS_SIZE_V4 (on 64-bit targets the first V5 field
+ * lies in V4's tail padding).
+ */
+#define SERFIQ_OPTIONS_SIZE_V5 sizeof(serfiq_options)
 ";

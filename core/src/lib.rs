@@ -65,11 +65,13 @@ macro_rules! internal {
 pub mod align;
 pub mod calibration;
 pub mod detect;
+mod defaults;
 mod error;
 #[allow(unsafe_code)] // dlopen of the CUDA libraries.
 pub mod gpu;
 pub mod image;
 pub mod masks;
+pub mod scale;
 mod model;
 mod options;
 mod run;
@@ -97,6 +99,7 @@ pub use options::{
     MAX_SAMPLES,
 };
 pub use run::{Crop, Face, FaceResult, Outputs, Quality, Route, ScoredFace, Want, MAX_BATCH};
+pub use scale::Q100Quality;
 pub use runtime::ENV_VAR as ORT_LIBRARY_ENV;
 
 /// Library version and the ONNX Runtime API it targets.

@@ -117,6 +117,9 @@ pub struct Options {
     /// Detector confidence threshold, 0 ≤ t < 1; default 0.9
     /// ([`detect::DEFAULT_THRESHOLD`](crate::detect::DEFAULT_THRESHOLD)).
     pub detector_threshold: f32,
+    /// Which quality `Quality::q100` is the percentile of; default
+    /// [`Q100Quality::DEFAULT`](crate::Q100Quality::DEFAULT).
+    pub q100_quality: crate::Q100Quality,
 }
 
 impl Default for Options {
@@ -146,6 +149,7 @@ impl Default for Options {
             detector: None,
             face_policy: FacePolicy::default(),
             detector_threshold: crate::detect::DEFAULT_THRESHOLD,
+            q100_quality: crate::Q100Quality::DEFAULT,
         }
     }
 }

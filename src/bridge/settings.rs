@@ -40,6 +40,8 @@ pub(crate) struct Settings {
     pub max_model_bytes: u64,
     pub detector_sha256: Option<String>,
     pub search_paths: u32,
+    /// `SERFIQ_Q100_*`; `SERFIQ_Q100_DEFAULT` (0) is serfiq's default.
+    pub q100_quality: u32,
 }
 
 impl Default for Settings {
@@ -72,6 +74,7 @@ impl Default for Settings {
             max_model_bytes: d.max_model_bytes,
             detector_sha256: None,
             search_paths: search_code(d.search),
+            q100_quality: crate::ffi::SERFIQ_Q100_DEFAULT,
         }
     }
 }
@@ -121,6 +124,7 @@ impl Settings {
             max_model_bytes: if self.max_model_bytes == 0 { DEFAULT_MAX_MODEL_BYTES } else { self.max_model_bytes },
             detector_sha256: self.detector_sha256,
             search: search(self.search_paths)?,
+            q100_quality: q100_quality(self.q100_quality)?,
             // Settings the foreign surfaces do not carry keep their defaults.
             ..Options::default()
         })
@@ -167,6 +171,7 @@ impl Settings {
             max_model_bytes: o.max_model_bytes,
             detector_sha256: o.detector_sha256.clone(),
             search_paths: search_code(o.search),
+            q100_quality: q100_quality_code(o.q100_quality),
         }
     }
 }

@@ -124,6 +124,11 @@ pub struct serfiq_options {
     /// every create (also once ONNX Runtime is loaded: it is loaded once per
     /// process, and with the default search a create without a path uses it).
     pub search_paths: serfiq_search_paths,
+    /// One of `SERFIQ_Q100_*`: which quality `serfiq_quality.q100` is the
+    /// percentile of. Default `SERFIQ_Q100_DEFAULT` (f). Read only when
+    /// `struct_size` is at least `SERFIQ_OPTIONS_SIZE_V5`.
+    /// (Since `SERFIQ_OPTIONS_SIZE_V5`.)
+    pub q100_quality: serfiq_q100_quality,
 }
 
 /// Size of the first published `serfiq_options` (ABI version 1): the smallest
@@ -140,9 +145,21 @@ pub const SERFIQ_OPTIONS_SIZE_V2: usize = std::mem::offset_of!(serfiq_options, e
 /// cbindgen:ignore
 pub const SERFIQ_OPTIONS_SIZE_V3: usize = std::mem::offset_of!(serfiq_options, max_model_bytes);
 /// Size of `serfiq_options` with the model-limit and search fields
-/// (`max_model_bytes` to `search_paths`): `sizeof(serfiq_options)`.
+/// (`max_model_bytes` to `search_paths`): `sizeof` of the struct that ended
+/// with `search_paths`, tail padding included (208 on 64-bit targets).
 /// cbindgen:ignore
-pub const SERFIQ_OPTIONS_SIZE_V4: usize = std::mem::size_of::<serfiq_options>();
+pub const SERFIQ_OPTIONS_SIZE_V4: usize = (std::mem::offset_of!(serfiq_options, search_paths)
+    + std::mem::size_of::<serfiq_search_paths>())
+.next_multiple_of(std::mem::align_of::<serfiq_options>());
+/// Size of `serfiq_options` with the V5 fields: `sizeof(serfiq_options)`.
+/// cbindgen:ignore
+pub const SERFIQ_OPTIONS_SIZE_V5: usize = std::mem::size_of::<serfiq_options>();
+// On 64-bit targets the first V5 field lies in V4's tail padding (inside a
+// V4 caller's struct_size), so V5 fields are read only from a struct of at
+// least SIZE_V5 bytes, and only when that is larger than V4 (`read`).
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 <= SERFIQ_OPTIONS_SIZE_V5);
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 208);
 // V3 is the size programs built against the V3 header pass: `sizeof` of the
 // struct that ended with `cuda_library_path`, tail padding included. The new
 // fields start with the 8-byte `max_model_bytes` so that its offset is that
@@ -239,6 +256,7 @@ pub(crate) fn to_c(s: &Settings, strings: &OptionStrings) -> serfiq_options {
         max_model_bytes: s.max_model_bytes,
         detector_sha256: strings.ptr(6),
         search_paths: s.search_paths,
+        q100_quality: s.q100_quality,
     }
 }
 
@@ -298,6 +316,10 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
     keep_default_unless_covered!(detector_path, detector_data, detector_size, face_policy, detector_threshold);
     keep_default_unless_covered!(execution_provider, device_id, gpu_fallback, cuda_library_path);
     keep_default_unless_covered!(max_model_bytes, detector_sha256, search_paths);
+    // V5 fields: a V4 caller's struct may cover them with padding bytes.
+    if !(size >= SERFIQ_OPTIONS_SIZE_V5 && SERFIQ_OPTIONS_SIZE_V5 > SERFIQ_OPTIONS_SIZE_V4) {
+        o.q100_quality = d.q100_quality;
+    }
     // SAFETY: the caller's contract for every pointer in the struct.
     unsafe {
         Ok(Settings {
@@ -327,6 +349,7 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
             max_model_bytes: o.max_model_bytes,
             detector_sha256: opt_str(o.detector_sha256, "detector_sha256")?,
             search_paths: o.search_paths,
+            q100_quality: o.q100_quality,
         })
     }
 }
