@@ -69,7 +69,7 @@ const TEXT: [Text; 7] = [
     text!(detector_sha256),
 ];
 
-const INTS: [Int; 11] = [
+const INTS: [Int; 12] = [
     uint!(samples),
     // The 64 bits of the unsigned seed, as Java's signed long holds them.
     Int {
@@ -112,6 +112,7 @@ const INTS: [Int; 11] = [
         },
     },
     uint!(search_paths),
+    uint!(q100_quality),
 ];
 
 const REALS: [Real; 10] = [

@@ -146,7 +146,7 @@ namespace Serfiq
                     NativeImage img = ToNative(image, px, stride);
                     Native.Check(Native.serfiq_score(m, &img, lm, &q));
                 }
-                return new Quality(q.S, q.Q);
+                return q.ToQuality();
             }
             finally
             {
@@ -210,7 +210,7 @@ namespace Serfiq
                     Native.Check(Native.serfiq_score_embed(m, &img, lm, &q, e, new UIntPtr((uint)emb.Length), &len));
                 }
                 embedding = Trim(emb, len);
-                return new Quality(q.S, q.Q);
+                return q.ToQuality();
             }
             finally
             {
@@ -297,7 +297,7 @@ namespace Serfiq
                                     Array.Copy(emb, (long)i * embeddingSize, e, 0, embeddingSize);
                                 }
                                 result[i] = new DetectedFace(box, landmarks, f->Confidence,
-                                                             new Quality(f->Quality.S, f->Quality.Q), e);
+                                                             f->Quality.ToQuality(), e);
                             }
                             return result;
                         }
@@ -407,7 +407,7 @@ namespace Serfiq
                         emb = new float[embeddingSize];
                         Array.Copy(embFlat, (long)i * embeddingSize, emb, 0, embeddingSize);
                     }
-                    results[i] = new BatchResult(Status.Ok, string.Empty, new Quality(qs[i].S, qs[i].Q), emb);
+                    results[i] = new BatchResult(Status.Ok, string.Empty, qs[i].ToQuality(), emb);
                 }
                 return results;
             }
@@ -577,7 +577,7 @@ namespace Serfiq
                                                            new UIntPtr(cap)));
                 }
                 var result = new Quality[count];
-                for (int i = 0; i < count; i++) result[i] = new Quality(qs[i].S, qs[i].Q);
+                for (int i = 0; i < count; i++) result[i] = qs[i].ToQuality();
                 if (wantEmbeddings)
                 {
                     embeddings = new float[count][];
@@ -692,6 +692,7 @@ namespace Serfiq
             if (s.GpuFallback.HasValue) o.GpuFallback = s.GpuFallback.Value ? 1u : 0u;
             if (s.MaxModelBytes.HasValue) o.MaxModelBytes = s.MaxModelBytes.Value;
             if (s.SearchPaths.HasValue) o.SearchPaths = (uint)s.SearchPaths.Value;
+            if (s.Q100Quality.HasValue) o.Q100Quality = (uint)s.Q100Quality.Value;
         }
 
         /// <summary>The settings serfiq_get_options gives back, strings copied (they live in the model).</summary>
@@ -722,6 +723,7 @@ namespace Serfiq
                 MaxModelBytes = o.MaxModelBytes,
                 DetectorSha256 = Native.Utf8ToStringOrNull(o.DetectorSha256),
                 SearchPaths = (SearchPaths)o.SearchPaths,
+                Q100Quality = (Q100Quality)o.Q100Quality,
             };
 
         /// <summary>

@@ -31,6 +31,17 @@ namespace Serfiq
         ExplicitOnly = 1,
     }
 
+    /// <summary>Which quality <see cref="Quality.Q100"/> is the percentile of (SERFIQ_Q100_*).</summary>
+    public enum Q100Quality : uint
+    {
+        /// <summary>serfiq's choice, f (<see cref="QualityModel.Options"/> reports <see cref="F"/>).</summary>
+        Default = 0,
+        /// <summary>The raw SER-FIQ score s.</summary>
+        S = 1,
+        /// <summary>The fused quality f.</summary>
+        F = 2,
+    }
+
     /// <summary>
     /// Settings for a <see cref="QualityModel"/> (serfiq_options). Properties left null keep
     /// the library's defaults (serfiq_options_init). Give exactly one of
@@ -114,5 +125,9 @@ namespace Serfiq
         /// <see cref="Serfiq.SearchPaths.ExplicitOnly"/> reads no environment variable. ONNX Runtime is loaded once
         /// per process: once loaded, a model without <see cref="OrtLibraryPath"/> uses it whatever this says.</summary>
         public SearchPaths? SearchPaths { get; set; }
+        /// <summary>Which quality <see cref="Quality.Q100"/> is the percentile of (default
+        /// <see cref="Serfiq.Q100Quality.Default"/>, f). Read by a library whose SERFIQ_OPTIONS_SIZE_V5 exceeds
+        /// SERFIQ_OPTIONS_SIZE_V4; an unknown value fails with <see cref="Status.InvalidArgument"/>.</summary>
+        public Q100Quality? Q100Quality { get; set; }
     }
 }

@@ -207,6 +207,11 @@ public final class ModelOptions {
         return SearchPaths.fromCode(integer(Slot.SEARCH_PATHS));
     }
 
+    /** Which quality {@link Quality#q100} is the percentile of (read back from a model: the one in use). */
+    public Q100Quality q100Quality() {
+        return Q100Quality.fromCode(integer(Slot.Q100_QUALITY));
+    }
+
     /** Creates the native model; returns its handle. */
     long create() {
         NativeLib.ensureLoaded();
@@ -463,6 +468,15 @@ public final class ModelOptions {
          */
         public Builder searchPaths(SearchPaths search) {
             return integer(Slot.SEARCH_PATHS, search == null ? -1 : search.code());
+        }
+
+        /**
+         * Which quality {@link Quality#q100} is the percentile of in the model's calibration
+         * sample (default {@link Q100Quality#DEFAULT}: f, which predicted recognition errors
+         * better than s on the development folds).
+         */
+        public Builder q100Quality(Q100Quality quality) {
+            return integer(Slot.Q100_QUALITY, quality == null ? -1 : quality.code());
         }
 
         public ModelOptions build() {

@@ -36,6 +36,7 @@ final class OptionSlots {
         GPU_FALLBACK(Kind.INT, "gpu_fallback"),
         MAX_MODEL_BYTES(Kind.INT, "max_model_bytes"),
         SEARCH_PATHS(Kind.INT, "search_paths"),
+        Q100_QUALITY(Kind.INT, "q100_quality"),
         DROPOUT(Kind.REAL, "dropout"),
         ALPHA(Kind.REAL, "alpha"),
         R(Kind.REAL, "r"),
