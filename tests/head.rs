@@ -89,7 +89,8 @@ fn check_model(model: &Model, bytes: &[u8], input: &str, tap: &str, layer: &Laye
     let (alpha, r) = model.alpha_r();
     let output = model.info().output_name.as_str();
     for f in faces {
-        let mut plain = run_onnx(&with_extra_output(bytes, tap), input, [1, 3, 112, 112], &face_tensor(f), &[tap, output]);
+        let mut plain =
+            run_onnx(&with_extra_output(bytes, tap), input, [1, 3, 112, 112], &face_tensor(f), &[tap, output]);
         let (t, emb) = (plain.remove(0), plain.remove(0));
         let want = reference_s(&t, layer, model.samples(), model.dropout(), model.seed());
         let want_n = emb.iter().map(|&v| v as f64 * v as f64).sum::<f64>().sqrt();
@@ -103,7 +104,12 @@ fn check_model(model: &Model, bytes: &[u8], input: &str, tap: &str, layer: &Laye
             got.q
         );
         assert!((got.s as f64 - want).abs() <= TOL_S, "{}: s {} vs reference {want}", f.name, got.s);
-        println!("{}: serfiq n {:.7}, plain ONNX Runtime {want_n:.7} (|Δ| {:.1e})", f.name, got.n, (got.n as f64 - want_n).abs());
+        println!(
+            "{}: serfiq n {:.7}, plain ONNX Runtime {want_n:.7} (|Δ| {:.1e})",
+            f.name,
+            got.n,
+            (got.n as f64 - want_n).abs()
+        );
         assert!((got.n as f64 - want_n).abs() <= TOL_N, "{}: n {} vs reference {want_n}", f.name, got.n);
         assert!(want_n > 1e-3, "a zero embedding cannot tell n apart");
         assert!((other_seed - want).abs() > TOL_S, "the reference does not depend on the masks");

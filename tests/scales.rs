@@ -61,7 +61,8 @@ fn q100_is_monotone_and_reaches_0_and_100_at_the_table_ends() {
     if !have_cache() {
         return;
     }
-    let m = new_model(&Options { q100_quality: Q100Quality::S, ..bytes_options(&std::fs::read(default_model()).unwrap()) });
+    let m =
+        new_model(&Options { q100_quality: Q100Quality::S, ..bytes_options(&std::fs::read(default_model()).unwrap()) });
     let t = m.scales().s_table.clone().expect("the defaults have an s table");
     let (lo, hi) = (t.values()[0], t.values()[t.values().len() - 1]);
     let n = 3.5f32;
@@ -163,7 +164,8 @@ fn the_c_abi_carries_n_f_q100_and_reads_q100_quality_only_from_a_v5_struct() {
     assert!(SERFIQ_OPTIONS_SIZE_V4 <= SERFIQ_OPTIONS_SIZE_V5);
     assert_eq!(
         SERFIQ_OPTIONS_SIZE_V4,
-        (std::mem::offset_of!(serfiq_options, search_paths) + 4).next_multiple_of(std::mem::align_of::<serfiq_options>())
+        (std::mem::offset_of!(serfiq_options, search_paths) + 4)
+            .next_multiple_of(std::mem::align_of::<serfiq_options>())
     );
     let model_c = CString::new(default_model().to_str().unwrap()).unwrap();
     let ort_c = CString::new(ort_lib().to_str().unwrap()).unwrap();
@@ -211,7 +213,8 @@ fn the_c_abi_carries_n_f_q100_and_reads_q100_quality_only_from_a_v5_struct() {
     assert!(q.n > 0.0 && (0.0..=100.0).contains(&q.q100));
 
     let v5 = SERFIQ_OPTIONS_SIZE_V5;
-    let set = |code: u32| move |p: *mut serfiq_options| unsafe { std::ptr::addr_of_mut!((*p).q100_quality).write(code) };
+    let set =
+        |code: u32| move |p: *mut serfiq_options| unsafe { std::ptr::addr_of_mut!((*p).q100_quality).write(code) };
     if v5 > SERFIQ_OPTIONS_SIZE_V4 {
         let (st, used, q) = run(v5, &set(SERFIQ_Q100_S));
         assert_eq!((st, used), (SERFIQ_OK, SERFIQ_Q100_S));

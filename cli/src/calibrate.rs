@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serfiq_core::calibration::{self, Fit};
-use serfiq_core::scale::{self, Scales};
 use serfiq_core::masks::SplitMix64;
+use serfiq_core::scale::{self, Scales};
 use serfiq_core::{Model, Want};
 
 use crate::args::CalibrateArgs;

@@ -256,10 +256,21 @@ mod tests {
     fn operating_points_by_hand() {
         // 10 comparisons, qualities 0.0 … 0.9 shuffled; at t = 0.5 the rejected
         // ones (score ≤ 0.5) have qualities 0.1, 0.2 and 0.6.
-        let g: Vec<Comparison> = [(0.9, 0.7), (0.4, 0.1), (0.8, 0.0), (0.5, 0.6), (0.3, 0.2), (0.7, 0.9), (0.6, 0.3), (0.9, 0.8), (0.8, 0.4), (0.7, 0.5)]
-            .iter()
-            .map(|&(s, q)| c(s, q))
-            .collect();
+        let g: Vec<Comparison> = [
+            (0.9, 0.7),
+            (0.4, 0.1),
+            (0.8, 0.0),
+            (0.5, 0.6),
+            (0.3, 0.2),
+            (0.7, 0.9),
+            (0.6, 0.3),
+            (0.9, 0.8),
+            (0.8, 0.4),
+            (0.7, 0.5),
+        ]
+        .iter()
+        .map(|&(s, q)| c(s, q))
+        .collect();
         let ops = operating_points(&g, 0.5, &[0.0, 0.1, 0.2, 0.25, 0.5, 1.0]);
         let got: Vec<(f64, f64, f64)> = ops.iter().map(|o| (o.discarded, o.threshold, o.fnmr)).collect();
         // 0 %: keep all (lowest quality 0.0), 3/10 rejected. 10 %: discard 1 (0.0), keep from 0.1: 3/9.

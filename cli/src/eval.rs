@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::edc::{
-    edc, operating_points, perfect_discard, random_discard, summarize, threshold_at_fmr, Comparison, EdcPoint,
-    Summary,
+    edc, operating_points, perfect_discard, random_discard, summarize, threshold_at_fmr, Comparison, EdcPoint, Summary,
 };
 use serde::Serialize;
 

@@ -130,7 +130,13 @@ pub fn write(model_bytes: &[u8], alpha: f64, r: f64, note: &str) -> Result<Vec<u
 /// `write`, with the scales of f and q100 (`scale::Scales::entries`) too;
 /// a part that is `None` has its key removed, so no stale table survives a
 /// new fit.
-pub fn write_with(model_bytes: &[u8], alpha: f64, r: f64, scales: &crate::scale::Scales, note: &str) -> Result<Vec<u8>> {
+pub fn write_with(
+    model_bytes: &[u8],
+    alpha: f64,
+    r: f64,
+    scales: &crate::scale::Scales,
+    note: &str,
+) -> Result<Vec<u8>> {
     if !(alpha.is_finite() && r.is_finite()) {
         return fail(ErrorKind::InvalidArgument, format!("alpha and r must be finite, got {alpha} and {r}"));
     }

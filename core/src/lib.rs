@@ -64,17 +64,17 @@ macro_rules! internal {
 
 pub mod align;
 pub mod calibration;
-pub mod detect;
 mod defaults;
+pub mod detect;
 mod error;
 #[allow(unsafe_code)] // dlopen of the CUDA libraries.
 pub mod gpu;
 pub mod image;
 pub mod masks;
-pub mod scale;
 mod model;
 mod options;
 mod run;
+pub mod scale;
 
 internal!(
     // Saves and restores the thread's floating-point control register.
@@ -99,8 +99,8 @@ pub use options::{
     MAX_SAMPLES,
 };
 pub use run::{Crop, Face, FaceResult, Outputs, Quality, Route, ScoredFace, Want, MAX_BATCH};
-pub use scale::Q100Quality;
 pub use runtime::ENV_VAR as ORT_LIBRARY_ENV;
+pub use scale::Q100Quality;
 
 /// Library version and the ONNX Runtime API it targets.
 pub const VERSION: &str = concat!("serfiq ", env!("CARGO_PKG_VERSION"), " (ONNX Runtime API 1.31)");

@@ -378,7 +378,11 @@ impl Model {
     pub(crate) fn check_finite(&self, raw: &Raw, k: usize) -> Result<()> {
         let d = self.embedding_size();
         let bad = |v: &[f32], at: std::ops::Range<usize>| v.get(at).is_some_and(|e| e.iter().any(|v| !v.is_finite()));
-        let what = [(bad(&raw.s, k..k + 1), "s"), (bad(&raw.n, k..k + 1), "n"), (bad(&raw.emb, k * d..(k + 1) * d), "embedding")];
+        let what = [
+            (bad(&raw.s, k..k + 1), "s"),
+            (bad(&raw.n, k..k + 1), "n"),
+            (bad(&raw.emb, k * d..(k + 1) * d), "embedding"),
+        ];
         if let Some((_, name)) = what.iter().find(|(b, _)| *b) {
             return fail(
                 ErrorKind::Inference,

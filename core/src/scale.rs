@@ -169,7 +169,10 @@ impl Scales {
             let Some(v) = get(key) else { return Ok(None) };
             match numbers(key, v)?.as_slice() {
                 &[p5, median, p95] if p5 <= median && median <= p95 => Ok(Some(Spread { p5, median, p95 })),
-                _ => fail(ErrorKind::ModelInvalid, format!("model metadata {key} = {v:?} is not p5,median,p95 ascending")),
+                _ => fail(
+                    ErrorKind::ModelInvalid,
+                    format!("model metadata {key} = {v:?} is not p5,median,p95 ascending"),
+                ),
             }
         };
         let table = |key: &str| -> Result<Option<Table>> {

@@ -441,19 +441,7 @@ fn rows_tuple<'py>(py: Python<'py>, rows: &[Row], dim: usize, want: Want) -> PyR
     }
     let emb = if want == Want::Score { py.None().into_bound(py) } else { f32_bytes(py, &emb).into_any() };
     let [s, q, nn, f, q100] = qualities.map(|a| f32_bytes(py, &a));
-    (
-        s,
-        q,
-        nn,
-        f,
-        q100,
-        emb,
-        i32_bytes(py, &st),
-        messages,
-        detections,
-        i32_bytes(py, &faces),
-    )
-        .into_pyobject(py)
+    (s, q, nn, f, q100, emb, i32_bytes(py, &st), messages, detections, i32_bytes(py, &faces)).into_pyobject(py)
 }
 
 // ---------------------------------------------------------------------------
