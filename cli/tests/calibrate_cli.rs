@@ -93,12 +93,33 @@ fn serfiq_calibrate_writes_a_model_that_info_and_score_use() {
     assert_eq!(note["n"].as_u64(), Some(4));
     assert_eq!(note["median"].as_f64(), Some(want.median));
 
+    // The scales are the documented fit of the (s, n) that `score` prints, and
+    // score's q100 is the percentile of f in that sample's f table.
+    let n: Vec<f64> = scored.as_array().unwrap().iter().map(|r| r["n"].as_f64().unwrap() as f32 as f64).collect();
+    let pairs: Vec<(f64, f64)> = s.iter().copied().zip(n).collect();
+    let want_scales = serfiq_core::scale::fit_scales(&pairs).unwrap();
+    assert_eq!(serfiq_core::scale::Scales::read(&m).unwrap(), want_scales);
+    assert_eq!(fit["s_quantiles"].as_array().map(Vec::len), Some(101));
+    assert_eq!(fit["n_constant"].as_bool(), Some(false));
+
     // info reports the model's calibration; score uses it; --alpha/--r still win.
     let info = json(&serfiq(&["info", "--json", "--model", out_str]), "info");
     assert_eq!((info["alpha"].as_f64(), info["r"].as_f64()), (Some(alpha), Some(r)));
     assert_eq!(info["alpha_r_from"].as_str(), Some("model"));
+    assert_eq!(info["calibration_lacks"].as_array().map(Vec::len), Some(0), "{info}");
+    assert_eq!(info["q100_quality"].as_str(), Some("f"));
     let text = serfiq(&["info", "--model", out_str]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("the model's calibration"));
+    // A model calibrated before the scales existed (alpha and r only) says what it lacks.
+    let old_path = dir.join("old.onnx");
+    std::fs::write(&old_path, calibration::write(&std::fs::read(default_model()).unwrap(), alpha, r, "").unwrap())
+        .unwrap();
+    let old = json(&serfiq(&["info", "--json", "--model", old_path.to_str().unwrap()]), "info of an old model");
+    let lacks: Vec<&str> = old["calibration_lacks"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(lacks.len(), 4, "{lacks:?}");
+    assert!(lacks.iter().any(|l| l.contains("n percentiles")), "{lacks:?}");
+    let old_text = serfiq(&["info", "--model", old_path.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&old_text.stdout).contains("calibration:     lacks s percentiles"));
     let mut args = vec!["score", "--json", "--model", out_str];
     args.extend(&photo_args);
     for row in json(&serfiq(&args), "score with the calibrated model").as_array().unwrap() {
