@@ -266,8 +266,10 @@ typedef struct serfiq_options {
   serfiq_search_paths search_paths;
   /**
    * One of `SERFIQ_Q100_*`: which quality `serfiq_quality.q100` is the
-   * percentile of. Default `SERFIQ_Q100_DEFAULT` (f). Read only when
-   * `struct_size` is at least `SERFIQ_OPTIONS_SIZE_V5`.
+   * percentile of. Default `SERFIQ_Q100_DEFAULT` (f); another value fails
+   * the create with `SERFIQ_ERR_INVALID_ARGUMENT`. Read only when
+   * `struct_size` is at least `SERFIQ_OPTIONS_SIZE_V5` and that is larger
+   * than `SERFIQ_OPTIONS_SIZE_V4` (a V4 struct may hold padding here).
    * (Since `SERFIQ_OPTIONS_SIZE_V5`.)
    */
   serfiq_q100_quality q100_quality;

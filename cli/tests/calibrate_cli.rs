@@ -111,7 +111,8 @@ fn serfiq_calibrate_writes_a_model_that_info_and_score_use() {
     let text = serfiq(&["info", "--model", out_str]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("the model's calibration"));
     // A model calibrated before the scales existed (alpha and r only) says what it lacks.
-    let old_path = dir.join("old.onnx");
+    let old_dir = scratch("cli-old");
+    let old_path = old_dir.join("old.onnx");
     std::fs::write(&old_path, calibration::write(&std::fs::read(default_model()).unwrap(), alpha, r, "").unwrap())
         .unwrap();
     let old = json(&serfiq(&["info", "--json", "--model", old_path.to_str().unwrap()]), "info of an old model");
@@ -120,6 +121,7 @@ fn serfiq_calibrate_writes_a_model_that_info_and_score_use() {
     assert!(lacks.iter().any(|l| l.contains("n percentiles")), "{lacks:?}");
     let old_text = serfiq(&["info", "--model", old_path.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&old_text.stdout).contains("calibration:     lacks s percentiles"));
+    std::fs::remove_dir_all(&old_dir).unwrap();
     let mut args = vec!["score", "--json", "--model", out_str];
     args.extend(&photo_args);
     for row in json(&serfiq(&args), "score with the calibrated model").as_array().unwrap() {

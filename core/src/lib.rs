@@ -28,6 +28,10 @@
 //! # Ok::<(), serfiq_core::Error>(())
 //! ```
 //!
+//! Every [`Quality`] also carries, from the same inference, the norm n of the
+//! embedding layer's output, the fused quality f and q100, the percentile of
+//! the image's quality in the model's calibration sample ([`scale`]).
+//!
 //! ## Which face is scored
 //! A [`Face`] is an image plus, optionally, five landmarks. With landmarks the
 //! face is aligned by them; without, an image at the model's input size is

@@ -125,8 +125,10 @@ pub struct serfiq_options {
     /// process, and with the default search a create without a path uses it).
     pub search_paths: serfiq_search_paths,
     /// One of `SERFIQ_Q100_*`: which quality `serfiq_quality.q100` is the
-    /// percentile of. Default `SERFIQ_Q100_DEFAULT` (f). Read only when
-    /// `struct_size` is at least `SERFIQ_OPTIONS_SIZE_V5`.
+    /// percentile of. Default `SERFIQ_Q100_DEFAULT` (f); another value fails
+    /// the create with `SERFIQ_ERR_INVALID_ARGUMENT`. Read only when
+    /// `struct_size` is at least `SERFIQ_OPTIONS_SIZE_V5` and that is larger
+    /// than `SERFIQ_OPTIONS_SIZE_V4` (a V4 struct may hold padding here).
     /// (Since `SERFIQ_OPTIONS_SIZE_V5`.)
     pub q100_quality: serfiq_q100_quality,
 }
