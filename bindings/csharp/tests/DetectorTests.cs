@@ -406,6 +406,8 @@ namespace Serfiq.Tests
                 MaxModelBytes = 50000000,
                 DetectorSha256 = Sha256Hex(Fixtures.DetectorPath),
                 SearchPaths = SearchPaths.ExplicitOnly, // every library has its path here
+                // Read only from a struct larger than V4 (on LP64 this header's V5 is V4's size).
+                Q100Quality = Native.OptionsSizeV5 > Native.OptionsSizeV4 ? Q100Quality.S : Q100Quality.F,
             };
             using (var m = new QualityModel(set))
             {
