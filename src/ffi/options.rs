@@ -160,8 +160,13 @@ pub const SERFIQ_OPTIONS_SIZE_V5: usize = std::mem::size_of::<serfiq_options>();
 // V4 caller's struct_size), so V5 fields are read only from a struct of at
 // least SIZE_V5 bytes, and only when that is larger than V4 (`read`).
 const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 <= SERFIQ_OPTIONS_SIZE_V5);
+// The V4 sizes published before V5 existed (`make check-32bit` builds the 32-bit ones).
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 208);
+#[cfg(target_arch = "x86")]
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 148 && SERFIQ_OPTIONS_SIZE_V5 == 152);
+#[cfg(target_arch = "arm")]
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 152 && SERFIQ_OPTIONS_SIZE_V5 == 152);
 // V3 is the size programs built against the V3 header pass: `sizeof` of the
 // struct that ended with `cuda_library_path`, tail padding included. The new
 // fields start with the 8-byte `max_model_bytes` so that its offset is that
