@@ -166,7 +166,7 @@ const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 208);
 #[cfg(target_arch = "x86")]
 const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 148 && SERFIQ_OPTIONS_SIZE_V5 == 152);
 #[cfg(target_arch = "arm")]
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 152 && SERFIQ_OPTIONS_SIZE_V5 == 152);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 152 && SERFIQ_OPTIONS_SIZE_V5 == 160);
 // V3 is the size programs built against the V3 header pass: `sizeof` of the
 // struct that ended with `cuda_library_path`, tail padding included. The new
 // fields start with the 8-byte `max_model_bytes` so that its offset is that
