@@ -151,7 +151,7 @@ fn the_c_abi_carries_n_f_q100_and_reads_q100_quality_only_from_a_v5_struct() {
     }
     assert_eq!(SERFIQ_ABI_VERSION, 2);
     assert_eq!(serfiq_abi_version(), 2);
-    assert!(SERFIQ_OPTIONS_SIZE_V4 <= SERFIQ_OPTIONS_SIZE_V5);
+    const { assert!(SERFIQ_OPTIONS_SIZE_V4 <= SERFIQ_OPTIONS_SIZE_V5) };
     assert_eq!(
         SERFIQ_OPTIONS_SIZE_V4,
         (std::mem::offset_of!(serfiq_options, search_paths) + 4)

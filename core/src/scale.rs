@@ -86,7 +86,8 @@ impl Spread {
 
     /// Whether the spread is too small to carry information ([`CONSTANT_SPREAD`]).
     pub fn is_constant(&self) -> bool {
-        !(self.p95 - self.p5 > CONSTANT_SPREAD * self.median.abs())
+        // NaN spreads count as constant too.
+        (self.p95 - self.p5).partial_cmp(&(CONSTANT_SPREAD * self.median.abs())) != Some(std::cmp::Ordering::Greater)
     }
 }
 
