@@ -184,3 +184,28 @@ fn serfiq_calibrate_refuses_what_it_cannot_fit() {
     assert_eq!(r.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn score_q100_follows_the_q100_option() {
+    if !have_cache() {
+        return;
+    }
+    let photos = photos();
+    let mut by_f = vec!["score", "--json"];
+    by_f.extend(photos.iter().map(String::as_str));
+    let mut by_s = by_f.clone();
+    by_s.extend(["--q100", "s"]);
+    let (f_rows, s_rows) = (json(&serfiq(&by_f), "score"), json(&serfiq(&by_s), "score --q100 s"));
+    let info = json(&serfiq(&["info", "--json", "--q100", "s"]), "info --q100 s");
+    assert_eq!(info["q100_quality"].as_str(), Some("s"));
+    for (f, s) in f_rows.as_array().unwrap().iter().zip(s_rows.as_array().unwrap()) {
+        for key in ["s", "q", "n", "f"] {
+            assert_eq!(f[key], s[key], "{key}: the option changes q100 only");
+        }
+        assert_ne!(f["q100"], s["q100"], "percentiles of f and of s");
+        assert!((0.0..=100.0).contains(&s["q100"].as_f64().unwrap()), "{s}");
+    }
+    let bad = serfiq(&["score", "--q100", "median", &photos[0]]);
+    assert_eq!(bad.status.code(), Some(2), "an unknown --q100 is a usage error");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--q100"), "{}", String::from_utf8_lossy(&bad.stderr));
+}
