@@ -77,8 +77,10 @@ const OPTION_SIZES: &str = "/**
    / SERFIQ_OPTIONS_ALIGN_ * SERFIQ_OPTIONS_ALIGN_)
 
 /**
- * Size of serfiq_options with the input-mode and working-size fields
- * (input_mode, detector_max_side).
+ * Size of serfiq_options with the input-mode, working-size and q100 fields
+ * (input_mode, detector_max_side, q100_quality). On 64-bit targets input_mode
+ * lies in the V4 struct's tail padding, so the V5 fields are read only from a
+ * struct_size of at least this.
  */
 #define SERFIQ_OPTIONS_SIZE_V5 sizeof(serfiq_options)
 ";

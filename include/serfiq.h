@@ -44,7 +44,7 @@
  * Version of this C ABI. Bindings check it at load time; it changes only when
  * an existing function or struct changes incompatibly.
  */
-#define SERFIQ_ABI_VERSION 1
+#define SERFIQ_ABI_VERSION 2
 
 /**
  * Most images in one `serfiq_score_batch` or `serfiq_score_batch_each` call.
@@ -104,6 +104,9 @@ typedef uint32_t serfiq_search_paths;
  * Landmarks, when given, always place the face.
  */
 typedef uint32_t serfiq_input_mode;
+ * Which quality `serfiq_quality.q100` is the percentile of.
+ */
+typedef uint32_t serfiq_q100_quality;
 
 /**
  * Settings for `serfiq_create`. Always fill it with
@@ -288,6 +291,14 @@ typedef struct serfiq_options {
    * pixels are still shrunk to that many pixels). (Since `SERFIQ_OPTIONS_SIZE_V5`.)
    */
   uint32_t detector_max_side;
+   * One of `SERFIQ_Q100_*`: which quality `serfiq_quality.q100` is the
+   * percentile of. Default `SERFIQ_Q100_DEFAULT` (f); another value fails
+   * the create with `SERFIQ_ERR_INVALID_ARGUMENT`. Read only when
+   * `struct_size` is at least `SERFIQ_OPTIONS_SIZE_V5` and that is larger
+   * than `SERFIQ_OPTIONS_SIZE_V4` (a V4 struct may hold padding here).
+   * (Since `SERFIQ_OPTIONS_SIZE_V5`.)
+   */
+  serfiq_q100_quality q100_quality;
 } serfiq_options;
 
 /**
@@ -326,14 +337,32 @@ typedef struct serfiq_quality {
    */
   float s;
   /**
-   * s mapped through the model's logistic (alpha, r), in (0, 1). For the
-   * 0-100 integer scale of ISO/IEC 29794-1 quality scores (as NIST FATE
-   * Quality and OFIQ report them) take round(100 * q), clamped to 0..100:
-   * higher is better, 50 is the median s of the sample the model was
-   * calibrated on (`serfiq calibrate`), about 5 and 95 its 5th and 95th
-   * percentiles.
+   * s mapped through the model's logistic (alpha, r), in (0, 1): 0.5 at
+   * the median s of the sample the model was calibrated on (`serfiq
+   * calibrate`). Kept for compatibility; `q100` is the scale to act on.
    */
   float q;
+  /**
+   * L2 norm of the embedding layer's output for the unmasked pass (the
+   * model's embedding before any normalisation), from the same inference.
+   * (Since ABI version 2.)
+   */
+  float n;
+  /**
+   * Fused quality (s_hat + n_hat) / 2, x_hat = (x - median) / (p95 - p5)
+   * with the model's calibration percentiles; s_hat alone when the model's
+   * calibration has no usable n (`serfiq info` says). Higher is better,
+   * about 0 for a typical image.
+   */
+  float f;
+  /**
+   * The percentile, 0 to 100, of this image's quality (f or s, as
+   * `serfiq_options.q100_quality` chooses) in the calibration sample,
+   * interpolated in the model's quantile table: "reject below 10" rejects
+   * what scores below the worst 10 % of that sample. 100 * q when the
+   * model's calibration has no table.
+   */
+  float q100;
 } serfiq_quality;
 
 /**
@@ -582,6 +611,20 @@ typedef struct serfiq_face {
  * without a detector fails with `SERFIQ_ERR_INVALID_ARGUMENT`).
  */
 #define SERFIQ_INPUT_PHOTO 2
+ * serfiq's default choice: f, which predicted recognition errors better than
+ * s on the LFW development folds (README, "Does it work?"). Value 0.
+ */
+#define SERFIQ_Q100_DEFAULT 0
+
+/**
+ * The raw SER-FIQ score s.
+ */
+#define SERFIQ_Q100_S 1
+
+/**
+ * The fused quality f.
+ */
+#define SERFIQ_Q100_F 2
 
 #ifdef __cplusplus
 extern "C" {
@@ -853,6 +896,12 @@ uint32_t serfiq_abi_version(void);
  */
 #define SERFIQ_OPTIONS_SIZE_V3 offsetof(serfiq_options, max_model_bytes)
 
+#ifdef __cplusplus
+#define SERFIQ_OPTIONS_ALIGN_ alignof(serfiq_options)
+#else
+#define SERFIQ_OPTIONS_ALIGN_ _Alignof(serfiq_options)
+#endif
+
 /**
  * Size of serfiq_options with the model-limit and library-search fields
  * (max_model_bytes to search_paths): sizeof(serfiq_options) as the V4 header
@@ -871,6 +920,16 @@ uint32_t serfiq_abi_version(void);
 /**
  * Size of serfiq_options with the input-mode and working-size fields
  * (input_mode, detector_max_side).
+ * (max_model_bytes to search_paths): sizeof(serfiq_options) as the V4
+ * header declared it, tail padding included (208 on 64-bit targets).
+ */
+#define SERFIQ_OPTIONS_SIZE_V4 ((offsetof(serfiq_options, search_paths) + sizeof(uint32_t) + SERFIQ_OPTIONS_ALIGN_ - 1) / SERFIQ_OPTIONS_ALIGN_ * SERFIQ_OPTIONS_ALIGN_)
+
+/**
+ * Size of serfiq_options with the V5 fields (q100_quality). A V5 field is
+ * read only from a struct_size of at least this, and only when this is
+ * larger than SERFIQ_OPTIONS_SIZE_V4 (on 64-bit targets the first V5 field
+ * lies in V4's tail padding).
  */
 #define SERFIQ_OPTIONS_SIZE_V5 sizeof(serfiq_options)
 

@@ -109,18 +109,11 @@ fn the_c_abi_defaults_to_the_models_calibration() {
     o.ort_library_path = ort.as_ptr();
 
     let face = &demo_faces(1)[0];
-    let landmarks: Vec<f32> = face.landmarks.unwrap().iter().flatten().copied().collect();
-    let image = serfiq_image {
-        data: face.img.data.as_ptr(),
-        width: face.img.width,
-        height: face.img.height,
-        stride: 0,
-        format: SERFIQ_PIXEL_RGB,
-    };
+    let (image, landmarks) = c_face(face);
     let score = |o: &serfiq_options| {
         let mut m: *mut serfiq_model = std::ptr::null_mut();
         assert_eq!(unsafe { serfiq_create(o, &mut m) }, SERFIQ_OK);
-        let mut q = serfiq_quality { s: -1.0, q: -1.0 };
+        let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
         assert_eq!(unsafe { serfiq_score(m, &image, landmarks.as_ptr(), &mut q) }, SERFIQ_OK);
         unsafe { serfiq_destroy(m) };
         (q.s as f64, q.q as f64)
@@ -131,4 +124,93 @@ fn the_c_abi_defaults_to_the_models_calibration() {
     let (s2, q2) = score(&serfiq_options { alpha: 50.0, r: 0.5, ..o });
     assert_eq!(s2, s);
     assert!((q2 - logistic(s, 50.0, 0.5)).abs() < 1e-6, "s {s} q {q2}");
+}
+
+/// A face of the fixtures as a C image (packed RGB) and its landmarks as 10 floats.
+fn c_face(face: &TestFace) -> (serfiq::ffi::serfiq_image, Vec<f32>) {
+    let image = serfiq::ffi::serfiq_image {
+        data: face.img.data.as_ptr(),
+        width: face.img.width,
+        height: face.img.height,
+        stride: 0,
+        format: serfiq::ffi::SERFIQ_PIXEL_RGB,
+    };
+    (image, face.landmarks.unwrap().iter().flatten().copied().collect())
+}
+
+/// The C ABI: n, f and q100 come through `serfiq_score` as the core gives
+/// them, `serfiq_get_options` reports the q100 quality in use, and a V4-sized
+/// struct whose bytes after `search_paths` are 0xFF (on 64-bit targets they
+/// hold `q100_quality`, in V4's tail padding) gets the default.
+#[test]
+fn the_c_abi_carries_n_f_q100_and_reads_q100_quality_only_from_a_v5_struct() {
+    use serfiq::ffi::*;
+    use serfiq_core::Q100Quality;
+    if !have_cache() {
+        return;
+    }
+    assert_eq!(SERFIQ_ABI_VERSION, 2);
+    assert_eq!(serfiq_abi_version(), 2);
+    const { assert!(SERFIQ_OPTIONS_SIZE_V4 <= SERFIQ_OPTIONS_SIZE_V5) };
+    assert_eq!(
+        SERFIQ_OPTIONS_SIZE_V4,
+        (std::mem::offset_of!(serfiq_options, search_paths) + 4)
+            .next_multiple_of(std::mem::align_of::<serfiq_options>())
+    );
+    let model_c = CString::new(default_model().to_str().unwrap()).unwrap();
+    let ort_c = CString::new(ort_lib().to_str().unwrap()).unwrap();
+    let face = &demo_faces(1)[0];
+    let (image, landmarks) = c_face(face);
+    #[repr(C, align(16))]
+    struct Bytes([u8; 512]);
+    // Creates from `size` bytes (0xFF past the initialised fields), scores, and
+    // returns (status, q100_quality in use, quality).
+    let run = |size: usize, set: &dyn Fn(*mut serfiq_options)| unsafe {
+        let mut buf = Bytes([0xFFu8; 512]);
+        let p = buf.0.as_mut_ptr() as *mut serfiq_options;
+        assert_eq!(serfiq_options_init(p, size), SERFIQ_OK);
+        // Padding init did not write stays 0xFF, as a caller's garbage would.
+        let end = std::mem::offset_of!(serfiq_options, search_paths) + 4;
+        buf.0[end..size.max(end)].fill(0xFF);
+        std::ptr::addr_of_mut!((*p).model_path).write(model_c.as_ptr());
+        std::ptr::addr_of_mut!((*p).ort_library_path).write(ort_c.as_ptr());
+        set(p);
+        let mut m = std::ptr::null_mut();
+        let st = serfiq_create(p, &mut m);
+        if st != SERFIQ_OK {
+            return (st, 0, None);
+        }
+        let mut back = std::mem::zeroed::<serfiq_options>();
+        back.struct_size = std::mem::size_of::<serfiq_options>();
+        assert_eq!(serfiq_get_options(m, &mut back), SERFIQ_OK);
+        let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+        assert_eq!(serfiq_score(m, &image, landmarks.as_ptr(), &mut q), SERFIQ_OK);
+        serfiq_destroy(m);
+        (st, back.q100_quality, Some(q))
+    };
+    let (st, used, q) = run(SERFIQ_OPTIONS_SIZE_V4, &|_| {});
+    assert_eq!((st, used), (SERFIQ_OK, SERFIQ_Q100_F), "a V4 struct gets the default");
+    let q = q.unwrap();
+    let core = load(&default_model()).score(&face.face()).unwrap();
+    assert_eq!((q.s, q.q, q.n, q.f, q.q100), (core.s, core.q, core.n, core.f, core.q100));
+    assert!(q.n > 0.0 && (0.0..=100.0).contains(&q.q100));
+
+    let v5 = SERFIQ_OPTIONS_SIZE_V5;
+    let set =
+        |code: u32| move |p: *mut serfiq_options| unsafe { std::ptr::addr_of_mut!((*p).q100_quality).write(code) };
+    if v5 > SERFIQ_OPTIONS_SIZE_V4 {
+        let (st, used, q) = run(v5, &set(SERFIQ_Q100_S));
+        assert_eq!((st, used), (SERFIQ_OK, SERFIQ_Q100_S));
+        let s_model = new_model(&Options { q100_quality: Q100Quality::S, ..common::options(&default_model()) });
+        assert_eq!(q.unwrap().q100, s_model.score(&face.face()).unwrap().q100);
+        let (st, _, _) = run(v5, &set(7));
+        assert_eq!(st, SERFIQ_ERR_INVALID_ARGUMENT);
+        let msg = unsafe { std::ffi::CStr::from_ptr(serfiq_last_error()) }.to_string_lossy().into_owned();
+        assert!(msg.contains("q100_quality"), "{msg}");
+    } else {
+        // This target's V5 struct is no larger than V4 (the field sits in V4's
+        // padding): the field cannot be told from padding, so it is never read.
+        let (st, used, _) = run(v5, &set(7));
+        assert_eq!((st, used), (SERFIQ_OK, SERFIQ_Q100_F));
+    }
 }

@@ -16,6 +16,7 @@ use onnx_protobuf::{Message, ModelProto};
 use serfiq_core::{ErrorKind, Model, ModelSource, Options};
 
 const TOL_S: f64 = 1e-5;
+const TOL_N: f64 = 1e-5;
 
 /// An affine layer y = W·x + b in f64, W row-major [out][in].
 struct Layer {
@@ -80,13 +81,19 @@ fn original_tap(bytes: &[u8], input: &str, tap: &str, tensor: &[f32]) -> Vec<f32
     run_onnx(&with_extra_output(bytes, tap), input, [1, 3, 112, 112], tensor, &[tap]).remove(0)
 }
 
-/// Model::score against the reference on `faces`; also checks q and that the
-/// reference depends on the seed (so the comparison can tell masks apart).
+/// Model::score against the reference on `faces`; also checks q, that the
+/// reference depends on the seed (so the comparison can tell masks apart),
+/// and n against the L2 norm of the embedding layer's output (its affine
+/// tail included: the model's output) in a plain ONNX Runtime run.
 fn check_model(model: &Model, bytes: &[u8], input: &str, tap: &str, layer: &Layer, faces: &[TestFace]) {
     let (alpha, r) = model.alpha_r();
+    let output = model.info().output_name.as_str();
     for f in faces {
-        let t = original_tap(bytes, input, tap, &face_tensor(f));
+        let mut plain =
+            run_onnx(&with_extra_output(bytes, tap), input, [1, 3, 112, 112], &face_tensor(f), &[tap, output]);
+        let (t, emb) = (plain.remove(0), plain.remove(0));
         let want = reference_s(&t, layer, model.samples(), model.dropout(), model.seed());
+        let want_n = emb.iter().map(|&v| v as f64 * v as f64).sum::<f64>().sqrt();
         let got = model.score(&f.face()).unwrap();
         let other_seed = reference_s(&t, layer, model.samples(), model.dropout(), model.seed() ^ 1);
         println!(
@@ -97,6 +104,14 @@ fn check_model(model: &Model, bytes: &[u8], input: &str, tap: &str, layer: &Laye
             got.q
         );
         assert!((got.s as f64 - want).abs() <= TOL_S, "{}: s {} vs reference {want}", f.name, got.s);
+        println!(
+            "{}: serfiq n {:.7}, plain ONNX Runtime {want_n:.7} (|Δ| {:.1e})",
+            f.name,
+            got.n,
+            (got.n as f64 - want_n).abs()
+        );
+        assert!((got.n as f64 - want_n).abs() <= TOL_N, "{}: n {} vs reference {want_n}", f.name, got.n);
+        assert!(want_n > 1e-3, "a zero embedding cannot tell n apart");
         assert!((other_seed - want).abs() > TOL_S, "the reference does not depend on the masks");
         let q = 1.0 / (1.0 + (-alpha * (got.s as f64 - r)).exp());
         assert!((got.q as f64 - q).abs() <= 1e-6, "{}: q {} vs {q} from s {}", f.name, got.q, got.s);

@@ -256,7 +256,7 @@ pub struct InputArgs {
     #[arg(long, value_name = "FILE")]
     pub landmarks: Option<PathBuf>,
 
-    /// Print a JSON array instead of CSV (scores also get q100 = round(100 q), the 0-100 scale).
+    /// Print a JSON array instead of CSV (same fields: s, q, n, f, q100).
     #[arg(long)]
     pub json: bool,
 
@@ -423,6 +423,37 @@ pub struct SerfiqArgs {
     /// calibration, else 0.576].
     #[arg(long = "r", value_name = "R", allow_negative_numbers = true)]
     pub r: Option<f64>,
+
+    /// Which quality q100 is the percentile of (in the model's calibration sample).
+    #[arg(long = "q100", value_name = "QUALITY", value_enum, default_value_t = Q100Arg::default())]
+    pub q100: Q100Arg,
+}
+
+/// `--q100`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Q100Arg {
+    /// The fused quality f (serfiq's default).
+    F,
+    /// The raw SER-FIQ score s.
+    S,
+}
+
+impl Default for Q100Arg {
+    fn default() -> Self {
+        match serfiq_core::Q100Quality::DEFAULT {
+            serfiq_core::Q100Quality::S => Q100Arg::S,
+            serfiq_core::Q100Quality::F => Q100Arg::F,
+        }
+    }
+}
+
+impl From<Q100Arg> for serfiq_core::Q100Quality {
+    fn from(q: Q100Arg) -> Self {
+        match q {
+            Q100Arg::S => serfiq_core::Q100Quality::S,
+            Q100Arg::F => serfiq_core::Q100Quality::F,
+        }
+    }
 }
 
 /// What s depends on: T, p and the mask seed.

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use serfiq_core::calibration::{self, Fit};
 use serfiq_core::masks::SplitMix64;
+use serfiq_core::scale::{self, Scales};
 use serfiq_core::{Model, Want};
 
 use crate::args::CalibrateArgs;
@@ -56,7 +57,8 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
     let model = crate::load(&settings.opts)?;
 
     let cfg = RunConfig { landmarks: landmarks.as_ref(), want: Want::Score, all_faces: false, batch: BATCH };
-    let (scores, skipped) = score_all(&model, &images, &cfg);
+    let (pairs, skipped) = score_all(&model, &images, &cfg);
+    let scores: Vec<f64> = pairs.iter().map(|p| p.0).collect();
     let bad = skipped + found.problems.len();
     let Some(fit) = calibration::fit(&scores) else {
         return Err(Fatal(format!(
@@ -65,6 +67,7 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
             images.len()
         )));
     };
+    let scales = scale::fit_scales(&pairs).ok_or_else(|| Fatal("cannot fit the scales: a non-finite n".into()))?;
     if fit.n < FEW {
         eprintln!("serfiq: warning: only {} scores; the percentiles (and so alpha and r) are rough", fit.n);
     }
@@ -80,8 +83,9 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
                 "samples": model.samples(),
                 "dropout": model.dropout(),
                 "seed": model.seed(),
+                "n_constant": !scales.n_usable(),
             });
-            let calibrated = calibration::write(bytes, fit.alpha, fit.r, &note.to_string())
+            let calibrated = calibration::write_with(bytes, fit.alpha, fit.r, &scales, &note.to_string())
                 .map_err(|e| Fatal(format!("cannot write the calibration: {}", e.message)))?;
             write_atomically(out, &calibrated)
                 .map_err(|e| Fatal(format!("cannot write {}: {}", crate::show::path(out), io_reason(&e))))?;
@@ -96,6 +100,7 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
         total,
         used: images.len(),
         fit,
+        scales,
         skipped: bad,
         written,
     };
@@ -129,13 +134,13 @@ pub fn sample<T>(items: Vec<T>, k: usize, seed: u64) -> Vec<T> {
     items.into_iter().zip(keep).filter_map(|(x, keep)| keep.then_some(x)).collect()
 }
 
-/// s of every image whose face could be scored; bad images are reported on
+/// (s, n) of every image whose face could be scored; bad images are reported on
 /// stderr and counted.
-fn score_all(model: &Model, images: &[PathBuf], cfg: &RunConfig) -> (Vec<f64>, usize) {
+fn score_all(model: &Model, images: &[PathBuf], cfg: &RunConfig) -> (Vec<(f64, f64)>, usize) {
     let (mut scores, mut bad) = (Vec::with_capacity(images.len()), 0);
     for (path, m) in images.iter().zip(crate::measure::measure(model, images, cfg, false)) {
         match m {
-            Ok(m) => scores.push(m.s as f64),
+            Ok(m) => scores.push((m.s as f64, m.n as f64)),
             Err(reason) => {
                 eprintln!("{}", crate::process::problem(path, &reason));
                 bad += 1;
@@ -218,6 +223,8 @@ struct Report<'a> {
     total: usize,
     used: usize,
     fit: Fit,
+    /// Percentiles of s and n and the quantile tables of s and f.
+    scales: Scales,
     skipped: usize,
     /// The calibrated model and its SHA-256.
     written: Option<(PathBuf, String)>,
@@ -254,6 +261,10 @@ impl Report<'_> {
             "median": f.median,
             "p95": f.p95,
             "points": points,
+            "n_percentiles": self.scales.n.map(|n| [n.p5, n.median, n.p95]),
+            "n_constant": !self.scales.n_usable(),
+            "s_quantiles": self.scales.s_table.as_ref().map(|t| t.values()),
+            "f_quantiles": self.scales.f_table.as_ref().map(|t| t.values()),
             "out": self.written.as_ref().map(|(p, _)| p),
             "sha256": self.written.as_ref().map(|(_, h)| h),
         })
@@ -285,6 +296,16 @@ impl Report<'_> {
             let q = f.q(s);
             writeln!(o, "  {name:<12} {s:>8.5} {q:>8.4} {:>6}", calibration::scale_100(q))?;
         }
+        if let Some(n) = self.scales.n {
+            let note = if self.scales.n_usable() { "" } else { "  (constant: f = s-hat)" };
+            writeln!(o, "{:<14} p5 {:.5}, median {:.5}, p95 {:.5}{note}", "n percentiles:", n.p5, n.median, n.p95)?;
+        }
+        let deciles = |t: &Option<scale::Table>| -> String {
+            let v = t.as_ref().map_or(&[][..], |t| t.values());
+            v.iter().step_by(10).map(|x| format!("{x:.4}")).collect::<Vec<_>>().join(" ")
+        };
+        writeln!(o, "{:<14} {}", "s deciles:", deciles(&self.scales.s_table))?;
+        writeln!(o, "{:<14} {}", "f deciles:", deciles(&self.scales.f_table))?;
         match &self.written {
             Some((path, sha)) => {
                 writeln!(o, "{:<14} {}", "wrote:", crate::show::path(path))?;

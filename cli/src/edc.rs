@@ -121,6 +121,45 @@ pub fn random_discard(curve: &[EdcPoint]) -> Vec<EdcPoint> {
     curve.iter().map(|p| EdcPoint { discarded: p.discarded, fnmr: f0 }).collect()
 }
 
+/// The best curve any quality could give (NIST's "perfect" line): false
+/// non-matches discarded first, FNMR(x) = max(0, (FNMR₀ − x) / (1 − x)) at
+/// each discarded fraction x of `curve`.
+pub fn perfect_discard(curve: &[EdcPoint]) -> Vec<EdcPoint> {
+    let f0 = curve.first().map_or(0.0, |p| p.fnmr);
+    curve
+        .iter()
+        .map(|p| EdcPoint { discarded: p.discarded, fnmr: ((f0 - p.discarded) / (1.0 - p.discarded)).max(0.0) })
+        .collect()
+}
+
+/// Where to set a quality threshold to discard a fraction of the genuine
+/// comparisons, and the FNMR of those kept.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OperatingPoint {
+    /// The fraction asked for.
+    pub discarded: f64,
+    /// The lowest pair quality kept: discarding the comparisons whose pair
+    /// quality is below it discards ⌊fraction · n⌋ of them (fewer when
+    /// comparisons tie at the threshold).
+    pub threshold: f64,
+    /// FNMR after discarding ⌊fraction · n⌋ comparisons, as `edc` gives it.
+    pub fnmr: f64,
+}
+
+/// The operating point of `genuine` at each of `fractions` (those below 1).
+pub fn operating_points(genuine: &[Comparison], threshold: f64, fractions: &[f64]) -> Vec<OperatingPoint> {
+    let mut q: Vec<f64> = genuine.iter().map(|c| c.quality).collect();
+    q.sort_by(f64::total_cmp);
+    let curve = edc(genuine, threshold);
+    fractions
+        .iter()
+        .filter_map(|&x| {
+            let k = (x * q.len() as f64).floor() as usize;
+            Some(OperatingPoint { discarded: x, threshold: *q.get(k)?, fnmr: curve.get(k)?.fnmr })
+        })
+        .collect()
+}
+
 /// Sharpness baseline: variance of the 3×3 Laplacian (4-neighbour) of the
 /// grey image (0.299 R + 0.587 G + 0.114 B) over its interior pixels, on
 /// packed RGB. A classic focus measure (Pech-Pacheco et al., ICPR 2000).
@@ -211,6 +250,51 @@ mod tests {
         let sum = summarize(&r, &[0.0, 0.5], 0.5);
         assert_eq!(sum.fnmr_at, vec![(0.0, 0.5), (0.5, 0.5)]);
         assert_eq!(sum.pauc, 0.5 * 0.5);
+    }
+
+    #[test]
+    fn operating_points_by_hand() {
+        // 10 comparisons, qualities 0.0 … 0.9 shuffled; at t = 0.5 the rejected
+        // ones (score ≤ 0.5) have qualities 0.1, 0.2 and 0.6.
+        let g: Vec<Comparison> = [
+            (0.9, 0.7),
+            (0.4, 0.1),
+            (0.8, 0.0),
+            (0.5, 0.6),
+            (0.3, 0.2),
+            (0.7, 0.9),
+            (0.6, 0.3),
+            (0.9, 0.8),
+            (0.8, 0.4),
+            (0.7, 0.5),
+        ]
+        .iter()
+        .map(|&(s, q)| c(s, q))
+        .collect();
+        let ops = operating_points(&g, 0.5, &[0.0, 0.1, 0.2, 0.25, 0.5, 1.0]);
+        let got: Vec<(f64, f64, f64)> = ops.iter().map(|o| (o.discarded, o.threshold, o.fnmr)).collect();
+        // 0 %: keep all (lowest quality 0.0), 3/10 rejected. 10 %: discard 1 (0.0), keep from 0.1: 3/9.
+        // 20 %: discard 0.0, 0.1: 2/8. 25 %: ⌊2.5⌋ = 2, as 20 %. 50 %: discard 5, keep from 0.5: 1/5.
+        let want = [(0.0, 0.0, 0.3), (0.1, 0.1, 3.0 / 9.0), (0.2, 0.2, 0.25), (0.25, 0.2, 0.25), (0.5, 0.5, 0.2)];
+        assert_eq!(got.len(), want.len(), "1.0 has no point");
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!(g.0, w.0);
+            assert_eq!(g.1, w.1, "threshold at {}", w.0);
+            assert!((g.2 - w.2).abs() < 1e-12, "fnmr at {}: {} vs {}", w.0, g.2, w.2);
+        }
+    }
+
+    #[test]
+    fn perfect_discard_removes_errors_first() {
+        // FNMR₀ = 0.3 over 10: discarding 1, 2, 3 leaves 2/9, 1/8, 0/7, then 0.
+        let g: Vec<Comparison> = (0..10).map(|i| c(if i < 3 { 0.0 } else { 1.0 }, i as f64)).collect();
+        let p = perfect_discard(&edc(&g, 0.5));
+        let f: Vec<f64> = p.iter().map(|p| p.fnmr).collect();
+        let want = [0.3, 2.0 / 9.0, 1.0 / 8.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        assert!(f.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-12), "{f:?}");
+        // This quality ranks errors first, so its own curve is the perfect one.
+        let own: Vec<f64> = edc(&g, 0.5).iter().map(|p| p.fnmr).collect();
+        assert!(own.iter().zip(&f).all(|(a, b)| (a - b).abs() < 1e-12));
     }
 
     #[test]

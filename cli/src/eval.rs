@@ -1,12 +1,15 @@
 //! `serfiq eval`: does the quality predict recognition errors? The EDC of
-//! ISO/IEC 29794-1 for serfiq, a sharpness baseline and random discard, as a
-//! table, JSON, a CSV of per-image values and a PNG plot per FMR.
+//! ISO/IEC 29794-1 for s, n and f, a sharpness baseline, random and perfect
+//! discard, with the operating points (quality thresholds at set discard
+//! fractions), as a table, JSON, a CSV of per-image values and a PNG plot per FMR.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::edc::{edc, random_discard, summarize, threshold_at_fmr, Comparison, EdcPoint, Summary};
+use crate::edc::{
+    edc, operating_points, perfect_discard, random_discard, summarize, threshold_at_fmr, Comparison, EdcPoint, Summary,
+};
 use serde::Serialize;
 
 use crate::args::EvalArgs;
@@ -20,6 +23,8 @@ use crate::{load, settings, Fatal};
 /// Discard fractions reported in the table, and the pAUC's upper end.
 pub const FRACTIONS: [f64; 5] = [0.0, 0.05, 0.10, 0.20, 0.30];
 pub const PAUC_UPTO: f64 = 0.20;
+/// Discard fractions of the operating points.
+pub const OPERATING: [f64; 4] = [0.01, 0.05, 0.10, 0.20];
 /// How far the plot and the JSON curve go.
 const CURVE_UPTO: f64 = 0.30;
 
@@ -39,6 +44,8 @@ struct Report {
     seed: u64,
     alpha: f64,
     r: f64,
+    /// Which quality the model's q100 is the percentile of.
+    q100_quality: &'static str,
     similarity: &'static str,
     pair_quality: &'static str,
     pauc_upto: f64,
@@ -63,14 +70,29 @@ struct MeasureResult {
     pauc: f64,
     /// [discarded fraction, FNMR] every 0.5 % up to 30 %.
     curve: Vec<[f64; 2]>,
+    /// Thresholds at the `OPERATING` fractions (none for random and perfect).
+    operating_points: Vec<Operating>,
 }
 
-/// The quality measures compared; random discard is added to each.
-const MEASURES: [&str; 2] = ["serfiq", "sharpness"];
+#[derive(Serialize)]
+struct Operating {
+    discarded: f64,
+    /// The lowest pair quality kept, in this measure's unit.
+    threshold: f64,
+    /// That threshold as a q100 percentile of the calibration sample (s and f
+    /// with the model's quantile table; null otherwise).
+    q100: Option<f64>,
+    fnmr: f64,
+}
+
+/// The quality measures compared; random and perfect discard are added to each.
+const MEASURES: [&str; 4] = ["s", "n", "f", "sharpness"];
 
 fn measure_value(m: &Measured, name: &str) -> f64 {
     match name {
-        "serfiq" => m.s as f64,
+        "s" => m.s as f64,
+        "n" => m.n as f64,
+        "f" => m.f as f64,
         _ => m.sharpness,
     }
 }
@@ -139,13 +161,14 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
         seed: model.seed(),
         alpha,
         r,
+        q100_quality: model.q100_quality().name(),
         similarity: "cosine of the embeddings",
         pair_quality: "the lower of the two images' values",
         pauc_upto: PAUC_UPTO,
         results: Vec::new(),
     };
     for (k, &fmr) in a.fmr.iter().enumerate() {
-        report.results.push(evaluate_at(fmr, &genuine, &impostor, &a.out, k == 0)?);
+        report.results.push(evaluate_at(fmr, &genuine, &impostor, &a.out, k == 0, model.scales())?);
     }
     print_table(&report);
     let json = serde_json::to_string_pretty(&report).map_err(|e| Fatal(e.to_string()))?;
@@ -190,22 +213,45 @@ fn compare(set: &Dataset, m: &[Result<Measured, String>]) -> (Vec<Genuine>, Vec<
     (genuine, impostor, skipped)
 }
 
-fn evaluate_at(fmr: f64, genuine: &[Genuine], impostor: &[f64], out: &Path, first: bool) -> Result<FmrResult, Fatal> {
+fn evaluate_at(
+    fmr: f64,
+    genuine: &[Genuine],
+    impostor: &[f64],
+    out: &Path,
+    first: bool,
+    scales: &serfiq_core::scale::Scales,
+) -> Result<FmrResult, Fatal> {
     let threshold = threshold_at_fmr(impostor, fmr).ok_or_else(|| Fatal("no impostor comparisons".into()))?;
     let fmr_observed = impostor.iter().filter(|&&s| s > threshold).count() as f64 / impostor.len() as f64;
+    let mut ops = Vec::new();
     let mut curves: Vec<(&'static str, Vec<EdcPoint>)> = MEASURES
         .iter()
         .enumerate()
         .map(|(k, &name)| {
             let cmp: Vec<Comparison> =
                 genuine.iter().map(|(score, q)| Comparison { score: *score, quality: q[k] }).collect();
+            let table = match name {
+                "s" => scales.s_table.as_ref(),
+                "f" => scales.f_table.as_ref(),
+                _ => None,
+            };
+            let points = operating_points(&cmp, threshold, &OPERATING).into_iter().map(|o| Operating {
+                discarded: o.discarded,
+                threshold: o.threshold,
+                q100: table.map(|t| t.percentile_of(o.threshold)),
+                fnmr: o.fnmr,
+            });
+            ops.push(points.collect::<Vec<_>>());
             (name, edc(&cmp, threshold))
         })
         .collect();
     curves.push(("random", random_discard(&curves[0].1)));
+    curves.push(("perfect", perfect_discard(&curves[0].1)));
+    ops.resize_with(curves.len(), Vec::new);
     let measures = curves
         .iter()
-        .map(|(name, points)| {
+        .zip(ops)
+        .map(|((name, points), operating_points)| {
             let Summary { fnmr_at, pauc } = summarize(points, &FRACTIONS, PAUC_UPTO);
             let steps = (CURVE_UPTO * 200.0).round() as usize;
             let curve = (0..=steps)
@@ -214,7 +260,8 @@ fn evaluate_at(fmr: f64, genuine: &[Genuine], impostor: &[f64], out: &Path, firs
                     crate::edc::fnmr_at(points, f).map(|v| [f, v])
                 })
                 .collect();
-            MeasureResult { name, fnmr_at: fnmr_at.into_iter().map(|(f, v)| [f, v]).collect(), pauc, curve }
+            let fnmr_at = fnmr_at.into_iter().map(|(f, v)| [f, v]).collect();
+            MeasureResult { name, fnmr_at, pauc, curve, operating_points }
         })
         .collect();
     let file = if first { "edc.png".to_string() } else { format!("edc-fmr{fmr}.png") };
@@ -224,7 +271,14 @@ fn evaluate_at(fmr: f64, genuine: &[Genuine], impostor: &[f64], out: &Path, firs
         genuine.len(),
         impostor.len()
     );
-    let colors = [(plot::SERFIQ_COLOR, false), (plot::BASELINE_COLOR, false), (plot::RANDOM_COLOR, true)];
+    let colors = [
+        (plot::SERFIQ_COLOR, false),
+        (plot::NORM_COLOR, false),
+        (plot::FUSED_COLOR, false),
+        (plot::BASELINE_COLOR, false),
+        (plot::RANDOM_COLOR, true),
+        (plot::PERFECT_COLOR, true),
+    ];
     let drawn: Vec<Curve> = curves
         .iter()
         .zip(colors)
@@ -236,9 +290,12 @@ fn evaluate_at(fmr: f64, genuine: &[Genuine], impostor: &[f64], out: &Path, firs
 
 fn legend(name: &str) -> &'static str {
     match name {
-        "serfiq" => "serfiq (SER-FIQ s)",
+        "s" => "s (SER-FIQ)",
+        "n" => "n (embedding-layer norm)",
+        "f" => "f (fused: mean of normalised s and n)",
         "sharpness" => "sharpness (Laplacian variance)",
-        _ => "random discard (expected)",
+        "random" => "random discard (expected)",
+        _ => "perfect (false non-matches first)",
     }
 }
 
@@ -275,18 +332,34 @@ fn print_table(r: &Report) {
             let cells: Vec<String> = m.fnmr_at.iter().map(|p| format!("{:>6.3}", p[1] * 100.0)).collect();
             println!("  {:<10} {}   {:.5}", m.name, cells.join(" "), m.pauc);
         }
+        println!("Operating points: discard the genuine comparisons whose pair quality is below the threshold");
+        let head: Vec<String> =
+            OPERATING.iter().map(|x| format!("{:>27}", format!("{:.0} % discarded", x * 100.0))).collect();
+        println!("  {:<10} {}", "quality", head.join(" "));
+        println!("  {:<10} {}", "", ["  threshold    q100   FNMR %"; OPERATING.len()].join(" "));
+        for m in f.measures.iter().filter(|m| !m.operating_points.is_empty()) {
+            let cells: Vec<String> = m
+                .operating_points
+                .iter()
+                .map(|o| {
+                    let q100 = o.q100.map_or("-".to_string(), |v| format!("{v:.1}"));
+                    format!("{:>11} {:>7} {:>8.3}", format!("{:.5}", o.threshold), q100, o.fnmr * 100.0)
+                })
+                .collect();
+            println!("  {:<10} {}", m.name, cells.join(" "));
+        }
     }
 }
 
 fn write_images_csv(path: &Path, images: &[PathBuf], measured: &[Result<Measured, String>]) -> Result<(), Fatal> {
     let io = |e: std::io::Error| Fatal(format!("cannot write {}: {}", crate::show::path(path), io_reason(&e)));
     let mut w = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
-    writeln!(w, "path,s,q,sharpness,problem").map_err(io)?;
+    writeln!(w, "path,s,q,n,f,q100,sharpness,problem").map_err(io)?;
     for (p, m) in images.iter().zip(measured) {
         let path = crate::output::csv_path(p);
         match m {
-            Ok(m) => writeln!(w, "{path},{},{},{:.3},", m.s, m.q, m.sharpness),
-            Err(reason) => writeln!(w, "{path},,,,{}", crate::output::csv_field(&crate::show::text(reason))),
+            Ok(m) => writeln!(w, "{path},{},{},{},{},{},{:.3},", m.s, m.q, m.n, m.f, m.q100, m.sharpness),
+            Err(reason) => writeln!(w, "{path},,,,,,,{}", crate::output::csv_field(&crate::show::text(reason))),
         }
         .map_err(io)?;
     }

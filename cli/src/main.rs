@@ -101,6 +101,7 @@ fn settings(m: &ModelArgs, d: &DetectArgs, s: Option<&SerfiqArgs>) -> Result<Set
     opts.search = if m.explicit_paths_only { Search::ExplicitOnly } else { Search::Default };
     if let Some(s) = s {
         (opts.alpha, opts.r) = (s.alpha, s.r);
+        opts.q100_quality = s.q100.into();
         set_head(&mut opts, &s.head);
     }
     let detector = locator.detector_path(d.detector.as_deref(), d.no_detect).map_err(Fatal)?;
@@ -219,6 +220,10 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
             "alpha": alpha,
             "r": r,
             "alpha_r_from": format!("{:?}", model.calibration_source()).to_lowercase(),
+            "q100_quality": model.q100_quality().name(),
+            "calibration_lacks": model.scales().missing(),
+            "s_percentiles": model.scales().s.map(|p| [p.p5, p.median, p.p95]),
+            "n_percentiles": model.scales().n.map(|p| [p.p5, p.median, p.p95]),
             "detector": detector.as_ref().map(|(p, _)| serde_json::json!({
                 "path": p,
                 "threshold": opts.detector_threshold,
@@ -257,6 +262,8 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
         ("seed", model.seed().to_string()),
         ("alpha", format!("{alpha} ({})", calibration_words(model.calibration_source()))),
         ("r", r.to_string()),
+        ("q100", format!("percentile of {} in the calibration sample", model.q100_quality().name())),
+        ("calibration", scales_words(model.scales())),
         (
             "face detector",
             match &detector {
@@ -274,6 +281,16 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
         println!("{:<16} {v}", format!("{k}:"));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the model's calibration holds for f and q100, or what it lacks.
+fn scales_words(sc: &serfiq_core::scale::Scales) -> String {
+    let missing = sc.missing();
+    if missing.is_empty() {
+        "s and n percentiles, s and f quantile tables".to_string()
+    } else {
+        format!("lacks {}", missing.join("; "))
+    }
 }
 
 fn calibration_words(source: serfiq_core::calibration::Source) -> &'static str {

@@ -14,6 +14,10 @@ use crate::process::{self, Prepared, RunConfig};
 pub struct Measured {
     pub s: f32,
     pub q: f32,
+    /// Embedding-layer norm, fused quality and percentile (`serfiq_core::Quality`).
+    pub n: f32,
+    pub f: f32,
+    pub q100: f32,
     /// L2-normalised, so a dot product is the cosine similarity; empty
     /// unless `cfg.want` asks for it.
     pub embedding: Vec<f32>,
@@ -93,7 +97,7 @@ fn measure_batch(
                     crate::edc::laplacian_variance(&crop.rgb, crop.width as usize, crop.height as usize)
                 }
             };
-            Ok(Measured { s: q.s, q: q.q, embedding: normalised(f.embedding), sharpness })
+            Ok(Measured { s: q.s, q: q.q, n: q.n, f: q.f, q100: q.q100, embedding: normalised(f.embedding), sharpness })
         })
         .collect()
 }

@@ -18,6 +18,9 @@ pub struct Curve<'a> {
 pub const SERFIQ_COLOR: RGBColor = RGBColor(31, 119, 180);
 pub const BASELINE_COLOR: RGBColor = RGBColor(255, 127, 14);
 pub const RANDOM_COLOR: RGBColor = RGBColor(120, 120, 120);
+pub const NORM_COLOR: RGBColor = RGBColor(44, 160, 44);
+pub const FUSED_COLOR: RGBColor = RGBColor(214, 39, 40);
+pub const PERFECT_COLOR: RGBColor = RGBColor(0, 0, 0);
 
 const SIZE: (u32, u32) = (960, 640);
 

@@ -93,12 +93,35 @@ fn serfiq_calibrate_writes_a_model_that_info_and_score_use() {
     assert_eq!(note["n"].as_u64(), Some(4));
     assert_eq!(note["median"].as_f64(), Some(want.median));
 
+    // The scales are the documented fit of the (s, n) that `score` prints, and
+    // score's q100 is the percentile of f in that sample's f table.
+    let n: Vec<f64> = scored.as_array().unwrap().iter().map(|r| r["n"].as_f64().unwrap() as f32 as f64).collect();
+    let pairs: Vec<(f64, f64)> = s.iter().copied().zip(n).collect();
+    let want_scales = serfiq_core::scale::fit_scales(&pairs).unwrap();
+    assert_eq!(serfiq_core::scale::Scales::read(&m).unwrap(), want_scales);
+    assert_eq!(fit["s_quantiles"].as_array().map(Vec::len), Some(101));
+    assert_eq!(fit["n_constant"].as_bool(), Some(false));
+
     // info reports the model's calibration; score uses it; --alpha/--r still win.
     let info = json(&serfiq(&["info", "--json", "--model", out_str]), "info");
     assert_eq!((info["alpha"].as_f64(), info["r"].as_f64()), (Some(alpha), Some(r)));
     assert_eq!(info["alpha_r_from"].as_str(), Some("model"));
+    assert_eq!(info["calibration_lacks"].as_array().map(Vec::len), Some(0), "{info}");
+    assert_eq!(info["q100_quality"].as_str(), Some("f"));
     let text = serfiq(&["info", "--model", out_str]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("the model's calibration"));
+    // A model calibrated before the scales existed (alpha and r only) says what it lacks.
+    let old_dir = scratch("cli-old");
+    let old_path = old_dir.join("old.onnx");
+    std::fs::write(&old_path, calibration::write(&std::fs::read(default_model()).unwrap(), alpha, r, "").unwrap())
+        .unwrap();
+    let old = json(&serfiq(&["info", "--json", "--model", old_path.to_str().unwrap()]), "info of an old model");
+    let lacks: Vec<&str> = old["calibration_lacks"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(lacks.len(), 4, "{lacks:?}");
+    assert!(lacks.iter().any(|l| l.contains("n percentiles")), "{lacks:?}");
+    let old_text = serfiq(&["info", "--model", old_path.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&old_text.stdout).contains("calibration:     lacks s percentiles"));
+    std::fs::remove_dir_all(&old_dir).unwrap();
     let mut args = vec!["score", "--json", "--model", out_str];
     args.extend(&photo_args);
     for row in json(&serfiq(&args), "score with the calibrated model").as_array().unwrap() {
@@ -160,4 +183,29 @@ fn serfiq_calibrate_refuses_what_it_cannot_fit() {
     let r = serfiq(&["calibrate", "--max-images", "1", obama]);
     assert_eq!(r.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn score_q100_follows_the_q100_option() {
+    if !have_cache() {
+        return;
+    }
+    let photos = photos();
+    let mut by_f = vec!["score", "--json"];
+    by_f.extend(photos.iter().map(String::as_str));
+    let mut by_s = by_f.clone();
+    by_s.extend(["--q100", "s"]);
+    let (f_rows, s_rows) = (json(&serfiq(&by_f), "score"), json(&serfiq(&by_s), "score --q100 s"));
+    let info = json(&serfiq(&["info", "--json", "--q100", "s"]), "info --q100 s");
+    assert_eq!(info["q100_quality"].as_str(), Some("s"));
+    for (f, s) in f_rows.as_array().unwrap().iter().zip(s_rows.as_array().unwrap()) {
+        for key in ["s", "q", "n", "f"] {
+            assert_eq!(f[key], s[key], "{key}: the option changes q100 only");
+        }
+        assert_ne!(f["q100"], s["q100"], "percentiles of f and of s");
+        assert!((0.0..=100.0).contains(&s["q100"].as_f64().unwrap()), "{s}");
+    }
+    let bad = serfiq(&["score", "--q100", "median", &photos[0]]);
+    assert_eq!(bad.status.code(), Some(2), "an unknown --q100 is a usage error");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--q100"), "{}", String::from_utf8_lossy(&bad.stderr));
 }

@@ -124,12 +124,28 @@ pub fn scale_100(q: f64) -> u8 {
 /// parsing and re-serialising leaves it. Fails with `ErrorKind::InvalidArgument`
 /// when α or r is not finite, `ErrorKind::ModelInvalid` when the bytes are not a model.
 pub fn write(model_bytes: &[u8], alpha: f64, r: f64, note: &str) -> Result<Vec<u8>> {
+    write_with(model_bytes, alpha, r, &crate::scale::Scales::default(), note)
+}
+
+/// `write`, with the scales of f and q100 (`scale::Scales::entries`) too;
+/// a part that is `None` has its key removed, so no stale table survives a
+/// new fit.
+pub fn write_with(
+    model_bytes: &[u8],
+    alpha: f64,
+    r: f64,
+    scales: &crate::scale::Scales,
+    note: &str,
+) -> Result<Vec<u8>> {
     if !(alpha.is_finite() && r.is_finite()) {
         return fail(ErrorKind::InvalidArgument, format!("alpha and r must be finite, got {alpha} and {r}"));
     }
     let mut model = crate::graph::parse(model_bytes)?;
     set_prop(&mut model, ALPHA_KEY, Some(format!("{alpha:?}")));
     set_prop(&mut model, R_KEY, Some(format!("{r:?}")));
+    for (key, value) in scales.entries() {
+        set_prop(&mut model, key, value);
+    }
     set_prop(&mut model, NOTE_KEY, (!note.is_empty()).then(|| note.to_string()));
     model
         .write_to_bytes()

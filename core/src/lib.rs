@@ -28,6 +28,10 @@
 //! # Ok::<(), serfiq_core::Error>(())
 //! ```
 //!
+//! Every [`Quality`] also carries, from the same inference, the norm n of the
+//! embedding layer's output, the fused quality f and q100, the percentile of
+//! the image's quality in the model's calibration sample ([`scale`]).
+//!
 //! ## Which face is scored
 //! A [`Face`] is an image plus, optionally, five landmarks. With landmarks the
 //! face is aligned by them; without, [`Options::input_mode`] says what the
@@ -66,6 +70,7 @@ macro_rules! internal {
 
 pub mod align;
 pub mod calibration;
+mod defaults;
 pub mod detect;
 mod error;
 pub mod gpu;
@@ -77,6 +82,7 @@ mod run;
 // The OS loader: dlopen/dladdr, LoadLibraryExW/GetModuleHandleExW.
 #[allow(unsafe_code)]
 mod sys;
+pub mod scale;
 
 internal!(
     // Saves and restores the thread's floating-point control register.
@@ -100,6 +106,7 @@ pub use options::{
 };
 pub use run::{Crop, Face, FaceResult, Outputs, Quality, Route, ScoredFace, Want, MAX_BATCH};
 pub use runtime::ENV_VAR as ORT_LIBRARY_ENV;
+pub use scale::Q100Quality;
 
 /// Library version and the ONNX Runtime API it targets.
 pub const VERSION: &str = concat!("serfiq ", env!("CARGO_PKG_VERSION"), " (ONNX Runtime API 1.31)");

@@ -12,6 +12,7 @@ use crate::masks::dropout_masks;
 use crate::options::{read_source, ModelSource, Options, DEFAULT_ALPHA, DEFAULT_R};
 use crate::pool::{Pool, SessionConfig};
 use crate::run::{Quality, Want};
+use crate::scale::{Q100Quality, Scales, Spread};
 
 /// A face-recognition model with its SER-FIQ head. Share it freely between threads.
 pub struct Model {
@@ -20,6 +21,9 @@ pub struct Model {
     alpha: f64,
     r: f64,
     calibration: crate::calibration::Source,
+    /// Percentiles and quantile tables for f and q100, with s's percentiles resolved.
+    scales: Scales,
+    s_spread: Spread,
     /// The options it was made with, the model and detector bytes left out.
     options: Options,
     runtime: crate::runtime::Runtime,
@@ -60,6 +64,8 @@ impl Model {
         let proto = graph::parse(&bytes)?;
         drop(bytes);
         let (alpha, r, calibration) = resolve_calibration(opts, &proto)?;
+        let scales = resolve_scales(&proto)?;
+        let s_spread = scales.s.unwrap_or_else(|| crate::scale::spread_from_alpha_r(alpha, r));
         let info = graph::inspect(&proto, opts.embedding_layer.as_deref())?;
         graph::check_head_size(&info.layer, opts.samples)?;
         let masks = dropout_masks(opts.seed, opts.samples, info.layer.in_features, opts.dropout);
@@ -127,6 +133,8 @@ impl Model {
             alpha,
             r,
             calibration,
+            scales,
+            s_spread,
             options: Options {
                 model: without_bytes(&opts.model),
                 detector: opts.detector.as_ref().map(without_bytes),
@@ -151,7 +159,7 @@ impl Model {
     /// shapes match what serfiq expects, so problems surface at create time.
     fn check_first_run(&self) -> Result<()> {
         let tensor = crate::run::zeroed(self.spec.tensor_len())?;
-        let (s, emb) = self.scored.with(|sess| self.infer(sess, &tensor, 1, Want::Both)).map_err(|e| {
+        let raw = self.scored.with(|sess| self.infer(sess, &tensor, 1, Want::Both)).map_err(|e| {
             Error::new(
                 e.kind,
                 format!(
@@ -160,10 +168,10 @@ impl Model {
                 ),
             )
         })?;
-        if s.len() != 1 || emb.len() != self.embedding_size() {
+        if raw.s.len() != 1 || raw.n.len() != 1 || raw.emb.len() != self.embedding_size() {
             return fail(ErrorKind::UnsupportedModel, "the model's first run gave outputs of unexpected size");
         }
-        if !s[0].is_finite() || emb.iter().any(|v| !v.is_finite()) {
+        if self.check_finite(&raw, 0).is_err() {
             return fail(
                 ErrorKind::UnsupportedModel,
                 "the model's first run (a grey image) gave NaN or infinite values",
@@ -241,10 +249,32 @@ impl Model {
         self.calibration
     }
 
-    /// q = 1 / (1 + exp(−α (s − r))).
-    pub fn quality(&self, s: f32) -> Quality {
-        let q = 1.0 / (1.0 + (-self.alpha * (s as f64 - self.r)).exp());
-        Quality { s, q: q as f32 }
+    /// The percentiles and quantile tables f and q100 use (each part `None`
+    /// when neither the model's metadata nor, for a model without any
+    /// calibration, serfiq's defaults have it; see [`Scales::missing`]).
+    pub fn scales(&self) -> &Scales {
+        &self.scales
+    }
+
+    /// Which quality q100 is the percentile of.
+    pub fn q100_quality(&self) -> Q100Quality {
+        self.options.q100_quality
+    }
+
+    /// The quality of an image with SER-FIQ score `s` and embedding-layer
+    /// norm `n`: q = 1 / (1 + exp(−α (s − r))), f and q100 as [`Quality`] says.
+    pub fn quality(&self, s: f32, n: f32) -> Quality {
+        let q = crate::calibration::logistic(s as f64, self.alpha, self.r);
+        let f = crate::scale::fused(&self.s_spread, self.scales.n.as_ref(), s as f64, n as f64);
+        let (x, table) = match self.options.q100_quality {
+            Q100Quality::S => (s as f64, &self.scales.s_table),
+            Q100Quality::F => (f, &self.scales.f_table),
+        };
+        let q100 = match table {
+            Some(t) => t.percentile_of(x),
+            None => (100.0 * q).clamp(0.0, 100.0),
+        };
+        Quality { s, q: q as f32, n, f: f as f32, q100: q100 as f32 }
     }
 }
 
@@ -267,6 +297,17 @@ fn verify_digest(bytes: &[u8], want: &str, what: &str) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The scales in the model's metadata; serfiq's defaults (fitted to the
+/// default model) when the model has no calibration of any kind.
+fn resolve_scales(proto: &onnx_protobuf::ModelProto) -> Result<Scales> {
+    let (alpha, r) = crate::calibration::read(proto)?;
+    if Scales::present(proto) || alpha.is_some() || r.is_some() {
+        Scales::read(proto)
+    } else {
+        Ok(crate::defaults::scales())
+    }
 }
 
 /// α and r: the options' where set, else the model's metadata, else the defaults.

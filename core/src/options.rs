@@ -126,6 +126,9 @@ pub struct Options {
     /// which turns shrinking off); default
     /// [`detect::DEFAULT_MAX_SIDE`](crate::detect::DEFAULT_MAX_SIDE).
     pub detector_max_side: u32,
+    /// Which quality `Quality::q100` is the percentile of; default
+    /// [`Q100Quality::DEFAULT`](crate::Q100Quality::DEFAULT).
+    pub q100_quality: crate::Q100Quality,
 }
 
 /// What an image given without landmarks is (landmarks, when given, always
@@ -171,6 +174,7 @@ impl Default for Options {
             detector_threshold: crate::detect::DEFAULT_THRESHOLD,
             input_mode: InputMode::Auto,
             detector_max_side: crate::detect::DEFAULT_MAX_SIDE,
+            q100_quality: crate::Q100Quality::DEFAULT,
         }
     }
 }

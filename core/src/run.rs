@@ -8,7 +8,7 @@ use ort::value::TensorRef;
 use crate::align::{landmark_transform, Landmarks, Similarity};
 use crate::detect::Detection;
 use crate::error::{fail, Error, ErrorKind, Result};
-use crate::graph::SCORE_OUTPUT;
+use crate::graph::{NORM_OUTPUT, SCORE_OUTPUT};
 use crate::image::ImageView;
 use crate::model::Model;
 use crate::options::InputMode;
@@ -20,13 +20,25 @@ pub const CHUNK: usize = 32;
 /// Images per inference on a GPU, where larger batches keep the device busy.
 pub const GPU_CHUNK: usize = 256;
 
-/// Raw SER-FIQ score s ∈ (0, 1] and its display mapping q ∈ (0, 1).
+/// Raw SER-FIQ score s ∈ (0, 1], its display mapping q ∈ (0, 1), the
+/// embedding-layer norm n, the fused quality f and the percentile q100.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Quality {
     /// Raw score 2·sigmoid(−mean pairwise distance of the T unit embeddings); higher is better.
     pub s: f32,
     /// s mapped by q = 1 / (1 + exp(−α (s − r))), α and r as [`Model::alpha_r`]; higher is better.
     pub q: f32,
+    /// L2 norm of the embedding layer's output for the unmasked pass (before
+    /// any normalisation after that layer), from the same inference.
+    pub n: f32,
+    /// Fused quality ½·(ŝ + n̂), x̂ = (x − median) / (p95 − p5) with the
+    /// model's calibration percentiles (ŝ alone when n is unusable, see
+    /// [`Model::scales`]); higher is better, 0 at a typical image.
+    pub f: f32,
+    /// The percentile (0–100) of this image's quality (s or f, as
+    /// [`Model::q100_quality`]) in the calibration sample, interpolated in
+    /// its quantile table; 100·q when the model has no table.
+    pub q100: f32,
 }
 
 impl Quality {
@@ -66,6 +78,23 @@ impl Want {
 
     fn embedding(self) -> bool {
         self != Want::Score
+    }
+}
+
+/// What one inference gives per image: s and n (when the score was
+/// wanted) and the embeddings (when wanted), row-major.
+#[derive(Debug, Default)]
+pub(crate) struct Raw {
+    pub s: Vec<f32>,
+    pub n: Vec<f32>,
+    pub emb: Vec<f32>,
+}
+
+impl Raw {
+    fn extend(&mut self, other: Raw) {
+        self.s.extend(other.s);
+        self.n.extend(other.n);
+        self.emb.extend(other.emb);
     }
 }
 
@@ -170,11 +199,12 @@ impl Model {
         check_batch(faces.len())?;
         let located = faces.iter().enumerate().map(|(i, f)| self.locate(f).map_err(|e| e.at(i)));
         let located = located.collect::<Result<Vec<_>>>()?;
-        let (s, embeddings) = self.infer_all(&located.iter().collect::<Vec<_>>(), want)?;
+        let raw = self.infer_all(&located.iter().collect::<Vec<_>>(), want)?;
         for k in 0..faces.len() {
-            self.check_finite(&s, &embeddings, k).map_err(|e| e.at(k))?;
+            self.check_finite(&raw, k).map_err(|e| e.at(k))?;
         }
-        Ok(Outputs { qualities: s.into_iter().map(|s| self.quality(s)).collect(), embeddings })
+        let qualities = raw.s.iter().zip(&raw.n).map(|(&s, &n)| self.quality(s, n)).collect();
+        Ok(Outputs { qualities, embeddings: raw.emb })
     }
 
     /// Scores and/or embeds a batch, each image on its own: a bad image gets
@@ -185,7 +215,7 @@ impl Model {
         let located: Vec<Result<Located>> =
             faces.iter().enumerate().map(|(i, f)| self.locate(f).map_err(|e| e.at(i))).collect();
         let good: Vec<&Located> = located.iter().flatten().collect();
-        let (s, emb) = if good.is_empty() { (Vec::new(), Vec::new()) } else { self.infer_all(&good, want)? };
+        let raw = if good.is_empty() { Raw::default() } else { self.infer_all(&good, want)? };
         let d = self.embedding_size();
         let mut next = 0;
         Ok(located
@@ -195,10 +225,10 @@ impl Model {
                 let l = l.as_ref().map_err(Clone::clone)?;
                 let k = next;
                 next += 1;
-                self.check_finite(&s, &emb, k).map_err(|e| e.at(i))?;
+                self.check_finite(&raw, k).map_err(|e| e.at(i))?;
                 Ok(FaceResult {
-                    quality: want.score().then(|| self.quality(s[k])),
-                    embedding: if want.embedding() { emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
+                    quality: want.score().then(|| self.quality(raw.s[k], raw.n[k])),
+                    embedding: if want.embedding() { raw.emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
                     detection: l.detection,
                 })
             })
@@ -279,9 +309,9 @@ impl Model {
         if located.is_empty() {
             return Ok(Vec::new());
         }
-        let (s, emb) = self.infer_all(&located.iter().collect::<Vec<_>>(), want)?;
+        let raw = self.infer_all(&located.iter().collect::<Vec<_>>(), want)?;
         for k in 0..found.len() {
-            self.check_finite(&s, &emb, k).map_err(|e| Error::new(e.kind, format!("face {k}: {}", e.message)))?;
+            self.check_finite(&raw, k).map_err(|e| Error::new(e.kind, format!("face {k}: {}", e.message)))?;
         }
         let d = self.embedding_size();
         Ok(found
@@ -289,8 +319,8 @@ impl Model {
             .enumerate()
             .map(|(k, det)| ScoredFace {
                 detection: *det,
-                quality: self.quality(s[k]),
-                embedding: if want.embedding() { emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
+                quality: self.quality(raw.s[k], raw.n[k]),
+                embedding: if want.embedding() { raw.emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
             })
             .collect())
     }
@@ -350,20 +380,21 @@ impl Model {
         )
     }
 
-    /// Fails when face `k`'s s or embedding (those computed) is NaN or
+    /// Fails when face `k`'s s, n or embedding (those computed) is NaN or
     /// infinite: a model can be finite on the create-time check and not on a
     /// real image, and such a result must never be reported as a score.
-    fn check_finite(&self, s: &[f32], emb: &[f32], k: usize) -> Result<()> {
+    pub(crate) fn check_finite(&self, raw: &Raw, k: usize) -> Result<()> {
         let d = self.embedding_size();
-        let bad_s = s.get(k).is_some_and(|v| !v.is_finite());
-        let bad_emb = emb.get(k * d..(k + 1) * d).is_some_and(|e| e.iter().any(|v| !v.is_finite()));
-        if bad_s || bad_emb {
+        let bad = |v: &[f32], at: std::ops::Range<usize>| v.get(at).is_some_and(|e| e.iter().any(|v| !v.is_finite()));
+        let what = [
+            (bad(&raw.s, k..k + 1), "s"),
+            (bad(&raw.n, k..k + 1), "n"),
+            (bad(&raw.emb, k * d..(k + 1) * d), "embedding"),
+        ];
+        if let Some((_, name)) = what.iter().find(|(b, _)| *b) {
             return fail(
                 ErrorKind::Inference,
-                format!(
-                    "the model gave a non-finite {} for this image (NaN or infinity), so it has no score",
-                    if bad_s { "s" } else { "embedding" }
-                ),
+                format!("the model gave a non-finite {name} for this image (NaN or infinity), so it has no score"),
             );
         }
         Ok(())
@@ -372,34 +403,26 @@ impl Model {
     /// Aligns and infers located faces in chunks; returns (s, embeddings).
     /// A chunk holds at most [`CHUNK_ELEMENTS`] floats of input and head
     /// activations, so memory per call is bounded for any batch and model.
-    fn infer_all(&self, faces: &[&Located], want: Want) -> Result<(Vec<f32>, Vec<f32>)> {
+    fn infer_all(&self, faces: &[&Located], want: Want) -> Result<Raw> {
         let per = self.spec.tensor_len();
         let head = if want.score() { self.samples() * self.info.layer.in_features } else { 0 };
         let step = if self.provider == crate::gpu::Provider::Cpu { CHUNK } else { GPU_CHUNK };
         let step = step.min((CHUNK_ELEMENTS / (per + head)).max(1));
         let mut tensor = zeroed(per * faces.len().min(step))?;
-        let (mut s, mut emb) = (Vec::new(), Vec::new());
+        let mut raw = Raw::default();
         let pool = if want == Want::Embedding { &self.plain } else { &self.scored };
         for chunk in faces.chunks(step) {
             for (face, slot) in chunk.iter().zip(tensor.chunks_mut(per)) {
                 self.spec.fill_checked(&face.image, face.to_crop.as_ref(), slot);
             }
             let input = &tensor[..chunk.len() * per];
-            let (cs, ce) = pool.with(|sess| self.infer(sess, input, chunk.len(), want))?;
-            s.extend(cs);
-            emb.extend(ce);
+            raw.extend(pool.with(|sess| self.infer(sess, input, chunk.len(), want))?);
         }
-        Ok((s, emb))
+        Ok(raw)
     }
 
-    /// One inference on `n` preprocessed images; returns (s, embeddings).
-    pub(crate) fn infer(
-        &self,
-        sess: &mut Session,
-        input: &[f32],
-        n: usize,
-        want: Want,
-    ) -> Result<(Vec<f32>, Vec<f32>)> {
+    /// One inference on `n` preprocessed images.
+    pub(crate) fn infer(&self, sess: &mut Session, input: &[f32], n: usize, want: Want) -> Result<Raw> {
         let err = |e: ort::Error| Error::new(ErrorKind::Inference, format!("ONNX Runtime failed: {e}"));
         let [c, h, w] = self.info.input_chw;
         let tensor = TensorRef::from_array_view(([n, c, h, w], input)).map_err(err)?;
@@ -409,7 +432,7 @@ impl Model {
             select = select.with(emb_name);
         }
         if want.score() {
-            select = select.with(SCORE_OUTPUT);
+            select = select.with(SCORE_OUTPUT).with(NORM_OUTPUT);
         }
         let options = RunOptions::new().map_err(err)?.with_outputs(select);
         let outputs = {
@@ -427,9 +450,9 @@ impl Model {
             }
             Ok(data.to_vec())
         };
-        let s = if want.score() { take(SCORE_OUTPUT, 1)? } else { Vec::new() };
+        let (s, norm) = if want.score() { (take(SCORE_OUTPUT, 1)?, take(NORM_OUTPUT, 1)?) } else { Default::default() };
         let emb = if want.embedding() { take(emb_name, self.embedding_size())? } else { Vec::new() };
-        Ok((s, emb))
+        Ok(Raw { s, n: norm, emb })
     }
 }
 

@@ -1,7 +1,7 @@
 //! The numeric codes the C ABI and JNI use for core enums, both ways. The
 //! values are the header's `SERFIQ_*` constants.
 
-use serfiq_core::{FacePolicy, InputMode, PixelFormat, Provider, Search};
+use serfiq_core::{FacePolicy, InputMode, PixelFormat, Provider, Q100Quality, Search};
 
 use super::Failure;
 use crate::ffi::*;
@@ -101,5 +101,23 @@ pub(crate) fn input_mode_code(m: InputMode) -> u32 {
         InputMode::Auto => SERFIQ_INPUT_AUTO,
         InputMode::Crop => SERFIQ_INPUT_CROP,
         InputMode::Photo => SERFIQ_INPUT_PHOTO,
+    }
+}
+
+/// `SERFIQ_Q100_*` → which quality q100 is the percentile of.
+pub(crate) fn q100_quality(code: u32) -> Result<Q100Quality, Failure> {
+    match code {
+        SERFIQ_Q100_DEFAULT => Ok(Q100Quality::DEFAULT),
+        SERFIQ_Q100_S => Ok(Q100Quality::S),
+        SERFIQ_Q100_F => Ok(Q100Quality::F),
+        v => Err(unknown("q100_quality", v)),
+    }
+}
+
+/// The explicit code of a choice (`serfiq_get_options` reports the one in use).
+pub(crate) fn q100_quality_code(q: Q100Quality) -> u32 {
+    match q {
+        Q100Quality::S => SERFIQ_Q100_S,
+        Q100Quality::F => SERFIQ_Q100_F,
     }
 }

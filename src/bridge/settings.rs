@@ -43,6 +43,8 @@ pub(crate) struct Settings {
     pub input_mode: u32,
     /// 0: the default, `serfiq_core::detect::DEFAULT_MAX_SIDE`.
     pub detector_max_side: u32,
+    /// `SERFIQ_Q100_*`; `SERFIQ_Q100_DEFAULT` (0) is serfiq's default.
+    pub q100_quality: u32,
 }
 
 impl Default for Settings {
@@ -77,6 +79,7 @@ impl Default for Settings {
             search_paths: search_code(d.search),
             input_mode: input_mode_code(d.input_mode),
             detector_max_side: d.detector_max_side,
+            q100_quality: crate::ffi::SERFIQ_Q100_DEFAULT,
         }
     }
 }
@@ -132,6 +135,7 @@ impl Settings {
             } else {
                 self.detector_max_side
             },
+            q100_quality: q100_quality(self.q100_quality)?,
             // Settings the foreign surfaces do not carry keep their defaults.
             ..Options::default()
         })
@@ -180,6 +184,7 @@ impl Settings {
             search_paths: search_code(o.search),
             input_mode: input_mode_code(o.input_mode),
             detector_max_side: o.detector_max_side,
+            q100_quality: q100_quality_code(o.q100_quality),
         }
     }
 }

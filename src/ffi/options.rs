@@ -137,6 +137,10 @@ pub struct serfiq_options {
     /// a 1920x1080 frame). 32768 turns shrinking off (images over 1920x1280
     /// pixels are still shrunk to that many pixels). (Since `SERFIQ_OPTIONS_SIZE_V5`.)
     pub detector_max_side: u32,
+    /// One of `SERFIQ_Q100_*`: which quality `serfiq_quality.q100` is the
+    /// percentile of. Default `SERFIQ_Q100_DEFAULT` (f); another value fails
+    /// the create with `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V5`.)
+    pub q100_quality: serfiq_q100_quality,
 }
 
 /// Size of the first published `serfiq_options` (ABI version 1): the smallest
@@ -161,8 +165,8 @@ pub const SERFIQ_OPTIONS_SIZE_V3: usize = std::mem::offset_of!(serfiq_options, m
 pub const SERFIQ_OPTIONS_SIZE_V4: usize = (std::mem::offset_of!(serfiq_options, search_paths)
     + std::mem::size_of::<serfiq_search_paths>())
 .next_multiple_of(std::mem::align_of::<serfiq_options>());
-/// Size of `serfiq_options` with the input-mode and working-size fields
-/// (`input_mode`, `detector_max_side`): `sizeof(serfiq_options)`.
+/// Size of `serfiq_options` with the input-mode, working-size and q100 fields
+/// (`input_mode`, `detector_max_side`, `q100_quality`): `sizeof(serfiq_options)`.
 /// cbindgen:ignore
 pub const SERFIQ_OPTIONS_SIZE_V5: usize = std::mem::size_of::<serfiq_options>();
 // V3 is the size programs built against the V3 header pass: `sizeof` of the
@@ -175,14 +179,13 @@ const _: () = assert!(
         == (std::mem::offset_of!(serfiq_options, cuda_library_path) + std::mem::size_of::<*const c_char>())
             .next_multiple_of(std::mem::align_of::<serfiq_options>())
 );
-// The V4 sizes published for each target stay what they were.
+// The V4 sizes published for each target stay what they were; V5 as published now.
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 208);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 208 && SERFIQ_OPTIONS_SIZE_V5 == 216);
 #[cfg(all(target_pointer_width = "32", target_arch = "x86"))]
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 148);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 148 && SERFIQ_OPTIONS_SIZE_V5 == 160);
 #[cfg(all(target_pointer_width = "32", target_arch = "arm"))]
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 152);
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V5 > SERFIQ_OPTIONS_SIZE_V4);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 152 && SERFIQ_OPTIONS_SIZE_V5 == 168);
 
 /// Reads an optional UTF-8 C string.
 ///
@@ -271,6 +274,7 @@ pub(crate) fn to_c(s: &Settings, strings: &OptionStrings) -> serfiq_options {
         search_paths: s.search_paths,
         input_mode: s.input_mode,
         detector_max_side: s.detector_max_side,
+        q100_quality: s.q100_quality,
     }
 }
 
@@ -335,6 +339,7 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
     if size < SERFIQ_OPTIONS_SIZE_V5 {
         o.input_mode = d.input_mode;
         o.detector_max_side = d.detector_max_side;
+        o.q100_quality = d.q100_quality;
     }
     // SAFETY: the caller's contract for every pointer in the struct.
     unsafe {
@@ -367,6 +372,7 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
             search_paths: o.search_paths,
             input_mode: o.input_mode,
             detector_max_side: o.detector_max_side,
+            q100_quality: o.q100_quality,
         })
     }
 }

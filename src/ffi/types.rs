@@ -4,7 +4,7 @@ use serfiq_core::{Quality, ScoredFace};
 
 /// Version of this C ABI. Bindings check it at load time; it changes only when
 /// an existing function or struct changes incompatibly.
-pub const SERFIQ_ABI_VERSION: u32 = 1;
+pub const SERFIQ_ABI_VERSION: u32 = 2;
 
 /// Most images in one `serfiq_score_batch` or `serfiq_score_batch_each` call.
 pub const SERFIQ_MAX_BATCH: usize = 4096;
@@ -87,6 +87,15 @@ pub const SERFIQ_INPUT_PHOTO: serfiq_input_mode = 2;
 /// detector keeps at most this many, most confident first.
 pub const SERFIQ_MAX_FACES: usize = 750;
 const _: () = assert!(SERFIQ_MAX_FACES == serfiq_core::detect::MAX_FACES);
+/// Which quality `serfiq_quality.q100` is the percentile of.
+pub type serfiq_q100_quality = u32;
+/// serfiq's default choice: f, which predicted recognition errors better than
+/// s on the LFW development folds (README, "Does it work?"). Value 0.
+pub const SERFIQ_Q100_DEFAULT: serfiq_q100_quality = 0;
+/// The raw SER-FIQ score s.
+pub const SERFIQ_Q100_S: serfiq_q100_quality = 1;
+/// The fused quality f.
+pub const SERFIQ_Q100_F: serfiq_q100_quality = 2;
 
 /// Number of floats in one set of landmarks: x, y of left eye, right eye, nose
 /// tip, left mouth corner, right mouth corner ("left" = smaller x), in pixels.
@@ -114,13 +123,25 @@ pub struct serfiq_image {
 pub struct serfiq_quality {
     /// Raw SER-FIQ score s = 2 * sigmoid(-mean pairwise distance), in (0, 1].
     pub s: f32,
-    /// s mapped through the model's logistic (alpha, r), in (0, 1). For the
-    /// 0-100 integer scale of ISO/IEC 29794-1 quality scores (as NIST FATE
-    /// Quality and OFIQ report them) take round(100 * q), clamped to 0..100:
-    /// higher is better, 50 is the median s of the sample the model was
-    /// calibrated on (`serfiq calibrate`), about 5 and 95 its 5th and 95th
-    /// percentiles.
+    /// s mapped through the model's logistic (alpha, r), in (0, 1): 0.5 at
+    /// the median s of the sample the model was calibrated on (`serfiq
+    /// calibrate`). Kept for compatibility; `q100` is the scale to act on.
     pub q: f32,
+    /// L2 norm of the embedding layer's output for the unmasked pass (the
+    /// model's embedding before any normalisation), from the same inference.
+    /// (Since ABI version 2.)
+    pub n: f32,
+    /// Fused quality (s_hat + n_hat) / 2, x_hat = (x - median) / (p95 - p5)
+    /// with the model's calibration percentiles; s_hat alone when the model's
+    /// calibration has no usable n (`serfiq info` says). Higher is better,
+    /// about 0 for a typical image.
+    pub f: f32,
+    /// The percentile, 0 to 100, of this image's quality (f or s, as
+    /// `serfiq_options.q100_quality` chooses) in the calibration sample,
+    /// interpolated in the model's quantile table: "reject below 10" rejects
+    /// what scores below the worst 10 % of that sample. 100 * q when the
+    /// model's calibration has no table.
+    pub q100: f32,
 }
 
 /// One face found by `serfiq_detect_score`.
@@ -141,7 +162,7 @@ pub struct serfiq_face {
 
 impl From<Quality> for serfiq_quality {
     fn from(q: Quality) -> Self {
-        serfiq_quality { s: q.s, q: q.q }
+        serfiq_quality { s: q.s, q: q.q, n: q.n, f: q.f, q100: q.q100 }
     }
 }
 

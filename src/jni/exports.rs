@@ -15,7 +15,13 @@ use crate::status::*;
 
 /// Floats per face in `nativeDetectScore`: box[4], landmarks[10], confidence, s, q
 /// (the fields of `serfiq_face`, in order).
-const FACE_FLOATS: usize = 17;
+const FACE_FLOATS: usize = 15 + QUALITY_FLOATS;
+/// Floats per quality in every result: s, q, n, f, q100.
+const QUALITY_FLOATS: usize = 5;
+
+fn quality_floats(q: &serfiq_core::Quality) -> [f32; QUALITY_FLOATS] {
+    [q.s, q.q, q.n, q.f, q.q100]
+}
 
 fn floats<'local>(env: &mut JNIEnv<'local>, values: &[f32]) -> Outcome<JFloatArray<'local>> {
     let len = jsize::try_from(values.len()).map_err(|_| {
@@ -204,12 +210,12 @@ unsafe fn face(input: &Input) -> Outcome<Face<'_>> {
 }
 
 single_image!(
-    /// `serfiq_score`: `{s, q}`.
+    /// `serfiq_score`: `{s, q, n, f, q100}`.
     Java_org_serfiq_NativeLib_nativeScore,
     |env, m, input| {
         // SAFETY: see the macro.
         let q = m.score(&unsafe { face(&input) }?)?;
-        floats(env, &[q.s, q.q])
+        floats(env, &quality_floats(&q))
     }
 );
 
@@ -224,13 +230,13 @@ single_image!(
 );
 
 single_image!(
-    /// `serfiq_score_embed`: `{s, q, embedding...}` from one inference.
+    /// `serfiq_score_embed`: `{s, q, n, f, q100, embedding...}` from one inference.
     Java_org_serfiq_NativeLib_nativeScoreEmbed,
     |env, m, input| {
         // SAFETY: see the macro.
         let (q, e) = m.score_embed(&unsafe { face(&input) }?)?;
-        let mut values = Vec::with_capacity(2 + e.len());
-        values.extend([q.s, q.q]);
+        let mut values = Vec::with_capacity(QUALITY_FLOATS + e.len());
+        values.extend(quality_floats(&q));
         values.extend(e);
         floats(env, &values)
     }
@@ -239,7 +245,7 @@ single_image!(
 /// `serfiq_score_batch`, all or nothing. `pixels[i]`: byte[] or direct
 /// ByteBuffer; `shapes`: 6 ints per image (width, height, stride, format,
 /// offset, length); `landmarks`: null or one entry per image (null or 10
-/// floats). Returns `{s0, q0, s1, q1, ...}` followed, when `embeddings`, by
+/// floats). Returns `QUALITY_FLOATS` per image (s, q, n, f, q100) followed, when `embeddings`, by
 /// the embeddings row-major.
 #[no_mangle]
 pub extern "system" fn Java_org_serfiq_NativeLib_nativeScoreBatch<'local>(
@@ -260,9 +266,9 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeScoreBatch<'local>(
             faces.push(unsafe { input.face(i) }?);
         }
         let out = m.run(&faces, want(embeddings))?;
-        let mut values = Vec::with_capacity(2 * faces.len() + out.embeddings.len());
+        let mut values = Vec::with_capacity(QUALITY_FLOATS * faces.len() + out.embeddings.len());
         for q in &out.qualities {
-            values.extend([q.s, q.q]);
+            values.extend(quality_floats(q));
         }
         values.extend(&out.embeddings);
         Ok(floats(env, &values)?.into_raw())
@@ -271,7 +277,7 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeScoreBatch<'local>(
 
 /// `serfiq_score_batch_each`: arguments as for `nativeScoreBatch`; every
 /// image is scored on its own. Returns `{int[] statuses, String[] messages
-/// (null for a success), float[] qualities (s, q per image; 0 for a failed
+/// (null for a success), float[] qualities (s, q, n, f, q100 per image; 0 for a failed
 /// one), float[] embeddings (row-major, zeros for a failed image; empty
 /// unless asked for)}`. A failure of the call as a whole is thrown.
 #[no_mangle]
@@ -299,13 +305,13 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeScoreBatchEach<'local>(
         let dim = m.embedding_size();
         let mut statuses = vec![SERFIQ_OK as jint; count];
         let mut messages: Vec<Option<String>> = vec![None; count];
-        let mut qualities = vec![0f32; 2 * count];
+        let mut qualities = vec![0f32; QUALITY_FLOATS * count];
         let mut all = vec![0f32; if want == Want::Both { count * dim } else { 0 }];
         for (i, result) in results.into_iter().enumerate() {
             match result {
                 Ok(r) => {
                     if let Some(q) = r.quality {
-                        qualities[2 * i..2 * i + 2].copy_from_slice(&[q.s, q.q]);
+                        qualities[QUALITY_FLOATS * i..QUALITY_FLOATS * (i + 1)].copy_from_slice(&quality_floats(&q));
                     }
                     if !all.is_empty() {
                         all[i * dim..(i + 1) * dim].copy_from_slice(&r.embedding);
@@ -339,8 +345,8 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeScoreBatchEach<'local>(
 }
 
 /// `serfiq_detect_score`: every face of one image (arguments as for
-/// `nativeScore`, without landmarks). Returns `{faces, embeddings}`: 17
-/// floats per face (box[4], landmarks[10], confidence, s, q), in the face
+/// `nativeScore`, without landmarks). Returns `{faces, embeddings}`: 20
+/// floats per face (box[4], landmarks[10], confidence, s, q, n, f, q100), in the face
 /// policy's order, and when asked for every face's embedding, row-major
 /// (else empty). No face: both empty.
 #[no_mangle]
@@ -369,7 +375,8 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeDetectScore<'local>(
             let d = &f.detection;
             faces.extend(d.bbox);
             faces.extend(d.landmarks.iter().flatten());
-            faces.extend([d.confidence, f.quality.s, f.quality.q]);
+            faces.push(d.confidence);
+            faces.extend(quality_floats(&f.quality));
             all.extend(&f.embedding);
         }
         let out = env.new_object_array(2, "[F", JObject::null())?;

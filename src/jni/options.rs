@@ -69,7 +69,7 @@ const TEXT: [Text; 7] = [
     text!(detector_sha256),
 ];
 
-const INTS: [Int; 13] = [
+const INTS: [Int; 14] = [
     uint!(samples),
     // The 64 bits of the unsigned seed, as Java's signed long holds them.
     Int {
@@ -114,6 +114,7 @@ const INTS: [Int; 13] = [
     uint!(search_paths),
     uint!(input_mode),
     uint!(detector_max_side),
+    uint!(q100_quality),
 ];
 
 const REALS: [Real; 10] = [

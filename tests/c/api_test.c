@@ -107,6 +107,7 @@ static void option_sizes(void) {
     CHECK(SERFIQ_OPTIONS_SIZE_V4 >= offsetof(serfiq_options, search_paths) + sizeof(serfiq_search_paths));
     CHECK(SERFIQ_OPTIONS_SIZE_V4 % _Alignof(serfiq_options) == 0);
     CHECK(SERFIQ_OPTIONS_SIZE_V4 <= offsetof(serfiq_options, detector_max_side));
+    CHECK(sizeof(void *) != 8 || SERFIQ_OPTIONS_SIZE_V4 == 208);
     /* V3 was sizeof of the struct that ended with cuda_library_path. */
     CHECK(SERFIQ_OPTIONS_SIZE_V3 >= offsetof(serfiq_options, cuda_library_path) + sizeof(const char *));
     CHECK(SERFIQ_OPTIONS_SIZE_V3 % _Alignof(serfiq_options) == 0);
@@ -115,6 +116,7 @@ static void option_sizes(void) {
     CHECK(o.input_mode == SERFIQ_INPUT_AUTO && o.detector_max_side == 640);
     CHECK(o.max_model_bytes == (uint64_t)1 << 30 && o.detector_sha256 == NULL);
     CHECK(o.search_paths == SERFIQ_SEARCH_DEFAULT);
+    CHECK(o.q100_quality == SERFIQ_Q100_DEFAULT);
 }
 
 static void create_errors(const char *model_path, const char *ort) {
@@ -192,7 +194,7 @@ static void scoring(serfiq_model *m) {
     size_t dim = 0, len = 0;
     uint32_t w = 0, h = 0;
     float *emb, *emb2, *batch_emb;
-    serfiq_quality q = {-1.0f, -1.0f}, q2, batch_q[3];
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q2, batch_q[3];
     unsigned char *aligned = pattern(112, 112, 0, 1);
     unsigned char *padded = pattern(112, 112, 13, 1);
     unsigned char *photo = pattern(300, 240, 5, 2);
@@ -211,11 +213,12 @@ static void scoring(serfiq_model *m) {
 
     EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_OK);
     CHECK(q.s > 0.0f && q.s <= 1.0f && q.q > 0.0f && q.q < 1.0f);
+    CHECK(q.n > 0.0f && q.f == q.f && q.q100 >= 0.0f && q.q100 <= 100.0f);
 
     /* Padded rows give the same pixels, so the same score, bit for bit. */
     img = image_of(padded, 112, 112, 13);
     EXPECT(serfiq_score(m, &img, NULL, &q2), SERFIQ_OK);
-    CHECK(q2.s == q.s && q2.q == q.q);
+    CHECK(q2.s == q.s && q2.q == q.q && q2.n == q.n && q2.f == q.f && q2.q100 == q.q100);
 
     /* Too small a buffer: the needed size, nothing written. */
     emb[0] = 42.0f;
@@ -267,7 +270,7 @@ static void scoring(serfiq_model *m) {
 static void input_errors(serfiq_model *m) {
     unsigned char *aligned = pattern(112, 112, 0, 3);
     serfiq_image img = image_of(aligned, 112, 112, 0);
-    serfiq_quality q = {-1.0f, -1.0f};
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
     float emb[4];
     size_t len = 0;
     float nan_lm[SERFIQ_LANDMARK_FLOATS] = {40, 50, 70, 50, 56, 70, 42, 90, 70, 90};
@@ -431,7 +434,7 @@ static void v3_options(const char *model_path, const char *ort) {
 static void after_fork(serfiq_model *m) {
     unsigned char *aligned = pattern(112, 112, 0, 6);
     serfiq_image img = image_of(aligned, 112, 112, 0);
-    serfiq_quality q = {-1.0f, -1.0f};
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
     int status = 0;
     pid_t pid;
 
@@ -496,7 +499,7 @@ static void detector_digest(const char *model_path, const char *ort, const char 
 static void per_image(serfiq_model *m, const serfiq_image *photo, const serfiq_image *blank, const serfiq_face *face,
                       const float *face_emb, size_t dim) {
     serfiq_image imgs[3];
-    serfiq_quality qs[3] = {{-1.0f, -1.0f}, {-1.0f, -1.0f}, {-1.0f, -1.0f}};
+    serfiq_quality qs[3] = {{-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}};
     serfiq_status st[3] = {99, 99, 99};
     float *emb = calloc(3 * dim, sizeof *emb);
     unsigned char *crop = calloc(112 * 112 * 3, 1), *crop_rgb = calloc(112 * 112 * 3, 1);
@@ -610,7 +613,7 @@ static void detection(const char *model_path, const char *ort, const char *detec
     FILE *lf = fopen(lm_path, "r");
     serfiq_image img, none;
     serfiq_face faces[2];
-    serfiq_quality q = {-1.0f, -1.0f}, q_lm;
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q_lm;
     size_t count = 0, dim = 0;
     float *emb, *emb1;
     int i;

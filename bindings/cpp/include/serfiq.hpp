@@ -185,6 +185,13 @@ enum class InputMode : std::uint32_t {
 // Most faces one image gives (Model::detect_score).
 inline constexpr std::size_t max_faces = SERFIQ_MAX_FACES;
 
+// Which quality Quality::q100 is the percentile of.
+enum class Q100Quality : std::uint32_t {
+    Default = SERFIQ_Q100_DEFAULT,  // serfiq's choice (f); options() reports F
+    S = SERFIQ_Q100_S,
+    F = SERFIQ_Q100_F,
+};
+
 // A borrowed 8-bit image: nothing is copied, the pixels must stay alive for the call.
 // stride: bytes from one row to the next (0 = tightly packed).
 //
@@ -245,10 +252,17 @@ struct ImageView {
 using Landmarks = std::array<float, SERFIQ_LANDMARK_FLOATS>;
 
 // Quality of one face: s the raw SER-FIQ score in (0, 1], q = s on the model's
-// logistic display scale in (0, 1).
+// logistic display scale in (0, 1), n the embedding layer's output norm, f the
+// fused quality (s_hat + n_hat) / 2, q100 the percentile (0-100) of the image's
+// quality in the model's calibration sample (see serfiq_quality).
 struct Quality {
     float s = 0;
     float q = 0;
+    float n = 0;
+    float f = 0;
+    float q100 = 0;
+
+    static Quality from_c(const serfiq_quality& c) noexcept { return Quality{c.s, c.q, c.n, c.f, c.q100}; }
 };
 
 // Quality and embedding of one face.
@@ -348,6 +362,9 @@ struct Options {
     // shrinking); 0 = the library default, 640. Larger photos are shrunk for
     // detection only: the face is aligned from the full-resolution pixels.
     std::uint32_t detector_max_side = 0;
+    // Which quality q100 is the percentile of. Read by a library whose
+    // SERFIQ_OPTIONS_SIZE_V5 exceeds SERFIQ_OPTIONS_SIZE_V4 (see serfiq.h).
+    Q100Quality q100_quality = Q100Quality::Default;
 
     // Throws Error(Status::AbiMismatch) when the loaded libserfiq has another C ABI.
     Options() : Options(detail::default_options()) {}
@@ -390,6 +407,7 @@ struct Options {
         o.search_paths = static_cast<serfiq_search_paths>(search_paths);
         o.input_mode = static_cast<serfiq_input_mode>(input_mode);
         o.detector_max_side = detector_max_side;
+        o.q100_quality = static_cast<serfiq_q100_quality>(q100_quality);
         return o;
     }
 
@@ -423,6 +441,7 @@ private:
           search_paths(static_cast<SearchPaths>(o.search_paths)),
           input_mode(static_cast<InputMode>(o.input_mode)),
           detector_max_side(o.detector_max_side) {}
+          q100_quality(static_cast<Q100Quality>(o.q100_quality)) {}
 
     static const char* c_str(const std::optional<std::string>& s) noexcept { return s ? s->c_str() : nullptr; }
     static std::optional<std::string> from_c_str(const char* s) {
@@ -515,7 +534,7 @@ public:
         const serfiq_image img = image.to_c();
         serfiq_quality q;
         detail::check(serfiq_score(handle_.get(), &img, landmarks, &q));
-        return Quality{q.s, q.q};
+        return Quality::from_c(q);
     }
     Quality score(const ImageView& image, const Landmarks& landmarks) const {
         return score(image, landmarks.data());
@@ -550,7 +569,7 @@ public:
         std::size_t len = 0;
         detail::check(serfiq_score_embed(handle_.get(), &img, landmarks, &q, out.embedding.data(),
                                          out.embedding.size(), &len));
-        out.quality = Quality{q.s, q.q};
+        out.quality = Quality::from_c(q);
         out.embedding.resize(len);
         return out;
     }
@@ -579,7 +598,7 @@ public:
             std::copy(c.box, c.box + 4, f.box.begin());
             std::copy(c.landmarks, c.landmarks + SERFIQ_LANDMARK_FLOATS, f.landmarks.begin());
             f.confidence = c.confidence;
-            f.quality = Quality{c.quality.s, c.quality.q};
+            f.quality = Quality::from_c(c.quality);
             if (dim != 0) f.embedding.assign(flat.begin() + offset(i, dim), flat.begin() + offset(i + 1, dim));
         }
         return faces;
@@ -709,7 +728,7 @@ private:
         const serfiq_image* images() const noexcept { return imgs.empty() ? &unused : imgs.data(); }
         const float* landmarks() const noexcept { return lms.empty() ? nullptr : lms.front().data(); }
         float* embeddings() noexcept { return flat.empty() ? nullptr : flat.data(); }
-        Quality quality(std::size_t i) const noexcept { return Quality{qualities[i].s, qualities[i].q}; }
+        Quality quality(std::size_t i) const noexcept { return Quality::from_c(qualities[i]); }
         std::vector<float> embedding(std::size_t i) const {
             return std::vector<float>(flat.begin() + offset(i, dim), flat.begin() + offset(i + 1, dim));
         }

@@ -194,6 +194,7 @@ TEST(Options, DefaultsMirrorTheLibrary) {
     EXPECT_EQ(c.struct_size, SERFIQ_OPTIONS_SIZE_V5);
     EXPECT_LT(SERFIQ_OPTIONS_SIZE_V3, SERFIQ_OPTIONS_SIZE_V4);
     EXPECT_LT(SERFIQ_OPTIONS_SIZE_V4, SERFIQ_OPTIONS_SIZE_V5);
+    EXPECT_EQ(o.q100_quality, serfiq::Q100Quality::Default);
     EXPECT_EQ(c.detector_sha256, nullptr);
     EXPECT_EQ(c.model_path, nullptr);
     EXPECT_EQ(c.model_data, nullptr);
@@ -245,4 +246,46 @@ TEST(Status, NamesComeFromTheLibrary) {
     EXPECT_STREQ(serfiq::status_name(static_cast<serfiq::Status>(SERFIQ_ERR_FORKED + 1)),
                  "SERFIQ_UNKNOWN_STATUS");
     static_assert(std::is_same_v<std::underlying_type_t<serfiq::Status>, serfiq_status>);
+}
+
+// n is the norm of the embedding layer's output: for the default model (no
+// normalisation after that layer) the norm of the embedding itself.
+TEST(Quality, CarriesNormFusedAndPercentile) {
+    const test::Face& f = test::face();
+    const serfiq::Model& m = test::shared_model();
+    const serfiq::ScoredEmbedding r = m.score_embed(f.view(), f.landmarks);
+    double sum = 0;
+    for (float v : r.embedding) sum += static_cast<double>(v) * v;
+    EXPECT_NEAR(r.quality.n, std::sqrt(sum), 1e-5 * std::sqrt(sum));
+    EXPECT_GT(r.quality.n, 0.0f);
+    EXPECT_TRUE(std::isfinite(r.quality.f));
+    EXPECT_GE(r.quality.q100, 0.0f);
+    EXPECT_LE(r.quality.q100, 100.0f);
+    const serfiq::Quality alone = m.score(f.view(), f.landmarks);
+    EXPECT_EQ(alone.n, r.quality.n);
+    EXPECT_EQ(alone.f, r.quality.f);
+    EXPECT_EQ(alone.q100, r.quality.q100);
+    EXPECT_EQ(m.options().q100_quality, serfiq::Q100Quality::F);  // the default in use
+}
+
+TEST(Quality, Q100QualityOption) {
+    const test::Face& f = test::face();
+    serfiq::Options o;
+    o.q100_quality = serfiq::Q100Quality::S;
+    const serfiq::Model by_s(test::model_path(), o);
+    o.q100_quality = static_cast<serfiq::Q100Quality>(7);
+    if (SERFIQ_OPTIONS_SIZE_V5 > SERFIQ_OPTIONS_SIZE_V4) {
+        EXPECT_EQ(by_s.options().q100_quality, serfiq::Q100Quality::S);
+        const serfiq::Quality s = by_s.score(f.view(), f.landmarks);
+        const serfiq::Quality d = test::shared_model().score(f.view(), f.landmarks);
+        EXPECT_EQ(s.s, d.s);
+        EXPECT_NE(s.q100, d.q100);  // percentiles of different qualities
+        const std::string e =
+            test::expect_error(serfiq::Status::InvalidArgument, [&] { serfiq::Model(test::model_path(), o); });
+        EXPECT_NE(e.find("q100_quality"), std::string::npos) << e;
+    } else {
+        // The field lies in V4's tail padding on this target: never read.
+        EXPECT_EQ(by_s.options().q100_quality, serfiq::Q100Quality::F);
+        EXPECT_EQ(serfiq::Model(test::model_path(), o).options().q100_quality, serfiq::Q100Quality::F);
+    }
 }

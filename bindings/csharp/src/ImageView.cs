@@ -125,17 +125,34 @@ namespace Serfiq
         public float S { get; }
         /// <summary>s mapped through the model's logistic (alpha, r), in (0, 1).</summary>
         public float Q { get; }
+        /// <summary>L2 norm of the embedding layer's output for the unmasked pass (before any normalisation).</summary>
+        public float N { get; }
+        /// <summary>Fused quality (s_hat + n_hat) / 2 with the model's calibration percentiles; about 0 for a
+        /// typical image, higher is better.</summary>
+        public float F { get; }
+        /// <summary>Percentile (0 to 100) of the image's quality (f or s, <see cref="QualityModelOptions.Q100Quality"/>)
+        /// in the model's calibration sample: "reject below 10" rejects what scores below its worst 10 %.</summary>
+        public float Q100 { get; }
+
+        /// <summary>Creates a quality value (n, f and q100 zero).</summary>
+        public Quality(float s, float q) : this(s, q, 0, 0, 0) { }
 
         /// <summary>Creates a quality value.</summary>
-        public Quality(float s, float q)
+        public Quality(float s, float q, float n, float f, float q100)
         {
             S = s;
             Q = q;
+            N = n;
+            F = f;
+            Q100 = q100;
         }
 
         /// <summary>"s=… q=…".</summary>
         public override string ToString() =>
             "s=" + S.ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
-            " q=" + Q.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            " q=" + Q.ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
+            " n=" + N.ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
+            " f=" + F.ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
+            " q100=" + Q100.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
     }
 }

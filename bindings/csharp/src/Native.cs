@@ -51,6 +51,8 @@ namespace Serfiq
         // SERFIQ_OPTIONS_SIZE_V5: what an image is, the detector's working size.
         public uint InputMode;            // serfiq_input_mode input_mode
         public uint DetectorMaxSide;      // uint32_t detector_max_side
+        // SERFIQ_OPTIONS_SIZE_V5: which quality q100 is the percentile of.
+        public uint Q100Quality;          // serfiq_q100_quality q100_quality
     }
 
     /// <summary>serfiq_image: an 8-bit image borrowed for one call.</summary>
@@ -70,6 +72,11 @@ namespace Serfiq
     {
         public float S;
         public float Q;
+        public float N;
+        public float F;
+        public float Q100;
+
+        internal Quality ToQuality() => new Quality(S, Q, N, F, Q100);
     }
 
     /// <summary>serfiq_face: one face of serfiq_detect_score.</summary>
@@ -89,7 +96,7 @@ namespace Serfiq
         internal const string Library = "serfiq";
 
         /// <summary>SERFIQ_ABI_VERSION this binding was written for.</summary>
-        internal const uint AbiVersion = 1;
+        internal const uint AbiVersion = 2;
         internal const int LandmarkFloats = 10;   // SERFIQ_LANDMARK_FLOATS
         internal const int MaxBatch = 4096;       // SERFIQ_MAX_BATCH
         internal const int MaxImageSide = 32768;  // SERFIQ_MAX_IMAGE_SIDE
@@ -99,8 +106,12 @@ namespace Serfiq
         internal static readonly int OptionsSizeV2 = Marshal.OffsetOf<NativeOptions>("ExecutionProvider").ToInt32();
         internal static readonly int OptionsSizeV3 = Marshal.OffsetOf<NativeOptions>("MaxModelBytes").ToInt32();
         // V4: sizeof of the struct that ended with SearchPaths, tail padding included (8-byte aligned on LP64).
-        internal static readonly int OptionsSizeV4 = (Marshal.OffsetOf<NativeOptions>("SearchPaths").ToInt32() + 4 + 7) / 8 * 8;
+        internal static readonly int OptionsSizeV4 = RoundUp(
+            Marshal.OffsetOf<NativeOptions>("SearchPaths").ToInt32() + sizeof(uint), IntPtr.Size);
         internal static readonly int OptionsSizeV5 = Marshal.SizeOf<NativeOptions>();
+
+        // The struct's alignment is that of its pointers and 64-bit fields: 8 on LP64.
+        private static int RoundUp(int n, int align) => (n + align - 1) / align * align;
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern uint serfiq_options_init(NativeOptions* options, UIntPtr structSize);

@@ -148,7 +148,7 @@ namespace Serfiq
                     NativeImage img = ToNative(image, px, stride);
                     Native.Check(Native.serfiq_score(m, &img, lm, &q));
                 }
-                return new Quality(q.S, q.Q);
+                return q.ToQuality();
             }
             finally
             {
@@ -212,7 +212,7 @@ namespace Serfiq
                     Native.Check(Native.serfiq_score_embed(m, &img, lm, &q, e, new UIntPtr((uint)emb.Length), &len));
                 }
                 embedding = Trim(emb, len);
-                return new Quality(q.S, q.Q);
+                return q.ToQuality();
             }
             finally
             {
@@ -299,7 +299,7 @@ namespace Serfiq
                                     Array.Copy(emb, (long)i * embeddingSize, e, 0, embeddingSize);
                                 }
                                 result[i] = new DetectedFace(box, landmarks, f->Confidence,
-                                                             new Quality(f->Quality.S, f->Quality.Q), e);
+                                                             f->Quality.ToQuality(), e);
                             }
                             return result;
                         }
@@ -409,7 +409,7 @@ namespace Serfiq
                         emb = new float[embeddingSize];
                         Array.Copy(embFlat, (long)i * embeddingSize, emb, 0, embeddingSize);
                     }
-                    results[i] = new BatchResult(Status.Ok, string.Empty, new Quality(qs[i].S, qs[i].Q), emb);
+                    results[i] = new BatchResult(Status.Ok, string.Empty, qs[i].ToQuality(), emb);
                 }
                 return results;
             }
@@ -579,7 +579,7 @@ namespace Serfiq
                                                            new UIntPtr(cap)));
                 }
                 var result = new Quality[count];
-                for (int i = 0; i < count; i++) result[i] = new Quality(qs[i].S, qs[i].Q);
+                for (int i = 0; i < count; i++) result[i] = qs[i].ToQuality();
                 if (wantEmbeddings)
                 {
                     embeddings = new float[count][];
@@ -696,6 +696,7 @@ namespace Serfiq
             if (s.SearchPaths.HasValue) o.SearchPaths = (uint)s.SearchPaths.Value;
             if (s.InputMode.HasValue) o.InputMode = (uint)s.InputMode.Value;
             if (s.DetectorMaxSide.HasValue) o.DetectorMaxSide = NonNegative(s.DetectorMaxSide.Value, "DetectorMaxSide");
+            if (s.Q100Quality.HasValue) o.Q100Quality = (uint)s.Q100Quality.Value;
         }
 
         /// <summary>The settings serfiq_get_options gives back, strings copied (they live in the model).</summary>
@@ -728,6 +729,7 @@ namespace Serfiq
                 SearchPaths = (SearchPaths)o.SearchPaths,
                 InputMode = (InputMode)o.InputMode,
                 DetectorMaxSide = checked((int)o.DetectorMaxSide),
+                Q100Quality = (Q100Quality)o.Q100Quality,
             };
 
         /// <summary>

@@ -46,6 +46,17 @@ namespace Serfiq
         Photo = 2,
     }
 
+    /// <summary>Which quality <see cref="Quality.Q100"/> is the percentile of (SERFIQ_Q100_*).</summary>
+    public enum Q100Quality : uint
+    {
+        /// <summary>serfiq's choice, f (<see cref="QualityModel.Options"/> reports <see cref="F"/>).</summary>
+        Default = 0,
+        /// <summary>The raw SER-FIQ score s.</summary>
+        S = 1,
+        /// <summary>The fused quality f.</summary>
+        F = 2,
+    }
+
     /// <summary>
     /// Settings for a <see cref="QualityModel"/> (serfiq_options). Properties left null keep
     /// the library's defaults (serfiq_options_init). Give exactly one of
@@ -135,5 +146,8 @@ namespace Serfiq
         /// default, 640. Larger photos are shrunk for detection only: the face is aligned from the full-resolution
         /// pixels.</summary>
         public int? DetectorMaxSide { get; set; }
+        /// <summary>Which quality <see cref="Quality.Q100"/> is the percentile of (default
+        /// <see cref="Serfiq.Q100Quality.Default"/>, f); an unknown value fails with <see cref="Status.InvalidArgument"/>.</summary>
+        public Q100Quality? Q100Quality { get; set; }
     }
 }

@@ -463,6 +463,7 @@ namespace Serfiq.Tests
                 SearchPaths = SearchPaths.ExplicitOnly, // every library has its path here
                 InputMode = InputMode.Photo,
                 DetectorMaxSide = 800,
+                Q100Quality = Q100Quality.S,
             };
             using (var m = new QualityModel(set))
             {

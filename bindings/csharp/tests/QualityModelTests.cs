@@ -437,14 +437,63 @@ namespace Serfiq.Tests
         // ---- (f) ABI version and agreement with serfiq.h ----------------------------------
 
         [Test]
+        public void QualityCarriesNormFusedAndPercentile()
+        {
+            var f = Fixtures.TheFace;
+            using (var model = new QualityModel(Fixtures.ModelPath))
+            {
+                Quality q = model.ScoreEmbed(f.View, f.Landmarks, out float[] e);
+                // n is the norm of the embedding layer's output: for the default model, of the embedding.
+                double sum = 0;
+                foreach (float v in e) sum += (double)v * v;
+                Assert.That(q.N, Is.EqualTo(Math.Sqrt(sum)).Within(1e-5 * Math.Sqrt(sum)));
+                Assert.That(float.IsNaN(q.F) || float.IsInfinity(q.F), Is.False);
+                Assert.That(q.Q100, Is.InRange(0f, 100f));
+                Quality alone = model.Score(f.View, f.Landmarks);
+                Assert.That(alone.N, Is.EqualTo(q.N));
+                Assert.That(alone.F, Is.EqualTo(q.F));
+                Assert.That(alone.Q100, Is.EqualTo(q.Q100));
+                Assert.That(model.Options.Q100Quality, Is.EqualTo(Q100Quality.F), "the default in use");
+            }
+        }
+
+        [Test]
+        public void Q100QualityOption()
+        {
+            var f = Fixtures.TheFace;
+            var bySOptions = new QualityModelOptions { ModelPath = Fixtures.ModelPath, Q100Quality = Q100Quality.S };
+            var badOptions = new QualityModelOptions { ModelPath = Fixtures.ModelPath, Q100Quality = (Q100Quality)7 };
+            using (var byS = new QualityModel(bySOptions))
+            using (var byF = new QualityModel(Fixtures.ModelPath))
+            {
+                if (Native.OptionsSizeV5 > Native.OptionsSizeV4)
+                {
+                    Assert.That(byS.Options.Q100Quality, Is.EqualTo(Q100Quality.S));
+                    Quality s = byS.Score(f.View, f.Landmarks), d = byF.Score(f.View, f.Landmarks);
+                    Assert.That(s.S, Is.EqualTo(d.S));
+                    Assert.That(s.Q100, Is.Not.EqualTo(d.Q100), "percentiles of different qualities");
+                    var e = Fails(Status.InvalidArgument, () => new QualityModel(badOptions));
+                    StringAssert.Contains("q100_quality", e.Message);
+                }
+                else
+                {
+                    // The field lies in V4's tail padding on this target: never read.
+                    Assert.That(byS.Options.Q100Quality, Is.EqualTo(Q100Quality.F));
+                    using (var bad = new QualityModel(badOptions))
+                        Assert.That(bad.Options.Q100Quality, Is.EqualTo(Q100Quality.F));
+                }
+            }
+        }
+
+        [Test]
         public void AbiVersionMatches()
         {
             Assert.That(QualityModel.AbiVersion, Is.EqualTo(QualityModel.BindingAbiVersion));
-            Assert.That(QualityModel.BindingAbiVersion, Is.EqualTo(1u));
-            Assert.DoesNotThrow(() => Native.CheckAbi(1));
-            var e = Fails(Status.AbiMismatch, () => Native.CheckAbi(2));
+            Assert.That(QualityModel.BindingAbiVersion, Is.EqualTo(2u));
+            Assert.DoesNotThrow(() => Native.CheckAbi(2));
+            var e = Fails(Status.AbiMismatch, () => Native.CheckAbi(1));
             StringAssert.StartsWith("SERFIQ_ERR_ABI_MISMATCH: ", e.Message);
-            StringAssert.Contains("version 2", e.Message);
+            StringAssert.Contains("version 1", e.Message);
             Fails(Status.AbiMismatch, () => Native.CheckAbi(0));
             StringAssert.StartsWith("serfiq ", QualityModel.Version);
         }
@@ -474,6 +523,9 @@ namespace Serfiq.Tests
         {
             var defs = HeaderDefines();
             Assert.That(defs["SERFIQ_ABI_VERSION"], Is.EqualTo((long)Native.AbiVersion));
+            Assert.That(defs["SERFIQ_Q100_DEFAULT"], Is.EqualTo((long)Q100Quality.Default));
+            Assert.That(defs["SERFIQ_Q100_S"], Is.EqualTo((long)Q100Quality.S));
+            Assert.That(defs["SERFIQ_Q100_F"], Is.EqualTo((long)Q100Quality.F));
             Assert.That(defs["SERFIQ_MAX_BATCH"], Is.EqualTo((long)QualityModel.MaxBatch));
             Assert.That(defs["SERFIQ_MAX_IMAGE_SIDE"], Is.EqualTo((long)Native.MaxImageSide));
             Assert.That(defs["SERFIQ_LANDMARK_FLOATS"], Is.EqualTo((long)QualityModel.LandmarkFloats));

@@ -23,6 +23,8 @@ use serfiq_core::image::required_len;
 use serfiq_core::{
     Detection, Error as CoreError, ErrorKind, Face, FacePolicy, ImageView, InputMode, Landmarks, Model, ModelSource,
     Options, PixelFormat, Provider, Route, Search, Want,
+    Detection, Error as CoreError, ErrorKind, Face, FacePolicy, ImageView, Landmarks, Model, ModelSource, Options,
+    PixelFormat, Provider, Q100Quality, Route, Search, Want,
 };
 
 // The status numbers of the C API, from their single source.
@@ -112,6 +114,7 @@ const CHANNELS: [(&str, bool); 2] = [("rgb", false), ("bgr", true)];
 const SEARCHES: [(&str, Search); 2] = [("default", Search::Default), ("explicit_only", Search::ExplicitOnly)];
 const INPUT_MODES: [(&str, InputMode); 3] =
     [("auto", InputMode::Auto), ("crop", InputMode::Crop), ("photo", InputMode::Photo)];
+const Q100S: [(&str, Q100Quality); 2] = [("f", Q100Quality::F), ("s", Q100Quality::S)];
 
 /// The core options from the model, the detector and the keyword options.
 /// Unknown keywords are a TypeError; ranges are checked by `Model::new`.
@@ -158,6 +161,7 @@ fn options(model: &Bound<'_, PyAny>, detector: Option<&Bound<'_, PyAny>>, kw: &B
                     n => n,
                 }
             }
+            "q100_quality" => o.q100_quality = choice(&v, "q100_quality", &Q100S)?,
             other => return Err(PyTypeError::new_err(format!("unexpected option {other:?}"))),
         }
     }
@@ -214,6 +218,7 @@ fn options_dict<'py>(py: Python<'py>, m: &Model) -> PyResult<Bound<'py, PyDict>>
     d.set_item("detector_threshold", o.detector_threshold)?;
     d.set_item("input_mode", INPUT_MODES.iter().find(|(_, m)| *m == o.input_mode).map(|(n, _)| *n))?;
     d.set_item("detector_max_side", o.detector_max_side)?;
+    d.set_item("q100_quality", o.q100_quality.name())?;
     Ok(d)
 }
 
@@ -412,12 +417,13 @@ struct Row {
     faces: i32,
 }
 
-/// Rows as `(s, q, q100, embeddings | None, status, messages, detections, faces)`:
-/// float32/uint8/int32 arrays as bytes (NaN/0 where an image failed), one
+/// Rows as `(s, q, n, f, q100, embeddings | None, status, messages, detections, faces)`:
+/// float32/int32 arrays as bytes (NaN where an image failed), one
 /// message (None when OK) and one detection tuple (or None) per image.
 fn rows_tuple<'py>(py: Python<'py>, rows: &[Row], dim: usize, want: Want) -> PyResult<Bound<'py, PyTuple>> {
     let n = rows.len();
-    let (mut s, mut q, mut q100) = (vec![f32::NAN; n], vec![f32::NAN; n], vec![0u8; n]);
+    // s, q, n, f, q100, one array each.
+    let mut qualities = [(); 5].map(|_| vec![f32::NAN; n]);
     let mut emb = if want == Want::Score { Vec::new() } else { vec![f32::NAN; n * dim] };
     let mut st = vec![SERFIQ_OK as i32; n];
     let messages = PyList::empty(py);
@@ -427,7 +433,9 @@ fn rows_tuple<'py>(py: Python<'py>, rows: &[Row], dim: usize, want: Want) -> PyR
         match &row.result {
             Ok((quality, e, det)) => {
                 if let Some(qu) = quality {
-                    (s[i], q[i], q100[i]) = (qu.s, qu.q, qu.scale_100());
+                    for (a, v) in qualities.iter_mut().zip(quality_values(qu)) {
+                        a[i] = v;
+                    }
                 }
                 if !e.is_empty() {
                     emb[i * dim..(i + 1) * dim].copy_from_slice(e);
@@ -446,17 +454,8 @@ fn rows_tuple<'py>(py: Python<'py>, rows: &[Row], dim: usize, want: Want) -> PyR
         }
     }
     let emb = if want == Want::Score { py.None().into_bound(py) } else { f32_bytes(py, &emb).into_any() };
-    (
-        f32_bytes(py, &s),
-        f32_bytes(py, &q),
-        PyBytes::new(py, &q100),
-        emb,
-        i32_bytes(py, &st),
-        messages,
-        detections,
-        i32_bytes(py, &faces),
-    )
-        .into_pyobject(py)
+    let [s, q, nn, f, q100] = qualities.map(|a| f32_bytes(py, &a));
+    (s, q, nn, f, q100, emb, i32_bytes(py, &st), messages, detections, i32_bytes(py, &faces)).into_pyobject(py)
 }
 
 // ---------------------------------------------------------------------------
@@ -477,10 +476,9 @@ fn models_created() -> usize {
     CREATED.load(Ordering::SeqCst)
 }
 
-/// q on the 0–100 scale (`Quality::scale_100`).
-#[pyfunction]
-fn scale_100(q: f64) -> u8 {
-    serfiq_core::calibration::scale_100(q)
+/// s, q, n, f, q100: the order of every quality tuple handed to Python.
+fn quality_values(q: &serfiq_core::Quality) -> [f32; 5] {
+    [q.s, q.q, q.n, q.f, q.q100]
 }
 
 /// A model and whether a call on it panicked; `None` once closed.
@@ -715,13 +713,13 @@ impl PyModel {
             let held = px.hold()?;
             m.run(&[Face { image: held.view()?, landmarks: lm }], want).map_err(|e| CoreError { image: None, ..e })
         })?;
-        let (s, q) = out.qualities.first().map_or((f32::NAN, f32::NAN), |x| (x.s, x.q));
+        let [s, q, n, f, q100] = out.qualities.first().map_or([f32::NAN; 5], quality_values);
         let emb = if out.embeddings.is_empty() {
             py.None().into_bound(py)
         } else {
             f32_bytes(py, &out.embeddings).into_any()
         };
-        (s, q, emb).into_pyobject(py)
+        (s, q, n, f, q100, emb).into_pyobject(py)
     }
 
     /// A batch of arrays; `each`: a row per image (`rows_tuple`), else all or
@@ -832,7 +830,8 @@ impl PyModel {
             let d = detection_tuple(py, &f.detection)?;
             let emb =
                 if f.embedding.is_empty() { py.None().into_bound(py) } else { f32_bytes(py, &f.embedding).into_any() };
-            out.append((d.get_item(0)?, d.get_item(1)?, d.get_item(2)?, f.quality.s, f.quality.q, emb))?;
+            let [s, q, n, fu, q100] = quality_values(&f.quality);
+            out.append((d.get_item(0)?, d.get_item(1)?, d.get_item(2)?, s, q, n, fu, q100, emb))?;
         }
         Ok(out)
     }
@@ -889,7 +888,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_set_error_classes, m)?)?;
     m.add_function(wrap_pyfunction!(live_models, m)?)?;
     m.add_function(wrap_pyfunction!(models_created, m)?)?;
-    m.add_function(wrap_pyfunction!(scale_100, m)?)?;
     m.add("VERSION", serfiq_core::VERSION)?;
     m.add("MAX_BATCH", serfiq_core::MAX_BATCH)?;
     m.add("MAX_FACES", serfiq_core::detect::MAX_FACES)?;

@@ -106,15 +106,15 @@ def model():
 
 
 def cli_scores(paths, *extra: str) -> Dict[str, tuple]:
-    """`serfiq score` on `paths`: {path: (s, q)} as float32, the CSV's own digits."""
+    """`serfiq score` on `paths`: {path: (s, q, n, f, q100)} as float32, the CSV's own digits."""
     if not CLI.is_file():
         pytest.skip(f"no serfiq command at {CLI} (make build)")
     out = subprocess.run([str(CLI), "score", *extra, *map(str, paths)], capture_output=True, text=True)
     assert out.returncode in (0, 1), out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0] == "path,s,q"
+    assert lines[0] == "path,s,q,n,f,q100"
     rows = {}
     for line in lines[1:]:
-        path, s, q = line.rsplit(",", 2)
-        rows[path] = (np.float32(s), np.float32(q))
+        path, *values = line.rsplit(",", 5)
+        rows[path] = tuple(np.float32(v) for v in values)
     return rows

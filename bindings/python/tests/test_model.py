@@ -48,7 +48,7 @@ def test_whole_photo_gives_the_faces_of_serfiq_detect_score(model, photo, photo_
         assert abs(f.confidence - ref["confidence"]) <= TOL
         assert abs(f.s - ref["s"]) <= TOL and abs(f.q - ref["q"]) <= TOL
         assert max_diff(f.embedding, ref["embedding"]) <= TOL
-        assert f.q100 == round(100 * ref["q"]) and f.quality == serfiq.Quality(f.s, f.q)
+        assert 0 <= f.q100 <= 100 and f.quality == serfiq.Quality(f.s, f.q, f.n, f.f, f.q100)
     assert all(f.embedding is None for f in model.detect(photo, format="rgb", embeddings=False))
     # The single-face calls score the face the detector picks.
     q, emb = model.score_embed(photo, format="rgb")
@@ -348,7 +348,7 @@ def test_q_is_the_logistic_of_s(photo, landmarks):
     with serfiq.Model(alpha=50.0, r=0.6, detector=False) as m:
         q = m.score(photo, landmarks, format="rgb")
         assert abs(q.q - 1 / (1 + math.exp(-50.0 * (q.s - 0.6)))) <= 1e-6
-        assert q.q100 == max(0, min(100, round(100 * q.q)))
+        assert 0 <= q.q100 <= 100
     with serfiq.Model(detector=False) as m:
         assert (m.alpha, m.r, m.calibration_source) == (118.0, 0.576, "default")
 
@@ -423,10 +423,10 @@ def test_score_batch(model, photo, landmarks, noface, face_reference):
     r = model.score_batch([crop, photo[:, :, ::-1], crop], [None, landmarks, None], embeddings=True)
     assert r.s.dtype == np.float32 and r.embeddings.shape == (3, 512) and r.embeddings.dtype == np.float32
     assert r.ok.all() and r.errors == [None] * 3
-    assert (r.s[0], r.q[0]) == crop_q and np.array_equal(r.embeddings[2], crop_e)
+    assert (r.s[0], r.q[0], r.n[0], r.f[0], r.q100[0]) == crop_q and np.array_equal(r.embeddings[2], crop_e)
     assert abs(r.s[1] - face_reference["s"]) <= TOL
     assert max_diff(r.embeddings[1], face_reference["embedding"]) <= TOL
-    assert r.q100[0] == crop_q.q100
+    assert r.q100.dtype == np.float32 and r.q100[0] == crop_q.q100
     # An N×H×W×3 array is a batch of views.
     stack = np.stack([crop, crop[:, ::-1]])
     r2 = model.score_batch(stack)
@@ -444,7 +444,7 @@ def test_score_batch_errors(model, photo, noface):
     r = model.score_batch([crop, noface, photo, crop], errors="return", embeddings=True)
     assert list(r.status) == [0, 18, 0, 0] and list(r.ok) == [True, False, True, True]
     assert isinstance(r.errors[1], serfiq.NoFaceError) and r.errors[1].image == 1
-    assert np.isnan(r.s[1]) and np.isnan(r.embeddings[1]).all() and r.q100[1] == 0
+    assert np.isnan(r.s[1]) and np.isnan(r.embeddings[1]).all() and np.isnan(r.q100[1]) and np.isnan(r.n[1])
     assert r.s[0] == model.score(crop).s == r.s[3]
     assert r.detections[0] is None and r.detections[2] is not None
     assert abs(r.s[2] - model.score(photo).s) <= TOL
@@ -476,7 +476,7 @@ def test_score_files_equal_the_cli(model, tmp_path):
     by_bytes = model.score_files([p.read_bytes() if p.exists() else b"" for p in paths], batch_size=2)
     for r in (by_path, by_bytes):
         for i, p in enumerate(photos):
-            assert (np.float32(r.s[i]), np.float32(r.q[i])) == cli[str(p)], p
+            assert tuple(np.float32(getattr(r, k)[i]) for k in "s q n f q100".split()) == cli[str(p)], p
             assert r.faces[i] >= 1 and r.detections[i] is not None
         assert list(r.status[len(photos):]) == [4, 4, 4]
         assert all(isinstance(e, serfiq.InvalidImageError) for e in r.errors[len(photos):])
@@ -533,3 +533,17 @@ def test_detector_max_side_default_range_and_off(model, photo, photo_reference):
         with pytest.raises(serfiq.InvalidArgumentError):
             serfiq.Model(detector_max_side=bad)
     assert serfiq.MAX_FACES == 750
+def test_n_f_q100_and_the_q100_quality_option(photo, landmarks):
+    with serfiq.Model(detector=False) as d, serfiq.Model(detector=False, q100_quality="s") as by_s:
+        q, e = d.score_embed(photo, landmarks, format="rgb")
+        # n is the norm of the embedding layer's output: for the default model, of the embedding.
+        norm = float(np.sqrt(np.sum(e.astype(np.float64) ** 2)))
+        assert abs(q.n - norm) <= 1e-5 * norm
+        assert math.isfinite(q.f) and 0 <= q.q100 <= 100
+        s = by_s.score(photo, landmarks, format="rgb")
+        assert (s.s, s.n, s.f) == (q.s, q.n, q.f) and s.q100 != q.q100
+        assert d.options["q100_quality"] == "f" and by_s.options["q100_quality"] == "s"
+    with pytest.raises(ValueError, match="q100_quality"):
+        serfiq.Model(detector=False, q100_quality="median")
+    with pytest.raises(TypeError, match="q100_quality"):
+        serfiq.Model(detector=False, q100_quality=2)

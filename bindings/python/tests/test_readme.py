@@ -23,5 +23,5 @@ def test_readme_python_example(tmp_path):
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     s, q, q100 = lines[0].split()
-    assert 0.5 < float(s) < 0.7 and 0 <= int(q100) <= 100
+    assert 0.5 < float(s) < 0.7 and 0 <= float(q100) <= 100
     assert lines[1].startswith("Quality(s=") and "(512,)" in lines[2]

@@ -20,6 +20,9 @@ use proto::{f32_tensor, i64_tensor, node};
 
 /// Name of the score output added to the graph: s per image, shape [N, 1].
 pub const SCORE_OUTPUT: &str = "serfiq_s";
+/// Name of the norm output added with the head: the L2 norm n of the
+/// embedding layer's output for the unmasked tap, shape [N, 1].
+pub const NORM_OUTPUT: &str = "serfiq_n";
 
 /// The option callers use to name the embedding layer, quoted in error messages.
 const NAME_HINT: &str = "name the embedding layer with the `embedding_layer` option (its node name or output tensor)";
@@ -507,6 +510,7 @@ fn add_head(g: &mut onnx_protobuf::GraphProto, layer: &EmbeddingLayer, h: &HeadS
     g.initializer.extend([
         i64_tensor(&p("shape_n1c"), &[0, 1, -1]),
         i64_tensor(&p("shape_ntt"), &[0, (t * t) as i64]),
+        i64_tensor(&p("shape_n1"), &[0, 1]),
         f32_tensor(&p("masks"), &[t as i64, c as i64], h.masks),
         f32_tensor(&p("weight"), &[c as i64, d as i64], &layer.weight),
         f32_tensor(&p("bias"), &[d as i64], &layer.bias),
@@ -544,6 +548,13 @@ fn add_head(g: &mut onnx_protobuf::GraphProto, layer: &EmbeddingLayer, h: &HeadS
         node("Mul", &[&p("mean_dist"), &p("minus_one")], &p("neg_mean")),
         node("Sigmoid", &[&p("neg_mean")], &p("sig")),
         node("Mul", &[&p("sig"), &p("two")], SCORE_OUTPUT),
+        // n: the same layer once on the unmasked tap (1/T of the masked MatMul's cost).
+        node("MatMul", &[&p("x"), &p("weight")], &p("x0w")), // [N,1,D]
+        node("Add", &[&p("x0w"), &p("bias")], &p("emb0")),
+        node("Mul", &[&p("emb0"), &p("emb0")], &p("emb0_sq")),
+        node("MatMul", &[&p("emb0_sq"), &p("ones_d")], &p("sum_sq0")), // [N,1,1]
+        node("Sqrt", &[&p("sum_sq0")], &p("norm0")),
+        node("Reshape", &[&p("norm0"), &p("shape_n1")], NORM_OUTPUT), // [N,1]
     ]);
     let mut out = g.output[0].clone();
     out.name = SCORE_OUTPUT.to_string();
@@ -558,6 +569,10 @@ fn add_head(g: &mut onnx_protobuf::GraphProto, layer: &EmbeddingLayer, h: &HeadS
             shape.dim.push(one);
         }
     }
+    let mut norm = out.clone();
+    norm.name = NORM_OUTPUT.to_string();
+    norm.doc_string = "L2 norm of the embedding layer's output, unmasked, per image".to_string();
     g.output.push(out);
+    g.output.push(norm);
     Ok(())
 }

@@ -155,15 +155,17 @@ def _error(message: str, status: int, image: Optional[int]) -> Error:
 
 class Quality(NamedTuple):
     """``s``: the raw SER-FIQ score in (0, 1] (higher is better); ``q``: s mapped by
-    q = 1 / (1 + exp(−α (s − r))) into (0, 1)."""
+    q = 1 / (1 + exp(−α (s − r))) into (0, 1); ``n``: the L2 norm of the embedding layer's
+    output (unmasked, before any normalisation); ``f``: the fused quality ½·(ŝ + n̂) with the
+    model's calibration percentiles (about 0 for a typical image); ``q100``: the percentile
+    (0–100) of the image's quality (f or s, the ``q100_quality`` option) in the model's
+    calibration sample, so "reject below 10" rejects what scores below its worst 10 %."""
 
     s: float
     q: float
-
-    @property
-    def q100(self) -> int:
-        """q on the 0–100 integer scale of ISO/IEC 29794-1: round(100·q)."""
-        return int(_native.scale_100(self.q))
+    n: float
+    f: float
+    q100: float
 
 
 class Detection(NamedTuple):
@@ -184,25 +186,26 @@ class DetectedFace(NamedTuple):
     confidence: float
     s: float
     q: float
+    n: float
+    f: float
+    q100: float
     embedding: Optional[np.ndarray]
 
     @property
-    def q100(self) -> int:
-        return int(_native.scale_100(self.q))
-
-    @property
     def quality(self) -> Quality:
-        return Quality(self.s, self.q)
+        return Quality(self.s, self.q, self.n, self.f, self.q100)
 
 
 class BatchResult(NamedTuple):
     """Per-image results of a batch, in input order. Arrays have one entry per image; where an
-    image failed, ``s``/``q``/embedding rows are NaN, ``q100`` is 0, ``status`` is its status
+    image failed, ``s``/``q``/``n``/``f``/``q100``/embedding rows are NaN, ``status`` is its status
     number and ``errors`` holds the exception it would have raised."""
 
     s: np.ndarray  # float32 (N,)
     q: np.ndarray  # float32 (N,)
-    q100: np.ndarray  # uint8 (N,)
+    n: np.ndarray  # float32 (N,)
+    f: np.ndarray  # float32 (N,)
+    q100: np.ndarray  # float32 (N,), 0-100
     embeddings: Optional[np.ndarray]  # float32 (N, D), None unless asked for
     status: np.ndarray  # int32 (N,), 0 = OK
     errors: List[Optional[Error]]
@@ -224,7 +227,9 @@ def _concat(parts: List[BatchResult], dim: int, embeddings: bool) -> BatchResult
     return BatchResult(
         s=cat("s", np.float32),
         q=cat("q", np.float32),
-        q100=cat("q100", np.uint8),
+        n=cat("n", np.float32),
+        f=cat("f", np.float32),
+        q100=cat("q100", np.float32),
         embeddings=(np.concatenate([p.embeddings for p in parts]) if parts else np.zeros((0, dim), np.float32))
         if embeddings
         else None,
@@ -243,14 +248,17 @@ def _detection(t) -> Optional[Detection]:
 
 
 def _rows(t, dim: int, with_faces: bool, first: int = 0) -> BatchResult:
-    s, q, q100, emb, status, messages, detections, faces = t
+    s, q, norm, f, q100, emb, status, messages, detections, faces = t
     status = np.frombuffer(status, np.int32).copy()
-    n = len(status)
+    count = len(status)
+    f32 = lambda b: np.frombuffer(b, np.float32).copy()
     return BatchResult(
-        s=np.frombuffer(s, np.float32).copy(),
-        q=np.frombuffer(q, np.float32).copy(),
-        q100=np.frombuffer(q100, np.uint8).copy(),
-        embeddings=None if emb is None else np.frombuffer(emb, np.float32).reshape(n, dim).copy(),
+        s=f32(s),
+        q=f32(q),
+        n=f32(norm),
+        f=f32(f),
+        q100=f32(q100),
+        embeddings=None if emb is None else np.frombuffer(emb, np.float32).reshape(count, dim).copy(),
         status=status,
         errors=[None if m is None else _error(m, int(st), first + i) for i, (m, st) in enumerate(zip(messages, status))],
         detections=[_detection(d) for d in detections],
@@ -532,27 +540,27 @@ class Model:
         """The quality of the face in ``image``. Raises NoFaceError, InvalidImageError,
         InvalidLandmarksError (all serfiq.Error)."""
         arr, fmt = _pixels(image, format)
-        s, q, _ = self._m.one(arr, fmt, _landmarks(landmarks), "score")
-        return Quality(s, q)
+        *quality, _ = self._m.one(arr, fmt, _landmarks(landmarks), "score")
+        return Quality(*quality)
 
     def embed(self, image: Image, landmarks: Any = None, *, format: Optional[str] = None) -> np.ndarray:
         """The face's embedding: float32 (embedding_size,), the model's own output."""
         arr, fmt = _pixels(image, format)
-        _, _, emb = self._m.one(arr, fmt, _landmarks(landmarks), "embedding")
+        *_, emb = self._m.one(arr, fmt, _landmarks(landmarks), "embedding")
         return np.frombuffer(emb, np.float32).copy()
 
     def score_embed(self, image: Image, landmarks: Any = None, *, format: Optional[str] = None) -> Tuple[Quality, np.ndarray]:
         """Quality and embedding from one inference."""
         arr, fmt = _pixels(image, format)
-        s, q, emb = self._m.one(arr, fmt, _landmarks(landmarks), "both")
-        return Quality(s, q), np.frombuffer(emb, np.float32).copy()
+        *quality, emb = self._m.one(arr, fmt, _landmarks(landmarks), "both")
+        return Quality(*quality), np.frombuffer(emb, np.float32).copy()
 
     def detect(self, image: Image, *, format: Optional[str] = None, embeddings: bool = True) -> List[DetectedFace]:
         """Every face in a photo, the one the face policy picks first: box, landmarks,
         confidence, s, q and (unless ``embeddings=False``) the embedding. No face: []."""
         arr, fmt = _pixels(image, format)
         out = []
-        for box, lm, conf, s, q, emb in self._m.detect(arr, fmt, embeddings):
+        for box, lm, conf, s, q, n, f, q100, emb in self._m.detect(arr, fmt, embeddings):
             out.append(
                 DetectedFace(
                     np.asarray(box, np.float32),
@@ -560,6 +568,9 @@ class Model:
                     float(conf),
                     s,
                     q,
+                    n,
+                    f,
+                    q100,
                     None if emb is None else np.frombuffer(emb, np.float32).copy(),
                 )
             )

@@ -1,6 +1,6 @@
 """``python -m serfiq score PATHS``: the CLI's ``serfiq score`` output from Python.
 
-CSV ``path,s,q`` (or ``--json``: objects with path, s, q, q100) for every image that was scored,
+CSV ``path,s,q,n,f,q100`` (or ``--json``: objects with path, s, q, n, f, q100) for every image that was scored,
 in input order; folders are walked recursively for *.jpg, *.jpeg and *.png (sorted by path);
 images that could not be scored are reported on stderr as ``serfiq: PATH: reason`` and make the
 exit status 1. Images are decoded as the CLI decodes them, so the numbers are the CLI's.
@@ -46,7 +46,7 @@ def collect(args: Sequence[str]) -> Tuple[List[str], List[Tuple[str, str]]]:
 def score(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m serfiq score", description=__doc__.split("\n\n")[1])
     p.add_argument("inputs", nargs="+", metavar="IMAGES_OR_DIRS")
-    p.add_argument("--json", action="store_true", help="print a JSON array (with q100) instead of CSV")
+    p.add_argument("--json", action="store_true", help="print a JSON array instead of CSV")
     p.add_argument("--model", help="ONNX recognition model [default: the one in the wheel]")
     p.add_argument("--detector", help="face detector [default: the one in the wheel]")
     p.add_argument("--no-detect", action="store_true", help="no detector: images must be aligned crops")
@@ -74,23 +74,25 @@ def score(argv: Sequence[str]) -> int:
     bad = len(problems)
     rows = 0
     if not a.json:
-        out.write("path,s,q\n")
+        out.write("path,s,q,n,f,q100\n")
     else:
         out.write("[")
     for k in range(0, len(images), max(a.batch, 1)):
         chunk = images[k : k + a.batch]
         r = model.score_files(chunk, count_faces=False, batch_size=len(chunk))
-        for path, s, q, q100, err in zip(chunk, r.s, r.q, r.q100, r.errors):
+        for path, s, q, n, f, q100, err in zip(chunk, r.s, r.q, r.n, r.f, r.q100, r.errors):
+            values = (s, q, n, f, q100)
             if err is not None:
                 print(f"serfiq: {path}: {err.message}", file=sys.stderr)
                 bad += 1
             elif a.json:
                 sep = "\n  " if rows == 0 else ",\n  "
-                out.write(f'{sep}{{"path": {json.dumps(path)}, "s": {_f32(s)}, "q": {_f32(q)}, "q100": {int(q100)}}}')
+                fields = ", ".join(f'"{k}": {_f32(v)}' for k, v in zip(("s", "q", "n", "f", "q100"), values))
+                out.write(f'{sep}{{"path": {json.dumps(path)}, {fields}}}')
                 rows += 1
             else:
                 field = '"' + path.replace('"', '""') + '"' if any(c in path for c in ',"\n\r') else path
-                out.write(f"{field},{_f32(s)},{_f32(q)}\n")
+                out.write(f"{field},{','.join(_f32(v) for v in values)}\n")
                 rows += 1
         out.flush()
     if a.json:

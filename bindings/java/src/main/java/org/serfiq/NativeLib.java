@@ -28,7 +28,7 @@ package org.serfiq;
  */
 final class NativeLib {
     /** The C ABI version this binding was written for ({@code SERFIQ_ABI_VERSION}). */
-    static final int ABI_VERSION = 1;
+    static final int ABI_VERSION = 2;
     /** The JNI version this binding was written for (src/jni/mod.rs, {@code JNI_VERSION}). */
     static final int JNI_VERSION = 2;
 
@@ -161,13 +161,16 @@ final class NativeLib {
     /**
      * Scores a batch, each image on its own; arguments as for {@link #nativeScoreBatch}.
      * Returns {int[] statuses, String[] messages (null for a success), float[]
-     * qualities (s, q per image), float[] embeddings (row-major; empty unless asked for)}.
+     * qualities ({@link #QUALITY_FLOATS} per image), float[] embeddings (row-major; empty unless asked for)}.
      */
     static native Object[] nativeScoreBatchEach(
             long handle, Object[] pixels, int[] shapes, float[][] landmarks, boolean embeddings);
 
-    /** Floats per face in {@link #nativeDetectScore}: box[4], landmarks[10], confidence, s, q. */
-    static final int FACE_FLOATS = 17;
+    /** Floats per quality in every result: s, q, n, f, q100 ({@link Quality#of}). */
+    static final int QUALITY_FLOATS = 5;
+
+    /** Floats per face in {@link #nativeDetectScore}: box[4], landmarks[10], confidence, then a quality. */
+    static final int FACE_FLOATS = 15 + QUALITY_FLOATS;
 
     /**
      * Every face in one image: {faces ({@link #FACE_FLOATS} floats each, in the

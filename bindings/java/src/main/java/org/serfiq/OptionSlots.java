@@ -38,6 +38,7 @@ final class OptionSlots {
         SEARCH_PATHS(Kind.INT, "search_paths"),
         INPUT_MODE(Kind.INT, "input_mode"),
         DETECTOR_MAX_SIDE(Kind.INT, "detector_max_side"),
+        Q100_QUALITY(Kind.INT, "q100_quality"),
         DROPOUT(Kind.REAL, "dropout"),
         ALPHA(Kind.REAL, "alpha"),
         R(Kind.REAL, "r"),

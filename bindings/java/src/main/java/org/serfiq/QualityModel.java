@@ -189,13 +189,13 @@ public final class QualityModel implements AutoCloseable {
     /** Quality of one face. */
     public Quality score(byte[] pixels, Image image, float[] landmarks) {
         float[] r = run(Want.SCORE, pixels, 0, -1, image, landmarks);
-        return new Quality(r[0], r[1]);
+        return Quality.of(r, 0);
     }
 
     /** Quality of one face in a direct buffer. */
     public Quality score(ByteBuffer pixels, Image image, float[] landmarks) {
         float[] r = run(Want.SCORE, pixels, position(pixels), remaining(pixels), image, landmarks);
-        return new Quality(r[0], r[1]);
+        return Quality.of(r, 0);
     }
 
     /** The embedding of one face, as the original model outputs it. */
@@ -258,7 +258,7 @@ public final class QualityModel implements AutoCloseable {
         float[] r = batch(faces, false);
         List<Quality> out = new ArrayList<>(faces.size());
         for (int i = 0; i < faces.size(); i++) {
-            out.add(new Quality(r[2 * i], r[2 * i + 1]));
+            out.add(Quality.of(r, NativeLib.QUALITY_FLOATS * i));
         }
         return out;
     }
@@ -269,9 +269,9 @@ public final class QualityModel implements AutoCloseable {
         int n = faces.size();
         List<ScoredEmbedding> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            int from = 2 * n + i * embeddingSize;
+            int from = NativeLib.QUALITY_FLOATS * n + i * embeddingSize;
             out.add(new ScoredEmbedding(
-                    new Quality(r[2 * i], r[2 * i + 1]), Arrays.copyOfRange(r, from, from + embeddingSize)));
+                    Quality.of(r, NativeLib.QUALITY_FLOATS * i), Arrays.copyOfRange(r, from, from + embeddingSize)));
         }
         return out;
     }
@@ -298,7 +298,7 @@ public final class QualityModel implements AutoCloseable {
                 continue;
             }
             float[] e = embeddings ? Arrays.copyOfRange(all, i * embeddingSize, (i + 1) * embeddingSize) : null;
-            out.add(new BatchResult(statuses[i], "", new Quality(qualities[2 * i], qualities[2 * i + 1]), e));
+            out.add(new BatchResult(statuses[i], "", Quality.of(qualities, NativeLib.QUALITY_FLOATS * i), e));
         }
         return out;
     }
@@ -376,7 +376,7 @@ public final class QualityModel implements AutoCloseable {
                     Arrays.copyOfRange(f, at, at + 4),
                     Arrays.copyOfRange(f, at + 4, at + 14),
                     f[at + 14],
-                    new Quality(f[at + 15], f[at + 16]),
+                    Quality.of(f, at + 15),
                     e));
         }
         return out;
@@ -430,7 +430,7 @@ public final class QualityModel implements AutoCloseable {
     }
 
     private ScoredEmbedding split(float[] r) {
-        return new ScoredEmbedding(new Quality(r[0], r[1]), Arrays.copyOfRange(r, 2, r.length));
+        return new ScoredEmbedding(Quality.of(r, 0), Arrays.copyOfRange(r, NativeLib.QUALITY_FLOATS, r.length));
     }
 
     private static int position(ByteBuffer b) {

@@ -32,9 +32,9 @@ class AbiTest {
     void abiVersionMatches() {
         NativeLib.ensureLoaded();
         assertEquals(QualityModel.ABI_VERSION, NativeLib.nativeAbiVersion());
-        assertEquals(1, NativeLib.nativeAbiVersion());
+        assertEquals(2, NativeLib.nativeAbiVersion());
         assertEquals(header.get("SERFIQ_ABI_VERSION"), QualityModel.ABI_VERSION);
-        NativeLib.checkAbi(1);
+        NativeLib.checkAbi(2);
         NativeLib.ensureLoaded();
         QualityModel.version();
         assertEquals(NativeLib.JNI_VERSION, NativeLib.nativeJniVersion());
@@ -55,7 +55,7 @@ class AbiTest {
 
     @Test
     void abiMismatchIsASerfiqException() {
-        for (int loaded : new int[] {0, 2, -1}) {
+        for (int loaded : new int[] {0, 1, 3, -1}) {
             SerfiqException e = assertThrows(SerfiqException.class, () -> NativeLib.checkAbi(loaded));
             assertEquals(Status.ABI_MISMATCH, e.status());
             assertEquals(16, e.code());
@@ -64,6 +64,13 @@ class AbiTest {
             assertTrue(e.detail().contains("ABI version " + loaded), e.detail());
             assertTrue(e.detail().contains("needs " + QualityModel.ABI_VERSION), e.detail());
         }
+    }
+
+    @Test
+    void q100QualityCodesMatchTheHeader() {
+        assertEquals(header.get("SERFIQ_Q100_DEFAULT"), Q100Quality.DEFAULT.code());
+        assertEquals(header.get("SERFIQ_Q100_S"), Q100Quality.S.code());
+        assertEquals(header.get("SERFIQ_Q100_F"), Q100Quality.F.code());
     }
 
     @Test

@@ -45,6 +45,7 @@ class OptionsTest {
                 .searchPaths(SearchPaths.EXPLICIT_ONLY) // every library has its path here
                 .inputMode(InputMode.PHOTO)
                 .detectorMaxSide(800)
+                .q100Quality(Q100Quality.S)
                 .build();
         try (QualityModel m = QualityModel.open(asked)) {
             ModelOptions got = m.options();
@@ -74,6 +75,7 @@ class OptionsTest {
             assertEquals(SearchPaths.EXPLICIT_ONLY, got.searchPaths());
             assertEquals(InputMode.PHOTO, got.inputMode());
             assertEquals(800, got.detectorMaxSide());
+            assertEquals(Q100Quality.S, got.q100Quality());
             assertNull(got.modelBytes());
             assertNull(got.detectorBytes());
             // Every slot the builder set, and nothing else, comes back.
@@ -84,6 +86,31 @@ class OptionsTest {
             Quality q = m.score(TestEnv.face().rgb(), TestEnv.face().image(), TestEnv.landmarks());
             assertEquals(1 / (1 + Math.exp(-100 * (q.s() - 0.55))), q.q(), 1e-6);
         }
+    }
+
+    @Test
+    void qualityCarriesNormFusedAndPercentile() throws Exception {
+        try (QualityModel d = TestEnv.open();
+                QualityModel byS = QualityModel.open(TestEnv.options().q100Quality(Q100Quality.S).build())) {
+            ScoredEmbedding r = d.scoreEmbed(TestEnv.face().rgb(), TestEnv.face().image(), TestEnv.landmarks());
+            Quality q = r.quality();
+            // n is the norm of the embedding layer's output: for the default model, of the embedding.
+            double sum = 0;
+            for (float v : r.embedding()) {
+                sum += (double) v * v;
+            }
+            assertEquals(Math.sqrt(sum), q.n(), 1e-5 * Math.sqrt(sum));
+            assertTrue(Float.isFinite(q.f()));
+            assertTrue(q.q100() >= 0 && q.q100() <= 100, "q100 " + q.q100());
+            Quality s = byS.score(TestEnv.face().rgb(), TestEnv.face().image(), TestEnv.landmarks());
+            assertEquals(q.s(), s.s());
+            assertEquals(q.f(), s.f());
+            assertNotEquals(q.q100(), s.q100(), "percentiles of different qualities");
+        }
+        SerfiqException e = assertThrows(SerfiqException.class, () -> QualityModel.open(TestEnv.options()
+                .q100Quality(null).build()));
+        assertEquals(Status.INVALID_ARGUMENT, e.status());
+        assertTrue(e.detail().contains("q100_quality"), e.detail());
     }
 
     @Test
@@ -101,7 +128,8 @@ class OptionsTest {
             assertEquals(ExecutionProvider.CPU, got.executionProvider());
             assertEquals(ExecutionProvider.CPU, m.executionProvider());
             ModelOptions asked = TestEnv.options().build();
-            assertEquals(asked.toBuilder().alpha(got.alpha()).r(got.r()).build(), got);
+            assertEquals(Q100Quality.F, got.q100Quality(), "the default in use");
+            assertEquals(asked.toBuilder().alpha(got.alpha()).r(got.r()).q100Quality(Q100Quality.F).build(), got);
         }
     }
 
