@@ -104,6 +104,8 @@ typedef uint32_t serfiq_search_paths;
  * Landmarks, when given, always place the face.
  */
 typedef uint32_t serfiq_input_mode;
+
+/**
  * Which quality `serfiq_quality.q100` is the percentile of.
  */
 typedef uint32_t serfiq_q100_quality;
@@ -291,12 +293,10 @@ typedef struct serfiq_options {
    * pixels are still shrunk to that many pixels). (Since `SERFIQ_OPTIONS_SIZE_V5`.)
    */
   uint32_t detector_max_side;
+  /**
    * One of `SERFIQ_Q100_*`: which quality `serfiq_quality.q100` is the
    * percentile of. Default `SERFIQ_Q100_DEFAULT` (f); another value fails
-   * the create with `SERFIQ_ERR_INVALID_ARGUMENT`. Read only when
-   * `struct_size` is at least `SERFIQ_OPTIONS_SIZE_V5` and that is larger
-   * than `SERFIQ_OPTIONS_SIZE_V4` (a V4 struct may hold padding here).
-   * (Since `SERFIQ_OPTIONS_SIZE_V5`.)
+   * the create with `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V5`.)
    */
   serfiq_q100_quality q100_quality;
 } serfiq_options;
@@ -611,6 +611,8 @@ typedef struct serfiq_face {
  * without a detector fails with `SERFIQ_ERR_INVALID_ARGUMENT`).
  */
 #define SERFIQ_INPUT_PHOTO 2
+
+/**
  * serfiq's default choice: f, which predicted recognition errors better than
  * s on the LFW development folds (README, "Does it work?"). Value 0.
  */
@@ -896,12 +898,6 @@ uint32_t serfiq_abi_version(void);
  */
 #define SERFIQ_OPTIONS_SIZE_V3 offsetof(serfiq_options, max_model_bytes)
 
-#ifdef __cplusplus
-#define SERFIQ_OPTIONS_ALIGN_ alignof(serfiq_options)
-#else
-#define SERFIQ_OPTIONS_ALIGN_ _Alignof(serfiq_options)
-#endif
-
 /**
  * Size of serfiq_options with the model-limit and library-search fields
  * (max_model_bytes to search_paths): sizeof(serfiq_options) as the V4 header
@@ -918,18 +914,10 @@ uint32_t serfiq_abi_version(void);
    / SERFIQ_OPTIONS_ALIGN_ * SERFIQ_OPTIONS_ALIGN_)
 
 /**
- * Size of serfiq_options with the input-mode and working-size fields
- * (input_mode, detector_max_side).
- * (max_model_bytes to search_paths): sizeof(serfiq_options) as the V4
- * header declared it, tail padding included (208 on 64-bit targets).
- */
-#define SERFIQ_OPTIONS_SIZE_V4 ((offsetof(serfiq_options, search_paths) + sizeof(uint32_t) + SERFIQ_OPTIONS_ALIGN_ - 1) / SERFIQ_OPTIONS_ALIGN_ * SERFIQ_OPTIONS_ALIGN_)
-
-/**
- * Size of serfiq_options with the V5 fields (q100_quality). A V5 field is
- * read only from a struct_size of at least this, and only when this is
- * larger than SERFIQ_OPTIONS_SIZE_V4 (on 64-bit targets the first V5 field
- * lies in V4's tail padding).
+ * Size of serfiq_options with the input-mode, working-size and q100 fields
+ * (input_mode, detector_max_side, q100_quality). On 64-bit targets input_mode
+ * lies in the V4 struct's tail padding, so the V5 fields are read only from a
+ * struct_size of at least this.
  */
 #define SERFIQ_OPTIONS_SIZE_V5 sizeof(serfiq_options)
 

@@ -79,10 +79,10 @@ pub mod masks;
 mod model;
 mod options;
 mod run;
+pub mod scale;
 // The OS loader: dlopen/dladdr, LoadLibraryExW/GetModuleHandleExW.
 #[allow(unsafe_code)]
 mod sys;
-pub mod scale;
 
 internal!(
     // Saves and restores the thread's floating-point control register.
