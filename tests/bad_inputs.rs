@@ -818,7 +818,7 @@ fn every_bad_input_gets_its_status() {
         om.input_mode = mode;
         let (st, mm) = create(&om);
         assert_eq!(st, SERFIQ_OK);
-        let mut q = serfiq_quality { s: -1.0, q: -1.0 };
+        let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
         mx.case(&format!("input_mode {mode}: grey 112x112"), want_112, unsafe {
             serfiq_score(mm, &photo(112, 112), null(), &mut q)
         });

@@ -198,19 +198,12 @@ fn the_c_abi_carries_n_f_q100_and_reads_q100_quality_only_from_a_v5_struct() {
     let v5 = SERFIQ_OPTIONS_SIZE_V5;
     let set =
         |code: u32| move |p: *mut serfiq_options| unsafe { std::ptr::addr_of_mut!((*p).q100_quality).write(code) };
-    if v5 > SERFIQ_OPTIONS_SIZE_V4 {
-        let (st, used, q) = run(v5, &set(SERFIQ_Q100_S));
-        assert_eq!((st, used), (SERFIQ_OK, SERFIQ_Q100_S));
-        let s_model = new_model(&Options { q100_quality: Q100Quality::S, ..common::options(&default_model()) });
-        assert_eq!(q.unwrap().q100, s_model.score(&face.face()).unwrap().q100);
-        let (st, _, _) = run(v5, &set(7));
-        assert_eq!(st, SERFIQ_ERR_INVALID_ARGUMENT);
-        let msg = unsafe { std::ffi::CStr::from_ptr(serfiq_last_error()) }.to_string_lossy().into_owned();
-        assert!(msg.contains("q100_quality"), "{msg}");
-    } else {
-        // This target's V5 struct is no larger than V4 (the field sits in V4's
-        // padding): the field cannot be told from padding, so it is never read.
-        let (st, used, _) = run(v5, &set(7));
-        assert_eq!((st, used), (SERFIQ_OK, SERFIQ_Q100_F));
-    }
+    let (st, used, q) = run(v5, &set(SERFIQ_Q100_S));
+    assert_eq!((st, used), (SERFIQ_OK, SERFIQ_Q100_S));
+    let s_model = new_model(&Options { q100_quality: Q100Quality::S, ..common::options(&default_model()) });
+    assert_eq!(q.unwrap().q100, s_model.score(&face.face()).unwrap().q100);
+    let (st, _, _) = run(v5, &set(7));
+    assert_eq!(st, SERFIQ_ERR_INVALID_ARGUMENT);
+    let msg = unsafe { std::ffi::CStr::from_ptr(serfiq_last_error()) }.to_string_lossy().into_owned();
+    assert!(msg.contains("q100_quality"), "{msg}");
 }

@@ -362,8 +362,7 @@ struct Options {
     // shrinking); 0 = the library default, 640. Larger photos are shrunk for
     // detection only: the face is aligned from the full-resolution pixels.
     std::uint32_t detector_max_side = 0;
-    // Which quality q100 is the percentile of. Read by a library whose
-    // SERFIQ_OPTIONS_SIZE_V5 exceeds SERFIQ_OPTIONS_SIZE_V4 (see serfiq.h).
+    // Which quality q100 is the percentile of (Default: f).
     Q100Quality q100_quality = Q100Quality::Default;
 
     // Throws Error(Status::AbiMismatch) when the loaded libserfiq has another C ABI.

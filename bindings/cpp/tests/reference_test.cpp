@@ -274,18 +274,12 @@ TEST(Quality, Q100QualityOption) {
     o.q100_quality = serfiq::Q100Quality::S;
     const serfiq::Model by_s(test::model_path(), o);
     o.q100_quality = static_cast<serfiq::Q100Quality>(7);
-    if (SERFIQ_OPTIONS_SIZE_V5 > SERFIQ_OPTIONS_SIZE_V4) {
-        EXPECT_EQ(by_s.options().q100_quality, serfiq::Q100Quality::S);
-        const serfiq::Quality s = by_s.score(f.view(), f.landmarks);
-        const serfiq::Quality d = test::shared_model().score(f.view(), f.landmarks);
-        EXPECT_EQ(s.s, d.s);
-        EXPECT_NE(s.q100, d.q100);  // percentiles of different qualities
-        const std::string e =
-            test::expect_error(serfiq::Status::InvalidArgument, [&] { serfiq::Model(test::model_path(), o); });
-        EXPECT_NE(e.find("q100_quality"), std::string::npos) << e;
-    } else {
-        // The field lies in V4's tail padding on this target: never read.
-        EXPECT_EQ(by_s.options().q100_quality, serfiq::Q100Quality::F);
-        EXPECT_EQ(serfiq::Model(test::model_path(), o).options().q100_quality, serfiq::Q100Quality::F);
-    }
+    EXPECT_EQ(by_s.options().q100_quality, serfiq::Q100Quality::S);
+    const serfiq::Quality s = by_s.score(f.view(), f.landmarks);
+    const serfiq::Quality d = test::shared_model().score(f.view(), f.landmarks);
+    EXPECT_EQ(s.s, d.s);
+    EXPECT_NE(s.q100, d.q100);  // percentiles of different qualities
+    const std::string e =
+        test::expect_error(serfiq::Status::InvalidArgument, [&] { serfiq::Model(test::model_path(), o); });
+    EXPECT_NE(e.find("q100_quality"), std::string::npos) << e;
 }

@@ -466,22 +466,12 @@ namespace Serfiq.Tests
             using (var byS = new QualityModel(bySOptions))
             using (var byF = new QualityModel(Fixtures.ModelPath))
             {
-                if (Native.OptionsSizeV5 > Native.OptionsSizeV4)
-                {
-                    Assert.That(byS.Options.Q100Quality, Is.EqualTo(Q100Quality.S));
-                    Quality s = byS.Score(f.View, f.Landmarks), d = byF.Score(f.View, f.Landmarks);
-                    Assert.That(s.S, Is.EqualTo(d.S));
-                    Assert.That(s.Q100, Is.Not.EqualTo(d.Q100), "percentiles of different qualities");
-                    var e = Fails(Status.InvalidArgument, () => new QualityModel(badOptions));
-                    StringAssert.Contains("q100_quality", e.Message);
-                }
-                else
-                {
-                    // The field lies in V4's tail padding on this target: never read.
-                    Assert.That(byS.Options.Q100Quality, Is.EqualTo(Q100Quality.F));
-                    using (var bad = new QualityModel(badOptions))
-                        Assert.That(bad.Options.Q100Quality, Is.EqualTo(Q100Quality.F));
-                }
+                Assert.That(byS.Options.Q100Quality, Is.EqualTo(Q100Quality.S));
+                Quality s = byS.Score(f.View, f.Landmarks), d = byF.Score(f.View, f.Landmarks);
+                Assert.That(s.S, Is.EqualTo(d.S));
+                Assert.That(s.Q100, Is.Not.EqualTo(d.Q100), "percentiles of different qualities");
+                var e = Fails(Status.InvalidArgument, () => new QualityModel(badOptions));
+                StringAssert.Contains("q100_quality", e.Message);
             }
         }
 
