@@ -35,11 +35,18 @@ fn view(img: &RgbImage) -> Result<ImageView<'_>, Fatal> {
 /// CPU seconds this thread has used: with one intra-op thread ONNX Runtime
 /// runs on the caller's thread, so this is the call's cost even while other
 /// processes share the cores (wall time then also counts their turns).
+#[cfg(unix)]
 fn thread_cpu() -> f64 {
     let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `t` is a valid timespec to write; the clock id is a constant.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
     t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+}
+
+/// Not measured on other systems (the CPU column reads NaN there).
+#[cfg(not(unix))]
+fn thread_cpu() -> f64 {
+    f64::NAN
 }
 
 /// Wall and thread-CPU milliseconds per call of `score` on `img`, `CALLS` calls.

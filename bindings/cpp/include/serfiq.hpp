@@ -439,7 +439,7 @@ private:
           detector_sha256(from_c_str(o.detector_sha256)),
           search_paths(static_cast<SearchPaths>(o.search_paths)),
           input_mode(static_cast<InputMode>(o.input_mode)),
-          detector_max_side(o.detector_max_side) {}
+          detector_max_side(o.detector_max_side),
           q100_quality(static_cast<Q100Quality>(o.q100_quality)) {}
 
     static const char* c_str(const std::optional<std::string>& s) noexcept { return s ? s->c_str() : nullptr; }

@@ -22,9 +22,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use serfiq_core::image::required_len;
 use serfiq_core::{
     Detection, Error as CoreError, ErrorKind, Face, FacePolicy, ImageView, InputMode, Landmarks, Model, ModelSource,
-    Options, PixelFormat, Provider, Route, Search, Want,
-    Detection, Error as CoreError, ErrorKind, Face, FacePolicy, ImageView, Landmarks, Model, ModelSource, Options,
-    PixelFormat, Provider, Q100Quality, Route, Search, Want,
+    Options, PixelFormat, Provider, Q100Quality, Route, Search, Want,
 };
 
 // The status numbers of the C API, from their single source.
