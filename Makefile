@@ -95,6 +95,7 @@ platform-fetch:
 	@bash scripts/fetch.sh --platform all
 
 platform-targets:
+	@bash tests/platforms/tools.sh
 	rustup target add $(WIN_TARGET) $(ARM_TARGET) aarch64-linux-android armv7-linux-androideabi >/dev/null 2>&1
 
 ## serfiq.dll, its import library libserfiq.dll.a, libserfiq.a and serfiq.exe.

@@ -215,6 +215,8 @@ public final class ModelOptions {
     /** The longest side of the image the detector sees (read back from a model: the value in use). */
     public long detectorMaxSide() {
         return integer(Slot.DETECTOR_MAX_SIDE);
+    }
+
     /** Which quality {@link Quality#q100} is the percentile of (read back from a model: the one in use). */
     public Q100Quality q100Quality() {
         return Q100Quality.fromCode(integer(Slot.Q100_QUALITY));
@@ -493,6 +495,9 @@ public final class ModelOptions {
          */
         public Builder detectorMaxSide(long pixels) {
             return integer(Slot.DETECTOR_MAX_SIDE, pixels);
+        }
+
+        /**
          * Which quality {@link Quality#q100} is the percentile of in the model's calibration
          * sample (default {@link Q100Quality#DEFAULT}: f, which predicted recognition errors
          * better than s on the development folds).
