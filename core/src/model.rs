@@ -101,7 +101,10 @@ impl Model {
             let ready =
                 crate::gpu::preload(opts.cuda_library_path.as_deref(), opts.search).and_then(|libs| {
                     match plain.with(|_| Ok(())) {
-                        Ok(()) => Ok(libs.keep()),
+                        Ok(()) => {
+                            libs.keep();
+                            Ok(())
+                        }
                         Err(e) => {
                             libs.unload();
                             Err(e)
