@@ -148,3 +148,25 @@ fn pascal_case_maps_to_c_names() {
     assert_eq!(short("SERFIQ_ERR_BUFFER_TOO_SMALL"), "BUFFER_TOO_SMALL");
     assert_eq!(short("SERFIQ_OK"), "OK");
 }
+
+/// The value of `#define name value` in the committed header.
+fn header_define(name: &str) -> String {
+    let header = std::fs::read_to_string(repo().join("include/serfiq.h")).unwrap();
+    header
+        .lines()
+        .find_map(|l| l.strip_prefix("#define ")?.strip_prefix(name)?.strip_prefix(' ').map(str::trim))
+        .unwrap_or_else(|| panic!("{name} is not defined in include/serfiq.h"))
+        .to_string()
+}
+
+#[test]
+fn java_max_faces_is_the_headers() {
+    // Java cannot read the header: its copy of SERFIQ_MAX_FACES is checked here.
+    let path = repo().join("bindings/java/src/main/java/org/serfiq/QualityModel.java");
+    let java = std::fs::read_to_string(path).unwrap();
+    let value = java
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("public static final int MAX_FACES = ")?.strip_suffix(';'))
+        .expect("QualityModel.MAX_FACES");
+    assert_eq!(value, header_define("SERFIQ_MAX_FACES"), "QualityModel.MAX_FACES differs from include/serfiq.h");
+}
