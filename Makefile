@@ -56,7 +56,7 @@ bench: build
 
 ## Every test: Rust unit and integration tests, the C API test under ASan/UBSan,
 ## then each language binding's tests and examples against the C API's reference.
-test: build rust-test c-test check-32bit bindings-test python-test platforms
+test: build rust-test c-test check-32bit bindings-test python-test docs platforms
 
 rust-test: fetch
 	cargo test --release --locked --workspace
@@ -183,6 +183,20 @@ python-test: python-wheel build fixtures
 ## Spark throughput on the LFW crops: local[1] vs local[2] next to `serfiq score` on 1 and 2 cores.
 python-bench-spark: python-test
 	env -u SERFIQ_ORT_LIB $(PY_TEST_ENV) $(PY_TEST_VENV)/bin/python bindings/python/bench/spark_lfw.py --out target/python/bench.json
+
+## The book (docs/, mdBook pinned below) into target/book, with the Rust API docs of serfiq-core
+## (rustdoc with -D warnings) under target/book/api, then the offline link, anchor, README and
+## example checks (scripts/check_docs.py).
+.PHONY: docs
+MDBOOK_VERSION := 0.4.52
+MDBOOK := target/tools/bin/mdbook
+docs:
+	@[ "$$($(MDBOOK) --version 2>/dev/null)" = "mdbook v$(MDBOOK_VERSION)" ] || \
+	    cargo install mdbook --version $(MDBOOK_VERSION) --locked --no-default-features --root target/tools
+	RUSTDOCFLAGS="-D warnings" cargo doc --locked -p serfiq-core --no-deps
+	$(MDBOOK) build docs
+	rm -rf target/book/api && cp -r target/doc target/book/api
+	python3 scripts/check_docs.py
 
 clean:
 	cargo clean
