@@ -5,7 +5,8 @@
    not an absolute URL resolves to a file of the build, and its #fragment to an id in that file.
 2. README.md: at most 200 lines; every relative link names a file of the checkout, and every
    #fragment a heading of the target.
-3. Examples: a README code block after `<!-- example: PATH -->` is exactly the file PATH, and
+3. Examples: a README code block after `<!-- example: PATH -->` is exactly the file PATH (or,
+   for `PATH:NAME`, its lines between the mdBook markers `ANCHOR: NAME` and `ANCHOR_END: NAME`), and
    every such PATH and every `{{#include PATH}}` of the book names a file that the tests build
    and run (the path appears in the Makefile or a binding's test script or test folder).
 
@@ -99,6 +100,15 @@ def test_files(repo: Path) -> str:
     return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in names)
 
 
+def region(text: str, anchor: str) -> str | None:
+    """The whole file, or the lines between `ANCHOR: name` and `ANCHOR_END: name` (mdBook's
+    markers, so the book can include the same lines with {{#include PATH:name}})."""
+    if not anchor:
+        return text
+    m = re.search(rf"^.*\bANCHOR: {re.escape(anchor)}\b.*\n(.*?)^.*\bANCHOR_END: {re.escape(anchor)}\b", text, re.S | re.M)
+    return m.group(1) if m else None
+
+
 def check_readme(repo: Path, runners: str) -> list[str]:
     errors: list[str] = []
     readme = (repo / "README.md").read_text(encoding="utf-8")
@@ -117,13 +127,17 @@ def check_readme(repo: Path, runners: str) -> list[str]:
         elif parts.fragment and target.suffix == ".md" and parts.fragment not in headings(target.read_text()):
             errors.append(f"README.md: link {url}: no heading #{parts.fragment} in {target.name}")
     for m in re.finditer(r"<!-- example: (\S+) -->\s*\n```[^\n]*\n(.*?)```", readme, re.S):
-        path, block = m.group(1), m.group(2)
+        path, _, anchor = m.group(1).partition(":")
+        block = m.group(2)
         file = repo / path
         if not file.is_file():
             errors.append(f"README.md: example {path}: no such file")
             continue
-        if file.read_text(encoding="utf-8") != block:
-            errors.append(f"README.md: the block marked `example: {path}` differs from the file")
+        text = region(file.read_text(encoding="utf-8"), anchor)
+        if text is None:
+            errors.append(f"README.md: example {path}: no region ANCHOR: {anchor} ... ANCHOR_END: {anchor}")
+        elif text != block:
+            errors.append(f"README.md: the block marked `example: {m.group(1)}` differs from the file")
         if path not in runners:
             errors.append(f"README.md: example {path} is not built or run by any test")
     if "<!-- example:" in readme and not re.search(r"<!-- example: \S+ -->\s*\n```", readme):
