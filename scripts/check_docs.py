@@ -105,7 +105,7 @@ def region(text: str, anchor: str) -> str | None:
     markers, so the book can include the same lines with {{#include PATH:name}})."""
     if not anchor:
         return text
-    m = re.search(rf"^.*\bANCHOR: {re.escape(anchor)}\b.*\n(.*?)^.*\bANCHOR_END: {re.escape(anchor)}\b", text, re.S | re.M)
+    m = re.search(rf"^[^\n]*\bANCHOR: {re.escape(anchor)}\b[^\n]*\n(.*?)^[^\n]*\bANCHOR_END: {re.escape(anchor)}\b", text, re.S | re.M)
     return m.group(1) if m else None
 
 
