@@ -259,6 +259,13 @@ fn every_bad_input_gets_its_status() {
     mx.case("r -infinite", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.r = f64::NEG_INFINITY));
     mx.case("std 0", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.std = [128.0, 0.0, 128.0]));
     mx.case("mean NaN", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.mean = [f32::NAN; 3]));
+    // Issue 27: values that passed and gave q = 0 everywhere, s = 1 everywhere or
+    // every pixel normalised to 0.
+    mx.case("alpha negative", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.alpha = -118.0));
+    mx.case("alpha subnormal", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.alpha = 1e-310));
+    mx.case("r 1e300", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.r = 1e300));
+    mx.case("std infinite", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.std = [f32::INFINITY; 3]));
+    mx.case("dropout 1e-30", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.dropout = 1e-30));
     mx.case("channel_order unknown", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.channel_order = 7));
     mx.case("max_sessions absurd", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.max_sessions = u32::MAX));
     mx.case("execution_provider unknown", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.execution_provider = 9));
@@ -444,6 +451,29 @@ fn every_bad_input_gets_its_status() {
             o.model_size = 0;
         }),
     );
+    // Issue 27: calibration metadata that passed and gave f = inf or q100 = NaN.
+    for (key, value) in [
+        ("serfiq.s_percentiles", "0,0,1e-300"),
+        ("serfiq.n_percentiles", "0,0,1e-300"),
+        ("serfiq.s_quantiles", "-1.7e308,0,1.7e308"),
+        ("serfiq.f_quantiles", "-1.7e308,1.7e308"),
+        ("serfiq.alpha", "-118"),
+    ] {
+        let mut m = <onnx_protobuf::ModelProto as onnx_protobuf::Message>::parse_from_bytes(&real).unwrap();
+        let mut p = onnx_protobuf::StringStringEntryProto::new();
+        (p.key, p.value) = (key.into(), value.into());
+        m.metadata_props.push(p);
+        let bytes = onnx_protobuf::Message::write_to_bytes(&m).unwrap();
+        mx.case(
+            &format!("model metadata {key}={value}"),
+            SERFIQ_ERR_MODEL_INVALID,
+            with(&|o| {
+                o.model_path = null();
+                o.model_data = bytes.as_ptr();
+                o.model_size = bytes.len();
+            }),
+        );
+    }
     let gray = tiny_model(1, "");
     mx.case(
         "model with a 1-channel input",

@@ -133,6 +133,13 @@ fn bad_scale_metadata_makes_the_model_invalid() {
         (scale::F_TABLE_KEY, "1,0"),
         (scale::F_TABLE_KEY, "0.5"),
         (scale::S_TABLE_KEY, "0,inf"),
+        // Issue 27: these passed and gave f = inf or q100 = NaN.
+        (scale::S_PERCENTILES_KEY, "0,0,1e-300"),
+        (scale::N_PERCENTILES_KEY, "0,0,1e-300"),
+        (scale::S_TABLE_KEY, "-1.7e308,0,1.7e308"),
+        (scale::F_TABLE_KEY, "-1.7e308,1.7e308"),
+        (calibration::ALPHA_KEY, "-118"),
+        (calibration::ALPHA_KEY, "1e-300"),
     ] {
         let mut m = ModelProto::parse_from_bytes(&plain).unwrap();
         let mut p = onnx_protobuf::StringStringEntryProto::new();
@@ -145,5 +152,25 @@ fn bad_scale_metadata_makes_the_model_invalid() {
                 assert!(e.message.contains(key), "{}", e.message);
             }
         }
+    }
+}
+
+#[test]
+fn every_value_a_call_returns_is_checked_for_its_range() {
+    use serfiq_core::Quality;
+    let ok = Quality { s: 0.6, q: 0.5, n: 20.0, f: 0.1, q100: 50.0 };
+    assert!(ok.check().is_ok());
+    for bad in [
+        Quality { f: f32::INFINITY, ..ok },
+        Quality { q100: f32::NAN, ..ok },
+        Quality { q100: 100.5, ..ok },
+        Quality { s: 1.5, ..ok },
+        Quality { q: -0.1, ..ok },
+        Quality { n: -1.0, ..ok },
+        Quality { n: f32::NAN, ..ok },
+    ] {
+        let e = bad.check().unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Inference, "{bad:?}");
+        assert!(e.message.contains("outside its range"), "{}", e.message);
     }
 }

@@ -52,7 +52,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Print the quality (s and q) of each image (or each face), as CSV (path,s,q) or JSON.
+    /// Print the quality (s, q, n, f, q100) of each image (or each face), as CSV
+    /// (path,s,q,n,f,q100) or JSON.
     #[command(after_help = AFTER_HELP)]
     Score(ScoreArgs),
     /// Print the face embedding of each image, as CSV (path,e0,e1,...) or JSON.
@@ -87,9 +88,10 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     pub pairs: Option<PathBuf>,
 
-    /// Impostor pairs sampled when there is no --pairs file.
-    #[arg(long, value_name = "N", default_value_t = 100_000)]
-    pub impostors: usize,
+    /// Impostor pairs sampled when there is no --pairs file (at most 10000000).
+    #[arg(long, value_name = "N", default_value_t = 100_000,
+          value_parser = clap::value_parser!(u64).range(1..=crate::dataset::MAX_PAIRS as u64))]
+    pub impostors: u64,
 
     /// Seed of the impostor sample.
     #[arg(long = "pair-seed", value_name = "S", default_value_t = 1)]

@@ -3,7 +3,7 @@
 //! any pixel is decoded, 8-bit RGB out. Self-contained (image and
 //! serfiq-core only), so the Python package builds the same file in.
 
-use std::io::{BufRead, Seek};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
@@ -19,6 +19,11 @@ pub const MAX_IMAGE_PIXELS: u64 = 1 << 26;
 /// bytes per pixel at [`MAX_IMAGE_PIXELS`], so 8-bit RGBA at the limit; 16-bit
 /// images up to half of it) and its working buffers. 256 MiB.
 pub const MAX_DECODE_BYTES: u64 = 4 * MAX_IMAGE_PIXELS;
+/// Most decoded pixels held at once, over a batch and (for `eval` and
+/// `calibrate`) over all workers together: one image at the pixel limit. A
+/// batch ends early rather than go over it (the CLI's `process::Batcher`,
+/// the Python package's `score_files`).
+pub const MAX_HELD_PIXELS: u64 = MAX_IMAGE_PIXELS;
 
 /// An image whose header was read and checked against the limits, not yet decoded.
 pub struct Opened {
@@ -60,13 +65,14 @@ fn one_line(s: &str) -> String {
 
 /// Opens an image file and reads its header: a side over [`MAX_SIDE`], more
 /// than [`MAX_IMAGE_PIXELS`] pixels or more than [`MAX_DECODE_BYTES`] to decode
-/// is refused here, before the pixels are decoded.
+/// is refused here, before the pixels are decoded. Only a regular file is
+/// opened, without blocking (`serfiq_core::files::open_regular`).
 pub fn open(path: &Path) -> Result<Opened, String> {
-    let reader = ImageReader::open(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
-    if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+    let file = serfiq_core::files::open_regular(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    if file.metadata().is_ok_and(|m| m.len() == 0) {
         return Err("the file is empty".to_string());
     }
-    checked(reader)
+    checked(ImageReader::new(BufReader::new(file)))
 }
 
 /// [`open`] for an encoded image in memory (the Python package's bytes column).
@@ -80,6 +86,16 @@ pub fn open_bytes(bytes: &[u8]) -> Result<Opened, String> {
 
 fn checked<R: BufRead + Seek + 'static>(reader: ImageReader<R>) -> Result<Opened, String> {
     let mut reader = reader.with_guessed_format().map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    // The JPEG decoder fills a truncated file's missing rows with grey and
+    // reports success; such an image must not get a score.
+    if reader.format() == Some(image::ImageFormat::Jpeg) {
+        let mut inner = reader.into_inner();
+        let complete = jpeg_has_end(&mut inner).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+        if !complete {
+            return Err("cannot decode image: the JPEG file is truncated (no end-of-image marker)".to_string());
+        }
+        reader = ImageReader::with_format(inner, image::ImageFormat::Jpeg);
+    }
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
@@ -99,4 +115,32 @@ fn checked<R: BufRead + Seek + 'static>(reader: ImageReader<R>) -> Result<Opened
         ));
     }
     Ok(Opened { decoder: Box::new(decoder), width, height })
+}
+
+/// Whether a JPEG stream holds an end-of-image marker (FF D9) after its first
+/// start-of-scan (FF DA); the entropy-coded data cannot hold FF D9 (an FF
+/// there is followed by 00 or a restart marker). Rewinds `r` to its start.
+fn jpeg_has_end<R: BufRead + Seek>(r: &mut R) -> std::io::Result<bool> {
+    r.seek(SeekFrom::Start(0))?;
+    let (mut scan, mut after_ff, mut found) = (false, false, false);
+    let mut buf = [0u8; 64 * 1024];
+    'read: loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        for &b in &buf[..n] {
+            match (after_ff, b) {
+                (true, 0xDA) => scan = true,
+                (true, 0xD9) if scan => {
+                    found = true;
+                    break 'read;
+                }
+                _ => {}
+            }
+            after_ff = b == 0xFF;
+        }
+    }
+    r.seek(SeekFrom::Start(0))?;
+    Ok(found)
 }

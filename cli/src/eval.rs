@@ -104,7 +104,7 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
     let landmarks = LandmarkFile::load_option(a.landmarks.as_deref()).map_err(Fatal)?;
     let set = match &a.pairs {
         Some(pairs) => dataset::from_pairs(&a.dataset, pairs),
-        None => dataset::from_folders(&a.dataset, a.impostors, a.pair_seed),
+        None => dataset::from_folders(&a.dataset, a.impostors as usize, a.pair_seed),
     }
     .map_err(Fatal)?;
     for p in set.missing.iter().take(10) {

@@ -47,27 +47,7 @@ fn json<T: Serialize + ?Sized>(v: &T) -> io::Result<String> {
     serde_json::to_string(v).map_err(io::Error::other)
 }
 
-/// First characters that make a spreadsheet read a cell as a formula (OWASP,
-/// "CSV Injection").
-const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// A CSV field: a cell a spreadsheet would take for a formula gets a `'` in
-/// front and is quoted; a field with a comma, quote, CR or LF is quoted (RFC
-/// 4180), its quotes doubled; any other field is printed as it is.
-pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    let formula = s.starts_with(FORMULA_STARTS);
-    if formula || s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}{}\"", if formula { "'" } else { "" }, s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
-    }
-}
-
-/// A path as a CSV field: escaped as `show` says (so it holds no control
-/// character), then made safe for spreadsheets by `csv_field`.
-pub fn csv_path(p: &Path) -> String {
-    csv_field(&crate::show::path(p)).into_owned()
-}
+pub use crate::show::{csv_field, csv_path};
 
 /// The CSV header line: `path,s,q,n,f,q100`, `path,face,...` or `path,e0,e1,...`.
 pub fn csv_header(columns: Columns) -> String {

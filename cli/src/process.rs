@@ -18,12 +18,7 @@ use crate::show;
 /// Show a progress bar from this many images on (on a terminal only).
 const PROGRESS_MIN_IMAGES: usize = 21;
 
-pub use crate::decode::{open, MAX_IMAGE_PIXELS};
-
-/// Most decoded pixels held at once, over a batch and (for `eval` and
-/// `calibrate`) over all workers together: one image at the pixel limit. A
-/// batch ends early rather than go over it.
-pub const MAX_HELD_PIXELS: u64 = MAX_IMAGE_PIXELS;
+pub use crate::decode::{open, MAX_HELD_PIXELS, MAX_IMAGE_PIXELS};
 
 /// A decoded image, with its landmarks when the `--landmarks` file has an entry for it.
 pub struct Prepared {

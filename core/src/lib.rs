@@ -73,6 +73,7 @@ pub mod calibration;
 mod defaults;
 pub mod detect;
 mod error;
+pub mod files;
 pub mod gpu;
 pub mod image;
 pub mod masks;

@@ -9,6 +9,10 @@ use crate::gpu::Provider;
 /// Most stochastic samples T.
 pub const MAX_SAMPLES: usize = 1000;
 
+/// Smallest dropout probability p (and 1 − p the largest): with fewer units
+/// dropped the T passes are all alike and s is 1 for every image.
+pub const MIN_DROPOUT: f64 = 0.01;
+
 /// The default largest model (and detector) file serfiq reads: 1 GiB. The
 /// largest public face-recognition models (ResNet-200 ArcFace) are about 0.5 GB.
 pub const DEFAULT_MAX_MODEL_BYTES: u64 = 1 << 30;
@@ -63,12 +67,13 @@ pub struct Options {
     pub embedding_layer: Option<String>,
     /// Stochastic samples T, 2..=[`MAX_SAMPLES`]; default 100.
     pub samples: usize,
-    /// Dropout probability p, 0 < p < 1; default 0.5.
+    /// Dropout probability p, [`MIN_DROPOUT`] ≤ p ≤ 1 − [`MIN_DROPOUT`]; default 0.5.
     pub dropout: f64,
     /// Seed of the SplitMix64 generator that draws the dropout masks (see
     /// [`masks`](crate::masks)); default 0.
     pub seed: u64,
-    /// α of q = 1 / (1 + exp(−alpha·(s − r))), finite. `None`: the model's calibration
+    /// α of q = 1 / (1 + exp(−alpha·(s − r))), as
+    /// [`calibration::check_alpha_r`](crate::calibration::check_alpha_r) allows. `None`: the model's calibration
     /// (metadata written by `serfiq calibrate`), else [`DEFAULT_ALPHA`].
     pub alpha: Option<f64>,
     /// r of the same mapping, finite. `None`: the model's calibration, else [`DEFAULT_R`].
@@ -78,7 +83,7 @@ pub struct Options {
     /// Per-channel normalisation in the model's channel order: (x − mean) / std,
     /// x in 0–255. Default 127.5.
     pub mean: [f32; 3],
-    /// The divisor of that normalisation, finite and non-zero. Default 128.
+    /// The divisor of that normalisation, finite and non-zero (mean finite too). Default 128.
     pub std: [f32; 3],
     /// ONNX Runtime intra-op threads per session (default 1: parallelism comes
     /// from callers sharing the model, one session each); 0 lets ONNX Runtime
@@ -190,18 +195,20 @@ impl Options {
         if !(2..=MAX_SAMPLES).contains(&self.samples) {
             return bad(format!("samples (T) must be in 2..={MAX_SAMPLES}, got {}", self.samples));
         }
-        if !(self.dropout > 0.0 && self.dropout < 1.0) {
-            return bad(format!("dropout p must be in (0, 1), got {}", self.dropout));
+        if !(MIN_DROPOUT..=1.0 - MIN_DROPOUT).contains(&self.dropout) {
+            return bad(format!(
+                "dropout p must be in [{MIN_DROPOUT}, {}], got {}",
+                1.0 - MIN_DROPOUT,
+                self.dropout
+            ));
         }
-        for (name, v) in [("alpha", self.alpha), ("r", self.r)] {
-            if v.is_some_and(|v| !v.is_finite()) {
-                return bad(format!("{name} must be finite, got {}", v.unwrap_or_default()));
-            }
-        }
+        crate::calibration::check_alpha_r(self.alpha, self.r).map_err(|m| Error::new(ErrorKind::InvalidArgument, m))?;
         // Every pixel value 0..=255 must normalise into ±MAX_NORMALISED: a tiny
         // std or a huge mean would overflow the network to infinities and NaN.
+        // An infinite std would pass that bound and send every pixel to 0.
         let within = |m: f32, s: f32| [0.0f32, 255.0].iter().all(|x| ((x - m) / s).abs() <= MAX_NORMALISED);
-        if self.mean.iter().zip(&self.std).any(|(&m, &s)| s == 0.0 || !within(m, s)) {
+        if self.mean.iter().zip(&self.std).any(|(&m, &s)| !(m.is_finite() && s.is_finite()) || s == 0.0 || !within(m, s))
+        {
             return bad(format!(
                 "mean {:?} and std {:?} must be finite, std non-zero, and (x - mean) / std within ±{MAX_NORMALISED:e} (finite) for every pixel value x in 0..=255",
                 self.mean, self.std
@@ -263,17 +270,8 @@ pub(crate) fn read_source(src: &ModelSource, what: &str, max: u64) -> Result<Vec
     };
     let not_found =
         |e: String| Error::new(ErrorKind::ModelNotFound, format!("could not read {what} file {}: {e}", p.display()));
-    // Non-blocking, so that opening a FIFO returns at once (and is refused
-    // below) instead of waiting for a writer; it changes nothing for files.
-    let mut open = std::fs::OpenOptions::new();
-    open.read(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
-    let file = open.open(p).map_err(|e| not_found(e.to_string()))?;
+    let file = crate::files::open_regular(p).map_err(|e| not_found(e.to_string()))?;
     let meta = file.metadata().map_err(|e| not_found(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(not_found("not a regular file".to_string()));
-    }
     if meta.len() > max {
         return too_big(meta.len().to_string());
     }

@@ -42,6 +42,26 @@ pub struct Quality {
 }
 
 impl Quality {
+    /// Fails with `ErrorKind::Inference` unless s and q are in [0, 1], n is
+    /// finite and not negative, f is finite and q100 is in [0, 100].
+    pub fn check(&self) -> Result<()> {
+        let in_range = |v: f32, lo: f32, hi: f32| v >= lo && v <= hi;
+        let checks = [
+            ("s", self.s, in_range(self.s, 0.0, 1.0)),
+            ("q", self.q, in_range(self.q, 0.0, 1.0)),
+            ("n", self.n, in_range(self.n, 0.0, f32::MAX)),
+            ("f", self.f, self.f.is_finite()),
+            ("q100", self.q100, in_range(self.q100, 0.0, 100.0)),
+        ];
+        match checks.iter().find(|c| !c.2) {
+            Some((name, v, _)) => fail(
+                ErrorKind::Inference,
+                format!("the model and its calibration gave {name} = {v} for this image, outside its range, so it has no score"),
+            ),
+            None => Ok(()),
+        }
+    }
+
     /// q on the 0–100 integer scale (`calibration::scale_100`): higher is
     /// better, 50 at the calibration sample's median s.
     pub fn scale_100(&self) -> u8 {
@@ -203,7 +223,11 @@ impl Model {
         for k in 0..faces.len() {
             self.check_finite(&raw, k).map_err(|e| e.at(k))?;
         }
-        let qualities = raw.s.iter().zip(&raw.n).map(|(&s, &n)| self.quality(s, n)).collect();
+        let qualities = if want.score() {
+            (0..faces.len()).map(|k| self.result_quality(&raw, k).map_err(|e| e.at(k))).collect::<Result<_>>()?
+        } else {
+            Vec::new()
+        };
         Ok(Outputs { qualities, embeddings: raw.emb })
     }
 
@@ -227,7 +251,7 @@ impl Model {
                 next += 1;
                 self.check_finite(&raw, k).map_err(|e| e.at(i))?;
                 Ok(FaceResult {
-                    quality: want.score().then(|| self.quality(raw.s[k], raw.n[k])),
+                    quality: if want.score() { Some(self.result_quality(&raw, k).map_err(|e| e.at(i))?) } else { None },
                     embedding: if want.embedding() { raw.emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
                     detection: l.detection,
                 })
@@ -314,15 +338,19 @@ impl Model {
             self.check_finite(&raw, k).map_err(|e| Error::new(e.kind, format!("face {k}: {}", e.message)))?;
         }
         let d = self.embedding_size();
-        Ok(found
+        found
             .iter()
             .enumerate()
-            .map(|(k, det)| ScoredFace {
-                detection: *det,
-                quality: self.quality(raw.s[k], raw.n[k]),
-                embedding: if want.embedding() { raw.emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
+            .map(|(k, det)| {
+                Ok(ScoredFace {
+                    detection: *det,
+                    quality: self
+                        .result_quality(&raw, k)
+                        .map_err(|e| Error::new(e.kind, format!("face {k}: {}", e.message)))?,
+                    embedding: if want.embedding() { raw.emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// How the scoring calls find `face` in its image; the one place where
@@ -398,6 +426,14 @@ impl Model {
             );
         }
         Ok(())
+    }
+
+    /// The quality of face `k`, checked: every value a call hands out goes
+    /// through here, so none is NaN, infinite or out of its range.
+    fn result_quality(&self, raw: &Raw, k: usize) -> Result<Quality> {
+        let q = self.quality(raw.s[k], raw.n[k]);
+        q.check()?;
+        Ok(q)
     }
 
     /// Aligns and infers located faces in chunks; returns (s, embeddings).

@@ -28,6 +28,17 @@ pub const QUANTILES: usize = 101;
 /// norm stays near 1e-7, real norms spread by tens of percent.
 pub const CONSTANT_SPREAD: f64 = 1e-4;
 
+/// Smallest 5–95 % spread (p95 − p5) of a quality that is used to normalise
+/// it: a narrower (e.g. subnormal) spread would blow ŝ or n̂ up to infinity.
+/// Real spreads of s are about 0.05.
+pub const MIN_SPREAD: f64 = 1e-6;
+/// Largest magnitude of any calibration value (percentiles, table entries,
+/// r): differences of two of them stay finite, and real s, n and f are far
+/// below it.
+pub const MAX_VALUE: f64 = 1e9;
+/// Most entries of a quantile table.
+pub const MAX_TABLE: usize = 10_001;
+
 /// Which quality q100 is the percentile of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Q100Quality {
@@ -84,6 +95,24 @@ impl Spread {
         }
     }
 
+    /// Why these percentiles cannot be used, if so: each finite and within
+    /// ±[`MAX_VALUE`], ascending, and p95 − p5 at least [`MIN_SPREAD`] unless
+    /// `constant_ok` and the spread counts as constant ([`Spread::is_constant`]:
+    /// n of an L2-normalised layer, which f then leaves out).
+    pub fn check(&self, constant_ok: bool) -> std::result::Result<(), String> {
+        let v = [self.p5, self.median, self.p95];
+        if !v.iter().all(|x| x.abs() <= MAX_VALUE) {
+            return Err(format!("values must be finite and within ±{MAX_VALUE:e}, got {v:?}"));
+        }
+        if !(self.p5 <= self.median && self.median <= self.p95) {
+            return Err(format!("p5, median and p95 must be ascending, got {v:?}"));
+        }
+        if self.p95 - self.p5 < MIN_SPREAD && !(constant_ok && self.is_constant()) {
+            return Err(format!("p95 - p5 must be at least {MIN_SPREAD:e}, got {:e}", self.p95 - self.p5));
+        }
+        Ok(())
+    }
+
     /// Whether the spread is too small to carry information ([`CONSTANT_SPREAD`]).
     pub fn is_constant(&self) -> bool {
         // NaN spreads count as constant too.
@@ -101,9 +130,12 @@ impl Table {
         Table((0..QUANTILES).map(|i| percentile(sorted, i as f64 / (QUANTILES - 1) as f64)).collect())
     }
 
-    /// A table from its values: at least 2, finite, non-decreasing.
+    /// A table from its values: 2 to [`MAX_TABLE`] of them, finite, within
+    /// ±[`MAX_VALUE`], non-decreasing.
     pub fn new(values: Vec<f64>) -> Option<Table> {
-        let ok = values.len() >= 2 && values.iter().all(|v| v.is_finite()) && values.windows(2).all(|w| w[0] <= w[1]);
+        let ok = (2..=MAX_TABLE).contains(&values.len())
+            && values.iter().all(|v| v.abs() <= MAX_VALUE)
+            && values.windows(2).all(|w| w[0] <= w[1]);
         ok.then_some(Table(values))
     }
 
@@ -152,8 +184,25 @@ impl Scales {
         model.metadata_props.iter().any(|p| KEYS.contains(&p.key.as_str()))
     }
 
+    /// Why these scales cannot be used, if so ([`Spread::check`]; tables as
+    /// [`Table::new`] makes them).
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let spreads = [(S_PERCENTILES_KEY, &self.s, false), (N_PERCENTILES_KEY, &self.n, true)];
+        for (key, spread, constant_ok) in spreads {
+            if let Some(sp) = spread {
+                sp.check(constant_ok).map_err(|m| format!("{key}: {m}"))?;
+            }
+        }
+        for (key, table) in [(S_TABLE_KEY, &self.s_table), (F_TABLE_KEY, &self.f_table)] {
+            if table.as_ref().is_some_and(|t| Table::new(t.0.clone()).is_none()) {
+                return Err(format!("{key}: {}", TABLE_RULE));
+            }
+        }
+        Ok(())
+    }
+
     /// The scales in `model`'s metadata. A key that is present but not a
-    /// valid value fails with `ErrorKind::ModelInvalid`.
+    /// valid value ([`Scales::check`]) fails with `ErrorKind::ModelInvalid`.
     pub fn read(model: &ModelProto) -> Result<Scales> {
         let get = |key: &str| model.metadata_props.iter().find(|p| p.key == key).map(|p| p.value.as_str());
         let numbers = |key: &str, v: &str| -> Result<Vec<f64>> {
@@ -162,28 +211,31 @@ impl Scales {
             parsed.ok_or_else(|| {
                 crate::error::Error::new(
                     ErrorKind::ModelInvalid,
-                    format!("model metadata {key} = {v:?} is not a list of finite numbers"),
+                    format!("model metadata {key} = {:?} is not a list of finite numbers", cut(v)),
                 )
             })
         };
         let spread = |key: &str| -> Result<Option<Spread>> {
             let Some(v) = get(key) else { return Ok(None) };
+            let bad = |why: String| {
+                fail(ErrorKind::ModelInvalid, format!("model metadata {key} = {:?}: {why}", cut(v)))
+            };
             match numbers(key, v)?.as_slice() {
-                &[p5, median, p95] if p5 <= median && median <= p95 => Ok(Some(Spread { p5, median, p95 })),
-                _ => fail(
-                    ErrorKind::ModelInvalid,
-                    format!("model metadata {key} = {v:?} is not p5,median,p95 ascending"),
-                ),
+                &[p5, median, p95] => {
+                    let sp = Spread { p5, median, p95 };
+                    match sp.check(key == N_PERCENTILES_KEY) {
+                        Ok(()) => Ok(Some(sp)),
+                        Err(why) => bad(why),
+                    }
+                }
+                _ => bad("expected three numbers p5,median,p95".to_string()),
             }
         };
         let table = |key: &str| -> Result<Option<Table>> {
             let Some(v) = get(key) else { return Ok(None) };
             match Table::new(numbers(key, v)?) {
                 Some(t) => Ok(Some(t)),
-                None => fail(
-                    ErrorKind::ModelInvalid,
-                    format!("model metadata {key} must hold at least 2 non-decreasing numbers"),
-                ),
+                None => fail(ErrorKind::ModelInvalid, format!("model metadata {key}: {TABLE_RULE}")),
             }
         };
         Ok(Scales {
@@ -231,6 +283,17 @@ impl Scales {
             out.push("f quantile table (q100 of f = 100 q)");
         }
         out
+    }
+}
+
+/// What a quantile table must be, in words.
+const TABLE_RULE: &str = "a quantile table must hold 2 to 10001 non-decreasing numbers within ±1e9";
+
+/// At most 80 characters of a metadata value, for a message.
+fn cut(v: &str) -> String {
+    match v.char_indices().nth(80) {
+        Some((i, _)) => format!("{}...", &v[..i]),
+        None => v.to_string(),
     }
 }
 
@@ -307,6 +370,20 @@ mod tests {
         assert!(Table::new(vec![1.0, 0.0]).is_none());
         assert!(Table::new(vec![0.0, f64::NAN]).is_none());
         assert!(Table::new(vec![0.0, 0.0]).is_some());
+        assert!(Table::new(vec![-1.7e308, 1.7e308]).is_none());
+        assert!(Table::new(vec![0.0; MAX_TABLE + 1]).is_none());
+    }
+
+    #[test]
+    fn spreads_refuse_tiny_widths_huge_values_and_disorder() {
+        let sp = |p5, median, p95| Spread { p5, median, p95 };
+        assert!(sp(0.5, 0.55, 0.6).check(false).is_ok());
+        assert!(sp(0.0, 0.0, 1e-300).check(false).unwrap_err().contains("at least"));
+        assert!(sp(0.0, 0.0, 1e-300).check(true).is_err(), "subnormal around 0 is not a constant n");
+        assert!(sp(1.0, 1.0, 1.0 + 1e-7).check(true).is_ok(), "a unit norm is a constant n");
+        assert!(sp(1.0, 1.0, 1.0).check(false).is_err());
+        assert!(sp(-1.7e308, 0.0, 1.7e308).check(false).unwrap_err().contains("within"));
+        assert!(sp(0.6, 0.5, 0.7).check(false).unwrap_err().contains("ascending"));
     }
 
     #[test]

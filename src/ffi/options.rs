@@ -34,14 +34,15 @@ pub struct serfiq_options {
     pub embedding_layer: *const c_char,
     /// Stochastic samples T, 2..=1000. Default 100.
     pub samples: u32,
-    /// Dropout probability p, 0 < p < 1. Default 0.5.
+    /// Dropout probability p, 0.01 <= p <= 0.99. Default 0.5.
     pub dropout: f32,
     /// Seed of the dropout masks (SplitMix64, see README). Default 0.
     pub seed: u64,
     /// q = 1 / (1 + exp(-alpha * (s - r))). Default NAN for both: the model's
     /// calibration (metadata written by `serfiq calibrate`) where it has one,
-    /// else alpha 118 and r 0.576, fitted to the default model. Infinities are
-    /// rejected.
+    /// else alpha 118 and r 0.576, fitted to the default model. alpha must be
+    /// in [1e-6, 1e6] and r within ±1e9 (the same bounds apply to a model's
+    /// calibration metadata); anything else is SERFIQ_ERR_INVALID_ARGUMENT.
     pub alpha: f64,
     pub r: f64,
     /// Channel order of the model input. Default `SERFIQ_CHANNELS_RGB`.
