@@ -99,7 +99,9 @@ fn tiny_model(channels: i64, tail: &str) -> Vec<u8> {
 #[test]
 fn fuzz_seeds_are_current() {
     let dir = common::repo().join("fuzz/seeds/model_bytes");
-    for (name, bytes) in [("gemm_embedding", tiny_model(3, "")), ("softmax_classifier", tiny_model(3, "softmax"))] {
+    let mut seeds = vec![("gemm_embedding", tiny_model(3, "")), ("softmax_classifier", tiny_model(3, "softmax"))];
+    seeds.extend(METADATA_SEEDS.iter().map(|&(name, props)| (name, with_metadata(&tiny_model(3, ""), props))));
+    for (name, bytes) in seeds {
         let path = dir.join(name);
         if std::env::var_os("SERFIQ_WRITE_FUZZ_SEEDS").is_some() {
             std::fs::write(&path, &bytes).unwrap();
@@ -111,6 +113,37 @@ fn fuzz_seeds_are_current() {
             path.display()
         );
     }
+}
+
+/// Calibration metadata for the model_bytes fuzz target (issue 27): a valid
+/// calibration and the values that once gave f = inf or q100 = NaN.
+const METADATA_SEEDS: [(&str, &[(&str, &str)]); 4] = [
+    (
+        "metadata_valid_calibration",
+        &[
+            ("serfiq.alpha", "118"),
+            ("serfiq.r", "0.576"),
+            ("serfiq.s_percentiles", "0.55,0.576,0.6"),
+            ("serfiq.n_percentiles", "10,20,30"),
+            ("serfiq.s_quantiles", "0.4,0.5,0.55,0.6,0.7"),
+            ("serfiq.f_quantiles", "-2,-1,0,1,2"),
+        ],
+    ),
+    ("metadata_subnormal_spread", &[("serfiq.s_percentiles", "0,0,1e-300"), ("serfiq.n_percentiles", "0,0,1e-300")]),
+    ("metadata_huge_tables", &[("serfiq.s_quantiles", "-1.7e308,0,1.7e308"), ("serfiq.f_quantiles", "-1.7e308,1.7e308")]),
+    ("metadata_negative_alpha", &[("serfiq.alpha", "-118"), ("serfiq.r", "0.5")]),
+];
+
+/// `model` with these metadata entries appended.
+fn with_metadata(model: &[u8], props: &[(&str, &str)]) -> Vec<u8> {
+    use onnx_protobuf::Message;
+    let mut m = onnx_protobuf::ModelProto::parse_from_bytes(model).unwrap();
+    for (k, v) in props {
+        let mut p = onnx_protobuf::StringStringEntryProto::new();
+        (p.key, p.value) = (k.to_string(), v.to_string());
+        m.metadata_props.push(p);
+    }
+    m.write_to_bytes().unwrap()
 }
 
 /// `SERFIQ_SEARCH_EXPLICIT_ONLY` in a process of its own (ONNX Runtime is loaded
@@ -459,11 +492,7 @@ fn every_bad_input_gets_its_status() {
         ("serfiq.f_quantiles", "-1.7e308,1.7e308"),
         ("serfiq.alpha", "-118"),
     ] {
-        let mut m = <onnx_protobuf::ModelProto as onnx_protobuf::Message>::parse_from_bytes(&real).unwrap();
-        let mut p = onnx_protobuf::StringStringEntryProto::new();
-        (p.key, p.value) = (key.into(), value.into());
-        m.metadata_props.push(p);
-        let bytes = onnx_protobuf::Message::write_to_bytes(&m).unwrap();
+        let bytes = with_metadata(&real, &[(key, value)]);
         mx.case(
             &format!("model metadata {key}={value}"),
             SERFIQ_ERR_MODEL_INVALID,

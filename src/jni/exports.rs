@@ -206,7 +206,7 @@ macro_rules! single_image {
 /// As `Input::face`: the call's pixel object is held by the caller.
 unsafe fn face(input: &Input) -> Outcome<Face<'_>> {
     // SAFETY: the caller's contract.
-    unsafe { input.face(0) }
+    images::unnumbered(unsafe { input.face(0) })
 }
 
 single_image!(

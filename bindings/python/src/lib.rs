@@ -37,6 +37,65 @@ use status::*;
 #[path = "../../../cli/src/decode.rs"]
 mod cli_decode;
 
+// Paths and messages escaped as `serfiq score` escapes them, from its single source.
+#[allow(dead_code)]
+#[path = "../../../cli/src/show.rs"]
+mod cli_show;
+
+/// A path as `serfiq score` prints it: `(CSV field, escaped text, hex of its bytes)`.
+#[pyfunction]
+fn shown_path(path: PathBuf) -> (String, String, String) {
+    (cli_show::csv_path(&path), cli_show::path(&path), cli_show::hex(path.as_os_str()))
+}
+
+/// A message as `serfiq score` prints it: control characters escaped.
+#[pyfunction]
+fn shown_text(text: &str) -> String {
+    cli_show::text(text)
+}
+
+/// Native calls running now with the GIL released, and whether the
+/// interpreter is exiting (then no new call starts).
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+/// One native call in flight, counted until dropped.
+struct Flight;
+
+impl Flight {
+    fn start() -> PyResult<Flight> {
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        let flight = Flight;
+        if EXITING.load(Ordering::SeqCst) {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err("the Python interpreter is exiting"));
+        }
+        Ok(flight)
+    }
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Called at exit (`atexit`): refuses new calls and waits, at most
+/// `timeout_s` seconds, for the calls in flight. CPython before 3.14 ends
+/// daemon threads with pthread_exit when they take the GIL back after
+/// finalisation began; inside serfiq that would abort the process. True
+/// when no call is left.
+#[pyfunction]
+fn wait_for_calls(py: Python<'_>, timeout_s: f64) -> bool {
+    EXITING.store(true, Ordering::SeqCst);
+    let end = std::time::Instant::now() + std::time::Duration::from_secs_f64(timeout_s.clamp(0.0, 3600.0));
+    py.allow_threads(|| {
+        while IN_FLIGHT.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < end {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    });
+    IN_FLIGHT.load(Ordering::SeqCst) == 0
+}
+
 // ---------------------------------------------------------------------------
 // Errors
 
@@ -358,14 +417,48 @@ enum Encoded {
     Bytes(Vec<u8>),
 }
 
-fn decode(src: &Encoded) -> Result<Held, CoreError> {
-    let opened = match src {
+fn open_encoded(src: &Encoded) -> Result<cli_decode::Opened, String> {
+    match src {
         Encoded::Path(p) => cli_decode::open(p),
         Encoded::Bytes(b) => cli_decode::open_bytes(b),
-    };
+    }
+}
+
+fn decode(opened: Result<cli_decode::Opened, String>) -> Result<Held, CoreError> {
     let rgb = opened.and_then(cli_decode::Opened::decode).map_err(|m| CoreError::new(ErrorKind::InvalidImage, m))?;
     let (w, h) = rgb.dimensions();
     Ok(Held::Packed { data: rgb.into_raw(), width: w as usize, height: h as usize, format: PixelFormat::Rgb })
+}
+
+/// Decodes and scores `srcs` in runs that hold at most the CLI's budget of
+/// decoded pixels (`cli_decode::MAX_HELD_PIXELS`): an image that does not
+/// fit starts the next run, as in `serfiq score`.
+fn run_encoded(
+    m: &Model,
+    srcs: &[Encoded],
+    lms: &[Option<Landmarks>],
+    want: Want,
+    count: bool,
+    first: usize,
+) -> Result<Vec<Row>, CoreError> {
+    let mut rows = Vec::with_capacity(srcs.len());
+    let (mut next, mut carry) = (0, None);
+    while next < srcs.len() {
+        let (start, mut held, mut pixels) = (next, Vec::new(), 0u64);
+        while next < srcs.len() {
+            let opened = carry.take().unwrap_or_else(|| open_encoded(&srcs[next]));
+            let need = opened.as_ref().map_or(0, cli_decode::Opened::pixels);
+            if !held.is_empty() && pixels + need > cli_decode::MAX_HELD_PIXELS {
+                carry = Some(opened);
+                break;
+            }
+            pixels += need;
+            held.push(decode(opened));
+            next += 1;
+        }
+        rows.extend(run_rows(m, &held, &lms[start..next], want, count, first + start)?);
+    }
+    Ok(rows)
 }
 
 fn landmarks(v: Option<Vec<f32>>) -> PyResult<Option<Landmarks>> {
@@ -514,6 +607,7 @@ impl PyModel {
     /// Runs `body` on the model with the GIL released; a panic poisons the model.
     fn run<T: Send>(&self, py: Python<'_>, body: impl FnOnce(&Model) -> Result<T, CoreError> + Send) -> PyResult<T> {
         let m = self.get(py)?;
+        let _flight = Flight::start()?;
         match py.allow_threads(|| catch_unwind(AssertUnwindSafe(|| body(&m)))) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(core_error(py, e)),
@@ -627,6 +721,7 @@ impl PyModel {
         options: &Bound<'_, PyDict>,
     ) -> PyResult<Self> {
         let opts = options_from(model, detector, options)?;
+        let _flight = Flight::start()?;
         let made = py.allow_threads(|| catch_unwind(AssertUnwindSafe(|| Model::new(&opts))));
         let m = match made {
             Ok(Ok(m)) => m,
@@ -801,10 +896,7 @@ impl PyModel {
         let lms = batch_landmarks(landmarks, srcs.len())?;
         let want = self::want(want)?;
         let dim = self.get(py)?.embedding_size();
-        let rows = self.run(py, move |m| {
-            let held: Vec<Result<Held, CoreError>> = srcs.iter().map(decode).collect();
-            run_rows(m, &held, &lms, want, count_faces, first)
-        })?;
+        let rows = self.run(py, move |m| run_encoded(m, &srcs, &lms, want, count_faces, first))?;
         rows_tuple(py, &rows, dim, want)
     }
 
@@ -886,6 +978,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_set_error_classes, m)?)?;
     m.add_function(wrap_pyfunction!(live_models, m)?)?;
     m.add_function(wrap_pyfunction!(models_created, m)?)?;
+    m.add_function(wrap_pyfunction!(shown_path, m)?)?;
+    m.add_function(wrap_pyfunction!(shown_text, m)?)?;
+    m.add_function(wrap_pyfunction!(wait_for_calls, m)?)?;
     m.add("VERSION", serfiq_core::VERSION)?;
     m.add("MAX_BATCH", serfiq_core::MAX_BATCH)?;
     m.add("MAX_FACES", serfiq_core::detect::MAX_FACES)?;

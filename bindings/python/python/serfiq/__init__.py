@@ -20,6 +20,7 @@ right mouth corner), the face is aligned by them.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import importlib.util
 import os
@@ -63,6 +64,13 @@ STATUS_NAMES: Dict[int, str] = dict(_native.STATUS_NAMES)
 #: Most faces one image gives (``SERFIQ_MAX_FACES``).
 MAX_FACES: int = _native.MAX_FACES
 _STATUS = {name: code for code, name in STATUS_NAMES.items()}
+
+#: Seconds the exit hook waits for serfiq calls still running on other threads.
+EXIT_WAIT_SECONDS = 120.0
+# CPython before 3.14 ends daemon threads with pthread_exit when they take the GIL back during
+# finalisation; one inside serfiq then would abort the process. At exit, new calls are refused
+# and the ones in flight are waited for.
+atexit.register(lambda: _native.wait_for_calls(EXIT_WAIT_SECONDS))
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 #: The recognition model shipped in the wheel (MobileFaceNet, 112×112, 512-d; MIT, see models/).
@@ -309,6 +317,8 @@ def _pixels(image: Any, format: Optional[str]) -> Tuple[np.ndarray, str]:
         raise ValueError(f"the image is empty: shape {image.shape}")
     if format is None:
         format = {1: "gray", 3: "bgr", 4: "bgra"}[channels]
+    if not isinstance(format, str):
+        raise TypeError(f"format must be a str (one of {sorted(_FORMATS)}), not {type(format).__name__}")
     fmt = format.lower()
     if fmt not in _FORMATS:
         raise ValueError(f"format must be one of {sorted(_FORMATS)}, got {format!r}")

@@ -21,9 +21,9 @@ never fails because of an image.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from typing import Any, Dict, Iterator, Optional, Tuple
-from urllib.parse import unquote, urlparse
 
 import numpy as np
 
@@ -60,15 +60,27 @@ def _worker_model(key: str, args: Dict[str, Any], created: Any) -> "serfiq.Model
         return m
 
 
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+
 def _local_path(p: str) -> str:
-    """A local path from a path or a ``file:`` URI (as Spark's binaryFile source writes them)."""
-    u = urlparse(p)
-    if u.scheme == "file":
-        return unquote(u.path)
-    if u.scheme and len(u.scheme) > 1:
-        raise ValueError(f"{p}: only local paths and file: URIs can be read by the workers; load other "
+    """A local path from a path or a ``file:`` path as Spark writes them (``binaryFile``'s path
+    column holds Hadoop's ``Path.toString()``: ``file:/dir/a b%41#1?.jpg``, nothing
+    percent-encoded). The rest after ``file:`` (and an empty or ``localhost`` authority) is the
+    path exactly: ``%``, ``#``, ``?``, spaces and non-ASCII are parts of the name."""
+    m = _SCHEME.match(p)
+    if m is None or len(m.group(1)) == 1:  # no scheme, or a Windows drive letter
+        return p
+    if m.group(1).lower() != "file":
+        raise ValueError(f"{p}: only local paths and file: paths can be read by the workers; load other "
                          "file systems with spark.read.format('binaryFile') and pass the content column")
-    return p
+    rest = p[m.end():]
+    if rest.startswith("//"):
+        host, slash, path = rest[2:].partition("/")
+        if host not in ("", "localhost"):
+            raise ValueError(f"{p}: a file: path on another host ({host}) cannot be read by the workers")
+        return slash + path
+    return rest
 
 
 class _Scorer:
