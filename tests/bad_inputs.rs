@@ -130,7 +130,10 @@ const METADATA_SEEDS: [(&str, &[(&str, &str)]); 4] = [
         ],
     ),
     ("metadata_subnormal_spread", &[("serfiq.s_percentiles", "0,0,1e-300"), ("serfiq.n_percentiles", "0,0,1e-300")]),
-    ("metadata_huge_tables", &[("serfiq.s_quantiles", "-1.7e308,0,1.7e308"), ("serfiq.f_quantiles", "-1.7e308,1.7e308")]),
+    (
+        "metadata_huge_tables",
+        &[("serfiq.s_quantiles", "-1.7e308,0,1.7e308"), ("serfiq.f_quantiles", "-1.7e308,1.7e308")],
+    ),
     ("metadata_negative_alpha", &[("serfiq.alpha", "-118"), ("serfiq.r", "0.5")]),
 ];
 

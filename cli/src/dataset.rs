@@ -134,7 +134,10 @@ pub fn from_folders(root: &Path, impostors: usize, seed: u64) -> Result<Dataset,
     }
     let total = groups.iter().map(|&(_, k)| pairs_of(k)).sum::<u64>();
     let genuine = if total <= MAX_GENUINE_PAIRS as u64 {
-        set.genuine = groups.iter().flat_map(|&(first, k)| (1..k).flat_map(move |b| (0..b).map(move |a| (first + a, first + b)))).collect();
+        set.genuine = groups
+            .iter()
+            .flat_map(|&(first, k)| (1..k).flat_map(move |b| (0..b).map(move |a| (first + a, first + b))))
+            .collect();
         "all genuine pairs".to_string()
     } else {
         set.genuine = sample_genuine_pairs(&groups, total, MAX_GENUINE_PAIRS, seed);
@@ -236,7 +239,11 @@ mod tests {
         touch(&d.join("B/1.jpg"));
         let set = from_folders(&d, 10, 3).unwrap();
         assert_eq!(set.genuine.len(), MAX_GENUINE_PAIRS);
-        assert!(set.description.contains("1000000 of the 1124250 genuine pairs sampled with seed 3"), "{}", set.description);
+        assert!(
+            set.description.contains("1000000 of the 1124250 genuine pairs sampled with seed 3"),
+            "{}",
+            set.description
+        );
         assert!(set.genuine.iter().all(|&(a, b)| a < b && b < 1500), "pairs within folder A");
         assert!(set.genuine.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
         // Uniform: about 1000000 / 1124250 of the pairs of image 0 (1499 of them) are drawn.

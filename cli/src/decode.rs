@@ -3,7 +3,7 @@
 //! any pixel is decoded, 8-bit RGB out. Self-contained (image and
 //! serfiq-core only), so the Python package builds the same file in.
 
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
@@ -117,30 +117,77 @@ fn checked<R: BufRead + Seek + 'static>(reader: ImageReader<R>) -> Result<Opened
     Ok(Opened { decoder: Box::new(decoder), width, height })
 }
 
-/// Whether a JPEG stream holds an end-of-image marker (FF D9) after its first
-/// start-of-scan (FF DA); the entropy-coded data cannot hold FF D9 (an FF
-/// there is followed by 00 or a restart marker). Rewinds `r` to its start.
+/// Whether a JPEG stream reaches its end-of-image marker (FF D9). Segments
+/// are skipped by their lengths, so an EXIF thumbnail's own FF D9 does not
+/// count, and in entropy-coded data FF 00 and the restart markers are data.
+/// Rewinds `r` to its start.
 fn jpeg_has_end<R: BufRead + Seek>(r: &mut R) -> std::io::Result<bool> {
     r.seek(SeekFrom::Start(0))?;
-    let (mut scan, mut after_ff, mut found) = (false, false, false);
-    let mut buf = [0u8; 64 * 1024];
-    'read: loop {
-        let n = r.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        for &b in &buf[..n] {
-            match (after_ff, b) {
-                (true, 0xDA) => scan = true,
-                (true, 0xD9) if scan => {
-                    found = true;
-                    break 'read;
-                }
-                _ => {}
-            }
-            after_ff = b == 0xFF;
-        }
-    }
+    let found = reaches_eoi(r)?;
     r.seek(SeekFrom::Start(0))?;
     Ok(found)
+}
+
+fn next_byte<R: BufRead>(r: &mut R) -> std::io::Result<Option<u8>> {
+    let b = r.fill_buf()?.first().copied();
+    if b.is_some() {
+        r.consume(1);
+    }
+    Ok(b)
+}
+
+fn reaches_eoi<R: BufRead>(r: &mut R) -> std::io::Result<bool> {
+    loop {
+        // Anything but FF is scan data (or stray bytes between segments).
+        let Some(0xFF) = next_byte(r)? else {
+            if r.fill_buf()?.is_empty() {
+                return Ok(false);
+            }
+            continue;
+        };
+        let mut marker = 0xFF;
+        while marker == 0xFF {
+            let Some(b) = next_byte(r)? else { return Ok(false) };
+            marker = b;
+        }
+        match marker {
+            0xD9 => return Ok(true),
+            // Stuffed FF, restart markers, TEM and SOI carry no length.
+            0x00 | 0x01 | 0xD0..=0xD8 => {}
+            _ => {
+                let (Some(hi), Some(lo)) = (next_byte(r)?, next_byte(r)?) else { return Ok(false) };
+                let len = u16::from_be_bytes([hi, lo]).saturating_sub(2) as u64;
+                if std::io::copy(&mut std::io::Read::take(&mut *r, len), &mut std::io::sink())? < len {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ends(bytes: &[u8]) -> bool {
+        jpeg_has_end(&mut std::io::Cursor::new(bytes)).unwrap()
+    }
+
+    #[test]
+    fn a_jpeg_ends_at_its_own_end_of_image_marker() {
+        // SOI, an APP1 holding a thumbnail's FF D9, SOS, scan data with FF 00 and RST0, EOI.
+        let app1 = [0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD8, 0xFF, 0xD9];
+        let sos = [0xFF, 0xDA, 0x00, 0x03, 0x01];
+        let scan = [0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56];
+        let mut whole = vec![0xFF, 0xD8];
+        whole.extend(app1);
+        whole.extend(sos);
+        whole.extend(scan);
+        assert!(!ends(&whole), "cut before EOI, with a thumbnail's EOI inside APP1");
+        whole.extend([0xFF, 0xD9]);
+        assert!(ends(&whole));
+        whole.extend(b"trailing bytes after the image");
+        assert!(ends(&whole));
+        assert!(!ends(&[0xFF, 0xD8, 0xFF, 0xE0, 0x00]), "a segment cut inside its length");
+    }
 }

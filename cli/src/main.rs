@@ -157,8 +157,8 @@ fn process_images(
         Some(out) => Some(AnnotateTo::choose(out, found.images.len()).map_err(Fatal)?),
         None => None,
     };
-    let mut extras = Extras::new(faces.and_then(|f| f.save_crops.clone()), annotate, all_faces, &found.images)
-        .map_err(Fatal)?;
+    let mut extras =
+        Extras::new(faces.and_then(|f| f.save_crops.clone()), annotate, all_faces, &found.images).map_err(Fatal)?;
     let model = load(&settings(m, d, s)?.opts)?;
 
     let format = if input.json { Format::Json } else { Format::Csv };

@@ -18,7 +18,7 @@ use crate::show;
 /// Show a progress bar from this many images on (on a terminal only).
 const PROGRESS_MIN_IMAGES: usize = 21;
 
-pub use crate::decode::{open, MAX_HELD_PIXELS, MAX_IMAGE_PIXELS};
+pub use crate::decode::{open, MAX_HELD_PIXELS};
 
 /// A decoded image, with its landmarks when the `--landmarks` file has an entry for it.
 pub struct Prepared {

@@ -695,8 +695,7 @@ fn annotating_and_saving_crops_into_the_input_folder_never_overwrites_an_input()
     for name in ["obama", "biden"] {
         image::open(fetched(&format!("faces/{name}.jpg"))).unwrap().save(dir.join(format!("{name}.png"))).unwrap();
     }
-    let before: Vec<Vec<u8>> =
-        ["obama.png", "biden.png"].iter().map(|n| std::fs::read(dir.join(n)).unwrap()).collect();
+    let before: Vec<Vec<u8>> = ["obama.png", "biden.png"].iter().map(|n| std::fs::read(dir.join(n)).unwrap()).collect();
     for flag in ["--annotate", "--save-crops"] {
         let r = run_within(serfiq(&dir).args(["score", flag, ".", "obama.png", "biden.png"]), 120);
         r.no_panic();

@@ -30,10 +30,10 @@ pub const MIN_ALPHA: f64 = 1e-6;
 /// finite and within ±[`crate::scale::MAX_VALUE`].
 pub fn check_alpha_r(alpha: Option<f64>, r: Option<f64>) -> std::result::Result<(), String> {
     if let Some(a) = alpha.filter(|a| !(*a >= MIN_ALPHA && *a <= MAX_ALPHA)) {
-        return Err(format!("alpha must be in [{MIN_ALPHA:e}, {MAX_ALPHA:e}], got {a}"));
+        return Err(format!("alpha must be in [{MIN_ALPHA:e}, {MAX_ALPHA:e}], got {a:?}"));
     }
     if let Some(r) = r.filter(|r| !(r.abs() <= crate::scale::MAX_VALUE)) {
-        return Err(format!("r must be finite and within ±{:e}, got {r}", crate::scale::MAX_VALUE));
+        return Err(format!("r must be finite and within ±{:e}, got {r:?}", crate::scale::MAX_VALUE));
     }
     Ok(())
 }
@@ -66,7 +66,9 @@ pub fn read(model: &ModelProto) -> Result<(Option<f64>, Option<f64>)> {
         }
     };
     let (alpha, r) = (get(ALPHA_KEY)?, get(R_KEY)?);
-    check_alpha_r(alpha, r).map_err(|m| Error::new(ErrorKind::ModelInvalid, format!("model metadata: {m}")))?;
+    for (key, a, r) in [(ALPHA_KEY, alpha, None), (R_KEY, None, r)] {
+        check_alpha_r(a, r).map_err(|m| Error::new(ErrorKind::ModelInvalid, format!("model metadata {key}: {m}")))?;
+    }
     Ok((alpha, r))
 }
 

@@ -196,18 +196,18 @@ impl Options {
             return bad(format!("samples (T) must be in 2..={MAX_SAMPLES}, got {}", self.samples));
         }
         if !(MIN_DROPOUT..=1.0 - MIN_DROPOUT).contains(&self.dropout) {
-            return bad(format!(
-                "dropout p must be in [{MIN_DROPOUT}, {}], got {}",
-                1.0 - MIN_DROPOUT,
-                self.dropout
-            ));
+            return bad(format!("dropout p must be in [{MIN_DROPOUT}, {}], got {:?}", 1.0 - MIN_DROPOUT, self.dropout));
         }
         crate::calibration::check_alpha_r(self.alpha, self.r).map_err(|m| Error::new(ErrorKind::InvalidArgument, m))?;
         // Every pixel value 0..=255 must normalise into ±MAX_NORMALISED: a tiny
         // std or a huge mean would overflow the network to infinities and NaN.
         // An infinite std would pass that bound and send every pixel to 0.
         let within = |m: f32, s: f32| [0.0f32, 255.0].iter().all(|x| ((x - m) / s).abs() <= MAX_NORMALISED);
-        if self.mean.iter().zip(&self.std).any(|(&m, &s)| !(m.is_finite() && s.is_finite()) || s == 0.0 || !within(m, s))
+        if self
+            .mean
+            .iter()
+            .zip(&self.std)
+            .any(|(&m, &s)| !(m.is_finite() && s.is_finite()) || s == 0.0 || !within(m, s))
         {
             return bad(format!(
                 "mean {:?} and std {:?} must be finite, std non-zero, and (x - mean) / std within ±{MAX_NORMALISED:e} (finite) for every pixel value x in 0..=255",

@@ -217,9 +217,8 @@ impl Scales {
         };
         let spread = |key: &str| -> Result<Option<Spread>> {
             let Some(v) = get(key) else { return Ok(None) };
-            let bad = |why: String| {
-                fail(ErrorKind::ModelInvalid, format!("model metadata {key} = {:?}: {why}", cut(v)))
-            };
+            let bad =
+                |why: String| fail(ErrorKind::ModelInvalid, format!("model metadata {key} = {:?}: {why}", cut(v)));
             match numbers(key, v)?.as_slice() {
                 &[p5, median, p95] => {
                     let sp = Spread { p5, median, p95 };
