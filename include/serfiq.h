@@ -149,7 +149,7 @@ typedef struct serfiq_options {
    */
   uint32_t samples;
   /**
-   * Dropout probability p, 0 < p < 1. Default 0.5.
+   * Dropout probability p, 0.01 <= p <= 0.99. Default 0.5.
    */
   float dropout;
   /**
@@ -159,8 +159,9 @@ typedef struct serfiq_options {
   /**
    * q = 1 / (1 + exp(-alpha * (s - r))). Default NAN for both: the model's
    * calibration (metadata written by `serfiq calibrate`) where it has one,
-   * else alpha 118 and r 0.576, fitted to the default model. Infinities are
-   * rejected.
+   * else alpha 118 and r 0.576, fitted to the default model. alpha must be
+   * in [1e-6, 1e6] and r within ±1e9 (the same bounds apply to a model's
+   * calibration metadata); anything else is SERFIQ_ERR_INVALID_ARGUMENT.
    */
   double alpha;
   double r;

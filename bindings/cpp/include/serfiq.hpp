@@ -320,7 +320,7 @@ struct Options {
     std::optional<std::string> ort_library_path;  // none: env SERFIQ_ORT_LIB, libserfiq's folder, system
     std::optional<std::string> embedding_layer;   // none: found automatically
     std::uint32_t samples = 0;                    // T, 2..=1000
-    float dropout = 0;                            // p, 0 < p < 1
+    float dropout = 0;                            // p, 0.01 <= p <= 0.99
     std::uint64_t seed = 0;                       // seed of the dropout masks
     // q = 1 / (1 + exp(-alpha * (s - r))). NaN (the default): the model's calibration
     // (`serfiq calibrate`) where it has one, else alpha 118 and r 0.576.
