@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::inputs::io_reason;
 
+#[derive(Debug)]
 pub struct Groups {
     /// The grouping columns, in file order.
     pub columns: Vec<String>,

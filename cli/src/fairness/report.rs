@@ -12,6 +12,7 @@ use super::stats::{apart, gate_thresholds, percentiles, ratio, wilson};
 pub const PERCENTILES: [u32; 5] = [5, 25, 50, 75, 95];
 
 /// Per-image values, one entry per image in every vector.
+#[derive(Debug)]
 pub struct Scores {
     /// The qualities gated on (s, f, and l when the model has it), NaN where absent.
     pub qualities: Vec<(String, Vec<f64>)>,

@@ -7,6 +7,7 @@ use super::report::Scores;
 use crate::inputs::io_reason;
 
 /// Paths as the table names them, and the values.
+#[derive(Debug)]
 pub struct Table {
     pub paths: Vec<String>,
     pub scores: Scores,
