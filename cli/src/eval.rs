@@ -295,7 +295,7 @@ fn fairness_figure(
         };
         title = format!("EDC within each group at FMR {} (threshold {:.4})", at.1.fmr, at.1.threshold);
         for (k, q) in at.1.qualities.iter().enumerate() {
-            names.push(format!("{} {} ({} pairs)", grp.group, q.quality, at.0));
+            names.push(format!("{} {} ({} pairs){}", grp.group, q.quality, at.0, if k > 0 { ", dashed" } else { "" }));
             lines.push((&q.curve, color(gi), k > 0));
         }
     }
