@@ -13,9 +13,20 @@ pub struct Table {
     pub scores: Scores,
 }
 
-/// Reads `path` by its content: a Parquet file (magic `PAR1`), a JSON array, or CSV.
-/// `qualities` are the gated qualities to take when the table has them.
+/// Reads `path` by its content: a Parquet file (magic `PAR1`) or a folder of
+/// them as Spark writes it, a JSON array, or CSV. `qualities` are the gated
+/// qualities to take when the table has them.
 pub fn load(path: &Path, qualities: &[&str]) -> Result<Table, String> {
+    let shown = crate::show::path(path);
+    let mut table = if path.is_dir() { parquet_folder(path, qualities)? } else { one_file(path, qualities)? };
+    table.scores.drop_absent();
+    if table.scores.qualities.is_empty() {
+        return Err(format!("{shown}: no values of {} in the table", qualities.join(" or ")));
+    }
+    Ok(table)
+}
+
+fn one_file(path: &Path, qualities: &[&str]) -> Result<Table, String> {
     let shown = crate::show::path(path);
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {}", io_reason(&e)))?;
     let table = if bytes.starts_with(b"PAR1") {
@@ -28,12 +39,49 @@ pub fn load(path: &Path, qualities: &[&str]) -> Result<Table, String> {
             csv(text, qualities)
         }
     };
-    let mut table = table.map_err(|e| format!("{shown}: {e}"))?;
-    table.scores.drop_absent();
-    if table.scores.qualities.is_empty() {
-        return Err(format!("{shown}: no values of {} in the table", qualities.join(" or ")));
+    table.map_err(|e| format!("{shown}: {e}"))
+}
+
+/// The `*.parquet` files of a folder (Spark's part files), in name order, as one table.
+fn parquet_folder(dir: &Path, qualities: &[&str]) -> Result<Table, String> {
+    let shown = crate::show::path(dir);
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {shown}: {}", io_reason(&e)))?;
+    let mut files: Vec<_> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("{shown}: a folder without .parquet files"));
     }
-    Ok(table)
+    let mut all: Option<Table> = None;
+    for f in &files {
+        let t = one_file(f, qualities)?;
+        match &mut all {
+            None => all = Some(t),
+            Some(a) => a.append(t),
+        }
+    }
+    all.ok_or_else(|| format!("{shown}: no rows"))
+}
+
+impl Table {
+    /// Adds `other`'s rows; a quality or component one side lacks is NaN there.
+    fn append(&mut self, other: Table) {
+        let (n, m) = (self.paths.len(), other.paths.len());
+        self.paths.extend(other.paths);
+        self.scores.q100.extend(other.scores.q100);
+        for list in [(&mut self.scores.qualities, other.scores.qualities), (&mut self.scores.components, other.scores.components)] {
+            let (mine, theirs) = list;
+            for (name, values) in theirs {
+                match mine.iter_mut().find(|(k, _)| *k == name) {
+                    Some((_, v)) => v.extend(values),
+                    None => mine.push((name, std::iter::repeat_n(f64::NAN, n).chain(values).collect())),
+                }
+            }
+            for (_, v) in mine.iter_mut() {
+                v.resize(n + m, f64::NAN);
+            }
+        }
+    }
 }
 
 /// A number cell: empty (not scored) is NaN.
