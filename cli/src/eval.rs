@@ -270,7 +270,7 @@ fn fairness_figure(
     let color = |i: usize| plot::GROUP_COLORS[i % plot::GROUP_COLORS.len()];
     let sorted: Vec<Vec<f64>> = (0..g.names.len())
         .map(|gi| {
-            let mut v: Vec<f64> = (0..scores.len())
+            let mut v: Vec<f64> = (0..scores.images())
                 .filter(|&i| g.of[i] == Some(gi) && scores.scored(i))
                 .map(|i| scores.q100[i])
                 .collect();

@@ -22,7 +22,8 @@ pub struct Scores {
 }
 
 impl Scores {
-    pub fn len(&self) -> usize {
+    /// The number of images (rows).
+    pub fn images(&self) -> usize {
         self.q100.len()
     }
 
@@ -173,7 +174,7 @@ fn sorted(v: impl Iterator<Item = f64>) -> Vec<f64> {
 }
 
 pub fn report(scores: &Scores, groupings: &[Grouping], discard: &[f64]) -> Report {
-    let n = scores.len();
+    let n = scores.images();
     let scored: Vec<bool> = (0..n).map(|i| scores.scored(i)).collect();
     let scored_count = scored.iter().filter(|&&s| s).count();
     let thresholds: Vec<Vec<Option<f64>>> = scores

@@ -69,7 +69,10 @@ impl Table {
         let (n, m) = (self.paths.len(), other.paths.len());
         self.paths.extend(other.paths);
         self.scores.q100.extend(other.scores.q100);
-        for list in [(&mut self.scores.qualities, other.scores.qualities), (&mut self.scores.components, other.scores.components)] {
+        for list in [
+            (&mut self.scores.qualities, other.scores.qualities),
+            (&mut self.scores.components, other.scores.components),
+        ] {
             let (mine, theirs) = list;
             for (name, values) in theirs {
                 match mine.iter_mut().find(|(k, _)| *k == name) {
@@ -84,11 +87,12 @@ impl Table {
     }
 }
 
-/// A number cell: empty (not scored) is NaN.
+/// A number cell: empty (not scored) is NaN. Values are read as f32, the
+/// precision serfiq writes them in, so "0.5796663" is the f32 the model gave.
 fn number(cell: &str) -> Result<f64, String> {
     match cell.trim() {
         "" => Ok(f64::NAN),
-        c => c.parse::<f64>().map_err(|_| format!("{c:?} is not a number")),
+        c => c.parse::<f32>().map(f64::from).map_err(|_| format!("{c:?} is not a number")),
     }
 }
 
@@ -199,7 +203,8 @@ fn json(text: &str, qualities: &[&str]) -> Result<Table, String> {
     let value = |v: &serde_json::Value, k: usize, what: &str| -> Result<f64, String> {
         match v {
             serde_json::Value::Null => Ok(f64::NAN),
-            v => v.as_f64().ok_or_else(|| format!("row {}: {what} is not a number", k + 1)),
+            // As f32, as in CSV (`number`).
+            v => v.as_f64().map(|x| x as f32 as f64).ok_or_else(|| format!("row {}: {what} is not a number", k + 1)),
         }
     };
     let mut names: Vec<String> = Vec::new();
@@ -249,6 +254,8 @@ mod tests {
         assert_eq!(t.scores.components.len(), 1);
         assert_eq!(t.scores.components[0].1[0], 40.0);
         assert!(t.scores.components[0].1[1].is_nan());
+        // serfiq prints f32 values by their shortest form: read back, they are that f32.
+        assert_eq!(number("0.5796663").unwrap(), 0.5796663f32 as f64);
         assert!(csv("path,s\nx,1\n", &["s"]).unwrap_err().contains("columns path, ..., q100"));
         assert!(csv("path,s,q100\nx,1\n", &["s"]).unwrap_err().starts_with("record 2: 2 fields"));
         assert!(csv("path,s,q100\nx,one,3\n", &["s"]).unwrap_err().contains("s: \"one\" is not a number"));

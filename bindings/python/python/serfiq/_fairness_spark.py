@@ -13,13 +13,13 @@ from functools import reduce
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
+import pandas as pd  # pandas UDFs need it (and Spark resolves the UDF's type hints from here)
 
 from . import fairness as _f
 
 
 def _key_column(col: Any) -> Any:
     """The order-preserving int32 key of a float column (a vectorised pandas UDF)."""
-    import pandas as pd
     from pyspark.sql.functions import pandas_udf
 
     @pandas_udf("int")

@@ -134,7 +134,8 @@ def _components_of(columns: Sequence[str]) -> List[str]:
 
 def _pandas(df: Any, group_cols: List[str], qualities: List[str], dist: List[str]) -> Dict[str, Any]:
     def values(c: str) -> np.ndarray:
-        return np.asarray(df[c].to_numpy(dtype=np.float64, na_value=np.nan), np.float64)
+        # float32, the precision serfiq writes and the CLI and Spark read.
+        return df[c].to_numpy(dtype=np.float64, na_value=np.nan).astype(np.float32).astype(np.float64)
 
     n = len(df)
     cols = {c: values(c) for c in set(dist) | set(qualities)}
