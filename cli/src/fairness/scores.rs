@@ -268,7 +268,7 @@ mod tests {
                        {"path": "b.jpg", "s": 0.6, "f": 0.2, "q100": 60, "l": null}]"#;
         let t = json(text, &["s", "f", "l"]).unwrap();
         assert_eq!(t.paths, ["a.jpg", "b.jpg"]);
-        assert_eq!(t.scores.qualities[0].1, [0.5, 0.6]);
+        assert_eq!(t.scores.qualities[0].1, [0.5, 0.6f32 as f64], "read as f32");
         assert_eq!(t.scores.components[0].0, "Sharpness");
         assert_eq!(t.scores.components[0].1[0], 80.0);
         assert!(t.scores.components[0].1[1].is_nan());
