@@ -73,9 +73,16 @@ impl Groups {
             .find_map(|p| self.by_path.get(p).copied())
     }
 
-    /// Every grouping column applied to `paths`.
+    /// Every grouping column applied to `paths`; says so on stderr when no path has a label.
     pub fn apply(&self, paths: &[String]) -> Vec<Grouping> {
         let rows: Vec<Option<usize>> = paths.iter().map(|p| self.find(p)).collect();
+        if !paths.is_empty() && rows.iter().all(Option::is_none) {
+            eprintln!(
+                "serfiq: warning: none of the {} images is in the groups file (its paths must be the images' paths \
+                 relative to the dataset, or their trailing part)",
+                paths.len()
+            );
+        }
         (0..self.columns.len())
             .map(|c| {
                 let label = |r: usize| self.labels[r][c].as_str();
