@@ -7,7 +7,7 @@ MODEL := $(CACHE)/models/fr_feature.onnx
 DETECTOR := $(CACHE)/models/retinaface_mnet025.onnx
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -pedantic -g -fsanitize=address,undefined -fno-omit-frame-pointer
 
-.PHONY: all fetch build jni-lib check-32bit header demo test rust-test c-test fixtures examples bindings-test eval bench clean
+.PHONY: all fetch build jni-lib check-32bit header demo test rust-test c-test fixtures examples bindings-test eval fairness-bench bench clean
 
 all: build
 
@@ -44,10 +44,16 @@ demo: build
 	cargo run --release --locked --quiet --example demo -- $(CACHE)/faces/obama.jpg target/demo
 	$(RELEASE)/serfiq score target/demo
 
-## Error-versus-discard evaluation of the default model on LFW folds 1-5 (../shared/data).
+## Error-versus-discard evaluation of the default model on LFW folds 1-5 (../shared/data),
+## with the per-group fairness report by sex when the label file is there.
 LFW ?= ../shared/data/lfw
 eval: build
-	$(RELEASE)/serfiq eval $(LFW)/aligned112 --pairs $(LFW)/pairs.txt --no-detect --fmr 0.001,0.01 --out target/eval
+	$(RELEASE)/serfiq eval $(LFW)/aligned112 --pairs $(LFW)/pairs.txt --no-detect --fmr 0.001,0.01 --out target/eval \
+	    $(if $(wildcard $(LFW)/sex.tsv),--groups $(LFW)/sex.tsv)
+
+## `serfiq fairness` on a synthetic 1-million-row scores table, timed.
+fairness-bench: build
+	bash scripts/fairness-bench.sh $(RELEASE)/serfiq 1000000 target/fairness-bench
 
 ## Embed-only vs score+embed, and the Python references (a venv in $(CACHE)/pyref).
 bench: build

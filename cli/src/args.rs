@@ -70,6 +70,10 @@ pub enum Command {
     /// them into a copy of the model.
     #[command(after_help = AFTER_HELP)]
     Calibrate(CalibrateArgs),
+    /// Is the quality gate fair? Per-group counts, quality percentiles, rejection rates at the
+    /// gates that discard 1/5/10/20 % overall (95 % Wilson intervals) and component means, from a
+    /// scores table (`serfiq score` CSV/JSON, or the Parquet of serfiq.spark.score_images).
+    Fairness(FairnessArgs),
     /// Time embed-only against score+embed at batch 1, 8 and 32 on 1 and 2 threads, and against
     /// Python implementations of the original algorithm.
     #[command(after_help = AFTER_HELP)]
@@ -115,12 +119,35 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     pub landmarks: Option<PathBuf>,
 
+    /// Group labels (`path<TAB>column…` with a header; paths relative to DATASET): adds the
+    /// per-group fairness report (fairness.json, fairness-COLUMN.png and a table).
+    #[arg(long, value_name = "GROUPS.tsv")]
+    pub groups: Option<PathBuf>,
+
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
     pub detect: DetectArgs,
     #[command(flatten)]
     pub serfiq: SerfiqArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct FairnessArgs {
+    /// The scores: the CSV or JSON that `serfiq score` prints, or a Parquet file written from
+    /// serfiq.spark.score_images.
+    #[arg(value_name = "SCORES")]
+    pub scores: PathBuf,
+
+    /// Group labels: `path<TAB>column…` with a header line naming the grouping columns. A row
+    /// of SCORES matches the label whose path is its path or the trailing part of it.
+    #[arg(value_name = "GROUPS.tsv")]
+    pub groups: PathBuf,
+
+    /// Also write the report as JSON (the structure of `serfiq eval --groups`'s fairness.json,
+    /// without the comparisons).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -3,7 +3,8 @@
 //!   serfiq score [--faces one|all] [--annotate OUT] [--save-crops DIR] [--json] IMAGES_OR_DIRS...
 //!   serfiq embed [--landmarks FILE] [--json] IMAGES_OR_DIRS...
 //!   serfiq info
-//!   serfiq eval DATASET [--pairs pairs.txt]
+//!   serfiq eval DATASET [--pairs pairs.txt] [--groups GROUPS.tsv]
+//!   serfiq fairness SCORES GROUPS.tsv [--json FILE]
 //!   serfiq calibrate IMAGES_OR_DIRS... [--out CALIBRATED.onnx]
 //!   serfiq bench [IMAGES_OR_DIRS...]
 //!
@@ -23,6 +24,7 @@ mod decode;
 mod edc;
 mod eval;
 mod extras;
+mod fairness;
 mod inputs;
 mod locate;
 mod measure;
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Command::Info(a) => info(&a),
         Command::Eval(a) => eval::run(&a),
         Command::Calibrate(a) => calibrate::run(&a),
+        Command::Fairness(a) => fairness::run(&a),
         Command::Bench(a) => bench::run(&a),
     };
     match result {
