@@ -10,11 +10,11 @@ mod handle;
 mod images;
 mod settings;
 
-pub(crate) use batch::{aligned_crop, crop_is_bgr, score_each};
-pub(crate) use codes::*;
-pub(crate) use handle::{guard, live_models, Failure, Handle, Outcome};
-pub(crate) use images::{landmarks, view, Shape};
-pub(crate) use settings::Settings;
+pub use batch::{aligned_crop, crop_is_bgr, score_each};
+pub use codes::*;
+pub use handle::{guard, live_models, Failure, Handle, Outcome};
+pub use images::{landmarks, view, Shape};
+pub use settings::Settings;
 
 /// `serfiq_version()` and `NativeLib.version()`.
-pub(crate) const VERSION: &str = serfiq_core::VERSION;
+pub const VERSION: &str = serfiq_core::VERSION;

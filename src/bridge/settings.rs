@@ -11,7 +11,7 @@ use crate::status::*;
 
 /// Every option of `serfiq_options`, in its foreign form.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Settings {
+pub struct Settings {
     pub model_path: Option<String>,
     pub model_data: Option<Vec<u8>>,
     pub ort_library_path: Option<String>,
@@ -100,7 +100,7 @@ fn path_text(p: &Path) -> String {
 impl Settings {
     /// The core options; unknown codes and a missing model are refused here
     /// (ranges are checked by `Model::new`).
-    pub(crate) fn into_options(self) -> Result<Options, Failure> {
+    pub fn into_options(self) -> Result<Options, Failure> {
         let model = source(self.model_path, self.model_data).ok_or_else(|| {
             Failure::new(SERFIQ_ERR_NULL_ARGUMENT, "options name no model: the model path and the model data are NULL")
         })?;
@@ -144,7 +144,7 @@ impl Settings {
     /// What `model` was made with, for the getters: paths as given (model and
     /// detector bytes are not kept: `None`), α and r as in use, the execution
     /// provider as asked for (`serfiq_get_execution_provider` tells where it runs).
-    pub(crate) fn of(model: &Model) -> Settings {
+    pub fn of(model: &Model) -> Settings {
         let o = model.options();
         let path = |s: &ModelSource| match s {
             ModelSource::Path(p) => Some(path_text(p)),
