@@ -14,7 +14,8 @@ use crate::bridge::Outcome;
 
 /// Floats per face in the assess results: box[4], landmarks[10], confidence,
 /// then the quality (as `nativeDetectScore`). A face not found by the
-/// detector has box and confidence 0.
+/// detector has the aligned crop's extent as its box and confidence 0
+/// (as `serfiq_assess` gives them).
 const FACE_FLOATS: usize = 15 + QUALITY_FLOATS;
 
 /// A Java `String[]`.
@@ -72,10 +73,7 @@ fn assessed<'local>(env: &mut JNIEnv<'local>, found: &[AssessedFace]) -> Outcome
     let n = Component::ALL.len();
     let (mut faces, mut bits, mut raw, mut value) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for a in found {
-        match &a.detection {
-            Some(d) => faces.extend(d.bbox),
-            None => faces.extend([0.0; 4]),
-        }
+        faces.extend(a.bbox);
         faces.extend(a.landmarks.iter().flatten());
         faces.push(a.detection.map_or(0.0, |d| d.confidence));
         faces.extend(super::exports::quality_floats(&a.quality));

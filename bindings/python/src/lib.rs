@@ -434,7 +434,7 @@ impl Row {
 /// Components defined by the core (ids `0..N`); the rest of the arrays is unused.
 const N_COMPONENTS: usize = Component::ALL.len();
 
-/// `(s, q, n, f, q100, detection | None, landmarks, feedback bits, raw, value)`,
+/// `(s, q, n, f, q100, detection | None, box, landmarks, feedback bits, raw, value)`,
 /// raw and value indexed by component id.
 fn assessed_tuple<'py>(py: Python<'py>, a: &AssessedFace) -> PyResult<Bound<'py, PyTuple>> {
     let [s, q, n, f, q100] = quality_values(&a.quality);
@@ -444,8 +444,8 @@ fn assessed_tuple<'py>(py: Python<'py>, a: &AssessedFace) -> PyResult<Bound<'py,
     };
     let lm: Vec<f32> = a.landmarks.iter().flat_map(|p| *p).collect();
     let c = &a.components;
-    (s, q, n, f, q100, det, lm, c.feedback, c.raw[..N_COMPONENTS].to_vec(), c.value[..N_COMPONENTS].to_vec())
-        .into_pyobject(py)
+    let (raw, value) = (c.raw[..N_COMPONENTS].to_vec(), c.value[..N_COMPONENTS].to_vec());
+    (s, q, n, f, q100, det, a.bbox.to_vec(), lm, c.feedback, raw, value).into_pyobject(py)
 }
 
 /// Rows as `(s, q, n, f, q100, embeddings | None, status, messages, detections, faces, components)`:

@@ -53,6 +53,10 @@ def test_assess_equals_c(model, photo, landmarks, fixtures, face_reference):
     a = model.assess(photo, landmarks, format="rgb")
     assert abs(a.quality.s - face_reference["s"]) < 1e-6
     assert a.detection is None and np.allclose(a.landmarks, landmarks)
+    # No detection: the box is the aligned crop's extent, clamped to the image, around the landmarks.
+    h, w = photo.shape[:2]
+    assert 0 <= a.box[0] < a.box[2] <= w and 0 <= a.box[1] < a.box[3] <= h
+    assert (a.box[:2] <= landmarks.min(axis=0)).all() and (landmarks.max(axis=0) <= a.box[2:]).all()
     assert list(a.components) == [n for n, _, _, _ in rows]
     for i, (name, unit, raw, value) in enumerate(rows):
         c = a.components[name]

@@ -238,11 +238,13 @@ class Assessment:
     """A face with its quality, components and feedback (``Model.assess``,
     ``Model.detect_assess``). ``components`` holds every component the library defines, by
     name; ``feedback`` the codes raised, in code order; ``detection`` is the detector's face
-    (None for a face given by landmarks or as an aligned crop); ``landmarks`` (5, 2) are the
+    (None for a face given by landmarks or as an aligned crop); ``box`` (x0, y0, x1, y1) is the
+    detector's box, else the aligned crop's extent in the image; ``landmarks`` (5, 2) are the
     points the components were measured from."""
 
     quality: Quality
     detection: Optional["Detection"]
+    box: np.ndarray
     landmarks: np.ndarray
     components: Dict[str, Component] = field(repr=False)
     feedback: List[Feedback]
@@ -264,10 +266,11 @@ def _feedback(bits: int) -> List[Feedback]:
 
 
 def _assessment(t) -> Assessment:
-    s, q, n, f, q100, det, lm, bits, raw, value = t
+    s, q, n, f, q100, det, box, lm, bits, raw, value = t
     return Assessment(
         Quality(s, q, n, f, q100),
         _detection(det),
+        np.asarray(box, np.float32),
         np.asarray(lm, np.float32).reshape(5, 2),
         _components(raw, value),
         _feedback(bits),

@@ -35,8 +35,10 @@ _Rows = Tuple[
     bytes,
     Optional[_RowComponents],
 ]
-# (s, q, n, f, q100, detection | None, landmarks (10), feedback bits, raw, value), raw/value by component id
-_Assessed = Tuple[float, float, float, float, float, Optional[_Detection], List[float], int, List[float], List[float]]
+# (s, q, n, f, q100, detection | None, box (4), landmarks (10), feedback bits, raw, value), raw/value by id
+_Assessed = Tuple[
+    float, float, float, float, float, Optional[_Detection], List[float], List[float], int, List[float], List[float]
+]
 
 def _set_error_classes(base: type, by_status: Dict[int, type]) -> None: ...
 def live_models() -> int: ...

@@ -9,7 +9,8 @@ import java.util.Map;
  * A face with its quality, ISO/IEC 29794-5 components and feedback ({@link QualityModel#assess},
  * {@link QualityModel#detectAssess}).
  *
- * @param box the detector's box (left, top, right, bottom) when it found the face, else zeros
+ * @param box left, top, right, bottom in image pixels: the detector's box when it found the face,
+ *     else the aligned crop's extent in the image
  * @param landmarks the 10 floats (x, y of 5 points) the components were measured from
  * @param confidence the detector's confidence, 0 when the face was not found by the detector
  * @param quality the face's quality

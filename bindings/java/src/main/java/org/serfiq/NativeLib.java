@@ -187,8 +187,8 @@ final class NativeLib {
     static native String[][] nativeFeedback();
 
     /**
-     * One face with its components and feedback: {float[] faces ({@link #FACE_FLOATS}; box and
-     * confidence 0 unless the detector found it), long[] feedback bits, float[] raw, float[]
+     * One face with its components and feedback: {float[] faces ({@link #FACE_FLOATS}; a face the
+     * detector did not find has the aligned crop's extent as box, confidence 0), long[] feedback bits, float[] raw, float[]
      * value (one per component id, NaN = not assessed)}, for one face.
      */
     static native Object[] nativeAssess(
