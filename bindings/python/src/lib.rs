@@ -658,7 +658,7 @@ fn run_rows(
         (true, Want::Score) => None,
         (true, _) => Some(Want::Embedding),
     };
-    let results = match batch_want {
+    let results: Vec<Option<_>> = match batch_want {
         Some(w) if !faces.is_empty() => m.run_each(&faces, w)?.into_iter().map(Some).collect(),
         _ => faces.iter().map(|_| None).collect(),
     };
