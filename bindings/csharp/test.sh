@@ -68,7 +68,7 @@ int main(void) {
     OFF(serfiq_options, device_id); OFF(serfiq_options, gpu_fallback); OFF(serfiq_options, cuda_library_path);
     OFF(serfiq_options, max_model_bytes); OFF(serfiq_options, detector_sha256); OFF(serfiq_options, search_paths);
     OFF(serfiq_options, input_mode); OFF(serfiq_options, detector_max_side);
-    OFF(serfiq_options, q100_quality);
+    OFF(serfiq_options, q100_quality); OFF(serfiq_options, feedback_profile);
     SIZE(serfiq_image);
     OFF(serfiq_image, data); OFF(serfiq_image, width); OFF(serfiq_image, height); OFF(serfiq_image, stride);
     OFF(serfiq_image, format);
@@ -82,6 +82,10 @@ int main(void) {
     printf("SERFIQ_OPTIONS_SIZE_V3 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V3);
     printf("SERFIQ_OPTIONS_SIZE_V4 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V4);
     printf("SERFIQ_OPTIONS_SIZE_V5 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V5);
+    printf("SERFIQ_OPTIONS_SIZE_V6 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V6);
+    SIZE(serfiq_components);
+    OFF(serfiq_components, feedback); OFF(serfiq_components, count); OFF(serfiq_components, raw);
+    OFF(serfiq_components, value);
     return 0;
 }
 C

@@ -11,24 +11,24 @@ use crate::status::*;
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
 /// The number of live models (for leak checks: `serfiq_live_models`).
-pub(crate) fn live_models() -> usize {
+pub fn live_models() -> usize {
     LIVE.load(Ordering::SeqCst)
 }
 
 /// What a foreign handle owns: the model, and whether a call on it panicked.
-pub(crate) struct Handle {
+pub struct Handle {
     model: Model,
     poisoned: AtomicBool,
 }
 
 impl Handle {
-    pub(crate) fn new(model: Model) -> Handle {
+    pub fn new(model: Model) -> Handle {
         LIVE.fetch_add(1, Ordering::SeqCst);
         Handle { model, poisoned: AtomicBool::new(false) }
     }
 
     /// The model, unless an earlier call on it panicked.
-    pub(crate) fn model(&self) -> Result<&Model, Failure> {
+    pub fn model(&self) -> Result<&Model, Failure> {
         if self.poisoned.load(Ordering::SeqCst) {
             return Err(Failure::new(
                 SERFIQ_ERR_POISONED,
@@ -47,13 +47,13 @@ impl Drop for Handle {
 
 /// A failure on its way out: a status and a message.
 #[derive(Debug, Clone)]
-pub(crate) struct Failure {
+pub struct Failure {
     pub status: serfiq_status,
     pub message: String,
 }
 
 impl Failure {
-    pub(crate) fn new(status: serfiq_status, message: impl Into<String>) -> Failure {
+    pub fn new(status: serfiq_status, message: impl Into<String>) -> Failure {
         Failure { status, message: message.into() }
     }
 }
@@ -64,12 +64,12 @@ impl From<Error> for Failure {
     }
 }
 
-pub(crate) type Outcome<T = ()> = Result<T, Failure>;
+pub type Outcome<T = ()> = Result<T, Failure>;
 
 /// Runs an entry point's body: a panic becomes `SERFIQ_ERR_INTERNAL` and
 /// poisons `handle` (when the call was on one), so later calls on that model
 /// fail with `SERFIQ_ERR_POISONED` instead of using state a panic left half-done.
-pub(crate) fn guard<T>(handle: Option<&Handle>, body: impl FnOnce() -> Outcome<T>) -> Outcome<T> {
+pub fn guard<T>(handle: Option<&Handle>, body: impl FnOnce() -> Outcome<T>) -> Outcome<T> {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(result) => result,
         Err(panic) => {

@@ -17,13 +17,13 @@ use crate::status::*;
 /// (the fields of `serfiq_face`, in order).
 const FACE_FLOATS: usize = 15 + QUALITY_FLOATS;
 /// Floats per quality in every result: s, q, n, f, q100.
-const QUALITY_FLOATS: usize = 5;
+pub(super) const QUALITY_FLOATS: usize = 5;
 
-fn quality_floats(q: &serfiq_core::Quality) -> [f32; QUALITY_FLOATS] {
+pub(super) fn quality_floats(q: &serfiq_core::Quality) -> [f32; QUALITY_FLOATS] {
     [q.s, q.q, q.n, q.f, q.q100]
 }
 
-fn floats<'local>(env: &mut JNIEnv<'local>, values: &[f32]) -> Outcome<JFloatArray<'local>> {
+pub(super) fn floats<'local>(env: &mut JNIEnv<'local>, values: &[f32]) -> Outcome<JFloatArray<'local>> {
     let len = jsize::try_from(values.len()).map_err(|_| {
         Failure::new(SERFIQ_ERR_INVALID_ARGUMENT, format!("a result of {} floats is too large for Java", values.len()))
     })?;

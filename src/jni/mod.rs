@@ -21,6 +21,7 @@
 //! Options travel as three arrays whose slot order is defined once, in
 //! `options`, and published by name (`nativeOptionNames`).
 
+mod assess;
 mod exports;
 mod images;
 mod options;
@@ -37,7 +38,7 @@ use crate::status::*;
 /// whenever a native method, an array layout or an option slot changes;
 /// `NativeLib.JNI_VERSION` must equal it. (Version 1 was the unversioned
 /// first binding, which had no `nativeJniVersion`.)
-const JNI_VERSION: jint = 2;
+const JNI_VERSION: jint = 3;
 
 /// The Java exception every failure becomes.
 const EXCEPTION_CLASS: &str = "org/serfiq/SerfiqException";

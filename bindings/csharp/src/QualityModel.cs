@@ -44,6 +44,7 @@ namespace Serfiq
             byte[] detectorPath = Native.ToUtf8Z(options.DetectorPath, "DetectorPath");
             byte[] cuda = Native.ToUtf8Z(options.CudaLibraryPath, "CudaLibraryPath");
             byte[] detectorSha256 = Native.ToUtf8Z(options.DetectorSha256, "DetectorSha256");
+            byte[] profile = Native.ToUtf8Z(options.FeedbackProfile, "FeedbackProfile");
             byte[] data = options.ModelData, detectorData = options.DetectorData;
             // C would silently prefer the path; two sources are a caller's mistake worth naming.
             if (path != null && data != null)
@@ -53,7 +54,7 @@ namespace Serfiq
             SerfiqHandle h;
             uint status;
             fixed (byte* pPath = path, pOrt = ort, pLayer = layer, pSha256 = sha256, pDetectorPath = detectorPath,
-                         pCuda = cuda, pDetectorSha256 = detectorSha256, pData = NonNullWhenEmpty(data), pDetectorData = NonNullWhenEmpty(detectorData))
+                         pCuda = cuda, pDetectorSha256 = detectorSha256, pProfile = profile, pData = NonNullWhenEmpty(data), pDetectorData = NonNullWhenEmpty(detectorData))
             {
                 o.ModelPath = (IntPtr)pPath;
                 o.OrtLibraryPath = (IntPtr)pOrt;
@@ -66,6 +67,7 @@ namespace Serfiq
                 o.DetectorSize = new UIntPtr(detectorData == null ? 0u : (uint)detectorData.Length);
                 o.CudaLibraryPath = (IntPtr)pCuda;
                 o.DetectorSha256 = (IntPtr)pDetectorSha256;
+                o.FeedbackProfile = (IntPtr)pProfile;
                 status = Native.serfiq_create(&o, out h);
             }
             if (status != 0)
@@ -303,6 +305,70 @@ namespace Serfiq
                             }
                             return result;
                         }
+                    }
+                }
+            }
+            finally
+            {
+                if (added) handle.DangerousRelease();
+            }
+        }
+
+        /// <summary>The face <see cref="Score(ImageView, float[])"/> would score, with its quality, ISO/IEC 29794-5
+        /// components and the feedback raised under <see cref="QualityModelOptions.FeedbackProfile"/>. Routed and
+        /// failing as Score does (<see cref="Status.NoFace"/> when the detector finds no face).</summary>
+        public unsafe Assessment Assess(ImageView image, float[] landmarks = null)
+        {
+            Live(0);
+            long stride = image.Validate(0);
+            CheckLandmarks(landmarks, 0);
+            bool added = false;
+            try
+            {
+                IntPtr m = Acquire(ref added);
+                NativeFace face;
+                NativeComponents components;
+                fixed (byte* px = image.Data)
+                fixed (float* lm = landmarks)
+                {
+                    NativeImage img = ToNative(image, px, stride);
+                    Native.Check(Native.serfiq_assess(m, &img, lm, &face, &components));
+                }
+                return Assessment.FromNative(&face, &components);
+            }
+            finally
+            {
+                if (added) handle.DangerousRelease();
+            }
+        }
+
+        /// <summary>Every face <see cref="DetectScore"/> finds, in its order, each with its components and feedback.
+        /// No face gives an empty array; a model without a detector fails with <see cref="Status.InvalidArgument"/>.
+        /// </summary>
+        public unsafe Assessment[] DetectAssess(ImageView image)
+        {
+            Live(0);
+            long stride = image.Validate(0);
+            bool added = false;
+            try
+            {
+                IntPtr m = Acquire(ref added);
+                fixed (byte* px = image.Data)
+                {
+                    NativeImage img = ToNative(image, px, stride);
+                    UIntPtr count;
+                    Native.Check(Native.serfiq_detect_assess(m, &img, null, null, UIntPtr.Zero, &count));  // a count query
+                    int n = checked((int)count.ToUInt64());
+                    var faces = new NativeFace[Math.Max(n, 1)];
+                    var components = new NativeComponents[faces.Length];
+                    fixed (NativeFace* pf = faces)
+                    fixed (NativeComponents* pc = components)
+                    {
+                        // The detector runs again; a photo it now reads differently cannot occur (it is deterministic).
+                        Native.Check(Native.serfiq_detect_assess(m, &img, pf, pc, new UIntPtr((uint)faces.Length), &count));
+                        var result = new Assessment[count.ToUInt64()];
+                        for (int i = 0; i < result.Length; i++) result[i] = Assessment.FromNative(pf + i, pc + i);
+                        return result;
                     }
                 }
             }
@@ -730,6 +796,7 @@ namespace Serfiq
                 InputMode = (InputMode)o.InputMode,
                 DetectorMaxSide = checked((int)o.DetectorMaxSide),
                 Q100Quality = (Q100Quality)o.Q100Quality,
+                FeedbackProfile = Native.Utf8ToStringOrNull(o.FeedbackProfile),
             };
 
         /// <summary>

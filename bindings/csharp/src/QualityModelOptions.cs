@@ -149,5 +149,9 @@ namespace Serfiq
         /// <summary>Which quality <see cref="Quality.Q100"/> is the percentile of (default
         /// <see cref="Serfiq.Q100Quality.Default"/>, f); an unknown value fails with <see cref="Status.InvalidArgument"/>.</summary>
         public Q100Quality? Q100Quality { get; set; }
+        /// <summary>The thresholds of the feedback codes of <see cref="QualityModel.Assess"/> (default "enrolment",
+        /// strict ICAO/ISO): a preset ("enrolment" or "live", tolerant) optionally followed by ";key=value"
+        /// overrides, e.g. "live;max_yaw=20". Bad text fails with <see cref="Status.InvalidArgument"/>.</summary>
+        public string FeedbackProfile { get; set; }
     }
 }

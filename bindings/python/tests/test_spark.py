@@ -175,3 +175,22 @@ def test_lfw_rows_equal_the_cli(spark):
     bad = [p for p, r in rows.items() if r["status"] != 0 or (np.float32(r["s"]), np.float32(r["q"])) != cli[p][:2]]
     assert not bad, bad[:5]
     assert all(r["faces"] is None for r in rows.values())  # aligned crops: the detector does not run
+
+
+def test_components_columns(spark, photos):
+    df = spark.read.format("binaryFile").load(str(photos))
+    plain = serfiq.spark.score_images(df, embeddings=False)
+    assert "components" not in plain.columns and "feedback" not in plain.columns
+    out = serfiq.spark.score_images(df, embeddings=False, components=True)
+    assert out.columns[out.columns.index("faces") + 1 : out.columns.index("faces") + 3] == ["components", "feedback"]
+    rows = by_path(out.collect())
+    model = serfiq.Model()
+    for p in sorted(photos.glob("*.jpg")):
+        r = rows[str(p)]
+        if p.name in ("corrupt.jpg", "zz-not-a-face.jpg"):
+            assert r["status"] == 4 and r["components"] is None and r["feedback"] is None
+            continue
+        a = model.score_files([p], components=True)
+        want = {k: np.float32(c.value) for k, c in a.components[0].items() if c.assessed}
+        assert {k: np.float32(v) for k, v in r["components"].items()} == want, p
+        assert r["feedback"] == [f.name for f in a.feedback[0]]

@@ -23,8 +23,10 @@ from __future__ import annotations
 import atexit
 import glob
 import importlib.util
+import math
 import os
 import sys
+from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -37,6 +39,11 @@ __all__ = [
     "Detection",
     "DetectedFace",
     "BatchResult",
+    "Component",
+    "Feedback",
+    "Assessment",
+    "COMPONENTS",
+    "FEEDBACK",
     "Error",
     "InvalidArgumentError",
     "InvalidImageError",
@@ -64,6 +71,10 @@ STATUS_NAMES: Dict[int, str] = dict(_native.STATUS_NAMES)
 #: Most faces one image gives (``SERFIQ_MAX_FACES``).
 MAX_FACES: int = _native.MAX_FACES
 _STATUS = {name: code for code, name in STATUS_NAMES.items()}
+#: Every ISO/IEC 29794-5 component the library defines, by id: (name, unit of its raw value).
+COMPONENTS: Tuple[Tuple[str, str], ...] = tuple(tuple(c) for c in _native.COMPONENTS)
+#: Every feedback code, by code (its bit in a feedback set): (name, short English message).
+FEEDBACK: Tuple[Tuple[str, str], ...] = tuple(tuple(f) for f in _native.FEEDBACK)
 
 #: Seconds the exit hook waits for serfiq calls still running on other threads.
 EXIT_WAIT_SECONDS = 120.0
@@ -204,6 +215,77 @@ class DetectedFace(NamedTuple):
         return Quality(self.s, self.q, self.n, self.f, self.q100)
 
 
+@dataclass(frozen=True)
+class Component:
+    """One ISO/IEC 29794-5 quality component of a face: ``raw`` in ``unit``, ``value`` 0–100
+    (higher is better); both NaN when serfiq does not assess it."""
+
+    id: int
+    name: str
+    unit: str
+    raw: float
+    value: float
+
+    @property
+    def assessed(self) -> bool:
+        return not math.isnan(self.value)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A feedback code the person in front of the camera can act on: ``code`` (its bit in
+    ``Assessment.feedback_bits``), ``name`` ("TOO_DARK") and a short English ``message``."""
+
+    code: int
+    name: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A face with its quality, components and feedback (``Model.assess``,
+    ``Model.detect_assess``). ``components`` holds every component the library defines, by
+    name; ``feedback`` the codes raised, in code order; ``detection`` is the detector's face
+    (None for a face given by landmarks or as an aligned crop); ``box`` (x0, y0, x1, y1) is the
+    detector's box, else the aligned crop's extent in the image; ``landmarks`` (5, 2) are the
+    points the components were measured from."""
+
+    quality: Quality
+    detection: Optional["Detection"]
+    box: np.ndarray
+    landmarks: np.ndarray
+    components: Dict[str, Component] = field(repr=False)
+    feedback: List[Feedback]
+    feedback_bits: int
+
+    def has(self, name: str) -> bool:
+        """Whether feedback ``name`` ("TOO_DARK") was raised."""
+        return any(f.name == name for f in self.feedback)
+
+
+def _components(raw: Sequence[float], value: Sequence[float]) -> Dict[str, Component]:
+    return {
+        name: Component(i, name, unit, float(raw[i]), float(value[i])) for i, (name, unit) in enumerate(COMPONENTS)
+    }
+
+
+def _feedback(bits: int) -> List[Feedback]:
+    return [Feedback(code, name, message) for code, (name, message) in enumerate(FEEDBACK) if bits >> code & 1]
+
+
+def _assessment(t) -> Assessment:
+    s, q, n, f, q100, det, box, lm, bits, raw, value = t
+    return Assessment(
+        Quality(s, q, n, f, q100),
+        _detection(det),
+        np.asarray(box, np.float32),
+        np.asarray(lm, np.float32).reshape(5, 2),
+        _components(raw, value),
+        _feedback(bits),
+        int(bits),
+    )
+
+
 class BatchResult(NamedTuple):
     """Per-image results of a batch, in input order. Arrays have one entry per image; where an
     image failed, ``s``/``q``/``n``/``f``/``q100``/embedding rows are NaN, ``status`` is its status
@@ -219,6 +301,10 @@ class BatchResult(NamedTuple):
     errors: List[Optional[Error]]
     detections: List[Optional[Detection]]  # the face the detector found and the model scored
     faces: Optional[np.ndarray]  # int32 (N,): faces found (-1: the detector did not run); score_files only
+    # score_files(components=True) only, else None: per image its components by name and the
+    # feedback raised (None where the image failed).
+    components: Optional[List[Optional[Dict[str, Component]]]] = None
+    feedback: Optional[List[Optional[List[Feedback]]]] = None
 
     @property
     def ok(self) -> np.ndarray:
@@ -245,6 +331,8 @@ def _concat(parts: List[BatchResult], dim: int, embeddings: bool) -> BatchResult
         errors=[e for p in parts for e in p.errors],
         detections=[d for p in parts for d in p.detections],
         faces=cat("faces", np.int32),
+        components=[c for p in parts for c in p.components] if parts and parts[0].components is not None else None,
+        feedback=[c for p in parts for c in p.feedback] if parts and parts[0].feedback is not None else None,
     )
 
 
@@ -256,10 +344,16 @@ def _detection(t) -> Optional[Detection]:
 
 
 def _rows(t, dim: int, with_faces: bool, first: int = 0) -> BatchResult:
-    s, q, norm, f, q100, emb, status, messages, detections, faces = t
+    s, q, norm, f, q100, emb, status, messages, detections, faces, assessed = t
     status = np.frombuffer(status, np.int32).copy()
     count = len(status)
     f32 = lambda b: np.frombuffer(b, np.float32).copy()
+    components = feedback = None
+    if assessed is not None:
+        bits, raw, value = assessed
+        raw, value = (np.frombuffer(a, np.float32).reshape(count, len(COMPONENTS)) for a in (raw, value))
+        components = [None if b is None else _components(raw[i], value[i]) for i, b in enumerate(bits)]
+        feedback = [None if b is None else _feedback(b) for b in bits]
     return BatchResult(
         s=f32(s),
         q=f32(q),
@@ -271,6 +365,8 @@ def _rows(t, dim: int, with_faces: bool, first: int = 0) -> BatchResult:
         errors=[None if m is None else _error(m, int(st), first + i) for i, (m, st) in enumerate(zip(messages, status))],
         detections=[_detection(d) for d in detections],
         faces=np.frombuffer(faces, np.int32).copy() if with_faces else None,
+        components=components,
+        feedback=feedback,
     )
 
 
@@ -434,7 +530,10 @@ class Model:
     is an aligned crop, even a photo of that size, any other a photo; "crop": always an aligned
     crop, another size raises InvalidImageError; "photo": always searched by the detector) and
     ``detector_max_side`` (640: longer photos are shrunk for detection only, the face is
-    aligned from full-resolution pixels; 32–32768, 32768 turns it off; 0 = the default).
+    aligned from full-resolution pixels; 32–32768, 32768 turns it off; 0 = the default) and
+    ``feedback_profile`` (the thresholds of ``assess``'s feedback: "enrolment", strict ICAO/ISO,
+    the default, or "live", tolerant, optionally followed by ";key=value" overrides, e.g.
+    "live;max_yaw=20"; bad text raises InvalidArgumentError).
 
     ONNX Runtime comes from ``ort_library_path`` when given, else ``$SERFIQ_ORT_LIB``, else
     the ``onnxruntime`` package's ``libonnxruntime.so``, else serfiq's own search. With
@@ -586,6 +685,17 @@ class Model:
             )
         return out
 
+    def assess(self, image: Image, landmarks: Any = None, *, format: Optional[str] = None) -> Assessment:
+        """The face ``score`` would take, with its quality, ISO/IEC 29794-5 components and the
+        feedback raised under the model's ``feedback_profile``. Raises as ``score`` does."""
+        arr, fmt = _pixels(image, format)
+        return _assessment(self._m.assess(arr, fmt, _landmarks(landmarks)))
+
+    def detect_assess(self, image: Image, *, format: Optional[str] = None) -> List[Assessment]:
+        """Every face in a photo, as ``detect`` orders them, each assessed. No face: []."""
+        arr, fmt = _pixels(image, format)
+        return [_assessment(t) for t in self._m.detect_assess(arr, fmt)]
+
     def aligned_crop(
         self, image: Image, landmarks: Any = None, *, format: Optional[str] = None, output: str = "bgr"
     ) -> np.ndarray:
@@ -642,12 +752,14 @@ class Model:
         embeddings: bool = False,
         count_faces: bool = True,
         batch_size: int = 16,
+        components: bool = False,
     ) -> BatchResult:
         """Scores encoded images (JPEG, PNG, PPM), given as file paths or their bytes, each on its
         own, decoded exactly as ``serfiq score`` decodes them (so the scores equal the CLI's).
         An unreadable or undecodable image gets InvalidImageError in the result. ``faces``
         counts the faces the detector found in each photo (-1 where it did not run). Images are
-        decoded and scored ``batch_size`` at a time, which bounds memory."""
+        decoded and scored ``batch_size`` at a time, which bounds memory. ``components=True``
+        assesses each image as ``assess`` does and fills ``components`` and ``feedback``."""
         items = [i if isinstance(i, (bytes, bytearray)) else os.fspath(i) for i in items]
         lms = _batch_landmarks(landmarks, len(items))
         if batch_size < 1:
@@ -656,7 +768,12 @@ class Model:
         parts = [
             _rows(
                 self._m.encoded(
-                    items[k : k + batch_size], None if lms is None else lms[k : k + batch_size], want, count_faces, k
+                    items[k : k + batch_size],
+                    None if lms is None else lms[k : k + batch_size],
+                    want,
+                    count_faces,
+                    k,
+                    components,
                 ),
                 self._dim,
                 True,

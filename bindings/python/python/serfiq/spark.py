@@ -29,7 +29,7 @@ import numpy as np
 
 import serfiq
 
-__all__ = ["score_images", "OUTPUT_COLUMNS"]
+__all__ = ["score_images", "OUTPUT_COLUMNS", "COMPONENT_COLUMNS"]
 
 #: The columns ``score_images`` adds, with their Spark SQL types.
 OUTPUT_COLUMNS: Tuple[Tuple[str, str], ...] = (
@@ -42,6 +42,13 @@ OUTPUT_COLUMNS: Tuple[Tuple[str, str], ...] = (
     ("embedding", "array<float>"),
     ("status", "int"),
     ("error", "string"),
+)
+
+#: The columns ``score_images(components=True)`` adds after ``q100``: each assessed component's
+#: 0–100 value by its ISO/IEC 29794-5 name, and the feedback codes raised.
+COMPONENT_COLUMNS: Tuple[Tuple[str, str], ...] = (
+    ("components", "map<string,float>"),
+    ("feedback", "array<string>"),
 )
 
 # One model per Python worker process (and per set of model arguments), made on first use.
@@ -87,9 +94,10 @@ class _Scorer:
     """The mapInArrow function (a top-level class, so workers import it from serfiq.spark)."""
 
     def __init__(self, args: Dict[str, Any], key: str, source: Tuple[str, str], drop: Optional[str],
-                 batch_size: int, embeddings: bool, created: Any) -> None:
+                 batch_size: int, embeddings: bool, created: Any, components: bool = False) -> None:
         self.args, self.key, self.source, self.drop = args, key, source, drop
         self.batch_size, self.embeddings, self.created = batch_size, embeddings, created
+        self.components = components
 
     def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa
@@ -104,13 +112,15 @@ class _Scorer:
                 values = part.column(part.schema.get_field_index(column)).to_pylist()
                 if kind == "content":
                     items = [b"" if v is None else v for v in values]
-                    r = model.score_files(items, embeddings=self.embeddings, batch_size=self.batch_size)
+                    r = model.score_files(items, embeddings=self.embeddings, batch_size=self.batch_size,
+                                          components=self.components)
                 else:
-                    r = _score_paths(model, values, self.embeddings, self.batch_size)
+                    r = _score_paths(model, values, self.embeddings, self.batch_size, self.components)
                 yield _output(pa, part, self.drop, r, model.embedding_size, self.embeddings)
 
 
-def _score_paths(model: "serfiq.Model", values: list, embeddings: bool, batch_size: int) -> "serfiq.BatchResult":
+def _score_paths(model: "serfiq.Model", values: list, embeddings: bool, batch_size: int,
+                 components: bool = False) -> "serfiq.BatchResult":
     items, bad = [], {}
     for i, v in enumerate(values):
         try:
@@ -118,7 +128,7 @@ def _score_paths(model: "serfiq.Model", values: list, embeddings: bool, batch_si
         except ValueError as e:
             items.append("")
             bad[i] = str(e)
-    r = model.score_files(items, embeddings=embeddings, batch_size=batch_size)
+    r = model.score_files(items, embeddings=embeddings, batch_size=batch_size, components=components)
     if bad:
         status = serfiq._STATUS["SERFIQ_ERR_INVALID_IMAGE"]
         for i, message in bad.items():
@@ -145,6 +155,9 @@ def _output(pa: Any, part: Any, drop: Optional[str], r: "serfiq.BatchResult", di
         pa.array(faces, pa.int32(), mask=faces < 0),
     ]
     names += ["s", "q", "n", "f", "q100", "faces"]
+    if r.components is not None:
+        cols += _component_columns(pa, r, ok)
+        names += [n for n, _ in COMPONENT_COLUMNS]
     if embeddings:
         counts = np.where(ok, dim, 0).astype(np.int32)
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
@@ -159,6 +172,24 @@ def _output(pa: Any, part: Any, drop: Optional[str], r: "serfiq.BatchResult", di
     return pa.RecordBatch.from_arrays(cols, names=names)
 
 
+def _component_columns(pa: Any, r: "serfiq.BatchResult", ok: np.ndarray) -> list:
+    """The components (assessed ones, name → value) and feedback (names) of each row; null where
+    the image failed."""
+    comps, feedback = [], []
+    for i, good in enumerate(ok):
+        c, f = r.components[i], r.feedback[i]
+        if not good or c is None or f is None:
+            comps.append(None)
+            feedback.append(None)
+            continue
+        comps.append([(k.name, k.value) for k in c.values() if k.assessed])
+        feedback.append([x.name for x in f])
+    return [
+        pa.array(comps, pa.map_(pa.string(), pa.float32())),
+        pa.array(feedback, pa.list_(pa.string())),
+    ]
+
+
 def score_images(
     df: Any,
     *,
@@ -170,6 +201,7 @@ def score_images(
     embeddings: bool = True,
     keep_content: bool = False,
     created: Any = None,
+    components: bool = False,
     **options: Any,
 ) -> Any:
     """The DataFrame ``df`` with each image's quality, faces found, embedding and status.
@@ -182,7 +214,10 @@ def score_images(
     detector found; null where it did not run, e.g. 112×112 aligned crops), ``embedding``
     (array<float>, unless ``embeddings=False``), ``status`` (int, the C API's status; 0 = OK)
     and ``error`` (the reason, null when OK); s, q, n, f, q100 and embedding are null where status
-    is not 0.
+    is not 0. ``components=True`` (opt-in: it measures each face) adds ``COMPONENT_COLUMNS`` after
+    ``faces``: ``components`` (map<string, float>: each assessed ISO/IEC 29794-5 component's 0–100
+    value by name) and ``feedback`` (array<string>: the codes raised under the model's
+    ``feedback_profile`` option), null where status is not 0.
 
     ``model``, ``detector`` and ``**options`` are ``serfiq.Model``'s (paths as the executors
     see them; default: the model and detector in the wheel). Each Python worker creates one
@@ -202,6 +237,9 @@ def score_images(
     else:
         raise ValueError(f"the DataFrame has neither a {content_col!r} (image bytes) nor a {path_col!r} column")
     added = [(n, t) for n, t in OUTPUT_COLUMNS if embeddings or n != "embedding"]
+    if components:
+        at = [n for n, _ in added].index("faces") + 1
+        added[at:at] = list(COMPONENT_COLUMNS)
     clash = [n for n, _ in added if n in names]
     if clash:
         raise ValueError(f"the DataFrame already has the column(s) {clash}; rename them first")
@@ -209,5 +247,5 @@ def score_images(
     fields += [StructField(n, _parse_datatype_string(t), True) for n, t in added]
     args = {"model": None if model is None else os.fspath(model), "detector": detector, "options": dict(options)}
     key = repr(sorted((k, repr(v)) for k, v in args.items()))
-    scorer = _Scorer(args, key, source, drop, batch_size, embeddings, created)
+    scorer = _Scorer(args, key, source, drop, batch_size, embeddings, created, components)
     return df.mapInArrow(scorer, StructType(fields))

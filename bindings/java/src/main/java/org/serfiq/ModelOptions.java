@@ -222,6 +222,11 @@ public final class ModelOptions {
         return Q100Quality.fromCode(integer(Slot.Q100_QUALITY));
     }
 
+    /** The feedback profile ({@link Builder#feedbackProfile}), or null: "enrolment". */
+    public String feedbackProfile() {
+        return text(Slot.FEEDBACK_PROFILE);
+    }
+
     /** Creates the native model; returns its handle. */
     long create() {
         NativeLib.ensureLoaded();
@@ -504,6 +509,16 @@ public final class ModelOptions {
          */
         public Builder q100Quality(Q100Quality quality) {
             return integer(Slot.Q100_QUALITY, quality == null ? -1 : quality.code());
+        }
+
+        /**
+         * The thresholds of the feedback codes of {@link QualityModel#assess}: a preset
+         * ("enrolment", strict ICAO/ISO, the default; "live", tolerant) optionally followed by
+         * ";key=value" overrides, e.g. "live;max_yaw=20". Bad text fails with
+         * {@link Status#INVALID_ARGUMENT} at open.
+         */
+        public Builder feedbackProfile(String profile) {
+            return text(Slot.FEEDBACK_PROFILE, profile);
         }
 
         public ModelOptions build() {

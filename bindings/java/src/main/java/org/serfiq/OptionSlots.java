@@ -25,6 +25,7 @@ final class OptionSlots {
         DETECTOR_PATH(Kind.TEXT, "detector_path"),
         CUDA_LIBRARY_PATH(Kind.TEXT, "cuda_library_path"),
         DETECTOR_SHA256(Kind.TEXT, "detector_sha256"),
+        FEEDBACK_PROFILE(Kind.TEXT, "feedback_profile"),
         SAMPLES(Kind.INT, "samples"),
         SEED(Kind.INT, "seed"),
         CHANNEL_ORDER(Kind.INT, "channel_order"),

@@ -43,7 +43,7 @@ class AbiTest {
 
     @Test
     void jniMismatchIsASerfiqException() {
-        for (int loaded : new int[] {0, 1, 3}) {
+        for (int loaded : new int[] {0, 1, NativeLib.JNI_VERSION - 1, NativeLib.JNI_VERSION + 1}) {
             SerfiqException e = assertThrows(SerfiqException.class, () -> NativeLib.checkJni(loaded));
             assertEquals(Status.ABI_MISMATCH, e.status());
             assertTrue(e.detail().contains("needs JNI version " + NativeLib.JNI_VERSION), e.detail());
