@@ -62,7 +62,7 @@ bench: build
 
 ## Every test: Rust unit and integration tests, the C API test under ASan/UBSan,
 ## then each language binding's tests and examples against the C API's reference.
-test: build rust-test c-test check-32bit bindings-test python-test platforms
+test: build rust-test c-test check-32bit bindings-test python-test quickstart platforms
 
 rust-test: fetch
 	cargo test --release --locked --workspace
@@ -156,6 +156,11 @@ bindings-test: fixtures jni-lib
 	@for lang in cpp csharp java; do \
 	    if [ -f bindings/$$lang/test.sh ]; then echo "== bindings/$$lang"; $(BINDING_ENV) bash bindings/$$lang/test.sh || exit 1; fi; \
 	done
+
+## The README's examples (examples/*/quickstart.*): each built and run, each prints what C prints.
+.PHONY: quickstart
+quickstart: fixtures jni-lib
+	$(BINDING_ENV) bash tests/quickstart.sh
 
 ## The Python package (bindings/python): an abi3 wheel built by maturin (pinned, in its own
 ## venv) with the default model and detector inside, then its tests in a fresh venv holding
