@@ -343,6 +343,21 @@ pub struct FaceOutputArgs {
     /// scored (other than the one --face-policy picks) are drawn in grey.
     #[arg(long, value_name = "OUT")]
     pub annotate: Option<PathBuf>,
+
+    /// Add the quality components (ISO/IEC 29794-5) and the feedback codes of each face
+    ///
+    /// CSV gets, per component in id order, `<Name>` (0-100) and `<Name>_raw` (its unit),
+    /// empty when not assessed, then `feedback` (code names joined by `|`); JSON gets
+    /// "components": {"<Name>": {"raw", "value"}} and "feedback": [...]. With --annotate the
+    /// feedback messages are drawn under each face. See docs/components.md.
+    #[arg(long)]
+    pub components: bool,
+
+    /// The thresholds behind the feedback codes: a preset, `enrolment` (strict, ICAO/ISO) or
+    /// `live` (tolerant), optionally followed by `;key=value` overrides, e.g.
+    /// "live;max_yaw=20;min_inter_eye_distance=60" [default: enrolment]
+    #[arg(long, value_name = "TEXT")]
+    pub profile: Option<String>,
 }
 
 /// The face detector.

@@ -55,6 +55,7 @@ struct Report {
     samples: usize,
     rows: Vec<Row>,
     python: Vec<Reference>,
+    components: Option<crate::bench_components::ComponentCost>,
 }
 
 pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
@@ -120,6 +121,17 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
             rows.push(row);
         }
     }
+    let components = crate::bench_components::measure(&model, &inputs, a.rounds);
+    match &components {
+        Some(c) => println!(
+            "\nquality components (serfiq_assess), thread CPU per face, median of {} faces at full resolution: {:.3} ms; the score of the same face {:.2} ms (components = {:.1} % of it)",
+            c.faces,
+            c.components_ms_per_face,
+            c.score_ms_per_face,
+            100.0 * c.components_ms_per_face / c.score_ms_per_face
+        ),
+        None => println!("\nquality components: not timed (no face detector, or no face found)"),
+    }
     let base = rows.iter().find(|r| r.batch == 1 && r.threads == 1);
     let python = if a.no_python {
         Vec::new()
@@ -149,6 +161,7 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
             samples: model.samples(),
             rows,
             python,
+            components,
         };
         let text = serde_json::to_string_pretty(&report).map_err(|e| Fatal(e.to_string()))?;
         std::fs::write(path, text + "\n")

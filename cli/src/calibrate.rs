@@ -57,7 +57,13 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
     };
     let model = crate::load(&settings.opts)?;
 
-    let cfg = RunConfig { landmarks: landmarks.as_ref(), want: Want::Score, all_faces: false, batch: BATCH };
+    let cfg = RunConfig {
+        landmarks: landmarks.as_ref(),
+        want: Want::Score,
+        all_faces: false,
+        components: false,
+        batch: BATCH,
+    };
     let (pairs, skipped) = score_all(&model, &images, &cfg);
     let scores: Vec<f64> = pairs.iter().map(|p| p.0).collect();
     let bad = skipped + found.problems.len();

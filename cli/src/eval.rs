@@ -131,6 +131,7 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
         landmarks: landmarks.as_ref(),
         want: serfiq_core::Want::Both,
         all_faces: false,
+        components: false,
         batch: a.batch as usize,
     };
     eprintln!("serfiq: evaluating {} images ({})", set.images.len(), set.description);

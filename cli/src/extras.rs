@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use image::RgbImage;
-use serfiq_core::{Detection, Model};
+use serfiq_core::{Detection, Feedback, Model};
 
 use crate::annotate::{self, Mark};
 use crate::inputs::{has_image_extension, io_reason};
@@ -186,6 +186,9 @@ impl Extras {
                     landmarks: f.landmarks,
                     quality: f.quality,
                     index: self.all_faces.then_some(f.index),
+                    notes: f
+                        .components
+                        .map_or_else(Vec::new, |c| Feedback::in_set(c.feedback).map(|k| k.message()).collect()),
                 })
                 .collect();
             if !self.all_faces {
@@ -218,7 +221,13 @@ fn unscored(model: &Model, prep: &Prepared, found: &[Found]) -> Result<Vec<Mark>
     Ok(all
         .into_iter()
         .filter(|d| !scored.contains(d))
-        .map(|d| Mark { bbox: Some(d.bbox), landmarks: Some(d.landmarks), quality: None, index: None })
+        .map(|d| Mark {
+            bbox: Some(d.bbox),
+            landmarks: Some(d.landmarks),
+            quality: None,
+            index: None,
+            notes: Vec::new(),
+        })
         .collect())
 }
 

@@ -17,6 +17,7 @@
 mod annotate;
 mod args;
 mod bench;
+mod bench_components;
 mod bench_photos;
 mod calibrate;
 mod dataset;
@@ -162,7 +163,10 @@ fn process_images(
     };
     let mut extras =
         Extras::new(faces.and_then(|f| f.save_crops.clone()), annotate, all_faces, &found.images).map_err(Fatal)?;
-    let model = load(&settings(m, d, s)?.opts)?;
+    let components = faces.is_some_and(|f| f.components);
+    let mut opts = settings(m, d, s)?.opts;
+    opts.feedback_profile = faces.and_then(|f| f.profile.clone());
+    let model = load(&opts)?;
 
     let format = if input.json { Format::Json } else { Format::Csv };
     let columns = match want {
@@ -170,14 +174,15 @@ fn process_images(
         _ if all_faces => Columns::Faces,
         _ => Columns::Score,
     };
-    let cfg = RunConfig { landmarks: landmarks.as_ref(), want, all_faces, batch: input.batch as usize };
+    let cfg = RunConfig { landmarks: landmarks.as_ref(), want, all_faces, components, batch: input.batch as usize };
     let mut write_extras = |path: &std::path::Path, prep: &process::Prepared, outcome: &process::Outcome| {
         if extras.is_empty() {
             return Ok(());
         }
         extras.image(&model, path, prep, outcome)
     };
-    let printed = Printer::start(BufWriter::new(io::stdout().lock()), format, columns).and_then(|mut printer| {
+    let out = BufWriter::new(io::stdout().lock());
+    let printed = Printer::start_with(out, format, columns, components).and_then(|mut printer| {
         let bad = process::run_all(&model, &found.images, &cfg, &mut printer, &mut write_extras)?;
         printer.finish()?;
         Ok(bad)

@@ -64,7 +64,7 @@ pub enum Component {
     IlluminationUniformity = 15,
     /// Distance of the cheeks' mean CIELAB (a*, b*) from the skin range.
     NaturalColour = 16,
-    /// Mean squared Laplacian of the face region at the aligned crop's pixel scale.
+    /// Mean squared Laplacian of the face region's luma, at the image's pixel scale.
     Sharpness = 17,
     /// Second-largest face's box area over the largest's, 0..1.
     SingleFacePresent = 18,

@@ -27,6 +27,10 @@ pub const MEAN_FACE: [[f64; 3]; 5] = [
     [14.5903, 40.6859, 14.0],
 ];
 
+/// Weight of each landmark in the fit: the mouth corners move with the
+/// expression (a smile lifts and widens them), so they count less.
+const WEIGHTS: [f64; 5] = [1.0, 1.0, 1.0, 0.25, 0.25];
+
 /// Head pose in degrees, ISO/IEC 39794-5 signs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HeadPose {
@@ -94,7 +98,10 @@ fn project(p: &[f64; 6], model: &[[f64; 3]]) -> [f64; 10] {
 /// Levenberg–Marquardt on the 6 parameters, yaw and pitch kept within ±89°.
 fn fit(p: &mut [f64; 6], model: &[[f64; 3]], obs: &[[f64; 2]]) {
     let target: Vec<f64> = obs.iter().flat_map(|o| [o[0], o[1]]).collect();
-    let cost = |p: &[f64; 6]| project(p, model).iter().zip(&target).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+    let cost = |p: &[f64; 6]| {
+        let f = project(p, model);
+        (0..10).map(|i| WEIGHTS[i / 2] * (f[i] - target[i]).powi(2)).sum::<f64>()
+    };
     let limit = 89f64.to_radians();
     let mut lambda = 1e-3;
     let mut c = cost(p);
@@ -112,11 +119,11 @@ fn fit(p: &mut [f64; 6], model: &[[f64; 3]], obs: &[[f64; 2]]) {
         let mut a = [[0.0; 6]; 6];
         let mut g = [0.0; 6];
         for i in 0..10 {
-            let res = f0[i] - target[i];
+            let (res, w) = (f0[i] - target[i], WEIGHTS[i / 2]);
             for j in 0..6 {
-                g[j] -= jac[i][j] * res;
+                g[j] -= w * jac[i][j] * res;
                 for k in 0..6 {
-                    a[j][k] += jac[i][j] * jac[i][k];
+                    a[j][k] += w * jac[i][j] * jac[i][k];
                 }
             }
         }
