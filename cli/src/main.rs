@@ -6,6 +6,7 @@
 //!   serfiq eval DATASET [--pairs pairs.txt]
 //!   serfiq calibrate IMAGES_OR_DIRS... [--out CALIBRATED.onnx]
 //!   serfiq bench [IMAGES_OR_DIRS...]
+//!   serfiq capture VIDEO|FOLDER_OF_FRAMES [--json] [--best CROP.png] [--annotate DIR]
 //!
 //! Photos go through the face detector (fetched into the cache by `make fetch`;
 //! `--no-detect` turns it off); aligned crops and images with landmarks do not.
@@ -16,13 +17,16 @@
 mod annotate;
 mod args;
 mod bench;
+mod bench_capture;
 mod bench_photos;
 mod calibrate;
+mod capture;
 mod dataset;
 mod decode;
 mod edc;
 mod eval;
 mod extras;
+mod frames;
 mod inputs;
 mod locate;
 mod measure;
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         Command::Eval(a) => eval::run(&a),
         Command::Calibrate(a) => calibrate::run(&a),
         Command::Bench(a) => bench::run(&a),
+        Command::Capture(a) => capture::run(&a),
     };
     match result {
         Ok(code) => code,

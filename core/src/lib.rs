@@ -70,6 +70,7 @@ macro_rules! internal {
 
 pub mod align;
 pub mod calibration;
+pub mod capture;
 mod defaults;
 pub mod detect;
 mod error;
@@ -94,6 +95,7 @@ internal!(
 );
 
 pub use align::Landmarks;
+pub use capture::{Capture, CaptureOptions, State};
 pub use detect::{Detection, FacePolicy};
 pub use error::{Error, ErrorKind, Result};
 pub use gpu::Provider;
