@@ -5,14 +5,15 @@
 //! is written here once; each surface only maps its own types to these.
 
 mod batch;
+pub(crate) mod capture;
 mod codes;
 mod handle;
 mod images;
 mod settings;
 
-pub(crate) use batch::{aligned_crop, crop_is_bgr, score_each};
+pub(crate) use batch::{aligned_crop, crop_is_bgr, crop_pixels, score_each};
 pub(crate) use codes::*;
-pub(crate) use handle::{guard, live_models, Failure, Handle, Outcome};
+pub(crate) use handle::{guard, live_models, Failure, Handle, Outcome, Poison};
 pub(crate) use images::{landmarks, view, Shape};
 pub(crate) use settings::Settings;
 
