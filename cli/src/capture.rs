@@ -7,25 +7,16 @@ use std::process::ExitCode;
 
 use image::RgbImage;
 use serfiq_core::capture::Frame;
-use serfiq_core::{Capture, ImageView, PixelFormat};
+use serfiq_core::{Capture, Feedback, ImageView, PixelFormat};
 
 use crate::annotate::{self, Mark};
 use crate::args::CaptureArgs;
 use crate::frames::Source;
 use crate::{load, settings, show, Fatal};
 
-/// Names of the feedback bits set in `bits`, joined by `|`.
+/// Names of the feedback codes set in `bits`, joined by `|`.
 pub fn feedback_names(bits: u64) -> String {
-    let names: Vec<&str> = (0..64).filter(|k| bits >> k & 1 == 1).map(feedback_name).collect();
-    names.join("|")
-}
-
-fn feedback_name(code: u32) -> &'static str {
-    match code {
-        serfiq_core::capture::NO_FACE => "NO_FACE",
-        serfiq_core::capture::LOW_QUALITY => "LOW_QUALITY",
-        _ => "UNKNOWN",
-    }
+    Feedback::in_set(bits).map(Feedback::name).collect::<Vec<_>>().join("|")
 }
 
 /// The text drawn on an annotated frame.
@@ -78,7 +69,7 @@ fn json_line(name: &str, f: &Frame, ts: i64) -> String {
             "overlap": finite(t.overlap),
         })
     });
-    let feedback: Vec<&str> = (0..64).filter(|k| f.feedback >> k & 1 == 1).map(feedback_name).collect();
+    let feedback: Vec<&str> = Feedback::in_set(f.feedback).map(Feedback::name).collect();
     serde_json::json!({
         "frame": f.index, "name": name, "timestamp_ms": ts, "state": f.state.name(),
         "feedback": feedback, "face": face, "best": f.is_best, "new_track": f.new_track,

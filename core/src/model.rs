@@ -37,6 +37,8 @@ pub struct Model {
     /// Where the sessions run, and why not on the GPU when a fallback happened.
     pub(crate) provider: Provider,
     gpu_note: Option<String>,
+    /// The thresholds of the feedback codes.
+    pub(crate) profile: crate::Profile,
 }
 
 impl Model {
@@ -153,6 +155,7 @@ impl Model {
                 None => Provider::Cpu,
             },
             gpu_note,
+            profile: opts.profile()?,
         };
         model.check_first_run()?;
         Ok(model)

@@ -129,6 +129,11 @@ pub struct Options {
     /// Which quality `Quality::q100` is the percentile of; default
     /// [`Q100Quality::DEFAULT`](crate::Q100Quality::DEFAULT).
     pub q100_quality: crate::Q100Quality,
+    /// The thresholds of the feedback codes ([`Model::assess`](crate::Model::assess)):
+    /// a preset ("enrolment", strict ICAO/ISO; "live", tolerant), optionally
+    /// followed by ";key=value" overrides (see [`Profile::parse`](crate::Profile::parse)).
+    /// `None`: "enrolment". Bad text fails the create with `InvalidArgument`.
+    pub feedback_profile: Option<String>,
 }
 
 /// What an image given without landmarks is (landmarks, when given, always
@@ -175,6 +180,7 @@ impl Default for Options {
             input_mode: InputMode::Auto,
             detector_max_side: crate::detect::DEFAULT_MAX_SIDE,
             q100_quality: crate::Q100Quality::DEFAULT,
+            feedback_profile: None,
         }
     }
 }
@@ -183,6 +189,11 @@ impl Options {
     /// The default options for the model file at `path`.
     pub fn from_path(path: impl Into<PathBuf>) -> Self {
         Options { model: ModelSource::Path(path.into()), ..Default::default() }
+    }
+
+    /// The feedback profile these options name.
+    pub(crate) fn profile(&self) -> Result<crate::Profile> {
+        self.feedback_profile.as_deref().map_or_else(|| Ok(crate::Profile::default()), crate::Profile::parse)
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
@@ -238,6 +249,7 @@ impl Options {
                 self.detector_max_side
             ));
         }
+        self.profile()?;
         if !(1..=MAX_MODEL_BYTES).contains(&self.max_model_bytes) {
             return bad(format!("max_model_bytes must be in 1..={MAX_MODEL_BYTES}, got {}", self.max_model_bytes));
         }

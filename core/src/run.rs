@@ -376,7 +376,7 @@ impl Model {
         }
     }
 
-    fn no_face_message(&self, image: &ImageView) -> String {
+    pub(crate) fn no_face_message(&self, image: &ImageView) -> String {
         format!(
             "no face found in the {}x{} image (detector confidence threshold {})",
             image.width(),

@@ -26,6 +26,7 @@ mod steady;
 
 use std::borrow::Borrow;
 
+use crate::assess::{Components, Feedback};
 use crate::detect::{iou, Detection};
 use crate::error::{fail, ErrorKind, Result};
 use crate::image::ImageView;
@@ -33,11 +34,6 @@ use crate::model::Model;
 use crate::run::{Crop, Face, Quality, Want};
 
 pub use options::*;
-
-/// Feedback code NO_FACE (docs/abi-v3.md): no face in the frame.
-pub const NO_FACE: u32 = 0;
-/// Feedback code LOW_QUALITY (docs/abi-v3.md): q100 under the threshold.
-pub const LOW_QUALITY: u32 = 11;
 
 /// Where the capture stands after a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -73,6 +69,9 @@ pub struct TrackedFace {
     pub detection: Detection,
     /// Its quality.
     pub quality: Quality,
+    /// Its components and feedback under the model's profile (before the
+    /// capture's own LOW_QUALITY, which [`Frame::feedback`] adds).
+    pub components: Components,
     /// Landmark motion since the track's last frame (see [`CaptureOptions::max_motion`]); NaN on its first.
     pub motion: f32,
     /// Cosine similarity of its embedding to the one the track had before
@@ -196,7 +195,7 @@ impl<M: Borrow<Model>> Capture<M> {
             );
         }
         let index = self.frames;
-        let (found, full) = self.find(image, index, timestamp_ms)?;
+        let (found, others, full) = self.find(image, index, timestamp_ms)?;
         let Some(scored) = found else {
             self.commit(index, timestamp_ms, full);
             if let Some(t) = &mut self.track {
@@ -206,7 +205,7 @@ impl<M: Borrow<Model>> Capture<M> {
             let frame = Frame {
                 index,
                 state: State::Searching,
-                feedback: 1 << NO_FACE,
+                feedback: Feedback::NoFace.bit(),
                 face: None,
                 is_best: false,
                 new_track: false,
@@ -229,7 +228,12 @@ impl<M: Borrow<Model>> Capture<M> {
             _ => f32::NAN,
         };
         let mut window = same.map(|t| t.window).unwrap_or_default();
-        let feedback = if scored.quality.q100 < opts.min_q100 { 1 << LOW_QUALITY } else { 0 };
+        let components = crate::assess::measure(image, &d.landmarks, Some(&others), scored.quality.q100)?;
+        let mut feedback = crate::assess::feedback(Some(&components), others.len().max(1), model.profile());
+        if scored.quality.q100 < opts.min_q100 {
+            feedback |= Feedback::LowQuality.bit();
+        }
+        let components = Components { feedback, ..components };
         let good = feedback & opts.blocking_feedback == 0 && scored.quality.q100 >= opts.min_q100;
         window.add(good && motion <= opts.max_motion, timestamp_ms);
         let state = match good {
@@ -241,7 +245,7 @@ impl<M: Borrow<Model>> Capture<M> {
             Some(t) => t.id,
             None => self.tracks + 1,
         };
-        let face = TrackedFace { track: id, detection: d, quality: scored.quality, motion, similarity, overlap };
+        let face = TrackedFace { track: id, detection: d, quality: scored.quality, components, motion, similarity, overlap };
         let beats = |b: &Best| (state, scored.quality.q100) > (b.state, b.face.quality.q100);
         let is_best = new_track || self.best.as_ref().is_none_or(beats);
         let best = match is_best {
@@ -277,11 +281,12 @@ impl<M: Borrow<Model>> Capture<M> {
         }
     }
 
-    /// The face to follow in this frame, scored with its embedding, and whether
-    /// the whole frame was searched: the region around the track when it was
-    /// seen last frame and no full search is due, else (or when the region
-    /// holds no face overlapping the last box) the whole frame.
-    fn find(&self, image: &ImageView, index: u64, now_ms: i64) -> Result<(Option<crate::ScoredFace>, bool)> {
+    /// The face to follow in this frame, scored with its embedding, every face
+    /// the search found (for MULTIPLE_FACES), and whether the whole frame was
+    /// searched: the region around the track when it was seen last frame and
+    /// no full search is due, else (or when the region holds no face
+    /// overlapping the last box) the whole frame.
+    fn find(&self, image: &ImageView, index: u64, now_ms: i64) -> Result<(Option<crate::ScoredFace>, Vec<Detection>, bool)> {
         let model = self.model.borrow();
         let opts = &self.options;
         let due = self.last_full.is_none_or(|(frame, ms)| {
@@ -291,6 +296,7 @@ impl<M: Borrow<Model>> Capture<M> {
         let last = self.track.as_ref().map(|t| t.last);
         let mut full = false;
         let mut pick = None;
+        let mut found = Vec::new();
         if let (Some(t), false) = (self.track.as_ref().filter(|t| t.seen), due) {
             let Some(detector) = model.detector() else {
                 return fail(ErrorKind::InvalidArgument, "the model has no face detector");
@@ -298,18 +304,20 @@ impl<M: Borrow<Model>> Capture<M> {
             let near = detector.search_region(image, &t.last, opts.track_context, opts.track_side)?;
             let near: Vec<Detection> = near.into_iter().filter(|d| model.alignable(image, d)).collect();
             pick = overlapping(&near, &t.last, opts.min_overlap);
+            found = near;
         }
         if pick.is_none() {
             full = true;
             // Ranked by the face policy; the tracked face, when still there, comes first.
             let faces = model.detect(image)?;
             pick = last.and_then(|l| overlapping(&faces, &l, opts.min_overlap)).or(faces.first().copied());
+            found = faces;
         }
         let Some(d) = pick else {
-            return Ok((None, full));
+            return Ok((None, found, full));
         };
         let mut scored = model.score_detections(image, &[d], Want::Both)?;
-        Ok((scored.pop(), full))
+        Ok((scored.pop(), found, full))
     }
 }
 
