@@ -102,6 +102,11 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "DIR")]
     pub annotate: Option<PathBuf>,
 
+    /// Feedback thresholds: a preset ("live", tolerant, for cameras; "enrolment", strict
+    /// ICAO/ISO) optionally followed by ";key=value" overrides, e.g. "live;max_yaw=25".
+    #[arg(long, value_name = "PROFILE", default_value = "live")]
+    pub profile: String,
+
     #[command(flatten)]
     pub capture: CaptureOptionArgs,
     #[command(flatten)]

@@ -65,7 +65,12 @@ pub fn run(a: &BenchArgs, opts: &Options, video: &Path) -> Result<ExitCode, Fata
     if opts.detector.is_none() {
         return Err(Fatal("--capture needs the face detector (--detector or the cached one)".to_string()));
     }
-    let model = load(&Options { intra_threads: 1, max_sessions: 1, ..opts.clone() })?;
+    let model = load(&Options {
+        intra_threads: 1,
+        max_sessions: 1,
+        feedback_profile: Some("live".to_string()),
+        ..opts.clone()
+    })?;
     println!(
         "serfiq bench --capture {}: ms per frame, one thread; capture = tracking (region search) with a full \
          search when lost and every {} frames; full = detect the whole frame + align + score on every frame",

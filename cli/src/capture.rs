@@ -109,7 +109,8 @@ pub fn run(a: &CaptureArgs) -> Result<ExitCode, Fatal> {
             .map_err(|e| Fatal(format!("cannot create {}: {}", show::path(dir), crate::decode::io_reason(&e))))?;
     }
     let source = Source::open(&a.input, a.fps, None).map_err(|e| Fatal(format!("{}: {e}", show::path(&a.input))))?;
-    let st = settings(&a.model, &a.detect, Some(&a.serfiq))?;
+    let mut st = settings(&a.model, &a.detect, Some(&a.serfiq))?;
+    st.opts.feedback_profile = Some(a.profile.clone());
     if st.opts.detector.is_none() {
         return Err(Fatal("capture needs the face detector (--detector or the cached one)".to_string()));
     }

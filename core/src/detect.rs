@@ -206,11 +206,22 @@ impl Detector {
         found.into_iter().map(|d| self.refine(image, d)).collect()
     }
 
+    /// Every face near `near` (tracking from frame to frame): searched in the
+    /// region around it (`search_region`, steady), and, when that region was
+    /// shrunk, each face refined at full resolution as `detect` refines them.
+    pub(crate) fn track(&self, image: &ImageView, near: &Detection, context: f32, max_side: u32) -> Result<Vec<Detection>> {
+        let (found, shrunk) = self.search_region(image, near, context, max_side, true)?;
+        if !shrunk {
+            return Ok(found);
+        }
+        found.into_iter().map(|d| self.refine(image, d)).collect()
+    }
+
     /// `d` found again in the region of `image` around it: `REFINE_CONTEXT`
     /// times its box's longer side, at the working size. `d` itself when no
     /// detection there overlaps it by more than half (IoU).
     fn refine(&self, image: &ImageView, d: Detection) -> Result<Detection> {
-        let again = self.search_region(image, &d, REFINE_CONTEXT, self.max_side)?;
+        let (again, _) = self.search_region(image, &d, REFINE_CONTEXT, self.max_side, false)?;
         let best = again.into_iter().map(|f| (iou(&f.bbox, &d.bbox), f)).max_by(|a, b| a.0.total_cmp(&b.0));
         Ok(match best {
             Some((overlap, f)) if overlap > 0.5 => f,
@@ -221,35 +232,50 @@ impl Detector {
     /// Every face in the region of `image` around `near`: `context` times its
     /// box's longer side, its origin on the coarsest stride so that the
     /// network's cells lie as in a full-size run, searched with the region's
-    /// long side shrunk to at most `max_side`. Coordinates are the full image's.
-    /// Refining (above) and tracking a face from frame to frame both search this way.
+    /// long side shrunk to at most `max_side`. Coordinates are the full image's;
+    /// also whether the region was shrunk. Refining and tracking both search this way.
+    ///
+    /// `steady`: shrink by a power of two and snap the region to its grid, so
+    /// that a face that did not move sees the same network input whatever
+    /// small shift its last box had (tracking compares landmarks frame to frame).
     pub(crate) fn search_region(
         &self,
         image: &ImageView,
         near: &Detection,
         context: f32,
         max_side: u32,
-    ) -> Result<Vec<Detection>> {
+        steady: bool,
+    ) -> Result<(Vec<Detection>, bool)> {
+        let max_side = max_side.max(MIN_MAX_SIDE);
         let half = context * near.width().max(near.height()) / 2.0;
         let c = near.centre();
-        let stride = STRIDES[STRIDES.len() - 1] as u32;
-        let start = |centre: f32| ((centre - half).max(0.0) as u32) / stride * stride;
-        let end = |centre: f32, max: u32| ((centre + half).ceil().max(0.0) as u32).min(max);
-        let (x0, y0) = (start(c[0]), start(c[1]));
-        let (x1, y1) = (end(c[0], image.width()), end(c[1], image.height()));
-        let Some(region) = image.region(x0, y0, x1.saturating_sub(x0), y1.saturating_sub(y0)) else {
-            return Ok(Vec::new());
+        let long = (2.0 * half).ceil().max(1.0) as u32;
+        // Full-resolution pixels per working pixel (1 when not steady: `prepare` fits the size).
+        let step = if steady { (long.div_ceil(max_side)).next_power_of_two() } else { 1 };
+        let grid = STRIDES[STRIDES.len() - 1] as u32 * step;
+        let start = |centre: f32| ((centre - half).max(0.0) as u32) / grid * grid;
+        let end = |centre: f32, from: u32, max: u32| {
+            let want = ((centre + half).ceil().max(0.0) as u32).min(max);
+            if want <= from {
+                return want;
+            }
+            // Whole steps only, so working pixels stay on the grid.
+            from + ((want - from) / step * step).max(step.min(max - from))
         };
-        let (found, _) = self.detect_once(&region, max_side.max(MIN_MAX_SIDE))?;
+        let (x0, y0) = (start(c[0]), start(c[1]));
+        let (x1, y1) = (end(c[0], x0, image.width()), end(c[1], y0, image.height()));
+        let Some(region) = image.region(x0, y0, x1.saturating_sub(x0), y1.saturating_sub(y0)) else {
+            return Ok((Vec::new(), false));
+        };
+        let side = if steady { (region.width().max(region.height()) / step).max(MIN_MAX_SIDE) } else { max_side };
+        let (found, shrunk) = self.detect_once(&region, side)?;
         let (ox, oy) = (x0 as f32, y0 as f32);
-        Ok(found
-            .into_iter()
-            .map(|f| Detection {
-                bbox: [f.bbox[0] + ox, f.bbox[1] + oy, f.bbox[2] + ox, f.bbox[3] + oy],
-                landmarks: f.landmarks.map(|p| [p[0] + ox, p[1] + oy]),
-                confidence: f.confidence,
-            })
-            .collect())
+        let shifted = found.into_iter().map(|f| Detection {
+            bbox: [f.bbox[0] + ox, f.bbox[1] + oy, f.bbox[2] + ox, f.bbox[3] + oy],
+            landmarks: f.landmarks.map(|p| [p[0] + ox, p[1] + oy]),
+            confidence: f.confidence,
+        });
+        Ok((shifted.collect(), shrunk))
     }
 
     /// One pass over `image` at its working size; also whether it was shrunk.

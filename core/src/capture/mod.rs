@@ -301,7 +301,7 @@ impl<M: Borrow<Model>> Capture<M> {
             let Some(detector) = model.detector() else {
                 return fail(ErrorKind::InvalidArgument, "the model has no face detector");
             };
-            let near = detector.search_region(image, &t.last, opts.track_context, opts.track_side)?;
+            let near = detector.track(image, &t.last, opts.track_context, opts.track_side)?;
             let near: Vec<Detection> = near.into_iter().filter(|d| model.alignable(image, d)).collect();
             pick = overlapping(&near, &t.last, opts.min_overlap);
             found = near;
