@@ -209,7 +209,13 @@ impl Detector {
     /// Every face near `near` (tracking from frame to frame): searched in the
     /// region around it (`search_region`, steady), and, when that region was
     /// shrunk, each face refined at full resolution as `detect` refines them.
-    pub(crate) fn track(&self, image: &ImageView, near: &Detection, context: f32, max_side: u32) -> Result<Vec<Detection>> {
+    pub(crate) fn track(
+        &self,
+        image: &ImageView,
+        near: &Detection,
+        context: f32,
+        max_side: u32,
+    ) -> Result<Vec<Detection>> {
         let (found, shrunk) = self.search_region(image, near, context, max_side, true)?;
         if !shrunk {
             return Ok(found);

@@ -54,10 +54,7 @@ impl<T> Handle<T> {
         if self.poisoned.load(Ordering::SeqCst) {
             return Err(Failure::new(
                 SERFIQ_ERR_POISONED,
-                format!(
-                    "this {} hit an internal error earlier; destroy (close) it and create a new one",
-                    self.what
-                ),
+                format!("this {} hit an internal error earlier; destroy (close) it and create a new one", self.what),
             ));
         }
         Ok(&self.value)

@@ -3,7 +3,7 @@
 use serfiq_core::capture::{Best, Frame};
 use serfiq_core::CaptureOptions;
 
-use super::{export, fail, out, to_view, write_out, serfiq_face, serfiq_image, serfiq_model, serfiq_pixel_format};
+use super::{export, fail, out, serfiq_face, serfiq_image, serfiq_model, serfiq_pixel_format, to_view, write_out};
 use crate::bridge::capture::{self as bridge_capture, state_code, CaptureHandle};
 use crate::bridge::{self, Failure, Outcome, Poison};
 use crate::status::*;

@@ -20,13 +20,13 @@ use serfiq_core::{Face, ImageView, Model, Want};
 
 use crate::bridge::{self, guard, Failure, Handle, Outcome, Poison, Settings, Shape};
 pub use crate::status::*;
+pub use capture::*;
 use errors::{last_error_ptr, set_image_errors, set_last_error};
 use options::OptionStrings;
 pub use options::{
     serfiq_options, SERFIQ_OPTIONS_SIZE_V1, SERFIQ_OPTIONS_SIZE_V2, SERFIQ_OPTIONS_SIZE_V3, SERFIQ_OPTIONS_SIZE_V4,
     SERFIQ_OPTIONS_SIZE_V5,
 };
-pub use capture::*;
 pub use types::*;
 
 /// A loaded model. Opaque; create with `serfiq_create`, free with `serfiq_destroy`.

@@ -245,7 +245,8 @@ impl<M: Borrow<Model>> Capture<M> {
             Some(t) => t.id,
             None => self.tracks + 1,
         };
-        let face = TrackedFace { track: id, detection: d, quality: scored.quality, components, motion, similarity, overlap };
+        let face =
+            TrackedFace { track: id, detection: d, quality: scored.quality, components, motion, similarity, overlap };
         let beats = |b: &Best| (state, scored.quality.q100) > (b.state, b.face.quality.q100);
         let is_best = new_track || self.best.as_ref().is_none_or(beats);
         let best = match is_best {
@@ -286,7 +287,12 @@ impl<M: Borrow<Model>> Capture<M> {
     /// searched: the region around the track when it was seen last frame and
     /// no full search is due, else (or when the region holds no face
     /// overlapping the last box) the whole frame.
-    fn find(&self, image: &ImageView, index: u64, now_ms: i64) -> Result<(Option<crate::ScoredFace>, Vec<Detection>, bool)> {
+    fn find(
+        &self,
+        image: &ImageView,
+        index: u64,
+        now_ms: i64,
+    ) -> Result<(Option<crate::ScoredFace>, Vec<Detection>, bool)> {
         let model = self.model.borrow();
         let opts = &self.options;
         let due = self.last_full.is_none_or(|(frame, ms)| {
