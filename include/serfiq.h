@@ -525,7 +525,7 @@ typedef struct serfiq_capture_frame {
 /**
  * The best frame of the current track (`serfiq_capture_best`).
  */
-typedef struct serfiq_capture_best {
+typedef struct serfiq_capture_best_frame {
   /**
    * Its `serfiq_capture_frame.index`.
    */
@@ -550,7 +550,7 @@ typedef struct serfiq_capture_best {
    * The face, in the full-resolution frame's pixels.
    */
   struct serfiq_face face;
-} serfiq_capture_best;
+} serfiq_capture_best_frame;
 
 /**
  * Success.
@@ -1117,7 +1117,7 @@ serfiq_status serfiq_capture_push(struct serfiq_capture *capture,
  * but the needed sizes).
  */
 serfiq_status serfiq_capture_best(const struct serfiq_capture *capture,
-                                  struct serfiq_capture_best *best_out,
+                                  struct serfiq_capture_best_frame *best_out,
                                   serfiq_pixel_format crop_format,
                                   uint8_t *crop,
                                   size_t crop_capacity,
@@ -1172,6 +1172,9 @@ serfiq_status serfiq_capture_reset(struct serfiq_capture *capture);
  * struct_size of at least this.
  */
 #define SERFIQ_OPTIONS_SIZE_V5 sizeof(serfiq_options)
+
+/** The one size of serfiq_capture_options so far (its struct_size). */
+#define SERFIQ_CAPTURE_OPTIONS_SIZE_V1 sizeof(serfiq_capture_options)
 
 #ifdef __cplusplus
 }  // extern "C"

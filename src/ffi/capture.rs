@@ -92,7 +92,7 @@ pub struct serfiq_capture_frame {
 /// The best frame of the current track (`serfiq_capture_best`).
 #[repr(C)]
 #[derive(Clone, Copy)]
-pub struct serfiq_capture_best {
+pub struct serfiq_capture_best_frame {
     /// Its `serfiq_capture_frame.index`.
     pub index: u64,
     /// The timestamp it was pushed with.
@@ -201,8 +201,8 @@ fn frame_of(f: &Frame) -> serfiq_capture_frame {
     }
 }
 
-fn best_of(b: &Best) -> serfiq_capture_best {
-    serfiq_capture_best {
+fn best_of(b: &Best) -> serfiq_capture_best_frame {
+    serfiq_capture_best_frame {
         index: b.index,
         timestamp_ms: b.timestamp_ms,
         feedback: b.feedback,
@@ -311,7 +311,7 @@ pub unsafe extern "C" fn serfiq_capture_push(
 #[no_mangle]
 pub unsafe extern "C" fn serfiq_capture_best(
     capture: *const serfiq_capture,
-    best_out: *mut serfiq_capture_best,
+    best_out: *mut serfiq_capture_best_frame,
     crop_format: serfiq_pixel_format,
     crop: *mut u8,
     crop_capacity: usize,
