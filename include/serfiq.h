@@ -74,6 +74,11 @@
 #define SERFIQ_LANDMARK_FLOATS 10
 
 /**
+ * Capacity of the arrays of `serfiq_components`; every component id is below it.
+ */
+#define SERFIQ_MAX_COMPONENTS 32
+
+/**
  * A camera loop over a model. Opaque; create with `serfiq_capture_create`,
  * free with `serfiq_capture_destroy`.
  */
@@ -310,6 +315,17 @@ typedef struct serfiq_options {
    * the create with `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V5`.)
    */
   serfiq_q100_quality q100_quality;
+  /**
+   * The thresholds behind the feedback codes of `serfiq_assess` (UTF-8), or
+   * NULL for "enrolment". A preset name, "enrolment" (strict: ICAO Doc 9303
+   * and ISO/IEC 19794-5 / 39794-5 limits) or "live" (tolerant, for a
+   * camera), optionally followed by ";key=value" overrides of any threshold,
+   * e.g. "live;max_yaw=20;min_inter_eye_distance=60" (the keys:
+   * docs/components.md). An unknown preset or key or a value that is not a
+   * finite number >= 0 fails the create with `SERFIQ_ERR_INVALID_ARGUMENT`.
+   * (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+   */
+  const char *feedback_profile;
 } serfiq_options;
 
 /**
@@ -401,6 +417,37 @@ typedef struct serfiq_face {
 } serfiq_face;
 
 /**
+ * The quality components of one face and the feedback raised for it
+ * (`serfiq_assess`, `serfiq_detect_assess`). A table, not fields: component
+ * `id` is at index `id` of `raw` and `value`; its name and unit come from
+ * `serfiq_component_name` / `serfiq_component_unit`, and feedback code `k`
+ * (bit k of `feedback`) has `serfiq_feedback_name` / `serfiq_feedback_message`.
+ * Ids and codes are stable and only ever appended.
+ */
+typedef struct serfiq_components {
+  /**
+   * Bit k set: feedback code k raised (e.g. bit 7, TOO_DARK).
+   */
+  uint64_t feedback;
+  /**
+   * Ids 0..count-1 are defined by this library (`serfiq_component_count`);
+   * entries from `count` on are NAN.
+   */
+  uint32_t count;
+  /**
+   * Raw value in the component's unit; NAN = not assessed (the only
+   * non-finite value: the components that need a network serfiq does not
+   * have, and SingleFacePresent for a face not found by the detector).
+   */
+  float raw[SERFIQ_MAX_COMPONENTS];
+  /**
+   * 0 to 100, higher is better (ISO/IEC 29794-5 and OFIQ mappings where
+   * defined on the same raw value); NAN = not assessed.
+   */
+  float value[SERFIQ_MAX_COMPONENTS];
+} serfiq_components;
+
+/**
  * How a capture decides and tracks. Fill with `serfiq_capture_options_init`,
  * then change what you need.
  */
@@ -485,7 +532,7 @@ typedef struct serfiq_capture_frame {
    */
   uint32_t has_face;
   /**
-   * Feedback raised: bit k = feedback code k (code 0, NO_FACE, when no face; see `serfiq_feedback_name`).
+   * Feedback raised: bit k = feedback code k (`serfiq_feedback_name`; code 0, NO_FACE, when no face).
    */
   uint64_t feedback;
   /**
@@ -520,6 +567,13 @@ typedef struct serfiq_capture_frame {
    * The face: box and landmarks in the frame's pixels, confidence, quality.
    */
   struct serfiq_face face;
+  /**
+   * The face's components and feedback under the model's profile
+   * (`serfiq_options.feedback_profile`); `feedback` above adds the
+   * capture's LOW_QUALITY (q100 under `min_q100`) and NO_FACE. All NAN
+   * when there is no face.
+   */
+  struct serfiq_components components;
 } serfiq_capture_frame;
 
 /**
@@ -550,6 +604,10 @@ typedef struct serfiq_capture_best_frame {
    * The face, in the full-resolution frame's pixels.
    */
   struct serfiq_face face;
+  /**
+   * Its components and feedback, as `serfiq_capture_frame.components`.
+   */
+  struct serfiq_components components;
 } serfiq_capture_best_frame;
 
 /**
@@ -998,6 +1056,76 @@ serfiq_status serfiq_detect_score(const struct serfiq_model *model,
                                   size_t embeddings_capacity);
 
 /**
+ * One face with its quality components and feedback. The face is found as
+ * `serfiq_score` finds it (by `landmarks` when not NULL, as an aligned crop,
+ * or by the detector; no face: `SERFIQ_ERR_NO_FACE`) and its components are
+ * measured on the face region of the full-resolution image; the feedback
+ * follows the model's `feedback_profile`. `*face_out` gets the box (the
+ * detector's, or the aligned crop's extent in the image when the face was
+ * not detected), the landmarks, the confidence (0 when not detected) and
+ * the quality. Both outputs are written on success only. The components
+ * cost about 0.1 ms per face on one core beside the score (`serfiq bench`).
+ */
+serfiq_status serfiq_assess(const struct serfiq_model *model,
+                            const struct serfiq_image *image,
+                            const float *landmarks,
+                            struct serfiq_face *face_out,
+                            struct serfiq_components *components_out);
+
+/**
+ * Every face in a photo (as `serfiq_detect_score`: the image always goes to
+ * the detector), each with its components and feedback: face k in
+ * `faces_out[k]` and `components_out[k]`, both with room for `capacity`.
+ * `*count_out` gets the number of faces. A count query (both outputs NULL,
+ * `capacity` 0) reports it without assessing; more faces than `capacity`
+ * fail with `SERFIQ_ERR_BUFFER_TOO_SMALL` and the number in `*count_out`. No
+ * face is a count of 0, not an error. A model without a detector fails with
+ * `SERFIQ_ERR_INVALID_ARGUMENT`.
+ */
+serfiq_status serfiq_detect_assess(const struct serfiq_model *model,
+                                   const struct serfiq_image *image,
+                                   struct serfiq_face *faces_out,
+                                   struct serfiq_components *components_out,
+                                   size_t capacity,
+                                   size_t *count_out);
+
+/**
+ * Number of quality components this library defines: ids 0 to count - 1
+ * (at most `SERFIQ_MAX_COMPONENTS`).
+ */
+uint32_t serfiq_component_count(void);
+
+/**
+ * ISO/IEC 29794-5 name of component `id`, e.g. "InterEyeDistance"; NULL
+ * past the end. A static string.
+ */
+const char *serfiq_component_name(uint32_t id);
+
+/**
+ * Unit of component `id`'s raw value ("px", "degree", "ratio", ...); NULL
+ * past the end. A static string.
+ */
+const char *serfiq_component_unit(uint32_t id);
+
+/**
+ * Number of feedback codes this library defines: bits 0 to count - 1 of
+ * `serfiq_components.feedback`.
+ */
+uint32_t serfiq_feedback_count(void);
+
+/**
+ * Name of feedback code `code`, e.g. "TOO_DARK"; NULL past the end. A static string.
+ */
+const char *serfiq_feedback_name(uint32_t code);
+
+/**
+ * A short English sentence for feedback code `code`, for an app to show or
+ * translate, e.g. "Too dark. Add light in front of you."; NULL past the end.
+ * A static string.
+ */
+const char *serfiq_feedback_message(uint32_t code);
+
+/**
  * The face the single-face calls would score (routed the same way: by its
  * landmarks, as an aligned crop, or by the detector), as the model sees it:
  * `width * height * 3` bytes, packed rows, at the model's input size
@@ -1169,9 +1297,16 @@ serfiq_status serfiq_capture_reset(struct serfiq_capture *capture);
  * Size of serfiq_options with the input-mode, working-size and q100 fields
  * (input_mode, detector_max_side, q100_quality). On 64-bit targets input_mode
  * lies in the V4 struct's tail padding, so the V5 fields are read only from a
- * struct_size of at least this.
+ * struct_size of at least this. V5 ends without tail padding (216 on 64-bit
+ * targets, 160 on i686, 168 on ARMv7).
  */
-#define SERFIQ_OPTIONS_SIZE_V5 sizeof(serfiq_options)
+#define SERFIQ_OPTIONS_SIZE_V5 offsetof(serfiq_options, feedback_profile)
+
+/**
+ * Size of serfiq_options with the V6 fields (feedback_profile): the V6
+ * fields are read only from a struct_size of at least this.
+ */
+#define SERFIQ_OPTIONS_SIZE_V6 sizeof(serfiq_options)
 
 /** The one size of serfiq_capture_options so far (its struct_size). */
 #define SERFIQ_CAPTURE_OPTIONS_SIZE_V1 sizeof(serfiq_capture_options)

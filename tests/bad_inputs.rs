@@ -395,6 +395,32 @@ fn every_bad_input_gets_its_status() {
     mx.case("detector_max_side 31", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_max_side = 31));
     mx.case("detector_max_side 32769", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_max_side = 32769));
     mx.case("detector_max_side 32", SERFIQ_OK, with(&|o| o.detector_max_side = 32));
+    // ---- V6: the feedback profile's text.
+    let profiles: Vec<(&str, CString, serfiq_status)> = [
+        ("unknown preset", "passport", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("empty", "", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("key without value", "live;max_yaw", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("unknown key", "live;max_jaw=3", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("negative value", "enrolment;max_roll=-1", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("NaN value", "enrolment;max_roll=NaN", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("infinite value", "enrolment;max_roll=inf", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("text value", "enrolment;max_roll=ten", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("key twice", "live;max_roll=1;max_roll=2", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("preset with overrides", "live;max_roll=10;min_q100=0", SERFIQ_OK),
+    ]
+    .into_iter()
+    .map(|(name, text, want)| (name, cstr(text), want))
+    .collect();
+    for (name, text, want) in &profiles {
+        let got = with(&|o| o.feedback_profile = text.as_ptr());
+        mx.case(&format!("feedback_profile {name}"), *want, got);
+    }
+    let not_utf8 = CString::new(vec![b'l', 0xFF, b'v']).unwrap();
+    mx.case(
+        "feedback_profile not UTF-8",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        with(&|o| o.feedback_profile = not_utf8.as_ptr()),
+    );
     // The V4 fields really are read from a V4 struct (the control of the case above).
     mx.case("V4-sized options, max_model_bytes 2", SERFIQ_ERR_UNSUPPORTED_MODEL, with(&|o| o.max_model_bytes = 2));
     mx.case(
@@ -783,6 +809,24 @@ fn every_bad_input_gets_its_status() {
     mx.case("detect_score without a detector", SERFIQ_ERR_INVALID_ARGUMENT, unsafe {
         serfiq_detect_score(m, &img, faces.as_mut_ptr(), 2, &mut count, null_mut(), 0)
     });
+    let mut comps = [unsafe { std::mem::zeroed::<serfiq_components>() }; 2];
+    mx.case("detect_assess without a detector", SERFIQ_ERR_INVALID_ARGUMENT, unsafe {
+        serfiq_detect_assess(m, &img, faces.as_mut_ptr(), comps.as_mut_ptr(), 2, &mut count)
+    });
+    mx.case("assess(NULL face_out)", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_assess(m, &img, null(), null_mut(), comps.as_mut_ptr())
+    });
+    mx.case("assess(NULL components_out)", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_assess(m, &img, null(), faces.as_mut_ptr(), null_mut())
+    });
+    mx.case("assess(NULL image)", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_assess(m, null(), null(), faces.as_mut_ptr(), comps.as_mut_ptr())
+    });
+    let nan_lm = [f32::NAN; 10];
+    mx.case("assess with NaN landmarks", SERFIQ_ERR_INVALID_LANDMARKS, unsafe {
+        serfiq_assess(m, &img, nan_lm.as_ptr(), faces.as_mut_ptr(), comps.as_mut_ptr())
+    });
+    assert!(faces.iter().all(|f| f.confidence == -1.0), "a failed assess wrote its face");
 
     // The model still gives the same score after every failure above.
     let mut again = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 };
@@ -861,6 +905,53 @@ fn every_bad_input_gets_its_status() {
     );
     assert_eq!(count, 0);
     assert!(faces.iter().all(|f| f.confidence == -1.0), "detect_score wrote faces it did not find");
+    let mut comps = [unsafe { std::mem::zeroed::<serfiq_components>() }; 2];
+    let assess_all =
+        |im: *const serfiq_image, f: *mut serfiq_face, c: *mut serfiq_components, cap: usize, n: *mut usize| unsafe {
+            serfiq_detect_assess(m, im, f, c, cap, n)
+        };
+    let big = photo(640, 480);
+    mx.case(
+        "detect_assess(NULL count)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        assess_all(&big, faces.as_mut_ptr(), comps.as_mut_ptr(), 2, null_mut()),
+    );
+    mx.case(
+        "detect_assess(NULL faces only)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        assess_all(&big, null_mut(), comps.as_mut_ptr(), 2, &mut count),
+    );
+    mx.case(
+        "detect_assess(NULL components only)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        assess_all(&big, faces.as_mut_ptr(), null_mut(), 2, &mut count),
+    );
+    mx.case(
+        "detect_assess(NULL outputs, capacity 2)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        assess_all(&big, null_mut(), null_mut(), 2, &mut count),
+    );
+    mx.case(
+        "detect_assess(NULL image)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        assess_all(null(), faces.as_mut_ptr(), comps.as_mut_ptr(), 2, &mut count),
+    );
+    mx.case(
+        "detect_assess on a bad image",
+        SERFIQ_ERR_INVALID_IMAGE,
+        assess_all(&serfiq_image { format: 9, ..photo(64, 64) }, faces.as_mut_ptr(), comps.as_mut_ptr(), 2, &mut count),
+    );
+    count = 99;
+    mx.case(
+        "detect_assess on a blank photo: no face, OK",
+        SERFIQ_OK,
+        assess_all(&big, faces.as_mut_ptr(), comps.as_mut_ptr(), 2, &mut count),
+    );
+    assert_eq!(count, 0);
+    mx.case("assess on a blank photo", SERFIQ_ERR_NO_FACE, unsafe {
+        serfiq_assess(m, &big, null(), faces.as_mut_ptr(), comps.as_mut_ptr())
+    });
+    assert!(faces.iter().all(|f| f.confidence == -1.0), "detect_assess wrote faces it did not find");
 
     // ---- Per-image batches: call-level faults fail the call, image faults only their image.
     let mut statuses = [99u32; 3];
@@ -1003,7 +1094,7 @@ fn every_bad_input_gets_its_status() {
     mx.case("create with every V4 option", SERFIQ_OK, st);
     let mut back = init();
     mx.case("get_options of the V4 options", SERFIQ_OK, unsafe { serfiq_get_options(pinned, &mut back) });
-    assert_eq!(back.struct_size, SERFIQ_OPTIONS_SIZE_V5);
+    assert_eq!(back.struct_size, SERFIQ_OPTIONS_SIZE_V6);
     assert_eq!(text(back.detector_sha256), det_digest.to_str().unwrap());
     assert_eq!(back.max_model_bytes, 12_345_678);
     assert_eq!(back.search_paths, SERFIQ_SEARCH_EXPLICIT_ONLY);

@@ -4,6 +4,7 @@
 //! foreign terms and their defaults, image and landmark conversion. A feature
 //! is written here once; each surface only maps its own types to these.
 
+mod assess;
 mod batch;
 pub(crate) mod capture;
 mod codes;
@@ -11,6 +12,10 @@ mod handle;
 mod images;
 mod settings;
 
+pub(crate) use assess::{
+    assess, component_count, component_name, component_unit, detect_assess, feedback_count, feedback_message,
+    feedback_name, Found,
+};
 pub(crate) use batch::{aligned_crop, crop_is_bgr, crop_pixels, score_each};
 pub(crate) use codes::*;
 pub(crate) use handle::{guard, live_models, Failure, Handle, Outcome, Poison};

@@ -45,6 +45,8 @@ pub(crate) struct Settings {
     pub detector_max_side: u32,
     /// `SERFIQ_Q100_*`; `SERFIQ_Q100_DEFAULT` (0) is serfiq's default.
     pub q100_quality: u32,
+    /// NULL: "enrolment".
+    pub feedback_profile: Option<String>,
 }
 
 impl Default for Settings {
@@ -80,6 +82,7 @@ impl Default for Settings {
             input_mode: input_mode_code(d.input_mode),
             detector_max_side: d.detector_max_side,
             q100_quality: crate::ffi::SERFIQ_Q100_DEFAULT,
+            feedback_profile: None,
         }
     }
 }
@@ -136,6 +139,7 @@ impl Settings {
                 self.detector_max_side
             },
             q100_quality: q100_quality(self.q100_quality)?,
+            feedback_profile: self.feedback_profile,
             // Settings the foreign surfaces do not carry keep their defaults.
             ..Options::default()
         })
@@ -185,6 +189,7 @@ impl Settings {
             input_mode: input_mode_code(o.input_mode),
             detector_max_side: o.detector_max_side,
             q100_quality: q100_quality_code(o.q100_quality),
+            feedback_profile: o.feedback_profile.clone(),
         }
     }
 }

@@ -1,9 +1,12 @@
 //! The capture's C exports: a camera loop over a model (see `serfiq_capture_push`).
 
 use serfiq_core::capture::{Best, Frame};
-use serfiq_core::CaptureOptions;
+use serfiq_core::{CaptureOptions, Components};
 
-use super::{export, fail, out, serfiq_face, serfiq_image, serfiq_model, serfiq_pixel_format, to_view, write_out};
+use super::{
+    export, fail, out, serfiq_components, serfiq_face, serfiq_image, serfiq_model, serfiq_pixel_format, to_view,
+    write_out,
+};
 use crate::bridge::capture::{self as bridge_capture, state_code, CaptureHandle};
 use crate::bridge::{self, Failure, Outcome, Poison};
 use crate::status::*;
@@ -69,7 +72,7 @@ pub struct serfiq_capture_frame {
     /// 1 when a face is followed (`face`, `track`, `motion`, `similarity`,
     /// `overlap` are then set), else 0 (they are zero).
     pub has_face: u32,
-    /// Feedback raised: bit k = feedback code k (code 0, NO_FACE, when no face; see `serfiq_feedback_name`).
+    /// Feedback raised: bit k = feedback code k (`serfiq_feedback_name`; code 0, NO_FACE, when no face).
     pub feedback: u64,
     /// The followed face's track: 1 for the first person, +1 for each new one.
     pub track: u32,
@@ -87,6 +90,11 @@ pub struct serfiq_capture_frame {
     pub overlap: f32,
     /// The face: box and landmarks in the frame's pixels, confidence, quality.
     pub face: serfiq_face,
+    /// The face's components and feedback under the model's profile
+    /// (`serfiq_options.feedback_profile`); `feedback` above adds the
+    /// capture's LOW_QUALITY (q100 under `min_q100`) and NO_FACE. All NAN
+    /// when there is no face.
+    pub components: serfiq_components,
 }
 
 /// The best frame of the current track (`serfiq_capture_best`).
@@ -105,6 +113,8 @@ pub struct serfiq_capture_best_frame {
     pub track: u32,
     /// The face, in the full-resolution frame's pixels.
     pub face: serfiq_face,
+    /// Its components and feedback, as `serfiq_capture_frame.components`.
+    pub components: serfiq_components,
 }
 
 /// A camera loop over a model. Opaque; create with `serfiq_capture_create`,
@@ -173,17 +183,10 @@ fn with_capture(capture: *const serfiq_capture, body: impl FnOnce(&CaptureHandle
 }
 
 fn face_of(d: &serfiq_core::Detection, q: serfiq_core::Quality) -> serfiq_face {
-    serfiq_face {
-        r#box: d.bbox,
-        landmarks: std::array::from_fn(|i| d.landmarks[i / 2][i % 2]),
-        confidence: d.confidence,
-        quality: q.into(),
-    }
+    serfiq_face::from(&serfiq_core::ScoredFace { detection: *d, quality: q, embedding: Vec::new() })
 }
 
 fn frame_of(f: &Frame) -> serfiq_capture_frame {
-    let zero = serfiq_core::Quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 };
-    let none = serfiq_core::Detection { bbox: [0.0; 4], landmarks: [[0.0; 2]; 5], confidence: 0.0 };
     let t = f.face.as_ref();
     serfiq_capture_frame {
         index: f.index,
@@ -197,7 +200,9 @@ fn frame_of(f: &Frame) -> serfiq_capture_frame {
         motion: t.map_or(0.0, |t| t.motion),
         similarity: t.map_or(0.0, |t| t.similarity),
         overlap: t.map_or(0.0, |t| t.overlap),
-        face: t.map_or_else(|| face_of(&none, zero), |t| face_of(&t.detection, t.quality)),
+        // SAFETY: serfiq_face is floats only; all zero bits is a valid (empty) face.
+        face: t.map_or_else(|| unsafe { std::mem::zeroed() }, |t| face_of(&t.detection, t.quality)),
+        components: (&t.map_or_else(Components::empty, |t| t.components)).into(),
     }
 }
 
@@ -209,6 +214,7 @@ fn best_of(b: &Best) -> serfiq_capture_best_frame {
         state: state_code(b.state),
         track: b.face.track,
         face: face_of(&b.face.detection, b.face.quality),
+        components: (&b.face.components).into(),
     }
 }
 

@@ -141,6 +141,15 @@ pub struct serfiq_options {
     /// percentile of. Default `SERFIQ_Q100_DEFAULT` (f); another value fails
     /// the create with `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V5`.)
     pub q100_quality: serfiq_q100_quality,
+    /// The thresholds behind the feedback codes of `serfiq_assess` (UTF-8), or
+    /// NULL for "enrolment". A preset name, "enrolment" (strict: ICAO Doc 9303
+    /// and ISO/IEC 19794-5 / 39794-5 limits) or "live" (tolerant, for a
+    /// camera), optionally followed by ";key=value" overrides of any threshold,
+    /// e.g. "live;max_yaw=20;min_inter_eye_distance=60" (the keys:
+    /// docs/components.md). An unknown preset or key or a value that is not a
+    /// finite number >= 0 fails the create with `SERFIQ_ERR_INVALID_ARGUMENT`.
+    /// (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+    pub feedback_profile: *const c_char,
 }
 
 /// Size of the first published `serfiq_options` (ABI version 1): the smallest
@@ -166,9 +175,14 @@ pub const SERFIQ_OPTIONS_SIZE_V4: usize = (std::mem::offset_of!(serfiq_options, 
     + std::mem::size_of::<serfiq_search_paths>())
 .next_multiple_of(std::mem::align_of::<serfiq_options>());
 /// Size of `serfiq_options` with the input-mode, working-size and q100 fields
-/// (`input_mode`, `detector_max_side`, `q100_quality`): `sizeof(serfiq_options)`.
+/// (`input_mode`, `detector_max_side`, `q100_quality`):
+/// `offsetof(serfiq_options, feedback_profile)` (V5 ends without tail padding).
 /// cbindgen:ignore
-pub const SERFIQ_OPTIONS_SIZE_V5: usize = std::mem::size_of::<serfiq_options>();
+pub const SERFIQ_OPTIONS_SIZE_V5: usize = std::mem::offset_of!(serfiq_options, feedback_profile);
+/// Size of `serfiq_options` with `feedback_profile`: `sizeof(serfiq_options)`.
+/// The V6 fields are read only from a struct of at least this size.
+/// cbindgen:ignore
+pub const SERFIQ_OPTIONS_SIZE_V6: usize = std::mem::size_of::<serfiq_options>();
 // V3 is the size programs built against the V3 header pass: `sizeof` of the
 // struct that ended with `cuda_library_path`, tail padding included. The new
 // fields start with the 8-byte `max_model_bytes` so that its offset is that
@@ -179,13 +193,14 @@ const _: () = assert!(
         == (std::mem::offset_of!(serfiq_options, cuda_library_path) + std::mem::size_of::<*const c_char>())
             .next_multiple_of(std::mem::align_of::<serfiq_options>())
 );
-// The V4 sizes published for each target stay what they were; V5 as published now.
+// The V4 and V5 sizes published for each target stay what they were; V6 as
+// published now (issue 23's field only; issue 24 appends its fields to V6).
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 208 && SERFIQ_OPTIONS_SIZE_V5 == 216);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 208 && SERFIQ_OPTIONS_SIZE_V5 == 216 && SERFIQ_OPTIONS_SIZE_V6 == 224);
 #[cfg(all(target_pointer_width = "32", target_arch = "x86"))]
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 148 && SERFIQ_OPTIONS_SIZE_V5 == 160);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 148 && SERFIQ_OPTIONS_SIZE_V5 == 160 && SERFIQ_OPTIONS_SIZE_V6 == 164);
 #[cfg(all(target_pointer_width = "32", target_arch = "arm"))]
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 152 && SERFIQ_OPTIONS_SIZE_V5 == 168);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 152 && SERFIQ_OPTIONS_SIZE_V5 == 168 && SERFIQ_OPTIONS_SIZE_V6 == 176);
 
 /// Reads an optional UTF-8 C string.
 ///
@@ -219,7 +234,7 @@ unsafe fn opt_bytes(data: *const u8, size: usize, name: &str) -> Result<Option<V
 
 /// The strings a model's options point to in `serfiq_get_options`, owned by
 /// the model so the pointers stay valid until `serfiq_destroy`.
-pub(crate) struct OptionStrings([Option<CString>; 7]);
+pub(crate) struct OptionStrings([Option<CString>; 8]);
 
 impl OptionStrings {
     pub(crate) fn of(s: &Settings) -> OptionStrings {
@@ -232,6 +247,7 @@ impl OptionStrings {
             c(&s.detector_path),
             c(&s.cuda_library_path),
             c(&s.detector_sha256),
+            c(&s.feedback_profile),
         ])
     }
 
@@ -275,6 +291,7 @@ pub(crate) fn to_c(s: &Settings, strings: &OptionStrings) -> serfiq_options {
         input_mode: s.input_mode,
         detector_max_side: s.detector_max_side,
         q100_quality: s.q100_quality,
+        feedback_profile: strings.ptr(7),
     }
 }
 
@@ -341,6 +358,9 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
         o.detector_max_side = d.detector_max_side;
         o.q100_quality = d.q100_quality;
     }
+    if size < SERFIQ_OPTIONS_SIZE_V6 {
+        o.feedback_profile = d.feedback_profile;
+    }
     // SAFETY: the caller's contract for every pointer in the struct.
     unsafe {
         Ok(Settings {
@@ -373,6 +393,7 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
             input_mode: o.input_mode,
             detector_max_side: o.detector_max_side,
             q100_quality: o.q100_quality,
+            feedback_profile: opt_str(o.feedback_profile, "feedback_profile")?,
         })
     }
 }

@@ -22,6 +22,8 @@
 
 static int failures = 0;
 
+static void assessment(serfiq_model *m, const serfiq_image *img, const serfiq_image *none, const float *lm);
+
 #define CHECK(cond)                                                        \
     do {                                                                   \
         if (!(cond)) {                                                     \
@@ -102,7 +104,8 @@ static void option_sizes(void) {
     CHECK(SERFIQ_OPTIONS_SIZE_V1 == offsetof(serfiq_options, detector_path));
     CHECK(SERFIQ_OPTIONS_SIZE_V1 < SERFIQ_OPTIONS_SIZE_V2 && SERFIQ_OPTIONS_SIZE_V2 < SERFIQ_OPTIONS_SIZE_V3);
     CHECK(SERFIQ_OPTIONS_SIZE_V3 < SERFIQ_OPTIONS_SIZE_V4 && SERFIQ_OPTIONS_SIZE_V4 < SERFIQ_OPTIONS_SIZE_V5);
-    CHECK(SERFIQ_OPTIONS_SIZE_V5 == sizeof(serfiq_options));
+    CHECK(SERFIQ_OPTIONS_SIZE_V5 < SERFIQ_OPTIONS_SIZE_V6 && SERFIQ_OPTIONS_SIZE_V6 == sizeof(serfiq_options));
+    CHECK(sizeof(void *) != 8 || SERFIQ_OPTIONS_SIZE_V5 == 216);
     /* V4 was sizeof of the struct that ended with search_paths. */
     CHECK(SERFIQ_OPTIONS_SIZE_V4 >= offsetof(serfiq_options, search_paths) + sizeof(serfiq_search_paths));
     CHECK(SERFIQ_OPTIONS_SIZE_V4 % _Alignof(serfiq_options) == 0);
@@ -112,7 +115,8 @@ static void option_sizes(void) {
     CHECK(SERFIQ_OPTIONS_SIZE_V3 >= offsetof(serfiq_options, cuda_library_path) + sizeof(const char *));
     CHECK(SERFIQ_OPTIONS_SIZE_V3 % _Alignof(serfiq_options) == 0);
     EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
-    CHECK(o.struct_size == SERFIQ_OPTIONS_SIZE_V5);
+    CHECK(o.struct_size == SERFIQ_OPTIONS_SIZE_V6);
+    CHECK(o.feedback_profile == NULL);
     CHECK(o.input_mode == SERFIQ_INPUT_AUTO && o.detector_max_side == 640);
     CHECK(o.max_model_bytes == (uint64_t)1 << 30 && o.detector_sha256 == NULL);
     CHECK(o.search_paths == SERFIQ_SEARCH_DEFAULT);
@@ -655,6 +659,10 @@ static void capture_loop(serfiq_model *m, const char *model_path, const char *or
         CHECK(f.new_track == (i == 0) && f.full_search == (i == 0));
         CHECK(f.face.quality.q100 >= 0.0f && f.face.quality.q100 <= 100.0f && f.face.confidence > 0.9f);
         if (i > 0) CHECK(f.motion >= 0.0f && f.motion < 0.05f && f.similarity > 0.9f && f.overlap > 0.5f);
+        /* The frame's feedback holds the components' (the profile's) codes. */
+        CHECK((f.feedback & f.components.feedback) == f.components.feedback);
+        CHECK(f.components.count == serfiq_component_count() && f.components.raw[1] > 10.0f); /* InterEyeDistance */
+        CHECK(f.components.raw[0] == f.face.quality.q100);                                   /* UnifiedQualityScore */
     }
     /* A timestamp that goes back: refused, nothing written, the frame not counted. */
     f.index = 999;
@@ -684,6 +692,7 @@ static void capture_loop(serfiq_model *m, const char *model_path, const char *or
     /* No face: SEARCHING with NO_FACE (code 0); the best frame stays. */
     EXPECT(serfiq_capture_push(c, blank, 3000, &f), SERFIQ_OK);
     CHECK(f.state == SERFIQ_CAPTURE_SEARCHING && f.has_face == 0 && f.feedback == 1);
+    CHECK(strcmp(serfiq_feedback_name(0), "NO_FACE") == 0 && f.components.raw[1] != f.components.raw[1]);
     EXPECT(serfiq_capture_best(c, &best, SERFIQ_PIXEL_RGB, NULL, 0, NULL, NULL, 0, NULL), SERFIQ_OK);
     /* Reset forgets it all. */
     EXPECT(serfiq_capture_reset(c), SERFIQ_OK);
@@ -793,6 +802,7 @@ static void detection(const char *model_path, const char *ort, const char *detec
     none.height = 8;
     EXPECT(serfiq_score(m, &none, NULL, &q), SERFIQ_ERR_NO_FACE);
     per_image(m, &img, &none, &faces[0], emb1, dim);
+    assessment(m, &img, &none, lm);
     none.width = 640;
     none.height = 480;
     capture_loop(m, model_path, ort, detector, &img, &none);
@@ -802,6 +812,107 @@ static void detection(const char *model_path, const char *ort, const char *detec
     free(blank);
     free(emb);
     free(emb1);
+}
+
+/* The table a binding builds once: names, units and messages, NULL past the end. */
+static void component_tables(void) {
+    uint32_t n = serfiq_component_count(), k;
+    CHECK(n >= 27 && n <= SERFIQ_MAX_COMPONENTS);
+    CHECK(strcmp(serfiq_component_name(0), "UnifiedQualityScore") == 0);
+    CHECK(strcmp(serfiq_component_name(1), "InterEyeDistance") == 0);
+    CHECK(strcmp(serfiq_component_unit(1), "px") == 0);
+    CHECK(strcmp(serfiq_component_name(18), "SingleFacePresent") == 0);
+    CHECK(strcmp(serfiq_component_name(26), "BackgroundUniformity") == 0);
+    for (k = 0; k < n; k++) CHECK(serfiq_component_name(k) != NULL && serfiq_component_unit(k) != NULL);
+    CHECK(serfiq_component_name(n) == NULL && serfiq_component_unit(n) == NULL);
+    CHECK(serfiq_component_name(UINT32_MAX) == NULL);
+    CHECK(serfiq_feedback_count() == 12);
+    CHECK(strcmp(serfiq_feedback_name(0), "NO_FACE") == 0);
+    CHECK(strcmp(serfiq_feedback_name(7), "TOO_DARK") == 0);
+    CHECK(strcmp(serfiq_feedback_name(11), "LOW_QUALITY") == 0);
+    for (k = 0; k < serfiq_feedback_count(); k++) CHECK(strlen(serfiq_feedback_message(k)) > 5);
+    CHECK(serfiq_feedback_name(12) == NULL && serfiq_feedback_message(12) == NULL);
+}
+
+/* serfiq_assess and serfiq_detect_assess on the fixture photo: the same face
+ * and quality as the score calls, every assessed component finite and in
+ * range, the rest NAN; outputs untouched on failure. */
+static void assessment(serfiq_model *m, const serfiq_image *img, const serfiq_image *none, const float *lm) {
+    serfiq_face face, faces[2];
+    serfiq_components c, cs[2];
+    serfiq_quality q;
+    size_t count = 0;
+    uint32_t k;
+
+    component_tables();
+    EXPECT(serfiq_score(m, img, NULL, &q), SERFIQ_OK);
+    EXPECT(serfiq_assess(m, img, NULL, &face, &c), SERFIQ_OK);
+    CHECK(face.quality.s == q.s && face.quality.q100 == q.q100 && face.confidence > 0.9f);
+    CHECK(c.count == serfiq_component_count());
+    CHECK(c.raw[0] == q.q100 && c.value[0] == q.q100);
+    for (k = 0; k < SERFIQ_MAX_COMPONENTS; k++) {
+        int assessed = k <= 18;
+        CHECK(assessed ? isfinite(c.raw[k]) && c.value[k] >= 0.0f && c.value[k] <= 100.0f
+                       : isnan(c.raw[k]) && isnan(c.value[k]));
+    }
+    CHECK(c.raw[1] > 20.0f); /* inter-eye distance, px */
+    CHECK(c.raw[18] == 0.0f); /* one face */
+    CHECK((c.feedback >> serfiq_feedback_count()) == 0);
+
+    /* Landmarks given: the same components but SingleFacePresent (no detector ran). */
+    EXPECT(serfiq_assess(m, img, lm, &face, &cs[0]), SERFIQ_OK);
+    CHECK(face.confidence == 0.0f && fabsf(cs[0].raw[1] - c.raw[1]) < 2.0f && isnan(cs[0].raw[18]));
+
+    /* Every face: a count query, too small, then the table. */
+    EXPECT(serfiq_detect_assess(m, img, NULL, NULL, 0, &count), SERFIQ_OK);
+    CHECK(count == 1);
+    faces[0].confidence = -1.0f;
+    EXPECT(serfiq_detect_assess(m, img, faces, cs, 0, &count), SERFIQ_ERR_BUFFER_TOO_SMALL);
+    CHECK(count == 1 && faces[0].confidence == -1.0f);
+    EXPECT(serfiq_detect_assess(m, img, faces, NULL, 2, &count), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_detect_assess(m, img, NULL, NULL, 2, &count), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_detect_assess(m, img, faces, cs, 2, NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_detect_assess(m, img, faces, cs, 2, &count), SERFIQ_OK);
+    CHECK(count == 1 && faces[0].quality.s == q.s);
+    CHECK(cs[0].feedback == c.feedback && cs[0].count == c.count);
+    for (k = 0; k < SERFIQ_MAX_COMPONENTS; k++)
+        CHECK((cs[0].raw[k] == c.raw[k] || (isnan(cs[0].raw[k]) && isnan(c.raw[k])))
+              && (cs[0].value[k] == c.value[k] || (isnan(cs[0].value[k]) && isnan(c.value[k]))));
+
+    /* Failures leave the outputs as they were. */
+    c.feedback = 12345;
+    EXPECT(serfiq_assess(m, none, NULL, &face, &c), SERFIQ_ERR_NO_FACE);
+    CHECK(c.feedback == 12345);
+    EXPECT(serfiq_assess(m, img, NULL, NULL, &c), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_assess(m, img, NULL, &face, NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_assess(NULL, img, NULL, &face, &c), SERFIQ_ERR_NULL_ARGUMENT);
+    CHECK(c.feedback == 12345);
+    EXPECT(serfiq_detect_assess(m, none, faces, cs, 2, &count), SERFIQ_OK);
+    CHECK(count == 0);
+}
+
+/* A profile: a preset with overrides is taken, bad text refused at create. */
+static void feedback_profiles(const char *model_path, const char *ort) {
+    static const char *bad[] = {"passport", "live;max_yaw", "live;max_yaw=-1", "live;max_yaw=nan",
+                                "live;nosuchkey=1", "live;max_yaw=1;max_yaw=2", ""};
+    serfiq_options o, back;
+    serfiq_model *m = NULL;
+    size_t i;
+    EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
+    o.model_path = model_path;
+    o.ort_library_path = ort;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        o.feedback_profile = bad[i];
+        EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_INVALID_ARGUMENT);
+        CHECK(m == NULL && strstr(serfiq_last_error(), "profile") != NULL);
+    }
+    o.feedback_profile = "live;max_yaw=25; min_inter_eye_distance = 60";
+    EXPECT(serfiq_create(&o, &m), SERFIQ_OK);
+    if (m == NULL) return;
+    EXPECT(serfiq_options_init(&back, sizeof back), SERFIQ_OK);
+    EXPECT(serfiq_get_options(m, &back), SERFIQ_OK);
+    CHECK(back.feedback_profile != NULL && strcmp(back.feedback_profile, o.feedback_profile) == 0);
+    serfiq_destroy(m);
 }
 
 int main(int argc, char **argv) {
@@ -840,6 +951,7 @@ int main(int argc, char **argv) {
     serfiq_destroy(m);
     v1_options(argv[1], argv[2]);
     v3_options(argv[1], argv[2]);
+    feedback_profiles(argv[1], argv[2]);
     detector_digest(argv[1], argv[2], argv[4]);
     if (!errors_only) detection(argv[1], argv[2], argv[4], argv[5], argv[6]);
     CHECK(serfiq_live_models() == 0); /* every model above was destroyed */

@@ -337,6 +337,10 @@ pub struct AssessedFace {
     pub quality: Quality,
     /// The detection, when the detector found the face.
     pub detection: Option<Detection>,
+    /// Left, top, right, bottom in image pixels: the detector's box, or (a
+    /// face given by landmarks or as an aligned crop) the extent of the
+    /// aligned crop's square in the image, clamped to it.
+    pub bbox: [f32; 4],
     /// The landmarks the components were measured from, in image pixels.
     pub landmarks: Landmarks,
     /// Components and feedback under the model's profile.
@@ -374,11 +378,16 @@ impl Model {
     /// Every face in a photo, as [`Model::detect_score`], each with its
     /// components and feedback. No face is an empty list.
     pub fn detect_assess(&self, image: &crate::ImageView) -> Result<Vec<AssessedFace>> {
-        let found = self.detect(image)?;
-        let scored = self.score_detections(image, &found, Want::Score)?;
+        self.assess_detections(image, &self.detect(image)?)
+    }
+
+    /// Assesses faces already found in `image` by [`Model::detect`] (all of
+    /// them: SingleFacePresent compares them), without detecting again.
+    pub fn assess_detections(&self, image: &crate::ImageView, found: &[Detection]) -> Result<Vec<AssessedFace>> {
+        let scored = self.score_detections(image, found, Want::Score)?;
         scored
             .iter()
-            .map(|f| self.assessed(image, f.quality, Some(f.detection), &f.detection.landmarks, Some(&found)))
+            .map(|f| self.assessed(image, f.quality, Some(f.detection), &f.detection.landmarks, Some(found)))
             .collect()
     }
 
@@ -393,8 +402,21 @@ impl Model {
         let mut components = measure(image, landmarks, all, quality.q100)?;
         let faces = all.map_or(1, |a| a.len());
         components.feedback = feedback(Some(&components), faces, &self.profile);
-        Ok(AssessedFace { quality, detection, landmarks: *landmarks, components })
+        let bbox = detection.map_or_else(|| crop_extent(image, landmarks), |d| d.bbox);
+        Ok(AssessedFace { quality, detection, bbox, landmarks: *landmarks, components })
     }
+}
+
+/// The bounding box of the aligned crop's square mapped into the image, clamped.
+fn crop_extent(image: &crate::ImageView, landmarks: &Landmarks) -> [f32; 4] {
+    let f = |p: &[f32; 2]| [p[0] as f64, p[1] as f64];
+    let to_image = crate::align::Similarity::fit(&crate::align::ARCFACE_112.map(|p| f(&p)), &landmarks.map(|p| f(&p)));
+    let Some(t) = to_image else { return [0.0, 0.0, image.width() as f32, image.height() as f32] };
+    let corners = [[0.0, 0.0], [112.0, 0.0], [0.0, 112.0], [112.0, 112.0]].map(|c| t.apply(c));
+    let (w, h) = (image.width() as f64, image.height() as f64);
+    let lo = |k: usize, max: f64| corners.iter().map(|c| c[k]).fold(f64::INFINITY, f64::min).clamp(0.0, max) as f32;
+    let hi = |k: usize, max: f64| corners.iter().map(|c| c[k]).fold(f64::NEG_INFINITY, f64::max).clamp(0.0, max) as f32;
+    [lo(0, w), lo(1, h), hi(0, w), hi(1, h)]
 }
 
 /// The ArcFace template scaled to an aligned crop of `size`: where the
