@@ -1,7 +1,8 @@
 //! `serfiq bench --capture VIDEO`: what a frame of the camera loop costs
-//! (tracking: detection in the region around the face + align + score) against
-//! full-frame detection + align + score on every frame, one thread, on the
-//! video at its own size and scaled to 1280x720.
+//! (tracking: detection in the region around the face + align + score +
+//! components) against full-frame detection + align + score + components
+//! (`Model::assess`) on every frame, one thread, on the video at its own size
+//! and scaled to 1280x720.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -9,7 +10,6 @@ use std::time::Instant;
 
 use serfiq_core::{Capture, CaptureOptions, Face, ImageView, Model, Options, PixelFormat};
 
-use crate::args::BenchArgs;
 use crate::bench_photos::{median, thread_cpu};
 use crate::frames::Source;
 use crate::{load, show, Fatal};
@@ -50,7 +50,7 @@ fn clip(model: &Model, video: &Path, size: Option<(u32, u32)>) -> Result<(Times,
         let (pushed, t) = timed(|| capture.push(&view, frame.timestamp_ms));
         let f = pushed.map_err(|e| Fatal(format!("{}: {}", frame.name, e.message)))?;
         tracking.all.push(t);
-        let (scored, t) = timed(|| model.score(&Face { image: view, landmarks: None }));
+        let (scored, t) = timed(|| model.assess(&Face { image: view, landmarks: None }));
         full.all.push(t);
         // Steady state: the same frames for both ways.
         if f.face.is_some() && !f.full_search && scored.is_ok() {
@@ -61,7 +61,7 @@ fn clip(model: &Model, video: &Path, size: Option<(u32, u32)>) -> Result<(Times,
     Ok((tracking, full, dims))
 }
 
-pub fn run(a: &BenchArgs, opts: &Options, video: &Path) -> Result<ExitCode, Fatal> {
+pub fn run(opts: &Options, video: &Path) -> Result<ExitCode, Fatal> {
     if opts.detector.is_none() {
         return Err(Fatal("--capture needs the face detector (--detector or the cached one)".to_string()));
     }
@@ -73,7 +73,7 @@ pub fn run(a: &BenchArgs, opts: &Options, video: &Path) -> Result<ExitCode, Fata
     })?;
     println!(
         "serfiq bench --capture {}: ms per frame, one thread; capture = tracking (region search) with a full \
-         search when lost and every {} frames; full = detect the whole frame + align + score on every frame",
+         search when lost and every {} frames; full = detect the whole frame + align + score + components on every frame",
         show::path(video),
         CaptureOptions::default().redetect_frames
     );
@@ -103,6 +103,5 @@ pub fn run(a: &BenchArgs, opts: &Options, video: &Path) -> Result<ExitCode, Fata
             format!("{tmean:.1} / {fmean:.1}"),
         );
     }
-    let _ = a;
     Ok(ExitCode::SUCCESS)
 }

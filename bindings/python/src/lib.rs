@@ -32,6 +32,9 @@ mod status;
 
 use status::*;
 
+// The camera loop (serfiq.capture), in its own file.
+mod capture;
+
 // Image files decoded as `serfiq score` decodes them (limits included), from its single source.
 #[allow(dead_code)]
 #[path = "../../../cli/src/decode.rs"]
@@ -883,6 +886,7 @@ fn options_from(
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<PyModel>()?;
+    m.add_class::<capture::PyCapture>()?;
     m.add_function(wrap_pyfunction!(_set_error_classes, m)?)?;
     m.add_function(wrap_pyfunction!(live_models, m)?)?;
     m.add_function(wrap_pyfunction!(models_created, m)?)?;
