@@ -1147,7 +1147,8 @@ fn capture_cases(mx: &mut Matrix, base: &serfiq_options) {
     });
     mx.case("capture_create NULL model", SERFIQ_ERR_NULL_ARGUMENT, make(null(), None).0);
     mx.case("capture_create, model without a detector", SERFIQ_ERR_INVALID_ARGUMENT, make(without_detector, None).0);
-    let bad: [(&str, &dyn Fn(&mut serfiq_capture_options)); 11] = [
+    type Change<'a> = &'a dyn Fn(&mut serfiq_capture_options);
+    let bad: [(&str, Change); 11] = [
         ("struct_size 8", &|c| c.struct_size = 8),
         ("min_q100 101", &|c| c.min_q100 = 101.0),
         ("min_q100 NaN", &|c| c.min_q100 = f32::NAN),

@@ -297,6 +297,10 @@ pub struct BenchArgs {
     #[arg(long, value_name = "VIDEO")]
     pub capture: Option<PathBuf>,
 
+    /// With --capture: the capture's options.
+    #[command(flatten)]
+    pub capture_options: CaptureOptionArgs,
+
     /// With --photos: detector working sizes (detector_max_side) to compare, comma-separated.
     #[arg(long, value_name = "N", value_delimiter = ',', default_value = "32768,640")]
     pub max_sides: Vec<u32>,

@@ -76,7 +76,7 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
     opts.intra_threads = 1;
     opts.max_sessions = a.threads.iter().copied().max().unwrap_or(1);
     if let Some(video) = &a.capture {
-        return crate::bench_capture::run(&opts, video);
+        return crate::bench_capture::run(&opts, a.capture_options.options(), video);
     }
     let inputs = if a.inputs.is_empty() { vec![demo_faces(&st.locator)?] } else { a.inputs.clone() };
     if a.photos {

@@ -37,9 +37,14 @@ fn stat(v: &[[f64; 2]], k: usize) -> (f64, f64) {
 }
 
 /// Both ways over every frame of `video` (scaled to `size`), interleaved frame by frame.
-fn clip(model: &Model, video: &Path, size: Option<(u32, u32)>) -> Result<(Times, Times, (u32, u32)), Fatal> {
+fn clip(
+    model: &Model,
+    options: CaptureOptions,
+    video: &Path,
+    size: Option<(u32, u32)>,
+) -> Result<(Times, Times, (u32, u32)), Fatal> {
     let source = Source::open(video, 30.0, size).map_err(|e| Fatal(format!("{}: {e}", show::path(video))))?;
-    let mut capture = Capture::new(model, CaptureOptions::default()).map_err(|e| Fatal(e.message))?;
+    let mut capture = Capture::new(model, options).map_err(|e| Fatal(e.message))?;
     let (mut tracking, mut full) = (Times::default(), Times::default());
     let mut dims = (0, 0);
     for frame in source {
@@ -61,7 +66,7 @@ fn clip(model: &Model, video: &Path, size: Option<(u32, u32)>) -> Result<(Times,
     Ok((tracking, full, dims))
 }
 
-pub fn run(opts: &Options, video: &Path) -> Result<ExitCode, Fatal> {
+pub fn run(opts: &Options, capture: CaptureOptions, video: &Path) -> Result<ExitCode, Fatal> {
     if opts.detector.is_none() {
         return Err(Fatal("--capture needs the face detector (--detector or the cached one)".to_string()));
     }
@@ -75,7 +80,11 @@ pub fn run(opts: &Options, video: &Path) -> Result<ExitCode, Fatal> {
         "serfiq bench --capture {}: ms per frame, one thread; capture = tracking (region search) with a full \
          search when lost and every {} frames; full = detect the whole frame + align + score + components on every frame",
         show::path(video),
-        CaptureOptions::default().redetect_frames
+        capture.redetect_frames
+    );
+    println!(
+        "capture options: track_context {}, track_side {}, redetect_ms {}",
+        capture.track_context, capture.track_side, capture.redetect_ms
     );
     println!(
         "{:>9} {:>6} {:>7}  {:>24}  {:>24}  {:>24}",
@@ -86,7 +95,7 @@ pub fn run(opts: &Options, video: &Path) -> Result<ExitCode, Fatal> {
         "", "", "", "median cpu (wall)", "median cpu (wall)", "mean cpu"
     );
     for size in [None, Some((1280, 720))] {
-        let (tracking, full, (w, h)) = clip(&model, video, size)?;
+        let (tracking, full, (w, h)) = clip(&model, capture, video, size)?;
         let (tc, _) = stat(&tracking.tracked, 1);
         let (tw, _) = stat(&tracking.tracked, 0);
         let (fc, _) = stat(&full.tracked, 1);

@@ -86,7 +86,9 @@ impl PyCapture {
         let Ok(mut c) = self.inner.try_lock() else {
             return Err(value_error("this capture is in use by another thread (a capture belongs to one thread at a time)"));
         };
-        match py.allow_threads(|| catch_unwind(AssertUnwindSafe(|| body(&mut c)))) {
+        // The guard stays on this thread; the capture itself is Send.
+        let capture: &mut Capture<Arc<Model>> = &mut c;
+        match py.allow_threads(|| catch_unwind(AssertUnwindSafe(|| body(capture)))) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(core_error(py, e)),
             Err(_) => {
