@@ -65,6 +65,7 @@ bench: build
 test: build rust-test c-test check-32bit bindings-test python-test quickstart platforms
 
 rust-test: fetch
+	@bash tests/video_tools.sh
 	cargo test --release --locked --workspace
 
 c-test: build fixtures

@@ -90,4 +90,7 @@ const OPTION_SIZES: &str = "/**
  * fields are read only from a struct_size of at least this.
  */
 #define SERFIQ_OPTIONS_SIZE_V6 sizeof(serfiq_options)
+
+/** The one size of serfiq_capture_options so far (its struct_size). */
+#define SERFIQ_CAPTURE_OPTIONS_SIZE_V1 sizeof(serfiq_capture_options)
 ";

@@ -5,7 +5,8 @@
  * Ownership: the library never hands out memory for the caller to free.
  * Inputs (options, images, landmarks) are borrowed for the call only; outputs
  * go into caller buffers and are written only when the call returns SERFIQ_OK.
- * A serfiq_model is created by serfiq_create and freed by serfiq_destroy.
+ * A serfiq_model is created by serfiq_create and freed by serfiq_destroy; a
+ * serfiq_capture by serfiq_capture_create and serfiq_capture_destroy.
  *
  * Errors: every fallible function returns a serfiq_status (0 = SERFIQ_OK);
  * serfiq_last_error() then gives a UTF-8 message for this thread, valid until
@@ -15,6 +16,10 @@
  * many threads at once on one model (ONNX Runtime sessions are pooled, up to
  * serfiq_options.max_sessions inferences run in parallel, others wait).
  * serfiq_destroy needs exclusive access: no call on the model may be running.
+ * A serfiq_capture (the camera loop) belongs to one thread at a time: a call
+ * on a capture another thread is using fails with SERFIQ_ERR_INVALID_ARGUMENT.
+ * Many captures share one model, each on its own thread; a capture keeps its
+ * model alive, so the model may be destroyed before its captures.
  *
  * Processes: a model belongs to the process that created it. In a child made
  * by fork() after the model was created, every call that runs the model
@@ -72,6 +77,12 @@
  * Capacity of the arrays of `serfiq_components`; every component id is below it.
  */
 #define SERFIQ_MAX_COMPONENTS 32
+
+/**
+ * A camera loop over a model. Opaque; create with `serfiq_capture_create`,
+ * free with `serfiq_capture_destroy`.
+ */
+typedef struct serfiq_capture serfiq_capture;
 
 /**
  * A loaded model. Opaque; create with `serfiq_create`, free with `serfiq_destroy`.
@@ -438,6 +449,169 @@ typedef struct serfiq_components {
 } serfiq_components;
 
 /**
+ * How a capture decides and tracks. Fill with `serfiq_capture_options_init`,
+ * then change what you need.
+ */
+typedef struct serfiq_capture_options {
+  /**
+   * `sizeof(serfiq_capture_options)`, set by `serfiq_capture_options_init`.
+   */
+  size_t struct_size;
+  /**
+   * q100 a face needs to be captured, 0..100; default 50.
+   */
+  float min_q100;
+  /**
+   * Frames in a row the face must be good and steady for CAPTURED, >= 1; default 5.
+   */
+  uint32_t steady_frames;
+  /**
+   * Or milliseconds it must be good and steady for (0 = frames only); default 0.
+   */
+  uint32_t steady_ms;
+  /**
+   * Largest landmark motion between frames that counts as steady: mean
+   * displacement of the 5 landmarks over the inter-eye distance, > 0; default 0.05.
+   */
+  float max_motion;
+  /**
+   * Search the whole frame at least every this many frames while tracking, >= 1; default 15.
+   */
+  uint32_t redetect_frames;
+  /**
+   * Or every this many milliseconds (0 = frames only); default 500.
+   */
+  uint32_t redetect_ms;
+  /**
+   * Side of the region searched around the last box, in multiples of its
+   * longer side, 1.2..8; default 2.
+   */
+  float track_context;
+  /**
+   * Longest side the region is shrunk to before detection, 32..2048; default 256.
+   */
+  uint32_t track_side;
+  /**
+   * Box overlap (IoU) with the last box that keeps a face on its track, 0..1; default 0.3.
+   */
+  float min_overlap;
+  /**
+   * Embedding similarity (cosine) to the last frame below which an
+   * overlapping face is another person (a new track), -1..1; default 0.3.
+   */
+  float min_similarity;
+  /**
+   * Similarity a face whose box jumped needs to stay on the track, -1..1; default 0.75.
+   */
+  float jump_similarity;
+  /**
+   * Feedback codes (bit k = code k) that keep a face in ADJUST; default all bits set.
+   */
+  uint64_t blocking_feedback;
+} serfiq_capture_options;
+
+/**
+ * Where the capture stands after a frame (`serfiq_capture_frame.state`).
+ */
+typedef uint32_t serfiq_capture_state;
+
+/**
+ * What one `serfiq_capture_push` found.
+ */
+typedef struct serfiq_capture_frame {
+  /**
+   * 0 for the first frame pushed since create or reset.
+   */
+  uint64_t index;
+  /**
+   * One of `SERFIQ_CAPTURE_*`.
+   */
+  serfiq_capture_state state;
+  /**
+   * 1 when a face is followed (`face`, `track`, `motion`, `similarity`,
+   * `overlap` are then set), else 0 (they are zero).
+   */
+  uint32_t has_face;
+  /**
+   * Feedback raised: bit k = feedback code k (`serfiq_feedback_name`; code 0, NO_FACE, when no face).
+   */
+  uint64_t feedback;
+  /**
+   * The followed face's track: 1 for the first person, +1 for each new one.
+   */
+  uint32_t track;
+  /**
+   * 1 when this frame became the best frame (`serfiq_capture_best`).
+   */
+  uint32_t is_best;
+  /**
+   * 1 when this frame started a new track (which reset the best frame).
+   */
+  uint32_t new_track;
+  /**
+   * 1 when the whole frame was searched, 0 when only the region around the face.
+   */
+  uint32_t full_search;
+  /**
+   * Landmark motion since the track's last frame; NAN on a track's first frame.
+   */
+  float motion;
+  /**
+   * Embedding similarity to the track's last frame; NAN when there was no track.
+   */
+  float similarity;
+  /**
+   * Box overlap (IoU) with the track's last box; NAN when there was no track.
+   */
+  float overlap;
+  /**
+   * The face: box and landmarks in the frame's pixels, confidence, quality.
+   */
+  struct serfiq_face face;
+  /**
+   * The face's components and feedback under the model's profile
+   * (`serfiq_options.feedback_profile`); `feedback` above adds the
+   * capture's LOW_QUALITY (q100 under `min_q100`) and NO_FACE. All NAN
+   * when there is no face.
+   */
+  struct serfiq_components components;
+} serfiq_capture_frame;
+
+/**
+ * The best frame of the current track (`serfiq_capture_best`).
+ */
+typedef struct serfiq_capture_best_frame {
+  /**
+   * Its `serfiq_capture_frame.index`.
+   */
+  uint64_t index;
+  /**
+   * The timestamp it was pushed with.
+   */
+  int64_t timestamp_ms;
+  /**
+   * Its feedback bits.
+   */
+  uint64_t feedback;
+  /**
+   * Its state when pushed (the best frame is the best-ranked state, then the highest q100).
+   */
+  serfiq_capture_state state;
+  /**
+   * Its track.
+   */
+  uint32_t track;
+  /**
+   * The face, in the full-resolution frame's pixels.
+   */
+  struct serfiq_face face;
+  /**
+   * Its components and feedback, as `serfiq_capture_frame.components`.
+   */
+  struct serfiq_components components;
+} serfiq_capture_best_frame;
+
+/**
  * Success.
  */
 #define SERFIQ_OK 0
@@ -675,6 +849,26 @@ typedef struct serfiq_components {
  * The fused quality f.
  */
 #define SERFIQ_Q100_F 2
+
+/**
+ * No face is being followed.
+ */
+#define SERFIQ_CAPTURE_SEARCHING 0
+
+/**
+ * A face, with something to fix: see the frame's `feedback`.
+ */
+#define SERFIQ_CAPTURE_ADJUST 1
+
+/**
+ * A good face that has not been steady for long enough yet.
+ */
+#define SERFIQ_CAPTURE_HOLD_STILL 2
+
+/**
+ * A good face, steady for the window (`steady_frames` or `steady_ms`).
+ */
+#define SERFIQ_CAPTURE_CAPTURED 3
 
 #ifdef __cplusplus
 extern "C" {
@@ -998,6 +1192,75 @@ const char *serfiq_version(void);
 uint32_t serfiq_abi_version(void);
 
 /**
+ * Fills `options` with the defaults and sets `struct_size`; pass `sizeof *options`.
+ */
+serfiq_status serfiq_capture_options_init(struct serfiq_capture_options *options,
+                                          size_t struct_size);
+
+/**
+ * A new capture over `model`, which must have a face detector
+ * (`serfiq_options.detector_path` or `detector_data`; else
+ * `SERFIQ_ERR_INVALID_ARGUMENT`). `options` may be NULL for the defaults; an
+ * option out of range fails with `SERFIQ_ERR_INVALID_ARGUMENT`. The capture
+ * keeps the model alive: destroying the model first is allowed, the model is
+ * freed with its last capture. On success `*capture_out` owns the capture.
+ *
+ * Thread safety: a capture belongs to one thread at a time (a call on a
+ * capture that another thread is using fails with
+ * `SERFIQ_ERR_INVALID_ARGUMENT`); many captures may share one model, each on
+ * its own thread.
+ */
+serfiq_status serfiq_capture_create(const struct serfiq_model *model,
+                                    const struct serfiq_capture_options *options,
+                                    struct serfiq_capture **capture_out);
+
+/**
+ * Frees a capture (and its model, when the model's handle was destroyed
+ * before). NULL is a no-op. No call on this capture may be running or start afterwards.
+ */
+void serfiq_capture_destroy(struct serfiq_capture *capture);
+
+/**
+ * Takes the next camera frame (any size, pixel format and stride), taken at
+ * `timestamp_ms` (any clock, never earlier than the last frame's: else
+ * `SERFIQ_ERR_INVALID_ARGUMENT`), and writes what it found into `*frame_out`.
+ * After a face is found, the next frames are searched only in a region around
+ * it, with a full-frame search when it is lost and every `redetect_frames` /
+ * `redetect_ms`. A different person (by embedding) starts a new track and
+ * resets the best frame. On failure nothing is written and the capture is as before.
+ */
+serfiq_status serfiq_capture_push(struct serfiq_capture *capture,
+                                  const struct serfiq_image *image,
+                                  int64_t timestamp_ms,
+                                  struct serfiq_capture_frame *frame_out);
+
+/**
+ * The best frame of the current track: `*best_out` gets its index, state,
+ * box, landmarks and quality; `crop` (NULL or `crop_capacity` bytes) gets its
+ * aligned crop as `serfiq_aligned_crop` gives it, in `crop_format` (BGR or
+ * RGB), `*crop_len` (may be NULL) the bytes written or needed; `embedding`
+ * (NULL or `embedding_capacity` floats) its embedding, `*embedding_len` (may
+ * be NULL) the floats written or needed. `SERFIQ_ERR_NO_FACE` when no face
+ * has been followed since create, reset or the last new track;
+ * `SERFIQ_ERR_BUFFER_TOO_SMALL` when a buffer is too small (nothing written
+ * but the needed sizes).
+ */
+serfiq_status serfiq_capture_best(const struct serfiq_capture *capture,
+                                  struct serfiq_capture_best_frame *best_out,
+                                  serfiq_pixel_format crop_format,
+                                  uint8_t *crop,
+                                  size_t crop_capacity,
+                                  size_t *crop_len,
+                                  float *embedding,
+                                  size_t embedding_capacity,
+                                  size_t *embedding_len);
+
+/**
+ * Forgets every frame, the track and the best frame; the options stay.
+ */
+serfiq_status serfiq_capture_reset(struct serfiq_capture *capture);
+
+/**
  * Size of the first published serfiq_options (ABI version 1): the smallest
  * struct_size accepted. Such a caller gets no detector.
  */
@@ -1045,6 +1308,9 @@ uint32_t serfiq_abi_version(void);
  * fields are read only from a struct_size of at least this.
  */
 #define SERFIQ_OPTIONS_SIZE_V6 sizeof(serfiq_options)
+
+/** The one size of serfiq_capture_options so far (its struct_size). */
+#define SERFIQ_CAPTURE_OPTIONS_SIZE_V1 sizeof(serfiq_capture_options)
 
 #ifdef __cplusplus
 }  // extern "C"

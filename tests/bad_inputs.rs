@@ -1175,10 +1175,152 @@ fn every_bad_input_gets_its_status() {
     mx.case("ort_library_path of another library once one is loaded", SERFIQ_ERR_INVALID_ARGUMENT, create(&other).0);
     let said = unsafe { CStr::from_ptr(serfiq_last_error()) }.to_str().unwrap().to_string();
     assert!(said.contains("already loaded"), "{said}");
+    capture_cases(&mut mx, &base);
     unsafe { serfiq_destroy(m) };
     unsafe { serfiq_destroy(null_mut()) };
     std::fs::remove_dir_all(&tmp).ok();
     mx.finish();
+}
+
+/// The capture's bad inputs: options out of range, images it cannot read,
+/// timestamps that go back, buffers too small; outputs untouched each time.
+fn capture_cases(mx: &mut Matrix, base: &serfiq_options) {
+    let (st, without_detector) = create(base);
+    assert_eq!(st, SERFIQ_OK);
+    let det = cstr(common::fetched("models/retinaface_mnet025.onnx").to_str().unwrap());
+    let mut o = base.clone_fields();
+    o.detector_path = det.as_ptr();
+    let (st, m) = create(&o);
+    mx.case("create with a detector (for the capture)", SERFIQ_OK, st);
+    let defaults = || {
+        let mut c = std::mem::MaybeUninit::<serfiq_capture_options>::uninit();
+        assert_eq!(unsafe { serfiq_capture_options_init(c.as_mut_ptr(), SERFIQ_CAPTURE_OPTIONS_SIZE_V1) }, SERFIQ_OK);
+        unsafe { c.assume_init() }
+    };
+    let sentinel = 0x5e7f10_usize as *mut serfiq_capture;
+    let make = |model: *const serfiq_model, opts: Option<&serfiq_capture_options>| {
+        let mut c = sentinel;
+        let st = unsafe { serfiq_capture_create(model, opts.map_or(null(), |o| o as *const _), &mut c) };
+        assert!(st == SERFIQ_OK || c == sentinel, "a failed capture_create wrote its output");
+        (st, c)
+    };
+    mx.case("capture_options_init size 0", SERFIQ_ERR_OPTIONS_SIZE, unsafe {
+        serfiq_capture_options_init(&mut defaults(), 0)
+    });
+    mx.case("capture_create NULL model", SERFIQ_ERR_NULL_ARGUMENT, make(null(), None).0);
+    mx.case("capture_create, model without a detector", SERFIQ_ERR_INVALID_ARGUMENT, make(without_detector, None).0);
+    type Change<'a> = &'a dyn Fn(&mut serfiq_capture_options);
+    let bad: [(&str, Change); 11] = [
+        ("struct_size 8", &|c| c.struct_size = 8),
+        ("min_q100 101", &|c| c.min_q100 = 101.0),
+        ("min_q100 NaN", &|c| c.min_q100 = f32::NAN),
+        ("steady_frames 0", &|c| c.steady_frames = 0),
+        ("max_motion 0", &|c| c.max_motion = 0.0),
+        ("redetect_frames 0", &|c| c.redetect_frames = 0),
+        ("track_context 1", &|c| c.track_context = 1.0),
+        ("track_side 31", &|c| c.track_side = 31),
+        ("min_overlap 1", &|c| c.min_overlap = 1.0),
+        ("min_similarity 1.5", &|c| c.min_similarity = 1.5),
+        ("jump_similarity NaN", &|c| c.jump_similarity = f32::NAN),
+    ];
+    for (name, set) in bad {
+        let mut c = defaults();
+        set(&mut c);
+        let want = if name.starts_with("struct_size") { SERFIQ_ERR_OPTIONS_SIZE } else { SERFIQ_ERR_INVALID_ARGUMENT };
+        mx.case(&format!("capture option {name}"), want, make(m, Some(&c)).0);
+    }
+    let (st, c) = make(m, None);
+    mx.case("capture_create with the default options", SERFIQ_OK, st);
+    let px = vec![128u8; 64 * 48 * 3];
+    let image = |w: u32, h: u32, stride: usize, format: u32| serfiq_image {
+        data: px.as_ptr(),
+        width: w,
+        height: h,
+        stride,
+        format,
+    };
+    let mut frame = std::mem::MaybeUninit::<serfiq_capture_frame>::zeroed();
+    let push = |img: *const serfiq_image, ts: i64, out: *mut serfiq_capture_frame| unsafe {
+        serfiq_capture_push(c, img, ts, out)
+    };
+    mx.case("capture_push NULL capture", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_capture_push(null_mut(), &image(64, 48, 0, SERFIQ_PIXEL_RGB), 0, frame.as_mut_ptr())
+    });
+    mx.case("capture_push NULL image", SERFIQ_ERR_NULL_ARGUMENT, push(null(), 0, frame.as_mut_ptr()));
+    mx.case(
+        "capture_push NULL frame_out",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        push(&image(64, 48, 0, SERFIQ_PIXEL_RGB), 0, null_mut()),
+    );
+    mx.case(
+        "capture_push 0x0 image",
+        SERFIQ_ERR_INVALID_IMAGE,
+        push(&image(0, 0, 0, SERFIQ_PIXEL_RGB), 0, frame.as_mut_ptr()),
+    );
+    mx.case(
+        "capture_push pixel format 99",
+        SERFIQ_ERR_INVALID_IMAGE,
+        push(&image(64, 48, 0, 99), 0, frame.as_mut_ptr()),
+    );
+    mx.case(
+        "capture_push stride under a row",
+        SERFIQ_ERR_INVALID_IMAGE,
+        push(&image(64, 48, 10, SERFIQ_PIXEL_RGB), 0, frame.as_mut_ptr()),
+    );
+    let null_data = serfiq_image { data: null(), ..image(64, 48, 0, SERFIQ_PIXEL_RGB) };
+    mx.case("capture_push NULL pixels", SERFIQ_ERR_NULL_ARGUMENT, push(&null_data, 0, frame.as_mut_ptr()));
+    assert_eq!(unsafe { frame.assume_init_ref() }.index, 0, "failed pushes wrote nothing");
+    mx.case(
+        "capture_push a grey frame (no face)",
+        SERFIQ_OK,
+        push(&image(64, 48, 0, SERFIQ_PIXEL_RGB), 100, frame.as_mut_ptr()),
+    );
+    assert_eq!(unsafe { frame.assume_init_ref() }.state, SERFIQ_CAPTURE_SEARCHING);
+    mx.case(
+        "capture_push timestamp going back",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        push(&image(64, 48, 0, SERFIQ_PIXEL_RGB), 99, frame.as_mut_ptr()),
+    );
+    let mut best = std::mem::MaybeUninit::<serfiq_capture_best_frame>::zeroed();
+    let mut crop = vec![0u8; 112 * 112 * 3];
+    let mut need = 0usize;
+    mx.case("capture_best before any face", SERFIQ_ERR_NO_FACE, unsafe {
+        serfiq_capture_best(
+            c,
+            best.as_mut_ptr(),
+            SERFIQ_PIXEL_BGR,
+            crop.as_mut_ptr(),
+            crop.len(),
+            &mut need,
+            null_mut(),
+            0,
+            null_mut(),
+        )
+    });
+    mx.case("capture_best NULL best_out", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_capture_best(c, null_mut(), SERFIQ_PIXEL_BGR, null_mut(), 0, null_mut(), null_mut(), 0, null_mut())
+    });
+    mx.case("capture_best crop format gray", SERFIQ_ERR_INVALID_ARGUMENT, unsafe {
+        serfiq_capture_best(
+            c,
+            best.as_mut_ptr(),
+            SERFIQ_PIXEL_GRAY,
+            null_mut(),
+            0,
+            null_mut(),
+            null_mut(),
+            0,
+            null_mut(),
+        )
+    });
+    mx.case("capture_reset NULL", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_capture_reset(null_mut()) });
+    mx.case("capture_reset", SERFIQ_OK, unsafe { serfiq_capture_reset(c) });
+    unsafe {
+        serfiq_capture_destroy(c);
+        serfiq_capture_destroy(null_mut());
+        serfiq_destroy(m);
+        serfiq_destroy(without_detector);
+    }
 }
 
 /// `serfiq_options` has raw pointers, so no derive(Clone); copy field by field.

@@ -78,6 +78,107 @@ pub enum Command {
     /// Python implementations of the original algorithm.
     #[command(after_help = AFTER_HELP)]
     Bench(BenchArgs),
+    /// Run the camera loop over a video (through ffmpeg) or a folder of frames: one line per
+    /// frame (state, feedback, q100), as CSV or JSON lines; write the best face's crop.
+    #[command(after_help = AFTER_HELP)]
+    Capture(CaptureArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CaptureArgs {
+    /// A video file (decoded by ffmpeg, which must be installed) or a folder of frames
+    /// (*.jpg, *.png, taken in name order).
+    #[arg(value_name = "VIDEO|FOLDER_OF_FRAMES")]
+    pub input: PathBuf,
+
+    /// Frame rate of a folder of frames (for the timestamps); a video's own rate is used.
+    #[arg(long, value_name = "FPS", default_value_t = 30.0)]
+    pub fps: f64,
+
+    /// Print one JSON object per frame (JSON lines) instead of CSV.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write the best frame's aligned crop to this image file (.png or .jpg).
+    #[arg(long, value_name = "FILE")]
+    pub best: Option<PathBuf>,
+
+    /// Write every frame with the followed face, its state and feedback drawn into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub annotate: Option<PathBuf>,
+
+    /// Feedback thresholds: a preset ("live", tolerant, for cameras; "enrolment", strict
+    /// ICAO/ISO) optionally followed by ";key=value" overrides, e.g. "live;max_yaw=25".
+    #[arg(long, value_name = "PROFILE", default_value = "live")]
+    pub profile: String,
+
+    #[command(flatten)]
+    pub capture: CaptureOptionArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub serfiq: SerfiqArgs,
+}
+
+/// The capture's options (serfiq_core::CaptureOptions), with the library's defaults.
+#[derive(Args, Debug, Clone)]
+pub struct CaptureOptionArgs {
+    /// q100 a face needs to be captured.
+    #[arg(long, value_name = "Q", default_value_t = serfiq_core::capture::DEFAULT_MIN_Q100)]
+    pub min_q100: f32,
+    /// Frames in a row the face must be good and steady for.
+    #[arg(long, value_name = "K", default_value_t = serfiq_core::capture::DEFAULT_STEADY_FRAMES)]
+    pub steady_frames: u32,
+    /// Or milliseconds it must be good and steady for (0: frames only).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub steady_ms: u32,
+    /// Largest mean landmark motion per frame, over the eye distance, that counts as steady.
+    #[arg(long, value_name = "F", default_value_t = serfiq_core::capture::DEFAULT_MAX_MOTION)]
+    pub max_motion: f32,
+    /// Search the whole frame at least every N frames while following a face.
+    #[arg(long, value_name = "N", default_value_t = serfiq_core::capture::DEFAULT_REDETECT_FRAMES)]
+    pub redetect_frames: u32,
+    /// Or every MS milliseconds (0: frames only).
+    #[arg(long, value_name = "MS", default_value_t = serfiq_core::capture::DEFAULT_REDETECT_MS)]
+    pub redetect_ms: u32,
+    /// Region searched around the last box, in multiples of its longer side.
+    #[arg(long, value_name = "F", default_value_t = serfiq_core::capture::DEFAULT_TRACK_CONTEXT)]
+    pub track_context: f32,
+    /// Longest side the region is shrunk to before detection.
+    #[arg(long, value_name = "PX", default_value_t = serfiq_core::capture::DEFAULT_TRACK_SIDE)]
+    pub track_side: u32,
+    /// Box overlap (IoU) that keeps a face on its track.
+    #[arg(long, value_name = "IOU", default_value_t = serfiq_core::capture::DEFAULT_MIN_OVERLAP)]
+    pub min_overlap: f32,
+    /// Embedding similarity, frame to frame, below which the face is another person.
+    #[arg(long, value_name = "COS", default_value_t = serfiq_core::capture::DEFAULT_MIN_SIMILARITY,
+          allow_negative_numbers = true)]
+    pub min_similarity: f32,
+    /// Embedding similarity a face whose box jumped needs to stay on its track.
+    #[arg(long, value_name = "COS", default_value_t = serfiq_core::capture::DEFAULT_JUMP_SIMILARITY,
+          allow_negative_numbers = true)]
+    pub jump_similarity: f32,
+}
+
+impl CaptureOptionArgs {
+    pub fn options(&self) -> serfiq_core::CaptureOptions {
+        serfiq_core::CaptureOptions {
+            min_q100: self.min_q100,
+            steady_frames: self.steady_frames,
+            steady_ms: self.steady_ms,
+            max_motion: self.max_motion,
+            redetect_frames: self.redetect_frames,
+            redetect_ms: self.redetect_ms,
+            track_context: self.track_context,
+            track_side: self.track_side,
+            min_overlap: self.min_overlap,
+            min_similarity: self.min_similarity,
+            jump_similarity: self.jump_similarity,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -218,6 +319,16 @@ pub struct BenchArgs {
     /// --max-sides working size, on the images and a 1920x1080 frame made from the first.
     #[arg(long)]
     pub photos: bool,
+
+    /// Time the capture loop instead: per-frame cost of tracking (detect in the region around
+    /// the face + align + score) against full-frame detection on every frame, on VIDEO (a file
+    /// ffmpeg decodes, or a folder of frames) at its own size and scaled to 1280x720.
+    #[arg(long, value_name = "VIDEO")]
+    pub capture: Option<PathBuf>,
+
+    /// With --capture: the capture's options.
+    #[command(flatten)]
+    pub capture_options: CaptureOptionArgs,
 
     /// With --photos: detector working sizes (detector_max_side) to compare, comma-separated.
     #[arg(long, value_name = "N", value_delimiter = ',', default_value = "32768,640")]

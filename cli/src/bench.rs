@@ -76,6 +76,9 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
     // defaults, stated here because the numbers depend on them.
     opts.intra_threads = 1;
     opts.max_sessions = a.threads.iter().copied().max().unwrap_or(1);
+    if let Some(video) = &a.capture {
+        return crate::bench_capture::run(&opts, a.capture_options.options(), video);
+    }
     let inputs = if a.inputs.is_empty() { vec![demo_faces(&st.locator)?] } else { a.inputs.clone() };
     if a.photos {
         return crate::bench_photos::run(a, &opts, &inputs);

@@ -60,7 +60,7 @@ fn time(model: &Model, img: &RgbImage) -> Result<[f64; 2], Fatal> {
     Ok([per_call(start.elapsed().as_secs_f64()), per_call(thread_cpu() - cpu)])
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }

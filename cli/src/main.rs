@@ -7,6 +7,7 @@
 //!   serfiq fairness SCORES GROUPS.tsv [--json FILE]
 //!   serfiq calibrate IMAGES_OR_DIRS... [--out CALIBRATED.onnx]
 //!   serfiq bench [IMAGES_OR_DIRS...]
+//!   serfiq capture VIDEO|FOLDER_OF_FRAMES [--json] [--best CROP.png] [--annotate DIR]
 //!
 //! Photos go through the face detector (fetched into the cache by `make fetch`;
 //! `--no-detect` turns it off); aligned crops and images with landmarks do not.
@@ -17,15 +18,18 @@
 mod annotate;
 mod args;
 mod bench;
+mod bench_capture;
 mod bench_components;
 mod bench_photos;
 mod calibrate;
+mod capture;
 mod dataset;
 mod decode;
 mod edc;
 mod eval;
 mod extras;
 mod fairness;
+mod frames;
 mod inputs;
 mod locate;
 mod measure;
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Calibrate(a) => calibrate::run(&a),
         Command::Fairness(a) => fairness::run(&a),
         Command::Bench(a) => bench::run(&a),
+        Command::Capture(a) => capture::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -71,6 +71,7 @@ macro_rules! internal {
 pub mod align;
 pub mod assess;
 pub mod calibration;
+pub mod capture;
 mod defaults;
 pub mod detect;
 mod error;
@@ -97,6 +98,7 @@ internal!(
 
 pub use align::Landmarks;
 pub use assess::{AssessedFace, Component, Components, Feedback, Profile, MAX_COMPONENTS};
+pub use capture::{Capture, CaptureOptions, State};
 pub use detect::{Detection, FacePolicy};
 pub use error::{Error, ErrorKind, Result};
 pub use gpu::Provider;

@@ -295,6 +295,11 @@ impl Model {
         Ok(self.detect_aligned(image)?.into_iter().map(|(d, _)| d).collect())
     }
 
+    /// Whether `d`'s landmarks can align a face from `image` (as `detect` keeps it).
+    pub(crate) fn alignable(&self, image: &ImageView, d: &Detection) -> bool {
+        landmark_transform(&self.spec, image, &d.landmarks).is_ok()
+    }
+
     /// `detect`, with each face's transform into the crop.
     fn detect_aligned(&self, image: &ImageView) -> Result<Vec<(Detection, Similarity)>> {
         let Some(det) = &self.detector else {

@@ -38,9 +38,13 @@ pub fn crop_is_bgr(code: u32) -> Outcome<bool> {
 
 /// The face as the model sees it, packed, BGR or RGB.
 pub fn aligned_crop(m: &Model, face: &Face, bgr: bool) -> Outcome<Vec<u8>> {
-    let mut crop = m.aligned_crop(face)?.rgb;
+    Ok(crop_pixels(m.aligned_crop(face)?.rgb, bgr))
+}
+
+/// Packed RGB crop pixels, turned to BGR when asked.
+pub fn crop_pixels(mut rgb: Vec<u8>, bgr: bool) -> Vec<u8> {
     if bgr {
-        crop.chunks_exact_mut(3).for_each(|p| p.swap(0, 2));
+        rgb.chunks_exact_mut(3).for_each(|p| p.swap(0, 2));
     }
-    Ok(crop)
+    rgb
 }

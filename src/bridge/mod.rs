@@ -6,6 +6,7 @@
 
 mod assess;
 mod batch;
+pub mod capture;
 mod codes;
 mod handle;
 mod images;
@@ -15,9 +16,9 @@ pub use assess::{
     assess, component_count, component_name, component_unit, detect_assess, feedback_count, feedback_message,
     feedback_name, Found,
 };
-pub use batch::{aligned_crop, crop_is_bgr, score_each};
+pub use batch::{aligned_crop, crop_is_bgr, crop_pixels, score_each};
 pub use codes::*;
-pub use handle::{guard, live_models, Failure, Handle, Outcome};
+pub use handle::{guard, live_models, Failure, Handle, Outcome, Poison};
 pub use images::{landmarks, view, Shape};
 pub use settings::Settings;
 

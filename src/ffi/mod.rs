@@ -8,6 +8,7 @@
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
 
+mod capture;
 mod errors;
 mod options;
 mod types;
@@ -17,8 +18,9 @@ use std::sync::OnceLock;
 
 use serfiq_core::{Face, ImageView, Model, Want};
 
-use crate::bridge::{self, guard, Failure, Handle, Outcome, Settings, Shape};
+use crate::bridge::{self, guard, Failure, Handle, Outcome, Poison, Settings, Shape};
 pub use crate::status::*;
+pub use capture::*;
 use errors::{last_error_ptr, set_image_errors, set_last_error};
 use options::OptionStrings;
 pub use options::{
@@ -40,7 +42,7 @@ fn fail<T>(status: serfiq_status, message: impl Into<String>) -> Outcome<T> {
 }
 
 /// Runs an export's body in the bridge's boundary and leaves its message.
-fn export(handle: Option<&Handle>, body: impl FnOnce() -> Outcome) -> serfiq_status {
+fn export(handle: Option<&dyn Poison>, body: impl FnOnce() -> Outcome) -> serfiq_status {
     match guard(handle, body) {
         Ok(()) => {
             set_last_error("");
@@ -57,7 +59,7 @@ fn export(handle: Option<&Handle>, body: impl FnOnce() -> Outcome) -> serfiq_sta
 fn with_model(model: *const serfiq_model, body: impl FnOnce(&Model, &serfiq_model) -> Outcome) -> serfiq_status {
     // SAFETY: a non-NULL handle came from serfiq_create and is not destroyed (caller's contract).
     let m = unsafe { model.as_ref() };
-    export(m.map(|m| &m.handle), || {
+    export(m.map(|m| &m.handle as &dyn Poison), || {
         let m = m.ok_or_else(|| Failure::new(SERFIQ_ERR_NULL_ARGUMENT, "model is NULL"))?;
         body(m.handle.model()?, m)
     })

@@ -112,7 +112,7 @@ fn on_model<'local, R>(
     body: impl FnOnce(&mut JNIEnv<'local>, &Model) -> Outcome<R>,
 ) -> R {
     let h = handle(raw);
-    let out = guard(h, || {
+    let out = guard(h.map(|h| h as &dyn crate::bridge::Poison), || {
         let h = h.ok_or_else(|| Failure::new(SERFIQ_ERR_NULL_ARGUMENT, "model handle is 0 (the model is closed)"))?;
         body(env, h.model()?)
     });

@@ -606,6 +606,121 @@ static void input_modes(const char *model_path, const char *ort, const char *det
     free(grey);
 }
 
+/* The capture loop: the fixture face pushed as a still camera would give it,
+ * the states it goes through, its best frame against serfiq_aligned_crop and
+ * serfiq_score_embed, and every error path. */
+static void capture_loop(serfiq_model *m, const char *model_path, const char *ort, const char *detector,
+                         const serfiq_image *img, const serfiq_image *blank) {
+    serfiq_capture_options co;
+    serfiq_capture *c = NULL, *sentinel = (serfiq_capture *)&co;
+    serfiq_capture_frame f;
+    serfiq_capture_best_frame best;
+    serfiq_options o;
+    serfiq_model *m2 = NULL;
+    serfiq_quality q;
+    unsigned char crop[112 * 112 * 3], crop2[112 * 112 * 3];
+    float emb[512], emb2[512];
+    size_t len = 0, elen = 0;
+    const serfiq_capture_state want[8] = {SERFIQ_CAPTURE_HOLD_STILL, SERFIQ_CAPTURE_HOLD_STILL, SERFIQ_CAPTURE_HOLD_STILL,
+                                          SERFIQ_CAPTURE_HOLD_STILL, SERFIQ_CAPTURE_HOLD_STILL, SERFIQ_CAPTURE_CAPTURED,
+                                          SERFIQ_CAPTURE_CAPTURED,   SERFIQ_CAPTURE_CAPTURED};
+    int i;
+
+    EXPECT(serfiq_capture_options_init(NULL, sizeof co), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_capture_options_init(&co, sizeof co - 1), SERFIQ_ERR_OPTIONS_SIZE);
+    EXPECT(serfiq_capture_options_init(&co, sizeof co), SERFIQ_OK);
+    CHECK(co.struct_size == SERFIQ_CAPTURE_OPTIONS_SIZE_V1 && co.struct_size == sizeof co);
+    CHECK(co.min_q100 == 50.0f && co.steady_frames == 5 && co.steady_ms == 0 && co.redetect_frames == 15);
+    CHECK(co.track_side == 256 && co.blocking_feedback == UINT64_MAX);
+    /* Bad options: nothing created, the output untouched. */
+    co.steady_frames = 0;
+    c = sentinel;
+    EXPECT(serfiq_capture_create(m, &co, &c), SERFIQ_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(serfiq_last_error(), "steady_frames") != NULL && c == sentinel);
+    co.steady_frames = 5;
+    co.struct_size = 8;
+    EXPECT(serfiq_capture_create(m, &co, &c), SERFIQ_ERR_OPTIONS_SIZE);
+    co.struct_size = sizeof co;
+    EXPECT(serfiq_capture_create(NULL, &co, &c), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_capture_create(m, &co, NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_capture_push(NULL, img, 0, &f), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_capture_reset(NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    serfiq_capture_destroy(NULL);
+
+    /* Every face passes (no blocking feedback, threshold 0): only steadiness decides. */
+    co.blocking_feedback = 0;
+    co.min_q100 = 0.0f;
+    EXPECT(serfiq_capture_create(m, &co, &c), SERFIQ_OK);
+    if (c == NULL || c == sentinel) return;
+    EXPECT(serfiq_capture_best(c, &best, SERFIQ_PIXEL_BGR, NULL, 0, NULL, NULL, 0, NULL), SERFIQ_ERR_NO_FACE);
+    for (i = 0; i < 8; i++) {
+        EXPECT(serfiq_capture_push(c, img, 1000 + 40 * i, &f), SERFIQ_OK);
+        CHECK(f.index == (uint64_t)i && f.has_face == 1 && f.track == 1 && f.state == want[i]);
+        CHECK(f.new_track == (i == 0) && f.full_search == (i == 0));
+        CHECK(f.face.quality.q100 >= 0.0f && f.face.quality.q100 <= 100.0f && f.face.confidence > 0.9f);
+        if (i > 0) CHECK(f.motion >= 0.0f && f.motion < 0.05f && f.similarity > 0.9f && f.overlap > 0.5f);
+        /* The frame's feedback holds the components' (the profile's) codes. */
+        CHECK((f.feedback & f.components.feedback) == f.components.feedback);
+        CHECK(f.components.count == serfiq_component_count() && f.components.raw[1] > 10.0f); /* InterEyeDistance */
+        CHECK(f.components.raw[0] == f.face.quality.q100);                                   /* UnifiedQualityScore */
+    }
+    /* A timestamp that goes back: refused, nothing written, the frame not counted. */
+    f.index = 999;
+    EXPECT(serfiq_capture_push(c, img, 10, &f), SERFIQ_ERR_INVALID_ARGUMENT);
+    CHECK(f.index == 999 && strstr(serfiq_last_error(), "timestamp") != NULL);
+    EXPECT(serfiq_capture_push(c, NULL, 2000, &f), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_capture_push(c, img, 2000, NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    {
+        serfiq_image bad = *img;
+        bad.format = 99;
+        EXPECT(serfiq_capture_push(c, &bad, 2000, &f), SERFIQ_ERR_INVALID_IMAGE);
+    }
+    /* The best frame is the first CAPTURED one; buffers too small say what they need. */
+    EXPECT(serfiq_capture_best(c, &best, SERFIQ_PIXEL_BGR, crop, 10, &len, emb, 512, &elen), SERFIQ_ERR_BUFFER_TOO_SMALL);
+    CHECK(len == sizeof crop);
+    EXPECT(serfiq_capture_best(c, &best, SERFIQ_PIXEL_GRAY, crop, sizeof crop, &len, NULL, 0, NULL),
+           SERFIQ_ERR_INVALID_ARGUMENT);
+    EXPECT(serfiq_capture_best(c, &best, SERFIQ_PIXEL_BGR, crop, sizeof crop, &len, emb, 512, &elen), SERFIQ_OK);
+    CHECK(best.index == 5 && best.state == SERFIQ_CAPTURE_CAPTURED && best.track == 1 && best.timestamp_ms == 1200);
+    CHECK(len == sizeof crop && elen == 512);
+    /* Its crop and embedding are what the single-face calls give for its landmarks. */
+    EXPECT(serfiq_aligned_crop(m, img, best.face.landmarks, SERFIQ_PIXEL_BGR, crop2, sizeof crop2, NULL), SERFIQ_OK);
+    CHECK(memcmp(crop, crop2, sizeof crop) == 0);
+    EXPECT(serfiq_score_embed(m, img, best.face.landmarks, &q, emb2, 512, NULL), SERFIQ_OK);
+    CHECK(q.s == best.face.quality.s && q.q100 == best.face.quality.q100);
+    for (i = 0; i < 512; i++) CHECK(emb[i] == emb2[i]);
+    /* No face: SEARCHING with NO_FACE (code 0); the best frame stays. */
+    EXPECT(serfiq_capture_push(c, blank, 3000, &f), SERFIQ_OK);
+    CHECK(f.state == SERFIQ_CAPTURE_SEARCHING && f.has_face == 0 && f.feedback == 1);
+    CHECK(strcmp(serfiq_feedback_name(0), "NO_FACE") == 0 && f.components.raw[1] != f.components.raw[1]);
+    EXPECT(serfiq_capture_best(c, &best, SERFIQ_PIXEL_RGB, NULL, 0, NULL, NULL, 0, NULL), SERFIQ_OK);
+    /* Reset forgets it all. */
+    EXPECT(serfiq_capture_reset(c), SERFIQ_OK);
+    EXPECT(serfiq_capture_best(c, &best, SERFIQ_PIXEL_RGB, NULL, 0, NULL, NULL, 0, NULL), SERFIQ_ERR_NO_FACE);
+    EXPECT(serfiq_capture_push(c, img, 0, &f), SERFIQ_OK);
+    CHECK(f.index == 0 && f.new_track == 1 && f.track == 1);
+    serfiq_capture_destroy(c);
+
+    /* A model without a detector cannot capture; a capture outlives its model's handle. */
+    EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
+    o.model_path = model_path;
+    o.ort_library_path = ort;
+    EXPECT(serfiq_create(&o, &m2), SERFIQ_OK);
+    c = sentinel;
+    EXPECT(serfiq_capture_create(m2, NULL, &c), SERFIQ_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(serfiq_last_error(), "detector") != NULL && c == sentinel);
+    serfiq_destroy(m2);
+    m2 = NULL;
+    o.detector_path = detector;
+    EXPECT(serfiq_create(&o, &m2), SERFIQ_OK);
+    c = NULL;
+    EXPECT(serfiq_capture_create(m2, NULL, &c), SERFIQ_OK);
+    serfiq_destroy(m2);
+    EXPECT(serfiq_capture_push(c, img, 0, &f), SERFIQ_OK);
+    CHECK(f.has_face == 1);
+    serfiq_capture_destroy(c);
+}
+
 static void detection(const char *model_path, const char *ort, const char *detector, const char *ppm,
                       const char *lm_path) {
     serfiq_options o;
@@ -688,6 +803,9 @@ static void detection(const char *model_path, const char *ort, const char *detec
     EXPECT(serfiq_score(m, &none, NULL, &q), SERFIQ_ERR_NO_FACE);
     per_image(m, &img, &none, &faces[0], emb1, dim);
     assessment(m, &img, &none, lm);
+    none.width = 640;
+    none.height = 480;
+    capture_loop(m, model_path, ort, detector, &img, &none);
 
     serfiq_destroy(m);
     free(rgb);

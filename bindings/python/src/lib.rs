@@ -30,6 +30,9 @@ use serfiq::bridge::{self, guard, Failure, Handle};
 use serfiq::ffi::{SERFIQ_PIXEL_BGR, SERFIQ_PIXEL_BGRA, SERFIQ_PIXEL_GRAY, SERFIQ_PIXEL_RGB, SERFIQ_PIXEL_RGBA};
 use serfiq::status::*;
 
+// The camera loop (serfiq.capture), in its own file.
+mod capture;
+
 // Image files decoded as `serfiq score` decodes them (limits included), from its single source.
 #[allow(dead_code)]
 #[path = "../../../cli/src/decode.rs"]
@@ -655,7 +658,7 @@ impl PyModel {
     fn run<T: Send>(&self, py: Python<'_>, body: impl FnOnce(&Model) -> Result<T, CoreError> + Send) -> PyResult<T> {
         let h = self.handle()?;
         let _flight = Flight::start()?;
-        match py.allow_threads(|| guard(Some(&h), || Ok(body(h.model()?)))) {
+        match py.allow_threads(|| guard(Some(&*h), || Ok(body(h.model()?)))) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(core_error(py, e)),
             Err(f) => Err(failure(py, f)),
@@ -1081,6 +1084,7 @@ fn options_from(
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<PyModel>()?;
+    m.add_class::<capture::PyCapture>()?;
     m.add_function(wrap_pyfunction!(_set_error_classes, m)?)?;
     m.add_function(wrap_pyfunction!(live_models, m)?)?;
     m.add_function(wrap_pyfunction!(models_created, m)?)?;
