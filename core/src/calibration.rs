@@ -32,7 +32,7 @@ pub fn check_alpha_r(alpha: Option<f64>, r: Option<f64>) -> std::result::Result<
     if let Some(a) = alpha.filter(|a| !(*a >= MIN_ALPHA && *a <= MAX_ALPHA)) {
         return Err(format!("alpha must be in [{MIN_ALPHA:e}, {MAX_ALPHA:e}], got {a:?}"));
     }
-    if let Some(r) = r.filter(|r| !(r.abs() <= crate::scale::MAX_VALUE)) {
+    if let Some(r) = r.filter(|r| r.is_nan() || r.abs() > crate::scale::MAX_VALUE) {
         return Err(format!("r must be finite and within ±{:e}, got {r:?}", crate::scale::MAX_VALUE));
     }
     Ok(())
