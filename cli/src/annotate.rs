@@ -124,7 +124,7 @@ mod tests {
         let scored = Mark {
             bbox: Some([60.0, 40.0, 140.0, 140.0]),
             landmarks: Some(lm),
-            quality: Some(Quality { s: 0.59, q: 0.9, n: 20.0, f: 0.1, q100: 60.0 }),
+            quality: Some(Quality { s: 0.59, q: 0.9, n: 20.0, f: 0.1, q100: 60.0, l: f32::NAN }),
             index: Some(0),
         };
         assert_eq!(label(&scored).as_deref(), Some("#0  s 0.590  q 0.90"));

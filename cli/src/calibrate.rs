@@ -67,7 +67,7 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
             images.len()
         )));
     };
-    let scales = scale::fit_scales(&pairs).ok_or_else(|| Fatal("cannot fit the scales: a non-finite n".into()))?;
+    let scales = scale::fit_scales(&pairs, &[]).ok_or_else(|| Fatal("cannot fit the scales: a non-finite n".into()))?;
     if fit.n < FEW {
         eprintln!("serfiq: warning: only {} scores; the percentiles (and so alpha and r) are rough", fit.n);
     }

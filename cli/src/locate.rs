@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 pub const MODEL_ENV: &str = "SERFIQ_MODEL";
 pub const DETECTOR_ENV: &str = "SERFIQ_DETECTOR";
 pub const CACHE_ENV: &str = "SERFIQ_CACHE";
+pub const QUALITY_NET_ENV: &str = "SERFIQ_QUALITY_NET";
+/// The shipped second quality network, relative to the repository (or an unpacked archive).
+pub const QUALITY_NET_REL: &str = "models/quality/lightqnet-dm100.onnx";
 /// The default model and runtime inside the cache, as `scripts/fetch.sh` lays them out.
 const MODEL_IN_CACHE: &str = "models/fr_feature.onnx";
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
@@ -148,6 +151,27 @@ impl Locator {
             return Ok(Some((p, Source::Env)));
         }
         Ok(find_in_cache(&self.cache, DETECTOR_IN_CACHE).map(|p| (p, Source::Cache)))
+    }
+
+    /// The second quality network: `--quality-net`, else `SERFIQ_QUALITY_NET`,
+    /// else the shipped one in the folders that hold the executable (a checkout
+    /// or an unpacked archive); `None` with `--no-quality-net`, explicit-only
+    /// without the flag, or when it is not there.
+    pub fn quality_net_path(&self, flag: Option<&Path>, disabled: bool) -> Result<Option<(PathBuf, Source)>, String> {
+        if disabled {
+            return Ok(None);
+        }
+        if let Some(p) = flag {
+            return Ok(Some((p.to_path_buf(), Source::Flag)));
+        }
+        if self.explicit_only {
+            return Ok(None);
+        }
+        if let Some(p) = env_path(QUALITY_NET_ENV)? {
+            return Ok(Some((p, Source::Env)));
+        }
+        let shipped = exe_ancestors().into_iter().map(|d| d.join(QUALITY_NET_REL)).find(|p| p.is_file());
+        Ok(shipped.map(|p| (p, Source::Cache)))
     }
 
     /// The ONNX Runtime library: `--ort-lib`, else the fetched one unless

@@ -97,7 +97,7 @@ fn serfiq_calibrate_writes_a_model_that_info_and_score_use() {
     // score's q100 is the percentile of f in that sample's f table.
     let n: Vec<f64> = scored.as_array().unwrap().iter().map(|r| r["n"].as_f64().unwrap() as f32 as f64).collect();
     let pairs: Vec<(f64, f64)> = s.iter().copied().zip(n).collect();
-    let want_scales = serfiq_core::scale::fit_scales(&pairs).unwrap();
+    let want_scales = serfiq_core::scale::fit_scales(&pairs, &[]).unwrap();
     assert_eq!(serfiq_core::scale::Scales::read(&m).unwrap(), want_scales);
     assert_eq!(fit["s_quantiles"].as_array().map(Vec::len), Some(101));
     assert_eq!(fit["n_constant"].as_bool(), Some(false));

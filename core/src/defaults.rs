@@ -87,6 +87,8 @@ pub fn scales() -> Scales {
         n: Some(spread(N_PERCENTILES)),
         s_table: Table::new(S_QUANTILES.to_vec()),
         f_table: Table::new(F_QUANTILES.to_vec()),
+        l: None,
+        fl_table: None,
     }
 }
 

@@ -39,6 +39,9 @@ pub struct Quality {
     /// [`Model::q100_quality`]) in the calibration sample, interpolated in
     /// its quantile table; 100·q when the model has no table.
     pub q100: f32,
+    /// The second quality network's value for the face, in its own scale
+    /// (higher = better); NaN when the model has no such network.
+    pub l: f32,
 }
 
 impl Quality {
@@ -87,6 +90,8 @@ impl Want {
 pub(crate) struct Raw {
     pub s: Vec<f32>,
     pub n: Vec<f32>,
+    /// The second network's l, when the model has one and the score was wanted.
+    pub l: Vec<f32>,
     pub emb: Vec<f32>,
 }
 
@@ -94,6 +99,7 @@ impl Raw {
     fn extend(&mut self, other: Raw) {
         self.s.extend(other.s);
         self.n.extend(other.n);
+        self.l.extend(other.l);
         self.emb.extend(other.emb);
     }
 }
@@ -203,7 +209,7 @@ impl Model {
         for k in 0..faces.len() {
             self.check_finite(&raw, k).map_err(|e| e.at(k))?;
         }
-        let qualities = raw.s.iter().zip(&raw.n).map(|(&s, &n)| self.quality(s, n)).collect();
+        let qualities = (0..raw.s.len()).map(|k| self.quality_at(&raw, k)).collect();
         Ok(Outputs { qualities, embeddings: raw.emb })
     }
 
@@ -227,7 +233,7 @@ impl Model {
                 next += 1;
                 self.check_finite(&raw, k).map_err(|e| e.at(i))?;
                 Ok(FaceResult {
-                    quality: want.score().then(|| self.quality(raw.s[k], raw.n[k])),
+                    quality: want.score().then(|| self.quality_at(&raw, k)),
                     embedding: if want.embedding() { raw.emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
                     detection: l.detection,
                 })
@@ -319,7 +325,7 @@ impl Model {
             .enumerate()
             .map(|(k, det)| ScoredFace {
                 detection: *det,
-                quality: self.quality(raw.s[k], raw.n[k]),
+                quality: self.quality_at(&raw, k),
                 embedding: if want.embedding() { raw.emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
             })
             .collect())
@@ -389,6 +395,7 @@ impl Model {
         let what = [
             (bad(&raw.s, k..k + 1), "s"),
             (bad(&raw.n, k..k + 1), "n"),
+            (bad(&raw.l, k..k + 1), "l (from the quality network)"),
             (bad(&raw.emb, k * d..(k + 1) * d), "embedding"),
         ];
         if let Some((_, name)) = what.iter().find(|(b, _)| *b) {
@@ -400,6 +407,29 @@ impl Model {
         Ok(())
     }
 
+    /// Face `k`'s quality from a run's raw values.
+    fn quality_at(&self, raw: &Raw, k: usize) -> Quality {
+        self.quality(raw.s[k], raw.n[k], raw.l.get(k).copied().unwrap_or(f32::NAN))
+    }
+
+    /// The second network's l for one chunk of located faces.
+    fn infer_l(
+        &self,
+        net: &crate::quality_net::QualityNet,
+        faces: &[&Located],
+        tensor: &mut [f32],
+    ) -> Result<Vec<f32>> {
+        let per = net.spec.tensor_len();
+        let crop_template = self.spec.template();
+        for (face, slot) in faces.iter().zip(tensor.chunks_mut(per)) {
+            // The recognition crop's map composed with crop → network crop:
+            // one warp from the full-resolution pixels (or from the crop itself).
+            let to_crop = face.to_crop.unwrap_or(Similarity { a: 1.0, b: 0.0, tx: 0.0, ty: 0.0 });
+            net.spec.fill(&face.image, &net.spec.from_crop(&crop_template).after(&to_crop), slot);
+        }
+        net.run(&tensor[..faces.len() * per], faces.len())
+    }
+
     /// Aligns and infers located faces in chunks; returns (s, embeddings).
     /// A chunk holds at most [`CHUNK_ELEMENTS`] floats of input and head
     /// activations, so memory per call is bounded for any batch and model.
@@ -409,6 +439,11 @@ impl Model {
         let step = if self.provider == crate::gpu::Provider::Cpu { CHUNK } else { GPU_CHUNK };
         let step = step.min((CHUNK_ELEMENTS / (per + head)).max(1));
         let mut tensor = zeroed(per * faces.len().min(step))?;
+        let net = self.quality_net.as_ref().filter(|_| want.score());
+        let mut net_tensor = match net {
+            Some(q) => zeroed(q.spec.tensor_len() * faces.len().min(step))?,
+            None => Vec::new(),
+        };
         let mut raw = Raw::default();
         let pool = if want == Want::Embedding { &self.plain } else { &self.scored };
         for chunk in faces.chunks(step) {
@@ -416,7 +451,11 @@ impl Model {
                 self.spec.fill_checked(&face.image, face.to_crop.as_ref(), slot);
             }
             let input = &tensor[..chunk.len() * per];
-            raw.extend(pool.with(|sess| self.infer(sess, input, chunk.len(), want))?);
+            let mut part = pool.with(|sess| self.infer(sess, input, chunk.len(), want))?;
+            if let Some(q) = net {
+                part.l = self.infer_l(q, chunk, &mut net_tensor)?;
+            }
+            raw.extend(part);
         }
         Ok(raw)
     }
@@ -452,7 +491,7 @@ impl Model {
         };
         let (s, norm) = if want.score() { (take(SCORE_OUTPUT, 1)?, take(NORM_OUTPUT, 1)?) } else { Default::default() };
         let emb = if want.embedding() { take(emb_name, self.embedding_size())? } else { Vec::new() };
-        Ok(Raw { s, n: norm, emb })
+        Ok(Raw { s, n: norm, l: Vec::new(), emb })
     }
 }
 
