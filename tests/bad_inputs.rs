@@ -1003,7 +1003,7 @@ fn every_bad_input_gets_its_status() {
     mx.case("create with every V4 option", SERFIQ_OK, st);
     let mut back = init();
     mx.case("get_options of the V4 options", SERFIQ_OK, unsafe { serfiq_get_options(pinned, &mut back) });
-    assert_eq!(back.struct_size, SERFIQ_OPTIONS_SIZE_V5);
+    assert_eq!(back.struct_size, SERFIQ_OPTIONS_SIZE_V6);
     assert_eq!(text(back.detector_sha256), det_digest.to_str().unwrap());
     assert_eq!(back.max_model_bytes, 12_345_678);
     assert_eq!(back.search_paths, SERFIQ_SEARCH_EXPLICIT_ONLY);

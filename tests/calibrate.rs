@@ -149,8 +149,8 @@ fn the_c_abi_carries_n_f_q100_and_reads_q100_quality_only_from_a_v5_struct() {
     if !have_cache() {
         return;
     }
-    assert_eq!(SERFIQ_ABI_VERSION, 2);
-    assert_eq!(serfiq_abi_version(), 2);
+    assert_eq!(SERFIQ_ABI_VERSION, 3);
+    assert_eq!(serfiq_abi_version(), 3);
     const { assert!(SERFIQ_OPTIONS_SIZE_V4 <= SERFIQ_OPTIONS_SIZE_V5) };
     assert_eq!(
         SERFIQ_OPTIONS_SIZE_V4,

@@ -82,6 +82,7 @@ int main(void) {
     printf("SERFIQ_OPTIONS_SIZE_V3 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V3);
     printf("SERFIQ_OPTIONS_SIZE_V4 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V4);
     printf("SERFIQ_OPTIONS_SIZE_V5 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V5);
+    printf("SERFIQ_OPTIONS_SIZE_V6 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V6);
     return 0;
 }
 C

@@ -45,6 +45,10 @@ pub(crate) struct Settings {
     pub detector_max_side: u32,
     /// `SERFIQ_Q100_*`; `SERFIQ_Q100_DEFAULT` (0) is serfiq's default.
     pub q100_quality: u32,
+    pub quality_net_path: Option<String>,
+    pub quality_net_data: Option<Vec<u8>>,
+    pub quality_net_sha256: Option<String>,
+    pub quality_net_spec: Option<String>,
 }
 
 impl Default for Settings {
@@ -80,6 +84,10 @@ impl Default for Settings {
             input_mode: input_mode_code(d.input_mode),
             detector_max_side: d.detector_max_side,
             q100_quality: crate::ffi::SERFIQ_Q100_DEFAULT,
+            quality_net_path: None,
+            quality_net_data: None,
+            quality_net_sha256: None,
+            quality_net_spec: None,
         }
     }
 }
@@ -136,6 +144,9 @@ impl Settings {
                 self.detector_max_side
             },
             q100_quality: q100_quality(self.q100_quality)?,
+            quality_net: source(self.quality_net_path, self.quality_net_data),
+            quality_net_sha256: self.quality_net_sha256,
+            quality_net_spec: self.quality_net_spec,
             // Settings the foreign surfaces do not carry keep their defaults.
             ..Options::default()
         })
@@ -185,6 +196,10 @@ impl Settings {
             input_mode: input_mode_code(o.input_mode),
             detector_max_side: o.detector_max_side,
             q100_quality: q100_quality_code(o.q100_quality),
+            quality_net_path: o.quality_net.as_ref().and_then(path),
+            quality_net_data: None,
+            quality_net_sha256: o.quality_net_sha256.clone(),
+            quality_net_spec: o.quality_net_spec.clone(),
         }
     }
 }

@@ -23,7 +23,7 @@ use errors::{last_error_ptr, set_image_errors, set_last_error};
 use options::OptionStrings;
 pub use options::{
     serfiq_options, SERFIQ_OPTIONS_SIZE_V1, SERFIQ_OPTIONS_SIZE_V2, SERFIQ_OPTIONS_SIZE_V3, SERFIQ_OPTIONS_SIZE_V4,
-    SERFIQ_OPTIONS_SIZE_V5,
+    SERFIQ_OPTIONS_SIZE_V5, SERFIQ_OPTIONS_SIZE_V6,
 };
 pub use types::*;
 

@@ -102,7 +102,8 @@ static void option_sizes(void) {
     CHECK(SERFIQ_OPTIONS_SIZE_V1 == offsetof(serfiq_options, detector_path));
     CHECK(SERFIQ_OPTIONS_SIZE_V1 < SERFIQ_OPTIONS_SIZE_V2 && SERFIQ_OPTIONS_SIZE_V2 < SERFIQ_OPTIONS_SIZE_V3);
     CHECK(SERFIQ_OPTIONS_SIZE_V3 < SERFIQ_OPTIONS_SIZE_V4 && SERFIQ_OPTIONS_SIZE_V4 < SERFIQ_OPTIONS_SIZE_V5);
-    CHECK(SERFIQ_OPTIONS_SIZE_V5 == sizeof(serfiq_options));
+    CHECK(SERFIQ_OPTIONS_SIZE_V5 < SERFIQ_OPTIONS_SIZE_V6 && SERFIQ_OPTIONS_SIZE_V6 == sizeof(serfiq_options));
+    CHECK(sizeof(void *) != 8 || SERFIQ_OPTIONS_SIZE_V5 == 216);
     /* V4 was sizeof of the struct that ended with search_paths. */
     CHECK(SERFIQ_OPTIONS_SIZE_V4 >= offsetof(serfiq_options, search_paths) + sizeof(serfiq_search_paths));
     CHECK(SERFIQ_OPTIONS_SIZE_V4 % _Alignof(serfiq_options) == 0);
@@ -112,7 +113,9 @@ static void option_sizes(void) {
     CHECK(SERFIQ_OPTIONS_SIZE_V3 >= offsetof(serfiq_options, cuda_library_path) + sizeof(const char *));
     CHECK(SERFIQ_OPTIONS_SIZE_V3 % _Alignof(serfiq_options) == 0);
     EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
-    CHECK(o.struct_size == SERFIQ_OPTIONS_SIZE_V5);
+    CHECK(o.struct_size == SERFIQ_OPTIONS_SIZE_V6);
+    CHECK(o.quality_net_path == NULL && o.quality_net_data == NULL && o.quality_net_size == 0);
+    CHECK(o.quality_net_sha256 == NULL && o.quality_net_spec == NULL);
     CHECK(o.input_mode == SERFIQ_INPUT_AUTO && o.detector_max_side == 640);
     CHECK(o.max_model_bytes == (uint64_t)1 << 30 && o.detector_sha256 == NULL);
     CHECK(o.search_paths == SERFIQ_SEARCH_DEFAULT);

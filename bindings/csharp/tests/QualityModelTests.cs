@@ -641,7 +641,8 @@ namespace Serfiq.Tests
             Assert.That(Native.OptionsSizeV3, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V3"]), "SERFIQ_OPTIONS_SIZE_V3");
             Assert.That(Native.OptionsSizeV4, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V4"]), "SERFIQ_OPTIONS_SIZE_V4");
             Assert.That(Native.OptionsSizeV5, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V5"]), "SERFIQ_OPTIONS_SIZE_V5");
-            Assert.That(sizeof(NativeOptions), Is.EqualTo(Native.OptionsSizeV5), "blittable size = marshalled size");
+            Assert.That(Native.OptionsSizeV6, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V6"]), "SERFIQ_OPTIONS_SIZE_V6");
+            Assert.That(sizeof(NativeOptions), Is.EqualTo(Native.OptionsSizeV6), "blittable size = marshalled size");
             Assert.That(sizeof(NativeFace), Is.EqualTo(Marshal.SizeOf<NativeFace>()));
 
             NativeOptions o;

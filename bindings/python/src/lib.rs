@@ -160,6 +160,9 @@ fn options(model: &Bound<'_, PyAny>, detector: Option<&Bound<'_, PyAny>>, kw: &B
                 }
             }
             "q100_quality" => o.q100_quality = choice(&v, "q100_quality", &Q100S)?,
+            "quality_net" => o.quality_net = Some(source(&v, "quality_net")?),
+            "quality_net_sha256" => o.quality_net_sha256 = Some(text(&v)?),
+            "quality_net_spec" => o.quality_net_spec = Some(text(&v)?),
             other => return Err(PyTypeError::new_err(format!("unexpected option {other:?}"))),
         }
     }
@@ -217,6 +220,9 @@ fn options_dict<'py>(py: Python<'py>, m: &Model) -> PyResult<Bound<'py, PyDict>>
     d.set_item("input_mode", INPUT_MODES.iter().find(|(_, m)| *m == o.input_mode).map(|(n, _)| *n))?;
     d.set_item("detector_max_side", o.detector_max_side)?;
     d.set_item("q100_quality", o.q100_quality.name())?;
+    d.set_item("quality_net", o.quality_net.as_ref().and_then(src))?;
+    d.set_item("quality_net_sha256", o.quality_net_sha256.clone())?;
+    d.set_item("quality_net_spec", o.quality_net_spec.clone())?;
     Ok(d)
 }
 
@@ -415,13 +421,13 @@ struct Row {
     faces: i32,
 }
 
-/// Rows as `(s, q, n, f, q100, embeddings | None, status, messages, detections, faces)`:
+/// Rows as `(s, q, n, f, q100, embeddings | None, status, messages, detections, faces, l)`:
 /// float32/int32 arrays as bytes (NaN where an image failed), one
 /// message (None when OK) and one detection tuple (or None) per image.
 fn rows_tuple<'py>(py: Python<'py>, rows: &[Row], dim: usize, want: Want) -> PyResult<Bound<'py, PyTuple>> {
     let n = rows.len();
-    // s, q, n, f, q100, one array each.
-    let mut qualities = [(); 5].map(|_| vec![f32::NAN; n]);
+    // s, q, n, f, q100, l, one array each.
+    let mut qualities = [(); 6].map(|_| vec![f32::NAN; n]);
     let mut emb = if want == Want::Score { Vec::new() } else { vec![f32::NAN; n * dim] };
     let mut st = vec![SERFIQ_OK as i32; n];
     let messages = PyList::empty(py);
@@ -452,8 +458,8 @@ fn rows_tuple<'py>(py: Python<'py>, rows: &[Row], dim: usize, want: Want) -> PyR
         }
     }
     let emb = if want == Want::Score { py.None().into_bound(py) } else { f32_bytes(py, &emb).into_any() };
-    let [s, q, nn, f, q100] = qualities.map(|a| f32_bytes(py, &a));
-    (s, q, nn, f, q100, emb, i32_bytes(py, &st), messages, detections, i32_bytes(py, &faces)).into_pyobject(py)
+    let [s, q, nn, f, q100, l] = qualities.map(|a| f32_bytes(py, &a));
+    (s, q, nn, f, q100, emb, i32_bytes(py, &st), messages, detections, i32_bytes(py, &faces), l).into_pyobject(py)
 }
 
 // ---------------------------------------------------------------------------
@@ -474,9 +480,9 @@ fn models_created() -> usize {
     CREATED.load(Ordering::SeqCst)
 }
 
-/// s, q, n, f, q100: the order of every quality tuple handed to Python.
-fn quality_values(q: &serfiq_core::Quality) -> [f32; 5] {
-    [q.s, q.q, q.n, q.f, q.q100]
+/// s, q, n, f, q100, l: the order of every quality tuple handed to Python.
+fn quality_values(q: &serfiq_core::Quality) -> [f32; 6] {
+    [q.s, q.q, q.n, q.f, q.q100, q.l]
 }
 
 /// A model and whether a call on it panicked; `None` once closed.
@@ -711,13 +717,13 @@ impl PyModel {
             let held = px.hold()?;
             m.run(&[Face { image: held.view()?, landmarks: lm }], want).map_err(|e| CoreError { image: None, ..e })
         })?;
-        let [s, q, n, f, q100] = out.qualities.first().map_or([f32::NAN; 5], quality_values);
+        let [s, q, n, f, q100, l] = out.qualities.first().map_or([f32::NAN; 6], quality_values);
         let emb = if out.embeddings.is_empty() {
             py.None().into_bound(py)
         } else {
             f32_bytes(py, &out.embeddings).into_any()
         };
-        (s, q, n, f, q100, emb).into_pyobject(py)
+        (s, q, n, f, q100, emb, l).into_pyobject(py)
     }
 
     /// A batch of arrays; `each`: a row per image (`rows_tuple`), else all or
@@ -828,8 +834,8 @@ impl PyModel {
             let d = detection_tuple(py, &f.detection)?;
             let emb =
                 if f.embedding.is_empty() { py.None().into_bound(py) } else { f32_bytes(py, &f.embedding).into_any() };
-            let [s, q, n, fu, q100] = quality_values(&f.quality);
-            out.append((d.get_item(0)?, d.get_item(1)?, d.get_item(2)?, s, q, n, fu, q100, emb))?;
+            let [s, q, n, fu, q100, l] = quality_values(&f.quality);
+            out.append((d.get_item(0)?, d.get_item(1)?, d.get_item(2)?, s, q, n, fu, q100, emb, l))?;
         }
         Ok(out)
     }

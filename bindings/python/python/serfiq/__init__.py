@@ -48,6 +48,7 @@ __all__ = [
     "STATUS_NAMES",
     "DEFAULT_MODEL",
     "DEFAULT_DETECTOR",
+    "DEFAULT_QUALITY_NET",
     "MAX_FACES",
     "onnxruntime_library",
     "live_models",
@@ -69,6 +70,8 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_MODEL: str = os.path.join(_HERE, "models", "fr_feature.onnx")
 #: The face detector shipped in the wheel (RetinaFace mobilenet-0.25, 5 landmarks; MIT, see models/).
 DEFAULT_DETECTOR: str = os.path.join(_HERE, "models", "retinaface_mnet025.onnx")
+#: The second quality network shipped in the wheel (LightQNet; MIT, see models/), fused into f.
+DEFAULT_QUALITY_NET: str = os.path.join(_HERE, "models", "QUALITY_NET_FILE")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,13 +162,16 @@ class Quality(NamedTuple):
     output (unmasked, before any normalisation); ``f``: the fused quality ½·(ŝ + n̂) with the
     model's calibration percentiles (about 0 for a typical image); ``q100``: the percentile
     (0–100) of the image's quality (f or s, the ``q100_quality`` option) in the model's
-    calibration sample, so "reject below 10" rejects what scores below its worst 10 %."""
+    calibration sample, so "reject below 10" rejects what scores below its worst 10 %;
+    ``l``: the second quality network's value (higher is better; NaN without one), which f
+    then fuses too."""
 
     s: float
     q: float
     n: float
     f: float
     q100: float
+    l: float = float("nan")
 
 
 class Detection(NamedTuple):
@@ -190,10 +196,11 @@ class DetectedFace(NamedTuple):
     f: float
     q100: float
     embedding: Optional[np.ndarray]
+    l: float = float("nan")
 
     @property
     def quality(self) -> Quality:
-        return Quality(self.s, self.q, self.n, self.f, self.q100)
+        return Quality(self.s, self.q, self.n, self.f, self.q100, self.l)
 
 
 class BatchResult(NamedTuple):
@@ -211,6 +218,7 @@ class BatchResult(NamedTuple):
     errors: List[Optional[Error]]
     detections: List[Optional[Detection]]  # the face the detector found and the model scored
     faces: Optional[np.ndarray]  # int32 (N,): faces found (-1: the detector did not run); score_files only
+    l: Optional[np.ndarray] = None  # float32 (N,): the second quality network's value (NaN without one)
 
     @property
     def ok(self) -> np.ndarray:
@@ -237,6 +245,7 @@ def _concat(parts: List[BatchResult], dim: int, embeddings: bool) -> BatchResult
         errors=[e for p in parts for e in p.errors],
         detections=[d for p in parts for d in p.detections],
         faces=cat("faces", np.int32),
+        l=cat("l", np.float32),
     )
 
 
@@ -248,7 +257,7 @@ def _detection(t) -> Optional[Detection]:
 
 
 def _rows(t, dim: int, with_faces: bool, first: int = 0) -> BatchResult:
-    s, q, norm, f, q100, emb, status, messages, detections, faces = t
+    s, q, norm, f, q100, emb, status, messages, detections, faces, l = t
     status = np.frombuffer(status, np.int32).copy()
     count = len(status)
     f32 = lambda b: np.frombuffer(b, np.float32).copy()
@@ -263,6 +272,7 @@ def _rows(t, dim: int, with_faces: bool, first: int = 0) -> BatchResult:
         errors=[None if m is None else _error(m, int(st), first + i) for i, (m, st) in enumerate(zip(messages, status))],
         detections=[_detection(d) for d in detections],
         faces=np.frombuffer(faces, np.int32).copy() if with_faces else None,
+        l=f32(l),
     )
 
 
@@ -426,6 +436,11 @@ class Model:
     ``detector_max_side`` (640: longer photos are shrunk for detection only, the face is
     aligned from full-resolution pixels; 32–32768, 32768 turns it off; 0 = the default).
 
+    ``quality_net`` is the second quality network (a path or ONNX bytes), fused into f; by
+    default the LightQNet shipped in the wheel, ``quality_net=None`` turns it off (l is then
+    NaN and f is s and n's alone). ``quality_net_sha256`` pins it, ``quality_net_spec`` gives
+    its input ("side=96;layout=nhwc;channels=rgb;mean=128;std=128"; default: its metadata).
+
     ONNX Runtime comes from ``ort_library_path`` when given, else ``$SERFIQ_ORT_LIB``, else
     the ``onnxruntime`` package's ``libonnxruntime.so``, else serfiq's own search. With
     ``search_paths="explicit_only"`` only ``ort_library_path`` is used.
@@ -441,6 +456,10 @@ class Model:
         if detector is None or detector is True:
             detector = DEFAULT_DETECTOR
         detector = None if detector is False else _source(detector, "detector")
+        if "quality_net" not in options:
+            options["quality_net"] = DEFAULT_QUALITY_NET
+        if options["quality_net"] is not None:
+            options["quality_net"] = _source(options["quality_net"], "quality_net")
         if (
             options.get("ort_library_path") is None
             and options.get("search_paths", "default") == "default"
@@ -540,27 +559,27 @@ class Model:
         """The quality of the face in ``image``. Raises NoFaceError, InvalidImageError,
         InvalidLandmarksError (all serfiq.Error)."""
         arr, fmt = _pixels(image, format)
-        *quality, _ = self._m.one(arr, fmt, _landmarks(landmarks), "score")
-        return Quality(*quality)
+        s, q, n, f, q100, _, l = self._m.one(arr, fmt, _landmarks(landmarks), "score")
+        return Quality(s, q, n, f, q100, l)
 
     def embed(self, image: Image, landmarks: Any = None, *, format: Optional[str] = None) -> np.ndarray:
         """The face's embedding: float32 (embedding_size,), the model's own output."""
         arr, fmt = _pixels(image, format)
-        *_, emb = self._m.one(arr, fmt, _landmarks(landmarks), "embedding")
+        *_, emb, _ = self._m.one(arr, fmt, _landmarks(landmarks), "embedding")
         return np.frombuffer(emb, np.float32).copy()
 
     def score_embed(self, image: Image, landmarks: Any = None, *, format: Optional[str] = None) -> Tuple[Quality, np.ndarray]:
         """Quality and embedding from one inference."""
         arr, fmt = _pixels(image, format)
-        *quality, emb = self._m.one(arr, fmt, _landmarks(landmarks), "both")
-        return Quality(*quality), np.frombuffer(emb, np.float32).copy()
+        s, q, n, f, q100, emb, l = self._m.one(arr, fmt, _landmarks(landmarks), "both")
+        return Quality(s, q, n, f, q100, l), np.frombuffer(emb, np.float32).copy()
 
     def detect(self, image: Image, *, format: Optional[str] = None, embeddings: bool = True) -> List[DetectedFace]:
         """Every face in a photo, the one the face policy picks first: box, landmarks,
         confidence, s, q and (unless ``embeddings=False``) the embedding. No face: []."""
         arr, fmt = _pixels(image, format)
         out = []
-        for box, lm, conf, s, q, n, f, q100, emb in self._m.detect(arr, fmt, embeddings):
+        for box, lm, conf, s, q, n, f, q100, emb, l in self._m.detect(arr, fmt, embeddings):
             out.append(
                 DetectedFace(
                     np.asarray(box, np.float32),
@@ -572,6 +591,7 @@ class Model:
                     f,
                     q100,
                     None if emb is None else np.frombuffer(emb, np.float32).copy(),
+                    l,
                 )
             )
         return out
