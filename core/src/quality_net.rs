@@ -159,6 +159,19 @@ impl fmt::Display for QualityInput {
     }
 }
 
+/// `net_bytes` with `spec` written into its `serfiq.quality_input` metadata
+/// (replacing any value there), so that it needs no spec option. Fails with
+/// `ErrorKind::ModelInvalid` when the bytes are not a model, and as
+/// `graph::parse` for a model serfiq refuses.
+pub fn with_spec(net_bytes: &[u8], spec: &QualityInput) -> Result<Vec<u8>> {
+    use onnx_protobuf::Message;
+    let mut model = crate::graph::parse(net_bytes)?;
+    crate::calibration::set_prop(&mut model, QUALITY_INPUT_KEY, Some(spec.to_string()));
+    model
+        .write_to_bytes()
+        .map_err(|e| Error::new(ErrorKind::ModelInvalid, format!("could not serialise the network: {e}")))
+}
+
 /// A loaded quality network in its own session pool.
 pub(crate) struct QualityNet {
     pub spec: QualityInput,
