@@ -18,7 +18,7 @@ pub const DETECTOR_ENV: &str = "SERFIQ_DETECTOR";
 pub const CACHE_ENV: &str = "SERFIQ_CACHE";
 pub const QUALITY_NET_ENV: &str = "SERFIQ_QUALITY_NET";
 /// The shipped second quality network, relative to the repository (or an unpacked archive).
-pub const QUALITY_NET_REL: &str = "models/quality/lightqnet-dm100.onnx";
+pub const QUALITY_NET_REL: &str = "models/quality/lightqnet-dm025.onnx";
 /// The default model and runtime inside the cache, as `scripts/fetch.sh` lays them out.
 const MODEL_IN_CACHE: &str = "models/fr_feature.onnx";
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]

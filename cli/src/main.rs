@@ -293,9 +293,9 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
             "quality net",
             match (&quality_net, model.quality_input()) {
                 (Some((p, from)), Some(q)) => format!(
-                    "{} ({from}), input {q}; l {} f",
+                    "{} ({from}), input {q}; {}",
                     crate::show::path(p),
-                    if model.fuses_l() { "fused into" } else { "not fused into (no l percentiles)" }
+                    if model.fuses_l() { "l fused into f" } else { "l not fused into f (no l percentiles)" }
                 ),
                 _ => "none (no l; f from s and n)".to_string(),
             },

@@ -31,9 +31,10 @@ pub struct Quality {
     /// L2 norm of the embedding layer's output for the unmasked pass (before
     /// any normalisation after that layer), from the same inference.
     pub n: f32,
-    /// Fused quality ½·(ŝ + n̂), x̂ = (x − median) / (p95 − p5) with the
+    /// Fused quality f₀ = ½·(ŝ + n̂), x̂ = (x − median) / (p95 − p5) with the
     /// model's calibration percentiles (ŝ alone when n is unusable, see
-    /// [`Model::scales`]); higher is better, 0 at a typical image.
+    /// [`Model::scales`]); with a quality network and l's percentiles,
+    /// ½·(f₀ + l̂) ([`Model::fuses_l`]). Higher is better, 0 at a typical image.
     pub f: f32,
     /// The percentile (0–100) of this image's quality (s or f, as
     /// [`Model::q100_quality`]) in the calibration sample, interpolated in

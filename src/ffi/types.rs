@@ -134,7 +134,7 @@ pub struct serfiq_quality {
     /// Fused quality f0 = (s_hat + n_hat) / 2, x_hat = (x - median) / (p95 -
     /// p5) with the model's calibration percentiles; s_hat alone when the
     /// model's calibration has no usable n (`serfiq info` says). With a second
-    /// quality network and l's percentiles in the calibration: FUSION_C_DOC
+    /// quality network and l's percentiles in the calibration: (f0 + l_hat) / 2.
     /// Higher is better, about 0 for a typical image.
     pub f: f32,
     /// The percentile, 0 to 100, of this image's quality (f or s, as
