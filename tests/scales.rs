@@ -26,6 +26,8 @@ fn made_up() -> Scales {
         n: Some(Spread { p5: 2.0, median: 3.0, p95: 4.5 }),
         s_table: Table::new((0..=100).map(|i| 0.45 + 0.002 * i as f64).collect()),
         f_table: Table::new((0..=100).map(|i| -2.0 + 0.04 * i as f64).collect()),
+        l: Some(Spread { p5: 0.55, median: 0.6, p95: 0.65 }),
+        fl_table: Table::new((0..=100).map(|i| -1.5 + 0.03 * i as f64).collect()),
     }
 }
 

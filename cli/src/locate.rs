@@ -17,8 +17,10 @@ pub const MODEL_ENV: &str = "SERFIQ_MODEL";
 pub const DETECTOR_ENV: &str = "SERFIQ_DETECTOR";
 pub const CACHE_ENV: &str = "SERFIQ_CACHE";
 pub const QUALITY_NET_ENV: &str = "SERFIQ_QUALITY_NET";
-/// The shipped second quality network, relative to the repository (or an unpacked archive).
-pub const QUALITY_NET_REL: &str = "models/quality/lightqnet-dm025.onnx";
+/// The shipped second quality network: in a checkout, and in an unpacked
+/// archive (scripts/dist.sh), relative to the folders above the executable.
+pub const QUALITY_NET_REL: [&str; 2] =
+    ["models/quality/lightqnet-dm025.onnx", "share/serfiq/models/quality/lightqnet-dm025.onnx"];
 /// The default model and runtime inside the cache, as `scripts/fetch.sh` lays them out.
 const MODEL_IN_CACHE: &str = "models/fr_feature.onnx";
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
@@ -75,6 +77,8 @@ pub enum Source {
     Cache,
     /// Left to the library's own search.
     Library,
+    /// Shipped with serfiq, next to the executable.
+    Shipped,
 }
 
 impl Source {
@@ -84,6 +88,7 @@ impl Source {
             Source::Env => format!("from {env}"),
             Source::Cache => "from the serfiq cache".to_string(),
             Source::Library => "found by the library".to_string(),
+            Source::Shipped => "shipped with serfiq".to_string(),
         }
     }
 }
@@ -170,8 +175,8 @@ impl Locator {
         if let Some(p) = env_path(QUALITY_NET_ENV)? {
             return Ok(Some((p, Source::Env)));
         }
-        let shipped = exe_ancestors().into_iter().map(|d| d.join(QUALITY_NET_REL)).find(|p| p.is_file());
-        Ok(shipped.map(|p| (p, Source::Cache)))
+        let mut shipped = exe_ancestors().into_iter().flat_map(|d| QUALITY_NET_REL.map(|rel| d.join(rel)));
+        Ok(shipped.find(|p| p.is_file()).map(|p| (p, Source::Shipped)))
     }
 
     /// The ONNX Runtime library: `--ort-lib`, else the fetched one unless

@@ -71,7 +71,7 @@ DEFAULT_MODEL: str = os.path.join(_HERE, "models", "fr_feature.onnx")
 #: The face detector shipped in the wheel (RetinaFace mobilenet-0.25, 5 landmarks; MIT, see models/).
 DEFAULT_DETECTOR: str = os.path.join(_HERE, "models", "retinaface_mnet025.onnx")
 #: The second quality network shipped in the wheel (LightQNet; MIT, see models/), fused into f.
-DEFAULT_QUALITY_NET: str = os.path.join(_HERE, "models", "QUALITY_NET_FILE")
+DEFAULT_QUALITY_NET: str = os.path.join(_HERE, "models", "lightqnet-dm025.onnx")
 
 
 # ---------------------------------------------------------------------------------------------
