@@ -176,7 +176,8 @@ fn quality_discard_lowers_fnmr_on_lfw() {
     let sc = model.scales();
     let s_spread = sc.s.expect("the default scales have s percentiles");
     let old_f = |q: &Quality| serfiq_core::scale::fused(&s_spread, sc.n.as_ref(), q.s as f64, q.n as f64);
-    let measures: [(&str, &dyn Fn(&Quality) -> f64); 5] = [
+    type Measure<'a> = (&'a str, &'a dyn Fn(&Quality) -> f64);
+    let measures: [Measure; 5] = [
         ("s", &|q| q.s as f64),
         ("n", &|q| q.n as f64),
         ("l", &|q| q.l as f64),

@@ -73,9 +73,9 @@ impl QualityInput {
         };
         let three = |v: &str| -> Option<[f32; 3]> {
             let xs: Option<Vec<f32>> = v.split(',').map(|x| x.trim().parse::<f32>().ok()).collect();
-            match xs?.as_slice() {
-                &[a] => Some([a; 3]),
-                &[a, b, c] => Some([a, b, c]),
+            match *xs?.as_slice() {
+                [a] => Some([a; 3]),
+                [a, b, c] => Some([a, b, c]),
                 _ => None,
             }
         };
@@ -114,7 +114,7 @@ impl QualityInput {
 
     /// The map from a recognition crop (template `crop_template`) into this
     /// network's crop: a scale for square crops, the closest similarity otherwise.
-    pub(crate) fn from_crop(&self, crop_template: &[[f64; 2]; 5]) -> Similarity {
+    pub(crate) fn map_from_crop(&self, crop_template: &[[f64; 2]; 5]) -> Similarity {
         Similarity::fit(crop_template, &self.template()).unwrap_or(Similarity { a: 1.0, b: 0.0, tx: 0.0, ty: 0.0 })
     }
 
@@ -187,7 +187,7 @@ impl QualityNet {
         if bytes.is_empty() {
             return fail(ErrorKind::ModelInvalid, "the quality network is empty (0 bytes)");
         }
-        let proto = crate::graph::parse(&bytes).map_err(|e| in_net(e))?;
+        let proto = crate::graph::parse(&bytes).map_err(in_net)?;
         let spec = match spec_text {
             Some(t) => QualityInput::parse(t, ErrorKind::InvalidArgument, "quality_net_spec")?,
             None => match proto.metadata_props.iter().find(|p| p.key == QUALITY_INPUT_KEY) {
@@ -300,7 +300,7 @@ mod tests {
             QualityInput::parse("side=96;layout=nhwc;channels=rgb;mean=128;std=128", ErrorKind::InvalidArgument, "t")
                 .unwrap();
         let t112 = ARCFACE_112.map(|p| [p[0] as f64, p[1] as f64]);
-        let m = spec.from_crop(&t112);
+        let m = spec.map_from_crop(&t112);
         assert!(
             (m.a - 96.0 / 112.0).abs() < 1e-9 && m.b.abs() < 1e-9 && m.tx.abs() < 1e-9 && m.ty.abs() < 1e-9,
             "{m:?}"

@@ -426,7 +426,7 @@ impl Model {
             // The recognition crop's map composed with crop → network crop:
             // one warp from the full-resolution pixels (or from the crop itself).
             let to_crop = face.to_crop.unwrap_or(Similarity { a: 1.0, b: 0.0, tx: 0.0, ty: 0.0 });
-            net.spec.fill(&face.image, &net.spec.from_crop(&crop_template).after(&to_crop), slot);
+            net.spec.fill(&face.image, &net.spec.map_from_crop(&crop_template).after(&to_crop), slot);
         }
         net.run(&tensor[..faces.len() * per], faces.len())
     }
