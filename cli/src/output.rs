@@ -224,7 +224,7 @@ mod tests {
         let rows = [("a,\"b\".jpg", Row::Score(q)), ("c.png", Row::Score(q))];
         assert_eq!(
             printed(Format::Csv, &rows, Columns::Score),
-            "path,s,q,n,f,q100\n\"a,\"\"b\"\".jpg\",0.5,0.25,12.5,-0.75,37.5,\nc.png,0.5,0.25,12.5,-0.75,37.5,\n"
+            "path,s,q,n,f,q100,l\n\"a,\"\"b\"\".jpg\",0.5,0.25,12.5,-0.75,37.5,\nc.png,0.5,0.25,12.5,-0.75,37.5,\n"
         );
         let json = printed(Format::Json, &rows, Columns::Score);
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -253,7 +253,7 @@ mod tests {
         let rows = [("g.jpg", Row::Face(&found)), ("c.png", Row::Face(&crop))];
         assert_eq!(
             printed(Format::Csv, &rows, Columns::Faces),
-            "path,face,x0,y0,x1,y1,confidence,s,q,n,f,q100\ng.jpg,1,10,20.5,110,140,0.875,0.5,0.25,12.5,-0.75,37.5,\nc.png,0,,,,,,0.5,0.25,12.5,-0.75,37.5,\n"
+            "path,face,x0,y0,x1,y1,confidence,s,q,n,f,q100,l\ng.jpg,1,10,20.5,110,140,0.875,0.5,0.25,12.5,-0.75,37.5,\nc.png,0,,,,,,0.5,0.25,12.5,-0.75,37.5,\n"
         );
         let v: serde_json::Value = serde_json::from_str(&printed(Format::Json, &rows, Columns::Faces)).unwrap();
         assert_eq!(v[0]["face"], 1);
