@@ -197,7 +197,7 @@ static void scoring(serfiq_model *m) {
     size_t dim = 0, len = 0;
     uint32_t w = 0, h = 0;
     float *emb, *emb2, *batch_emb;
-    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q2, batch_q[3];
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q2, batch_q[3];
     unsigned char *aligned = pattern(112, 112, 0, 1);
     unsigned char *padded = pattern(112, 112, 13, 1);
     unsigned char *photo = pattern(300, 240, 5, 2);
@@ -217,6 +217,7 @@ static void scoring(serfiq_model *m) {
     EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_OK);
     CHECK(q.s > 0.0f && q.s <= 1.0f && q.q > 0.0f && q.q < 1.0f);
     CHECK(q.n > 0.0f && q.f == q.f && q.q100 >= 0.0f && q.q100 <= 100.0f);
+    CHECK(isnan(q.l)); /* no quality network named: l is NAN, the only non-finite result */
 
     /* Padded rows give the same pixels, so the same score, bit for bit. */
     img = image_of(padded, 112, 112, 13);
@@ -273,7 +274,7 @@ static void scoring(serfiq_model *m) {
 static void input_errors(serfiq_model *m) {
     unsigned char *aligned = pattern(112, 112, 0, 3);
     serfiq_image img = image_of(aligned, 112, 112, 0);
-    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
     float emb[4];
     size_t len = 0;
     float nan_lm[SERFIQ_LANDMARK_FLOATS] = {40, 50, 70, 50, 56, 70, 42, 90, 70, 90};
@@ -437,7 +438,7 @@ static void v3_options(const char *model_path, const char *ort) {
 static void after_fork(serfiq_model *m) {
     unsigned char *aligned = pattern(112, 112, 0, 6);
     serfiq_image img = image_of(aligned, 112, 112, 0);
-    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
     int status = 0;
     pid_t pid;
 
@@ -502,7 +503,7 @@ static void detector_digest(const char *model_path, const char *ort, const char 
 static void per_image(serfiq_model *m, const serfiq_image *photo, const serfiq_image *blank, const serfiq_face *face,
                       const float *face_emb, size_t dim) {
     serfiq_image imgs[3];
-    serfiq_quality qs[3] = {{-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}};
+    serfiq_quality qs[3] = {{-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}};
     serfiq_status st[3] = {99, 99, 99};
     float *emb = calloc(3 * dim, sizeof *emb);
     unsigned char *crop = calloc(112 * 112 * 3, 1), *crop_rgb = calloc(112 * 112 * 3, 1);
@@ -616,7 +617,7 @@ static void detection(const char *model_path, const char *ort, const char *detec
     FILE *lf = fopen(lm_path, "r");
     serfiq_image img, none;
     serfiq_face faces[2];
-    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q_lm;
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q_lm;
     size_t count = 0, dim = 0;
     float *emb, *emb1;
     int i;
