@@ -176,6 +176,7 @@ PY_MODELS := bindings/python/python/serfiq/models
 python-models: fetch
 	@mkdir -p $(PY_MODELS)
 	cp $(MODEL) $(CACHE)/models/fr_feature.LICENSE $(DETECTOR) $(CACHE)/models/retinaface_mnet025.LICENSE $(PY_MODELS)/
+	cp models/quality/lightqnet-dm025.onnx models/quality/LICENSE.lightqnet models/quality/PROVENANCE.md $(PY_MODELS)/
 
 python-wheel: python-models
 	@[ -x $(PY_BUILD_VENV)/bin/maturin ] || { python3 -m venv $(PY_BUILD_VENV) && $(PY_BUILD_VENV)/bin/pip install -q maturin==1.16.0; }

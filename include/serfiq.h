@@ -49,7 +49,7 @@
  * Version of this C ABI. Bindings check it at load time; it changes only when
  * an existing function or struct changes incompatibly.
  */
-#define SERFIQ_ABI_VERSION 2
+#define SERFIQ_ABI_VERSION 3
 
 /**
  * Most images in one `serfiq_score_batch` or `serfiq_score_batch_each` call.
@@ -327,6 +327,31 @@ typedef struct serfiq_options {
    * (Since `SERFIQ_OPTIONS_SIZE_V6`.)
    */
   const char *feedback_profile;
+  /**
+   * A second quality network (any ONNX model mapping an aligned face to one
+   * number, higher = better; serfiq ships LightQNet): UTF-8 path, or NULL
+   * to use `quality_net_data`. Both NULL: no network, `l` is NAN and `f` is
+   * as in ABI 2. Read under `max_model_bytes`, checked as the model is.
+   * (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+   */
+  const char *quality_net_path;
+  /**
+   * The network's bytes (borrowed for the call only) when `quality_net_path` is NULL.
+   */
+  const uint8_t *quality_net_data;
+  size_t quality_net_size;
+  /**
+   * Expected SHA-256 of the network (64 hex digits) or NULL; set without a
+   * network: `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+   */
+  const char *quality_net_sha256;
+  /**
+   * The network's input, e.g. "side=96;layout=nhwc;channels=rgb;mean=128;std=128"
+   * (mean and std: one value or three), or NULL to read the same text from the
+   * file's `serfiq.quality_input` metadata (absent: `SERFIQ_ERR_MODEL_INVALID`).
+   * A bad text: `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+   */
+  const char *quality_net_spec;
 } serfiq_options;
 
 /**
@@ -377,10 +402,11 @@ typedef struct serfiq_quality {
    */
   float n;
   /**
-   * Fused quality (s_hat + n_hat) / 2, x_hat = (x - median) / (p95 - p5)
-   * with the model's calibration percentiles; s_hat alone when the model's
-   * calibration has no usable n (`serfiq info` says). Higher is better,
-   * about 0 for a typical image.
+   * Fused quality f0 = (s_hat + n_hat) / 2, x_hat = (x - median) / (p95 -
+   * p5) with the model's calibration percentiles; s_hat alone when the
+   * model's calibration has no usable n (`serfiq info` says). With a second
+   * quality network and l's percentiles in the calibration: (f0 + l_hat) / 2.
+   * Higher is better, about 0 for a typical image.
    */
   float f;
   /**
@@ -391,6 +417,13 @@ typedef struct serfiq_quality {
    * model's calibration has no table.
    */
   float q100;
+  /**
+   * The learned quality of the second network (`quality_net_*` options),
+   * higher = better, in the network's own scale (LightQNet: 0..1). NAN
+   * when the model has no quality network: the only non-finite value any
+   * result may hold. (Since ABI version 3.)
+   */
+  float l;
 } serfiq_quality;
 
 /**
@@ -1298,14 +1331,15 @@ serfiq_status serfiq_capture_reset(struct serfiq_capture *capture);
  * Size of serfiq_options with the input-mode, working-size and q100 fields
  * (input_mode, detector_max_side, q100_quality). On 64-bit targets input_mode
  * lies in the V4 struct's tail padding, so the V5 fields are read only from a
- * struct_size of at least this. V5 ends without tail padding (216 on 64-bit
- * targets, 160 on i686, 168 on ARMv7).
+ * struct_size of at least this. V5 ends without tail padding on every target
+ * (216 on 64-bit, 160 on i686, 168 on ARMv7).
  */
 #define SERFIQ_OPTIONS_SIZE_V5 offsetof(serfiq_options, feedback_profile)
 
 /**
- * Size of serfiq_options with the V6 fields (feedback_profile): the V6
- * fields are read only from a struct_size of at least this.
+ * Size of serfiq_options with the V6 fields (feedback_profile, then the second
+ * quality network, quality_net_path to quality_net_spec): sizeof(serfiq_options).
+ * V6 fields are read only from a struct_size of at least this.
  */
 #define SERFIQ_OPTIONS_SIZE_V6 sizeof(serfiq_options)
 

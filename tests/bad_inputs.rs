@@ -720,7 +720,7 @@ fn every_bad_input_gets_its_status() {
     let mut o = base.clone_fields();
     o.model_path = missing_model.as_ptr();
     unsafe { serfiq_create(&o, &mut failed) };
-    let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+    let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 };
     let px = vec![128u8; 112 * 112 * 3];
     let img = serfiq_image { data: px.as_ptr(), width: 112, height: 112, stride: 0, format: SERFIQ_PIXEL_BGR };
     mx.case("score after a failed create (NULL model)", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
@@ -733,10 +733,10 @@ fn every_bad_input_gets_its_status() {
     assert_eq!(st, SERFIQ_OK);
     let mut dim = 0usize;
     assert_eq!(unsafe { serfiq_embedding_size(m, &mut dim) }, SERFIQ_OK);
-    let mut good = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 };
+    let mut good = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0, l: 0.0 };
     assert_eq!(unsafe { serfiq_score(m, &img, null(), &mut good) }, SERFIQ_OK);
     let score = |im: &serfiq_image, lm: *const f32| {
-        let mut out = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+        let mut out = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 };
         let st = unsafe { serfiq_score(m, im, lm, &mut out) };
         if st != SERFIQ_OK {
             assert!(out.s == -1.0 && out.q == -1.0, "a failed score wrote its output");
@@ -834,7 +834,7 @@ fn every_bad_input_gets_its_status() {
     mx.case("input_size(NULL height)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_input_size(m, &mut w, null_mut()) });
 
     let imgs = [img_with(&|_| {}), img_with(&|_| {}), img_with(&|i| i.stride = 5)];
-    let mut qs = [serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 }; 3];
+    let mut qs = [serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 }; 3];
     let batch = |images: *const serfiq_image, n: usize, qs: *mut serfiq_quality, e: *mut f32, cap: usize| unsafe {
         serfiq_score_batch(m, images, n, null(), qs, e, cap)
     };
@@ -891,7 +891,7 @@ fn every_bad_input_gets_its_status() {
     assert!(faces.iter().all(|f| f.confidence == -1.0), "a failed assess wrote its face");
 
     // The model still gives the same score after every failure above.
-    let mut again = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 };
+    let mut again = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0, l: 0.0 };
     assert_eq!(unsafe { serfiq_score(m, &img, null(), &mut again) }, SERFIQ_OK);
     assert!(again.s == good.s && again.q == good.q);
     unsafe { serfiq_destroy(m) };
@@ -903,7 +903,7 @@ fn every_bad_input_gets_its_status() {
     let (st, m) = create(&o);
     assert_eq!(st, SERFIQ_OK);
     let score = |im: &serfiq_image| {
-        let mut out = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+        let mut out = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 };
         let st = unsafe { serfiq_score(m, im, null(), &mut out) };
         assert!(st == SERFIQ_OK || (out.s == -1.0 && out.q == -1.0), "a failed score wrote its output");
         st
@@ -924,7 +924,7 @@ fn every_bad_input_gets_its_status() {
         om.input_mode = mode;
         let (st, mm) = create(&om);
         assert_eq!(st, SERFIQ_OK);
-        let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+        let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 };
         mx.case(&format!("input_mode {mode}: grey 112x112"), want_112, unsafe {
             serfiq_score(mm, &photo(112, 112), null(), &mut q)
         });
@@ -934,7 +934,7 @@ fn every_bad_input_gets_its_status() {
         unsafe { serfiq_destroy(mm) };
     }
     let batch_imgs = [photo(112, 112), photo(200, 200)];
-    let mut bq = [serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 }; 2];
+    let mut bq = [serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 }; 2];
     mx.case("batch with a photo without a face", SERFIQ_ERR_NO_FACE, unsafe {
         serfiq_score_batch(m, batch_imgs.as_ptr(), 2, null(), bq.as_mut_ptr(), null_mut(), 0)
     });
@@ -1017,7 +1017,7 @@ fn every_bad_input_gets_its_status() {
 
     // ---- Per-image batches: call-level faults fail the call, image faults only their image.
     let mut statuses = [99u32; 3];
-    let mut eq = [serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 }; 3];
+    let mut eq = [serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 }; 3];
     let each = |imgs: &[serfiq_image], qs: *mut serfiq_quality, st: *mut serfiq_status| unsafe {
         serfiq_score_batch_each(m, imgs.as_ptr(), imgs.len(), null(), qs, null_mut(), 0, st)
     };
@@ -1054,7 +1054,7 @@ fn every_bad_input_gets_its_status() {
         each(&[photo(112, 112), photo(200, 200), photo(112, 112)], eq.as_mut_ptr(), statuses.as_mut_ptr()),
     );
     assert_eq!(statuses, [SERFIQ_OK, SERFIQ_ERR_NO_FACE, SERFIQ_OK]);
-    let mut alone = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 };
+    let mut alone = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0, l: 0.0 };
     assert_eq!(score(&photo(112, 112)), SERFIQ_OK);
     assert_eq!(unsafe { serfiq_score(m, &photo(112, 112), null(), &mut alone) }, SERFIQ_OK);
     assert!(eq[0].s == alone.s && eq[2].s == alone.s && eq[1].s == -1.0, "{:?}", eq.map(|q| q.s));
@@ -1124,7 +1124,7 @@ fn every_bad_input_gets_its_status() {
         if pid == 0 {
             // The child: only the call under test, its message to a file, then _exit
             // (no destructors, no test harness).
-            let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+            let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 };
             let st = serfiq_score(m, &photo(112, 112), null(), &mut q);
             let ok = std::fs::write(&said_file, CStr::from_ptr(serfiq_last_error()).to_bytes()).is_ok();
             _exit(if q.s == -1.0 && ok { st as i32 } else { 100 });

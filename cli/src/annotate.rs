@@ -137,7 +137,7 @@ mod tests {
         let scored = Mark {
             bbox: Some([60.0, 40.0, 140.0, 140.0]),
             landmarks: Some(lm),
-            quality: Some(Quality { s: 0.59, q: 0.9, n: 20.0, f: 0.1, q100: 60.0 }),
+            quality: Some(Quality { s: 0.59, q: 0.9, n: 20.0, f: 0.1, q100: 60.0, l: f32::NAN }),
             index: Some(0),
             notes: vec!["Too dark."],
         };

@@ -557,8 +557,27 @@ pub struct ModelArgs {
           value_parser = clap::value_parser!(u64).range(1..=serfiq_core::MAX_MODEL_BYTES))]
     pub max_model_bytes: u64,
 
+    /// Second quality network (ONNX, aligned face -> one number, higher = better), fused into f
+    /// [default: $SERFIQ_QUALITY_NET, else the shipped LightQNet, models/quality/ next to serfiq].
+    #[arg(long, value_name = "PATH")]
+    pub quality_net: Option<PathBuf>,
+
+    /// No second quality network: l is empty and f is s and n's alone.
+    #[arg(long, conflicts_with = "quality_net")]
+    pub no_quality_net: bool,
+
+    /// The quality network's input, e.g. "side=96;layout=nhwc;channels=rgb;mean=128;std=128"
+    /// [default: its serfiq.quality_input metadata].
+    #[arg(long, value_name = "SPEC")]
+    pub quality_net_spec: Option<String>,
+
+    /// Refuse the quality network unless its SHA-256 is HEX (64 hex digits).
+    #[arg(long, value_name = "HEX")]
+    pub quality_net_sha256: Option<String>,
+
     /// Use only the paths given on the command line: no SERFIQ_* variable, no serfiq cache, no
-    /// library search (--model and --ort-lib are then required; no detector without --detector).
+    /// library search (--model and --ort-lib are then required; no detector without --detector,
+    /// no quality network without --quality-net).
     #[arg(long)]
     pub explicit_paths_only: bool,
 }

@@ -64,7 +64,7 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
         components: false,
         batch: BATCH,
     };
-    let (pairs, skipped) = score_all(&model, &images, &cfg);
+    let (pairs, l, skipped) = score_all(&model, &images, &cfg);
     let scores: Vec<f64> = pairs.iter().map(|p| p.0).collect();
     let bad = skipped + found.problems.len();
     let Some(fit) = calibration::fit(&scores) else {
@@ -74,7 +74,8 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
             images.len()
         )));
     };
-    let scales = scale::fit_scales(&pairs).ok_or_else(|| Fatal("cannot fit the scales: a non-finite n".into()))?;
+    let scales =
+        scale::fit_scales(&pairs, &l).ok_or_else(|| Fatal("cannot fit the scales: a non-finite n or l".into()))?;
     if fit.n < FEW {
         eprintln!("serfiq: warning: only {} scores; the percentiles (and so alpha and r) are rough", fit.n);
     }
@@ -141,20 +142,26 @@ pub fn sample<T>(items: Vec<T>, k: usize, seed: u64) -> Vec<T> {
     items.into_iter().zip(keep).filter_map(|(x, keep)| keep.then_some(x)).collect()
 }
 
-/// (s, n) of every image whose face could be scored; bad images are reported on
-/// stderr and counted.
-fn score_all(model: &Model, images: &[PathBuf], cfg: &RunConfig) -> (Vec<(f64, f64)>, usize) {
-    let (mut scores, mut bad) = (Vec::with_capacity(images.len()), 0);
+/// (s, n) of every image whose face could be scored, with l (empty without a
+/// quality network); bad images are reported on stderr and counted.
+fn score_all(model: &Model, images: &[PathBuf], cfg: &RunConfig) -> (Vec<(f64, f64)>, Vec<f64>, usize) {
+    let (mut scores, mut l, mut bad) = (Vec::with_capacity(images.len()), Vec::new(), 0);
+    let has_l = model.quality_input().is_some();
     for (path, m) in images.iter().zip(crate::measure::measure(model, images, cfg, false)) {
         match m {
-            Ok(m) => scores.push((m.s as f64, m.n as f64)),
+            Ok(m) => {
+                scores.push((m.s as f64, m.n as f64));
+                if has_l {
+                    l.push(m.l as f64);
+                }
+            }
             Err(reason) => {
                 eprintln!("{}", crate::process::problem(path, &reason));
                 bad += 1;
             }
         }
     }
-    (scores, bad)
+    (scores, l, bad)
 }
 
 /// The model file, refused when it is larger than `max` bytes (read at most `max` + 1).
@@ -330,6 +337,8 @@ impl Report<'_> {
             "n_constant": !self.scales.n_usable(),
             "s_quantiles": self.scales.s_table.as_ref().map(|t| t.values()),
             "f_quantiles": self.scales.f_table.as_ref().map(|t| t.values()),
+            "l_percentiles": self.scales.l.map(|l| [l.p5, l.median, l.p95]),
+            "fl_quantiles": self.scales.fl_table.as_ref().map(|t| t.values()),
             "out": self.written.as_ref().map(|(p, _)| p),
             "sha256": self.written.as_ref().map(|(_, h)| h),
         })
@@ -356,6 +365,9 @@ impl Report<'_> {
         writeln!(o, "{:<14} p5 {:.5}, median {:.5}, p95 {:.5}", "s percentiles:", f.p5, f.median, f.p95)?;
         writeln!(o, "{:<14} {:?}  (2 ln 19 / (p95 - p5))", "alpha:", f.alpha)?;
         writeln!(o, "{:<14} {:?}  (the median s)", "r:", f.r)?;
+        if let Some(l) = self.scales.l {
+            writeln!(o, "{:<14} p5 {:.5}, median {:.5}, p95 {:.5}", "l percentiles:", l.p5, l.median, l.p95)?;
+        }
         writeln!(o, "{:<14} {:>8} {:>8} {:>6}", "", "s", "q", "0-100")?;
         for (name, s) in self.points() {
             let q = f.q(s);

@@ -87,12 +87,13 @@ struct Operating {
 }
 
 /// The quality measures compared; random and perfect discard are added to each.
-const MEASURES: [&str; 4] = ["s", "n", "f", "sharpness"];
+const MEASURES: [&str; 5] = ["s", "n", "l", "f", "sharpness"];
 
 fn measure_value(m: &Measured, name: &str) -> f64 {
     match name {
         "s" => m.s as f64,
         "n" => m.n as f64,
+        "l" => m.l as f64,
         "f" => m.f as f64,
         _ => m.sharpness,
     }
@@ -172,7 +173,7 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
         results: Vec::new(),
     };
     for (k, &fmr) in a.fmr.iter().enumerate() {
-        report.results.push(evaluate_at(fmr, &genuine, &impostor, &a.out, k == 0, model.scales())?);
+        report.results.push(evaluate_at(fmr, &genuine, &impostor, &a.out, k == 0, &model)?);
     }
     print_table(&report);
     let json_path = a.out.join("edc.json");
@@ -315,19 +316,23 @@ fn evaluate_at(
     impostor: &[f64],
     out: &Path,
     first: bool,
-    scales: &serfiq_core::scale::Scales,
+    model: &serfiq_core::Model,
 ) -> Result<FmrResult, Fatal> {
+    let scales = model.scales();
+    let has_l = model.quality_input().is_some();
     let threshold = threshold_at_fmr(impostor, fmr).ok_or_else(|| Fatal("no impostor comparisons".into()))?;
     let fmr_observed = impostor.iter().filter(|&&s| s > threshold).count() as f64 / impostor.len() as f64;
     let mut ops = Vec::new();
     let mut curves: Vec<(&'static str, Vec<EdcPoint>)> = MEASURES
         .iter()
         .enumerate()
+        .filter(|(_, &name)| has_l || name != "l")
         .map(|(k, &name)| {
             let cmp: Vec<Comparison> =
                 genuine.iter().map(|(score, q)| Comparison { score: *score, quality: q[k] }).collect();
             let table = match name {
                 "s" => scales.s_table.as_ref(),
+                "f" if model.fuses_l() => scales.fl_table.as_ref(),
                 "f" => scales.f_table.as_ref(),
                 _ => None,
             };
@@ -367,27 +372,35 @@ fn evaluate_at(
         genuine.len(),
         impostor.len()
     );
-    let colors = [
-        (plot::SERFIQ_COLOR, false),
-        (plot::NORM_COLOR, false),
-        (plot::FUSED_COLOR, false),
-        (plot::BASELINE_COLOR, false),
-        (plot::RANDOM_COLOR, true),
-        (plot::PERFECT_COLOR, true),
-    ];
     let drawn: Vec<Curve> = curves
         .iter()
-        .zip(colors)
-        .map(|((name, points), (color, dashed))| Curve { name: legend(name), points, color, dashed })
+        .map(|(name, points)| {
+            let (color, dashed) = style(name);
+            Curve { name: legend(name, model.fuses_l()), points, color, dashed }
+        })
         .collect();
     plot::edc_png(&path, &title, &drawn, CURVE_UPTO).map_err(Fatal)?;
     Ok(FmrResult { fmr, threshold, fmr_observed, plot: path, measures })
 }
 
-fn legend(name: &str) -> &'static str {
+fn style(name: &str) -> (plotters::style::RGBColor, bool) {
+    match name {
+        "s" => (plot::SERFIQ_COLOR, false),
+        "n" => (plot::NORM_COLOR, false),
+        "l" => (plot::LEARNED_COLOR, false),
+        "f" => (plot::FUSED_COLOR, false),
+        "sharpness" => (plot::BASELINE_COLOR, false),
+        "random" => (plot::RANDOM_COLOR, true),
+        _ => (plot::PERFECT_COLOR, true),
+    }
+}
+
+fn legend(name: &str, fused_l: bool) -> &'static str {
     match name {
         "s" => "s (SER-FIQ)",
         "n" => "n (embedding-layer norm)",
+        "l" => "l (second quality network)",
+        "f" if fused_l => "f (fused: s, n and l)",
         "f" => "f (fused: mean of normalised s and n)",
         "sharpness" => "sharpness (Laplacian variance)",
         "random" => "random discard (expected)",
@@ -450,12 +463,15 @@ fn print_table(r: &Report) {
 fn write_images_csv(path: &Path, images: &[PathBuf], measured: &[Result<Measured, String>]) -> Result<(), Fatal> {
     let io = |e: std::io::Error| Fatal(format!("cannot write {}: {}", crate::show::path(path), io_reason(&e)));
     let mut w = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
-    writeln!(w, "path,s,q,n,f,q100,sharpness,problem").map_err(io)?;
+    writeln!(w, "path,s,q,n,f,q100,l,sharpness,problem").map_err(io)?;
     for (p, m) in images.iter().zip(measured) {
         let path = crate::output::csv_path(p);
         match m {
-            Ok(m) => writeln!(w, "{path},{},{},{},{},{},{:.3},", m.s, m.q, m.n, m.f, m.q100, m.sharpness),
-            Err(reason) => writeln!(w, "{path},,,,,,,{}", crate::output::csv_field(&crate::show::text(reason))),
+            Ok(m) => {
+                let l = if m.l.is_nan() { String::new() } else { m.l.to_string() };
+                writeln!(w, "{path},{},{},{},{},{},{l},{:.3},", m.s, m.q, m.n, m.f, m.q100, m.sharpness)
+            }
+            Err(reason) => writeln!(w, "{path},,,,,,,,{}", crate::output::csv_field(&crate::show::text(reason))),
         }
         .map_err(io)?;
     }

@@ -93,6 +93,8 @@ struct Settings {
     ort_from: String,
     /// The detector and where it came from; `None`: no detection.
     detector: Option<(PathBuf, String)>,
+    /// The second quality network and where it came from; `None`: no l.
+    quality_net: Option<(PathBuf, String)>,
     /// Where the cache is (for `bench`'s demo photos).
     locator: locate::Locator,
 }
@@ -113,6 +115,10 @@ fn settings(m: &ModelArgs, d: &DetectArgs, s: Option<&SerfiqArgs>) -> Result<Set
         opts.q100_quality = s.q100.into();
         set_head(&mut opts, &s.head);
     }
+    let quality_net = locator.quality_net_path(m.quality_net.as_deref(), m.no_quality_net).map_err(Fatal)?;
+    opts.quality_net = quality_net.as_ref().map(|(p, _)| ModelSource::Path(p.clone()));
+    opts.quality_net_spec = m.quality_net_spec.clone();
+    opts.quality_net_sha256 = m.quality_net_sha256.clone();
     let detector = locator.detector_path(d.detector.as_deref(), d.no_detect).map_err(Fatal)?;
     opts.detector = detector.as_ref().map(|(p, _)| ModelSource::Path(p.clone()));
     opts.face_policy = d.face_policy.into();
@@ -125,6 +131,7 @@ fn settings(m: &ModelArgs, d: &DetectArgs, s: Option<&SerfiqArgs>) -> Result<Set
         model_from: model_src.describe("--model", locate::MODEL_ENV),
         ort_from: ort_src.describe("--ort-lib", serfiq_core::ORT_LIBRARY_ENV),
         detector: detector.map(|(p, src)| (p, src.describe("--detector", locate::DETECTOR_ENV))),
+        quality_net: quality_net.map(|(p, src)| (p, src.describe("--quality-net", locate::QUALITY_NET_ENV))),
         locator,
     })
 }
@@ -203,7 +210,7 @@ fn process_images(
 
 /// `info`: what an integrator needs to know about the model and settings.
 fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
-    let Settings { opts, model_path, model_from, ort_from, detector, .. } =
+    let Settings { opts, model_path, model_from, ort_from, detector, quality_net, .. } =
         settings(&a.model, &a.detect, Some(&a.serfiq))?;
     let model = load(&opts)?;
     let (i, spec) = (model.info(), model.input_spec());
@@ -242,6 +249,12 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
                 "path": p,
                 "threshold": opts.detector_threshold,
                 "face_policy": format!("{:?}", opts.face_policy),
+            })),
+            "quality_net": quality_net.as_ref().map(|(p, _)| serde_json::json!({
+                "path": p,
+                "input": model.quality_input().map(|q| q.to_string()),
+                "fused_into_f": model.fuses_l(),
+                "l_percentiles": model.scales().l.map(|p| [p.p5, p.median, p.p95]),
             })),
         });
         println!("{}", serde_json::to_string_pretty(&v).map_err(|e| Fatal(e.to_string()))?);
@@ -288,6 +301,17 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
                     opts.face_policy
                 ),
                 None => "none (photos need --landmarks)".to_string(),
+            },
+        ),
+        (
+            "quality net",
+            match (&quality_net, model.quality_input()) {
+                (Some((p, from)), Some(q)) => format!(
+                    "{} ({from}), input {q}; {}",
+                    crate::show::path(p),
+                    if model.fuses_l() { "l fused into f" } else { "l not fused into f (no l percentiles)" }
+                ),
+                _ => "none (no l; f from s and n)".to_string(),
             },
         ),
     ];

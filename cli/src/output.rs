@@ -32,9 +32,9 @@ pub struct FaceRow {
 /// What each row holds, which fixes the CSV columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Columns {
-    /// path,s,q,n,f,q100
+    /// path,s,q,n,f,q100,l
     Score,
-    /// path,face,x0,y0,x1,y1,confidence,s,q,n,f,q100
+    /// path,face,x0,y0,x1,y1,confidence,s,q,n,f,q100,l
     Faces,
     /// path,e0,e1,... with this many values
     Embedding(usize),
@@ -53,11 +53,11 @@ fn json<T: Serialize + ?Sized>(v: &T) -> io::Result<String> {
 
 pub use crate::show::{csv_field, csv_path};
 
-/// The CSV header line: `path,s,q,n,f,q100`, `path,face,...` or `path,e0,e1,...`.
+/// The CSV header line: `path,s,q,n,f,q100,l`, `path,face,...` or `path,e0,e1,...`.
 pub fn csv_header(columns: Columns) -> String {
     match columns {
-        Columns::Score => "path,s,q,n,f,q100".to_string(),
-        Columns::Faces => "path,face,x0,y0,x1,y1,confidence,s,q,n,f,q100".to_string(),
+        Columns::Score => "path,s,q,n,f,q100,l".to_string(),
+        Columns::Faces => "path,face,x0,y0,x1,y1,confidence,s,q,n,f,q100,l".to_string(),
         Columns::Embedding(n) => {
             std::iter::once("path".to_string()).chain((0..n).map(|i| format!("e{i}"))).collect::<Vec<_>>().join(",")
         }
@@ -69,20 +69,23 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or(String::new(), |v| v.to_string())
 }
 
-/// s,q,n,f,q100 as CSV fields.
+/// s,q,n,f,q100,l as CSV fields; l empty without a quality network (NaN).
 fn quality_csv(q: &Quality) -> String {
-    format!("{},{},{},{},{}", q.s, q.q, q.n, q.f, q.q100)
+    let l = if q.l.is_nan() { String::new() } else { q.l.to_string() };
+    format!("{},{},{},{},{},{l}", q.s, q.q, q.n, q.f, q.q100)
 }
 
-/// `"s": …, "q": …, "n": …, "f": …, "q100": …` (q100 the percentile, 0–100).
+/// `"s": …, "q": …, "n": …, "f": …, "q100": …, "l": …` (q100 the percentile,
+/// 0–100; l null without a quality network).
 fn quality_json(q: &Quality) -> io::Result<String> {
     Ok(format!(
-        "\"s\": {}, \"q\": {}, \"n\": {}, \"f\": {}, \"q100\": {}",
+        "\"s\": {}, \"q\": {}, \"n\": {}, \"f\": {}, \"q100\": {}, \"l\": {}",
         json(&q.s)?,
         json(&q.q)?,
         json(&q.n)?,
         json(&q.f)?,
-        json(&q.q100)?
+        json(&q.q100)?,
+        json(&q.l)?
     ))
 }
 
@@ -225,9 +228,9 @@ mod tests {
         }
         assert_eq!(csv_path(Path::new("\tx\x1b.png")), "\\x09x\\x1b.png");
         assert_eq!(csv_path(Path::new("a/=b.png")), "a/=b.png");
-        assert_eq!(csv_header(Columns::Score), "path,s,q,n,f,q100");
+        assert_eq!(csv_header(Columns::Score), "path,s,q,n,f,q100,l");
         assert_eq!(csv_header(Columns::Embedding(3)), "path,e0,e1,e2");
-        assert_eq!(csv_header(Columns::Faces), "path,face,x0,y0,x1,y1,confidence,s,q,n,f,q100");
+        assert_eq!(csv_header(Columns::Faces), "path,face,x0,y0,x1,y1,confidence,s,q,n,f,q100,l");
     }
 
     fn printed(format: Format, rows: &[(&str, Row)], columns: Columns) -> String {
@@ -242,17 +245,17 @@ mod tests {
 
     #[test]
     fn csv_and_json_output() {
-        let q = Quality { s: 0.5, q: 0.25, n: 12.5, f: -0.75, q100: 37.5 };
+        let q = Quality { s: 0.5, q: 0.25, n: 12.5, f: -0.75, q100: 37.5, l: f32::NAN };
         let rows = [("a,\"b\".jpg", Row::Score(q)), ("c.png", Row::Score(q))];
         assert_eq!(
             printed(Format::Csv, &rows, Columns::Score),
-            "path,s,q,n,f,q100\n\"a,\"\"b\"\".jpg\",0.5,0.25,12.5,-0.75,37.5\nc.png,0.5,0.25,12.5,-0.75,37.5\n"
+            "path,s,q,n,f,q100,l\n\"a,\"\"b\"\".jpg\",0.5,0.25,12.5,-0.75,37.5,\nc.png,0.5,0.25,12.5,-0.75,37.5,\n"
         );
         let json = printed(Format::Json, &rows, Columns::Score);
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v[0]["path"], "a,\"b\".jpg");
         assert_eq!(v[1]["q"], 0.25);
-        let line = "\n  {\"path\": \"c.png\", \"s\": 0.5, \"q\": 0.25, \"n\": 12.5, \"f\": -0.75, \"q100\": 37.5}\n]";
+        let line = "\n  {\"path\": \"c.png\", \"s\": 0.5, \"q\": 0.25, \"n\": 12.5, \"f\": -0.75, \"q100\": 37.5, \"l\": null}\n]";
         assert!(json.contains(line), "{json}");
         assert_eq!(printed(Format::Json, &[], Columns::Score), "[]\n");
         let e = [1.0f32, -0.5];
@@ -269,14 +272,14 @@ mod tests {
             bbox: Some([10.0, 20.5, 110.0, 140.0]),
             landmarks: Some([[30.0, 60.0], [80.0, 60.0], [55.0, 90.0], [35.0, 115.0], [75.0, 115.0]]),
             confidence: Some(0.875),
-            quality: Quality { s: 0.5, q: 0.25, n: 12.5, f: -0.75, q100: 37.5 },
+            quality: Quality { s: 0.5, q: 0.25, n: 12.5, f: -0.75, q100: 37.5, l: f32::NAN },
             components: None,
         };
         let crop = FaceRow { face: 0, bbox: None, landmarks: None, confidence: None, ..found.clone() };
         let rows = [("g.jpg", Row::Face(&found)), ("c.png", Row::Face(&crop))];
         assert_eq!(
             printed(Format::Csv, &rows, Columns::Faces),
-            "path,face,x0,y0,x1,y1,confidence,s,q,n,f,q100\ng.jpg,1,10,20.5,110,140,0.875,0.5,0.25,12.5,-0.75,37.5\nc.png,0,,,,,,0.5,0.25,12.5,-0.75,37.5\n"
+            "path,face,x0,y0,x1,y1,confidence,s,q,n,f,q100,l\ng.jpg,1,10,20.5,110,140,0.875,0.5,0.25,12.5,-0.75,37.5,\nc.png,0,,,,,,0.5,0.25,12.5,-0.75,37.5,\n"
         );
         let v: serde_json::Value = serde_json::from_str(&printed(Format::Json, &rows, Columns::Faces)).unwrap();
         assert_eq!(v[0]["face"], 1);

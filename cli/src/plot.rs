@@ -20,6 +20,7 @@ pub const BASELINE_COLOR: RGBColor = RGBColor(255, 127, 14);
 pub const RANDOM_COLOR: RGBColor = RGBColor(120, 120, 120);
 pub const NORM_COLOR: RGBColor = RGBColor(44, 160, 44);
 pub const FUSED_COLOR: RGBColor = RGBColor(214, 39, 40);
+pub const LEARNED_COLOR: RGBColor = RGBColor(148, 103, 189);
 pub const PERFECT_COLOR: RGBColor = RGBColor(0, 0, 0);
 
 const SIZE: (u32, u32) = (960, 640);

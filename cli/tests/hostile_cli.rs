@@ -178,6 +178,8 @@ fn a_cache_planted_in_the_working_directory_is_never_used() {
         .arg(ort_lib())
         .arg("--detector")
         .arg(&detector)
+        .arg("--quality-net")
+        .arg(repo().join("models/quality/lightqnet-dm025.onnx"))
         .arg("obama.jpg"));
     assert_eq!(reference.code, Some(0), "{}", reference.err());
     assert!(!marker.exists());
@@ -450,13 +452,13 @@ fn hostile_file_names_are_neutralised_in_csv_escaped_on_the_terminal_and_exact_i
     }
     let (out, err) = (csv.out(), csv.err());
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "path,s,q,n,f,q100");
+    assert_eq!(lines[0], "path,s,q,n,f,q100,l");
     assert_eq!(lines.len(), 1 + names.len(), "one line per image, no stray newline:\n{out}");
     let mut got: Vec<Vec<u8>> = Vec::new();
     let mut cells = Vec::new();
     for line in &lines[1..] {
         let (cell, rest) = first_csv_field(line);
-        assert_eq!(rest.split(',').count(), 6, "{line}");
+        assert_eq!(rest.split(',').count(), 7, "{line}");
         // The name is the cell less the dir prefix; spreadsheet formulas can
         // only start at the cell's first character.
         let shown = cell.strip_prefix('\'').unwrap_or(&cell);

@@ -181,7 +181,7 @@ pub fn write_with(
 
 /// Sets `key` in the first entry holding it (dropping any later duplicates),
 /// appends it when absent, or removes it for `None`.
-fn set_prop(model: &mut ModelProto, key: &str, value: Option<String>) {
+pub(crate) fn set_prop(model: &mut ModelProto, key: &str, value: Option<String>) {
     let props = &mut model.metadata_props;
     let first = props.iter().position(|p| p.key == key);
     let mut k = 0;

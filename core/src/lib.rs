@@ -81,6 +81,7 @@ pub mod image;
 pub mod masks;
 mod model;
 mod options;
+pub mod quality_net;
 mod run;
 pub mod scale;
 // The OS loader: dlopen/dladdr, LoadLibraryExW/GetModuleHandleExW.

@@ -139,6 +139,16 @@ pub struct Options {
     /// followed by ";key=value" overrides (see [`Profile::parse`](crate::Profile::parse)).
     /// `None`: "enrolment". Bad text fails the create with `InvalidArgument`.
     pub feedback_profile: Option<String>,
+    /// A second quality network ([`quality_net`](crate::quality_net)): any
+    /// ONNX model mapping an aligned face to one number, higher = better,
+    /// read under the same limits as the model. `None`: no l, and f is s and n's alone.
+    pub quality_net: Option<ModelSource>,
+    /// Expected SHA-256 of the quality network's bytes; `None`: not checked.
+    pub quality_net_sha256: Option<String>,
+    /// The quality network's input spec, e.g.
+    /// "side=96;layout=nhwc;channels=rgb;mean=128;std=128"; `None`: its
+    /// `serfiq.quality_input` metadata.
+    pub quality_net_spec: Option<String>,
 }
 
 /// What an image given without landmarks is (landmarks, when given, always
@@ -186,6 +196,9 @@ impl Default for Options {
             detector_max_side: crate::detect::DEFAULT_MAX_SIDE,
             q100_quality: crate::Q100Quality::DEFAULT,
             feedback_profile: None,
+            quality_net: None,
+            quality_net_sha256: None,
+            quality_net_spec: None,
         }
     }
 }
@@ -234,7 +247,12 @@ impl Options {
         if !(1..=3).contains(&self.optimization_level) {
             return bad(format!("optimization_level must be 1, 2 or 3, got {}", self.optimization_level));
         }
-        for (name, digest) in [("model_sha256", &self.model_sha256), ("detector_sha256", &self.detector_sha256)] {
+        let digests = [
+            ("model_sha256", &self.model_sha256),
+            ("detector_sha256", &self.detector_sha256),
+            ("quality_net_sha256", &self.quality_net_sha256),
+        ];
+        for (name, digest) in digests {
             if let Some(d) = digest {
                 if d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
                     return bad(format!("{name} must be 64 hexadecimal digits, got {d:?}"));
@@ -243,6 +261,12 @@ impl Options {
         }
         if self.detector_sha256.is_some() && self.detector.is_none() {
             return bad("detector_sha256 is set but no detector is given".to_string());
+        }
+        if self.quality_net.is_none() && (self.quality_net_sha256.is_some() || self.quality_net_spec.is_some()) {
+            return bad("quality_net_sha256 or quality_net_spec is set but no quality network is given".to_string());
+        }
+        if let Some(spec) = &self.quality_net_spec {
+            crate::quality_net::QualityInput::parse(spec, ErrorKind::InvalidArgument, "quality_net_spec")?;
         }
         if self.input_mode == InputMode::Photo && self.detector.is_none() {
             return bad("input_mode is photo but no detector is given (set the detector option)".to_string());

@@ -47,6 +47,10 @@ pub struct Settings {
     pub q100_quality: u32,
     /// NULL: "enrolment".
     pub feedback_profile: Option<String>,
+    pub quality_net_path: Option<String>,
+    pub quality_net_data: Option<Vec<u8>>,
+    pub quality_net_sha256: Option<String>,
+    pub quality_net_spec: Option<String>,
 }
 
 impl Default for Settings {
@@ -83,6 +87,10 @@ impl Default for Settings {
             detector_max_side: d.detector_max_side,
             q100_quality: crate::ffi::SERFIQ_Q100_DEFAULT,
             feedback_profile: None,
+            quality_net_path: None,
+            quality_net_data: None,
+            quality_net_sha256: None,
+            quality_net_spec: None,
         }
     }
 }
@@ -140,6 +148,9 @@ impl Settings {
             },
             q100_quality: q100_quality(self.q100_quality)?,
             feedback_profile: self.feedback_profile,
+            quality_net: source(self.quality_net_path, self.quality_net_data),
+            quality_net_sha256: self.quality_net_sha256,
+            quality_net_spec: self.quality_net_spec,
             // Settings the foreign surfaces do not carry keep their defaults.
             ..Options::default()
         })
@@ -190,6 +201,10 @@ impl Settings {
             detector_max_side: o.detector_max_side,
             q100_quality: q100_quality_code(o.q100_quality),
             feedback_profile: o.feedback_profile.clone(),
+            quality_net_path: o.quality_net.as_ref().and_then(path),
+            quality_net_data: None,
+            quality_net_sha256: o.quality_net_sha256.clone(),
+            quality_net_spec: o.quality_net_spec.clone(),
         }
     }
 }

@@ -151,6 +151,23 @@ pub struct serfiq_options {
     /// finite number >= 0 fails the create with `SERFIQ_ERR_INVALID_ARGUMENT`.
     /// (Since `SERFIQ_OPTIONS_SIZE_V6`.)
     pub feedback_profile: *const c_char,
+    /// A second quality network (any ONNX model mapping an aligned face to one
+    /// number, higher = better; serfiq ships LightQNet): UTF-8 path, or NULL
+    /// to use `quality_net_data`. Both NULL: no network, `l` is NAN and `f` is
+    /// as in ABI 2. Read under `max_model_bytes`, checked as the model is.
+    /// (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+    pub quality_net_path: *const c_char,
+    /// The network's bytes (borrowed for the call only) when `quality_net_path` is NULL.
+    pub quality_net_data: *const u8,
+    pub quality_net_size: usize,
+    /// Expected SHA-256 of the network (64 hex digits) or NULL; set without a
+    /// network: `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+    pub quality_net_sha256: *const c_char,
+    /// The network's input, e.g. "side=96;layout=nhwc;channels=rgb;mean=128;std=128"
+    /// (mean and std: one value or three), or NULL to read the same text from the
+    /// file's `serfiq.quality_input` metadata (absent: `SERFIQ_ERR_MODEL_INVALID`).
+    /// A bad text: `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+    pub quality_net_spec: *const c_char,
 }
 
 /// Size of the first published `serfiq_options` (ABI version 1): the smallest
@@ -180,7 +197,8 @@ pub const SERFIQ_OPTIONS_SIZE_V4: usize = (std::mem::offset_of!(serfiq_options, 
 /// `offsetof(serfiq_options, feedback_profile)` (V5 ends without tail padding).
 /// cbindgen:ignore
 pub const SERFIQ_OPTIONS_SIZE_V5: usize = std::mem::offset_of!(serfiq_options, feedback_profile);
-/// Size of `serfiq_options` with `feedback_profile`: `sizeof(serfiq_options)`.
+/// Size of `serfiq_options` with the V6 fields (`feedback_profile` and the quality
+/// network, `quality_net_path` to `quality_net_spec`): `sizeof(serfiq_options)`.
 /// The V6 fields are read only from a struct of at least this size.
 /// cbindgen:ignore
 pub const SERFIQ_OPTIONS_SIZE_V6: usize = std::mem::size_of::<serfiq_options>();
@@ -194,14 +212,13 @@ const _: () = assert!(
         == (std::mem::offset_of!(serfiq_options, cuda_library_path) + std::mem::size_of::<*const c_char>())
             .next_multiple_of(std::mem::align_of::<serfiq_options>())
 );
-// The V4 and V5 sizes published for each target stay what they were; V6 as
-// published now (issue 23's field only; issue 24 appends its fields to V6).
+// The V4 and V5 sizes published for each target stay what they were; V6 as published now.
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 208 && SERFIQ_OPTIONS_SIZE_V5 == 216 && SERFIQ_OPTIONS_SIZE_V6 == 224);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 208 && SERFIQ_OPTIONS_SIZE_V5 == 216 && SERFIQ_OPTIONS_SIZE_V6 == 264);
 #[cfg(all(target_pointer_width = "32", target_arch = "x86"))]
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 148 && SERFIQ_OPTIONS_SIZE_V5 == 160 && SERFIQ_OPTIONS_SIZE_V6 == 164);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 148 && SERFIQ_OPTIONS_SIZE_V5 == 160 && SERFIQ_OPTIONS_SIZE_V6 == 184);
 #[cfg(all(target_pointer_width = "32", target_arch = "arm"))]
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 152 && SERFIQ_OPTIONS_SIZE_V5 == 168 && SERFIQ_OPTIONS_SIZE_V6 == 176);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 152 && SERFIQ_OPTIONS_SIZE_V5 == 168 && SERFIQ_OPTIONS_SIZE_V6 == 192);
 
 /// Reads an optional UTF-8 C string.
 ///
@@ -235,7 +252,7 @@ unsafe fn opt_bytes(data: *const u8, size: usize, name: &str) -> Result<Option<V
 
 /// The strings a model's options point to in `serfiq_get_options`, owned by
 /// the model so the pointers stay valid until `serfiq_destroy`.
-pub(crate) struct OptionStrings([Option<CString>; 8]);
+pub(crate) struct OptionStrings([Option<CString>; 11]);
 
 impl OptionStrings {
     pub(crate) fn of(s: &Settings) -> OptionStrings {
@@ -249,6 +266,9 @@ impl OptionStrings {
             c(&s.cuda_library_path),
             c(&s.detector_sha256),
             c(&s.feedback_profile),
+            c(&s.quality_net_path),
+            c(&s.quality_net_sha256),
+            c(&s.quality_net_spec),
         ])
     }
 
@@ -293,6 +313,11 @@ pub(crate) fn to_c(s: &Settings, strings: &OptionStrings) -> serfiq_options {
         detector_max_side: s.detector_max_side,
         q100_quality: s.q100_quality,
         feedback_profile: strings.ptr(7),
+        quality_net_path: strings.ptr(8),
+        quality_net_data: std::ptr::null(),
+        quality_net_size: 0,
+        quality_net_sha256: strings.ptr(9),
+        quality_net_spec: strings.ptr(10),
     }
 }
 
@@ -361,6 +386,11 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
     }
     if size < SERFIQ_OPTIONS_SIZE_V6 {
         o.feedback_profile = d.feedback_profile;
+        o.quality_net_path = d.quality_net_path;
+        o.quality_net_data = d.quality_net_data;
+        o.quality_net_size = d.quality_net_size;
+        o.quality_net_sha256 = d.quality_net_sha256;
+        o.quality_net_spec = d.quality_net_spec;
     }
     // SAFETY: the caller's contract for every pointer in the struct.
     unsafe {
@@ -395,6 +425,10 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
             detector_max_side: o.detector_max_side,
             q100_quality: o.q100_quality,
             feedback_profile: opt_str(o.feedback_profile, "feedback_profile")?,
+            quality_net_path: opt_str(o.quality_net_path, "quality_net_path")?,
+            quality_net_data: opt_bytes(o.quality_net_data, o.quality_net_size, "quality_net_size")?,
+            quality_net_sha256: opt_str(o.quality_net_sha256, "quality_net_sha256")?,
+            quality_net_spec: opt_str(o.quality_net_spec, "quality_net_spec")?,
         })
     }
 }

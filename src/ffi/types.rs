@@ -4,7 +4,7 @@ use serfiq_core::{AssessedFace, Components, Quality, ScoredFace};
 
 /// Version of this C ABI. Bindings check it at load time; it changes only when
 /// an existing function or struct changes incompatibly.
-pub const SERFIQ_ABI_VERSION: u32 = 2;
+pub const SERFIQ_ABI_VERSION: u32 = 3;
 
 /// Most images in one `serfiq_score_batch` or `serfiq_score_batch_each` call.
 pub const SERFIQ_MAX_BATCH: usize = 4096;
@@ -135,10 +135,11 @@ pub struct serfiq_quality {
     /// model's embedding before any normalisation), from the same inference.
     /// (Since ABI version 2.)
     pub n: f32,
-    /// Fused quality (s_hat + n_hat) / 2, x_hat = (x - median) / (p95 - p5)
-    /// with the model's calibration percentiles; s_hat alone when the model's
-    /// calibration has no usable n (`serfiq info` says). Higher is better,
-    /// about 0 for a typical image.
+    /// Fused quality f0 = (s_hat + n_hat) / 2, x_hat = (x - median) / (p95 -
+    /// p5) with the model's calibration percentiles; s_hat alone when the
+    /// model's calibration has no usable n (`serfiq info` says). With a second
+    /// quality network and l's percentiles in the calibration: (f0 + l_hat) / 2.
+    /// Higher is better, about 0 for a typical image.
     pub f: f32,
     /// The percentile, 0 to 100, of this image's quality (f or s, as
     /// `serfiq_options.q100_quality` chooses) in the calibration sample,
@@ -146,6 +147,11 @@ pub struct serfiq_quality {
     /// what scores below the worst 10 % of that sample. 100 * q when the
     /// model's calibration has no table.
     pub q100: f32,
+    /// The learned quality of the second network (`quality_net_*` options),
+    /// higher = better, in the network's own scale (LightQNet: 0..1). NAN
+    /// when the model has no quality network: the only non-finite value any
+    /// result may hold. (Since ABI version 3.)
+    pub l: f32,
 }
 
 /// One face found by `serfiq_detect_score`.
@@ -166,7 +172,7 @@ pub struct serfiq_face {
 
 impl From<Quality> for serfiq_quality {
     fn from(q: Quality) -> Self {
-        serfiq_quality { s: q.s, q: q.q, n: q.n, f: q.f, q100: q.q100 }
+        serfiq_quality { s: q.s, q: q.q, n: q.n, f: q.f, q100: q.q100, l: q.l }
     }
 }
 

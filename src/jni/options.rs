@@ -59,7 +59,7 @@ macro_rules! real32 {
     };
 }
 
-const TEXT: [Text; 8] = [
+const TEXT: [Text; 11] = [
     text!(model_path),
     text!(ort_library_path),
     text!(embedding_layer),
@@ -68,6 +68,9 @@ const TEXT: [Text; 8] = [
     text!(cuda_library_path),
     text!(detector_sha256),
     text!(feedback_profile),
+    text!(quality_net_path),
+    text!(quality_net_sha256),
+    text!(quality_net_spec),
 ];
 
 const INTS: [Int; 14] = [

@@ -117,6 +117,8 @@ static void option_sizes(void) {
     EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
     CHECK(o.struct_size == SERFIQ_OPTIONS_SIZE_V6);
     CHECK(o.feedback_profile == NULL);
+    CHECK(o.quality_net_path == NULL && o.quality_net_data == NULL && o.quality_net_size == 0);
+    CHECK(o.quality_net_sha256 == NULL && o.quality_net_spec == NULL);
     CHECK(o.input_mode == SERFIQ_INPUT_AUTO && o.detector_max_side == 640);
     CHECK(o.max_model_bytes == (uint64_t)1 << 30 && o.detector_sha256 == NULL);
     CHECK(o.search_paths == SERFIQ_SEARCH_DEFAULT);
@@ -198,7 +200,7 @@ static void scoring(serfiq_model *m) {
     size_t dim = 0, len = 0;
     uint32_t w = 0, h = 0;
     float *emb, *emb2, *batch_emb;
-    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q2, batch_q[3];
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q2, batch_q[3];
     unsigned char *aligned = pattern(112, 112, 0, 1);
     unsigned char *padded = pattern(112, 112, 13, 1);
     unsigned char *photo = pattern(300, 240, 5, 2);
@@ -218,6 +220,7 @@ static void scoring(serfiq_model *m) {
     EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_OK);
     CHECK(q.s > 0.0f && q.s <= 1.0f && q.q > 0.0f && q.q < 1.0f);
     CHECK(q.n > 0.0f && q.f == q.f && q.q100 >= 0.0f && q.q100 <= 100.0f);
+    CHECK(isnan(q.l)); /* no quality network named: l is NAN, the only non-finite result */
 
     /* Padded rows give the same pixels, so the same score, bit for bit. */
     img = image_of(padded, 112, 112, 13);
@@ -274,7 +277,7 @@ static void scoring(serfiq_model *m) {
 static void input_errors(serfiq_model *m) {
     unsigned char *aligned = pattern(112, 112, 0, 3);
     serfiq_image img = image_of(aligned, 112, 112, 0);
-    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
     float emb[4];
     size_t len = 0;
     float nan_lm[SERFIQ_LANDMARK_FLOATS] = {40, 50, 70, 50, 56, 70, 42, 90, 70, 90};
@@ -438,7 +441,7 @@ static void v3_options(const char *model_path, const char *ort) {
 static void after_fork(serfiq_model *m) {
     unsigned char *aligned = pattern(112, 112, 0, 6);
     serfiq_image img = image_of(aligned, 112, 112, 0);
-    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
     int status = 0;
     pid_t pid;
 
@@ -503,7 +506,7 @@ static void detector_digest(const char *model_path, const char *ort, const char 
 static void per_image(serfiq_model *m, const serfiq_image *photo, const serfiq_image *blank, const serfiq_face *face,
                       const float *face_emb, size_t dim) {
     serfiq_image imgs[3];
-    serfiq_quality qs[3] = {{-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}};
+    serfiq_quality qs[3] = {{-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}};
     serfiq_status st[3] = {99, 99, 99};
     float *emb = calloc(3 * dim, sizeof *emb);
     unsigned char *crop = calloc(112 * 112 * 3, 1), *crop_rgb = calloc(112 * 112 * 3, 1);
@@ -732,7 +735,7 @@ static void detection(const char *model_path, const char *ort, const char *detec
     FILE *lf = fopen(lm_path, "r");
     serfiq_image img, none;
     serfiq_face faces[2];
-    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q_lm;
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q_lm;
     size_t count = 0, dim = 0;
     float *emb, *emb1;
     int i;

@@ -255,16 +255,18 @@ using Landmarks = std::array<float, SERFIQ_LANDMARK_FLOATS>;
 
 // Quality of one face: s the raw SER-FIQ score in (0, 1], q = s on the model's
 // logistic display scale in (0, 1), n the embedding layer's output norm, f the
-// fused quality (s_hat + n_hat) / 2, q100 the percentile (0-100) of the image's
-// quality in the model's calibration sample (see serfiq_quality).
+// fused quality (of s, n and, with a quality network, l), q100 the percentile
+// (0-100) of the image's quality in the model's calibration sample, l the second
+// quality network's value (NAN without one; see serfiq_quality).
 struct Quality {
     float s = 0;
     float q = 0;
     float n = 0;
     float f = 0;
     float q100 = 0;
+    float l = 0;
 
-    static Quality from_c(const serfiq_quality& c) noexcept { return Quality{c.s, c.q, c.n, c.f, c.q100}; }
+    static Quality from_c(const serfiq_quality& c) noexcept { return Quality{c.s, c.q, c.n, c.f, c.q100, c.l}; }
 };
 
 // Quality and embedding of one face.
@@ -432,6 +434,15 @@ struct Options {
     // the default; "live", tolerant) optionally followed by ";key=value"
     // overrides, e.g. "live;max_yaw=20". Bad text: Error(Status::InvalidArgument).
     std::optional<std::string> feedback_profile;
+    // A second quality network (e.g. the shipped LightQNet), a path or its bytes;
+    // with neither (the default) there is none: Quality::l is NAN and f is s and n's.
+    std::optional<std::string> quality_net_path;
+    std::optional<std::vector<std::uint8_t>> quality_net_data;
+    // Expected SHA-256 of the network, 64 hex digits; none = not checked.
+    std::optional<std::string> quality_net_sha256;
+    // Its input, e.g. "side=96;layout=nhwc;channels=rgb;mean=128;std=128"; none =
+    // the file's serfiq.quality_input metadata.
+    std::optional<std::string> quality_net_spec;
 
     // Throws Error(Status::AbiMismatch) when the loaded libserfiq has another C ABI.
     Options() : Options(detail::default_options()) {}
@@ -476,6 +487,11 @@ struct Options {
         o.detector_max_side = detector_max_side;
         o.q100_quality = static_cast<serfiq_q100_quality>(q100_quality);
         o.feedback_profile = c_str(feedback_profile);
+        o.quality_net_path = c_str(quality_net_path);
+        o.quality_net_data = bytes(quality_net_data);
+        o.quality_net_size = quality_net_data ? quality_net_data->size() : 0;
+        o.quality_net_sha256 = c_str(quality_net_sha256);
+        o.quality_net_spec = c_str(quality_net_spec);
         return o;
     }
 
@@ -510,7 +526,11 @@ private:
           input_mode(static_cast<InputMode>(o.input_mode)),
           detector_max_side(o.detector_max_side),
           q100_quality(static_cast<Q100Quality>(o.q100_quality)),
-          feedback_profile(from_c_str(o.feedback_profile)) {}
+          feedback_profile(from_c_str(o.feedback_profile)),
+          quality_net_path(from_c_str(o.quality_net_path)),
+          quality_net_data(copy_bytes(o.quality_net_data, o.quality_net_size)),
+          quality_net_sha256(from_c_str(o.quality_net_sha256)),
+          quality_net_spec(from_c_str(o.quality_net_spec)) {}
 
     static const char* c_str(const std::optional<std::string>& s) noexcept { return s ? s->c_str() : nullptr; }
     static std::optional<std::string> from_c_str(const char* s) {

@@ -8,7 +8,7 @@ using System.Text;
 namespace Serfiq
 {
     /// <summary>
-    /// serfiq_options, every field of this binding's serfiq.h (SERFIQ_OPTIONS_SIZE_V5): fill with
+    /// serfiq_options, every field of this binding's serfiq.h (SERFIQ_OPTIONS_SIZE_V6): fill with
     /// serfiq_options_init(&amp;o, sizeof o), then change fields. C only ever appends fields; a newer
     /// library reads just the bytes StructSize covers and defaults the rest. The tests compare every
     /// offset with the C compiler's (test.sh builds a small C program for it).
@@ -55,6 +55,12 @@ namespace Serfiq
         public uint Q100Quality;          // serfiq_q100_quality q100_quality
         // SERFIQ_OPTIONS_SIZE_V6: the thresholds of the feedback codes.
         public IntPtr FeedbackProfile;    // const char *feedback_profile (UTF-8)
+        // SERFIQ_OPTIONS_SIZE_V6: the second quality network.
+        public IntPtr QualityNetPath;     // const char *quality_net_path (UTF-8)
+        public IntPtr QualityNetData;     // const uint8_t *quality_net_data
+        public UIntPtr QualityNetSize;    // size_t quality_net_size
+        public IntPtr QualityNetSha256;   // const char *quality_net_sha256 (UTF-8, 64 hex digits)
+        public IntPtr QualityNetSpec;     // const char *quality_net_spec (UTF-8)
     }
 
     /// <summary>serfiq_image: an 8-bit image borrowed for one call.</summary>
@@ -77,8 +83,9 @@ namespace Serfiq
         public float N;
         public float F;
         public float Q100;
+        public float L;
 
-        internal Quality ToQuality() => new Quality(S, Q, N, F, Q100);
+        internal Quality ToQuality() => new Quality(S, Q, N, F, Q100, L);
     }
 
     /// <summary>serfiq_face: one face of serfiq_detect_score.</summary>
@@ -108,13 +115,13 @@ namespace Serfiq
         internal const string Library = "serfiq";
 
         /// <summary>SERFIQ_ABI_VERSION this binding was written for.</summary>
-        internal const uint AbiVersion = 2;
+        internal const uint AbiVersion = 3;
         internal const int LandmarkFloats = 10;   // SERFIQ_LANDMARK_FLOATS
         internal const int MaxBatch = 4096;       // SERFIQ_MAX_BATCH
         internal const int MaxImageSide = 32768;  // SERFIQ_MAX_IMAGE_SIDE
         internal const int MaxFaces = 750;        // SERFIQ_MAX_FACES
         internal const int MaxComponents = 32;    // SERFIQ_MAX_COMPONENTS
-        // SERFIQ_OPTIONS_SIZE_V1..V5, computed as the header computes them.
+        // SERFIQ_OPTIONS_SIZE_V1..V6, computed as the header computes them.
         internal static readonly int OptionsSizeV1 = Marshal.OffsetOf<NativeOptions>("DetectorPath").ToInt32();
         internal static readonly int OptionsSizeV2 = Marshal.OffsetOf<NativeOptions>("ExecutionProvider").ToInt32();
         internal static readonly int OptionsSizeV3 = Marshal.OffsetOf<NativeOptions>("MaxModelBytes").ToInt32();

@@ -45,16 +45,22 @@ namespace Serfiq
             byte[] cuda = Native.ToUtf8Z(options.CudaLibraryPath, "CudaLibraryPath");
             byte[] detectorSha256 = Native.ToUtf8Z(options.DetectorSha256, "DetectorSha256");
             byte[] profile = Native.ToUtf8Z(options.FeedbackProfile, "FeedbackProfile");
-            byte[] data = options.ModelData, detectorData = options.DetectorData;
+            byte[] netPath = Native.ToUtf8Z(options.QualityNetPath, "QualityNetPath");
+            byte[] netSha256 = Native.ToUtf8Z(options.QualityNetSha256, "QualityNetSha256");
+            byte[] netSpec = Native.ToUtf8Z(options.QualityNetSpec, "QualityNetSpec");
+            byte[] data = options.ModelData, detectorData = options.DetectorData, netData = options.QualityNetData;
             // C would silently prefer the path; two sources are a caller's mistake worth naming.
             if (path != null && data != null)
                 throw new SerfiqException(Status.InvalidArgument, "give ModelPath or ModelData, not both");
             if (detectorPath != null && detectorData != null)
                 throw new SerfiqException(Status.InvalidArgument, "give DetectorPath or DetectorData, not both");
+            if (netPath != null && netData != null)
+                throw new SerfiqException(Status.InvalidArgument, "give QualityNetPath or QualityNetData, not both");
             SerfiqHandle h;
             uint status;
             fixed (byte* pPath = path, pOrt = ort, pLayer = layer, pSha256 = sha256, pDetectorPath = detectorPath,
-                         pCuda = cuda, pDetectorSha256 = detectorSha256, pProfile = profile, pData = NonNullWhenEmpty(data), pDetectorData = NonNullWhenEmpty(detectorData))
+                         pCuda = cuda, pDetectorSha256 = detectorSha256, pProfile = profile, pData = NonNullWhenEmpty(data), pDetectorData = NonNullWhenEmpty(detectorData),
+                         pNetPath = netPath, pNetSha256 = netSha256, pNetSpec = netSpec, pNetData = NonNullWhenEmpty(netData))
             {
                 o.ModelPath = (IntPtr)pPath;
                 o.OrtLibraryPath = (IntPtr)pOrt;
@@ -68,6 +74,11 @@ namespace Serfiq
                 o.CudaLibraryPath = (IntPtr)pCuda;
                 o.DetectorSha256 = (IntPtr)pDetectorSha256;
                 o.FeedbackProfile = (IntPtr)pProfile;
+                o.QualityNetPath = (IntPtr)pNetPath;
+                o.QualityNetData = (IntPtr)pNetData;
+                o.QualityNetSize = new UIntPtr(netData == null ? 0u : (uint)netData.Length);
+                o.QualityNetSha256 = (IntPtr)pNetSha256;
+                o.QualityNetSpec = (IntPtr)pNetSpec;
                 status = Native.serfiq_create(&o, out h);
             }
             if (status != 0)
@@ -797,6 +808,9 @@ namespace Serfiq
                 DetectorMaxSide = checked((int)o.DetectorMaxSide),
                 Q100Quality = (Q100Quality)o.Q100Quality,
                 FeedbackProfile = Native.Utf8ToStringOrNull(o.FeedbackProfile),
+                QualityNetPath = Native.Utf8ToStringOrNull(o.QualityNetPath),
+                QualityNetSha256 = Native.Utf8ToStringOrNull(o.QualityNetSha256),
+                QualityNetSpec = Native.Utf8ToStringOrNull(o.QualityNetSpec),
             };
 
         /// <summary>

@@ -479,8 +479,9 @@ namespace Serfiq.Tests
         public void AbiVersionMatches()
         {
             Assert.That(QualityModel.AbiVersion, Is.EqualTo(QualityModel.BindingAbiVersion));
-            Assert.That(QualityModel.BindingAbiVersion, Is.EqualTo(2u));
-            Assert.DoesNotThrow(() => Native.CheckAbi(2));
+            Assert.That(QualityModel.BindingAbiVersion, Is.EqualTo(3u));
+            Assert.DoesNotThrow(() => Native.CheckAbi(3));
+            Fails(Status.AbiMismatch, () => Native.CheckAbi(2));
             var e = Fails(Status.AbiMismatch, () => Native.CheckAbi(1));
             StringAssert.StartsWith("SERFIQ_ERR_ABI_MISMATCH: ", e.Message);
             StringAssert.Contains("version 1", e.Message);
@@ -668,7 +669,7 @@ namespace Serfiq.Tests
         [Test]
         public unsafe void OptionsInitWritesNoMoreThanTheGivenSize()
         {
-            const int Room = 256;
+            const int Room = 320;
             byte* buf = stackalloc byte[Room];
             for (int i = 0; i < Room; i++) buf[i] = 0xAA;
             int size = sizeof(NativeOptions);

@@ -48,7 +48,7 @@ fn face_dict<'py>(py: Python<'py>, t: &TrackedFace) -> PyResult<Bound<'py, PyDic
     d.set_item("landmarks", t.detection.landmarks.iter().flatten().copied().collect::<Vec<f32>>())?;
     d.set_item("confidence", t.detection.confidence)?;
     let q = t.quality;
-    d.set_item("quality", (q.s, q.q, q.n, q.f, q.q100))?;
+    d.set_item("quality", (q.s, q.q, q.n, q.f, q.q100, q.l))?;
     d.set_item("raw", t.components.raw.to_vec())?;
     d.set_item("value", t.components.value.to_vec())?;
     d.set_item("motion", t.motion)?;

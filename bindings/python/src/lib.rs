@@ -226,6 +226,9 @@ fn options(model: &Bound<'_, PyAny>, detector: Option<&Bound<'_, PyAny>>, kw: &B
             }
             "q100_quality" => o.q100_quality = choice(&v, "q100_quality", &Q100S)?,
             "feedback_profile" => o.feedback_profile = Some(text(&v)?),
+            "quality_net" => o.quality_net = Some(source(&v, "quality_net")?),
+            "quality_net_sha256" => o.quality_net_sha256 = Some(text(&v)?),
+            "quality_net_spec" => o.quality_net_spec = Some(text(&v)?),
             other => return Err(PyTypeError::new_err(format!("unexpected option {other:?}"))),
         }
     }
@@ -284,6 +287,9 @@ fn options_dict<'py>(py: Python<'py>, m: &Model) -> PyResult<Bound<'py, PyDict>>
     d.set_item("detector_max_side", o.detector_max_side)?;
     d.set_item("q100_quality", o.q100_quality.name())?;
     d.set_item("feedback_profile", o.feedback_profile.clone())?;
+    d.set_item("quality_net", o.quality_net.as_ref().and_then(src))?;
+    d.set_item("quality_net_sha256", o.quality_net_sha256.clone())?;
+    d.set_item("quality_net_spec", o.quality_net_spec.clone())?;
     Ok(d)
 }
 
@@ -531,10 +537,10 @@ impl Row {
 /// Components defined by the core (ids `0..N`); the rest of the arrays is unused.
 const N_COMPONENTS: usize = Component::ALL.len();
 
-/// `(s, q, n, f, q100, detection | None, box, landmarks, feedback bits, raw, value)`,
+/// `(s, q, n, f, q100, l, detection | None, box, landmarks, feedback bits, raw, value)`,
 /// raw and value indexed by component id.
 fn assessed_tuple<'py>(py: Python<'py>, a: &AssessedFace) -> PyResult<Bound<'py, PyTuple>> {
-    let [s, q, n, f, q100] = quality_values(&a.quality);
+    let [s, q, n, f, q100, l] = quality_values(&a.quality);
     let det = match &a.detection {
         Some(d) => detection_tuple(py, d)?.into_any(),
         None => py.None().into_bound(py),
@@ -542,10 +548,10 @@ fn assessed_tuple<'py>(py: Python<'py>, a: &AssessedFace) -> PyResult<Bound<'py,
     let lm: Vec<f32> = a.landmarks.iter().flat_map(|p| *p).collect();
     let c = &a.components;
     let (raw, value) = (c.raw[..N_COMPONENTS].to_vec(), c.value[..N_COMPONENTS].to_vec());
-    (s, q, n, f, q100, det, a.bbox.to_vec(), lm, c.feedback, raw, value).into_pyobject(py)
+    (s, q, n, f, q100, l, det, a.bbox.to_vec(), lm, c.feedback, raw, value).into_pyobject(py)
 }
 
-/// Rows as `(s, q, n, f, q100, embeddings | None, status, messages, detections, faces, components)`:
+/// Rows as `(s, q, n, f, q100, embeddings | None, status, messages, detections, faces, components, l)`:
 /// float32/int32 arrays as bytes (NaN where an image failed), one
 /// message (None when OK) and one detection tuple (or None) per image;
 /// `components` (with `assess`, else None) is `(feedback bits per image, None
@@ -558,8 +564,8 @@ fn rows_tuple<'py>(
     assess: bool,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let n = rows.len();
-    // s, q, n, f, q100, one array each.
-    let mut qualities = [(); 5].map(|_| vec![f32::NAN; n]);
+    // s, q, n, f, q100, l, one array each.
+    let mut qualities = [(); 6].map(|_| vec![f32::NAN; n]);
     let mut emb = if want == Want::Score { Vec::new() } else { vec![f32::NAN; n * dim] };
     let mut st = vec![SERFIQ_OK as i32; n];
     let messages = PyList::empty(py);
@@ -590,9 +596,9 @@ fn rows_tuple<'py>(
         }
     }
     let emb = if want == Want::Score { py.None().into_bound(py) } else { f32_bytes(py, &emb).into_any() };
-    let [s, q, nn, f, q100] = qualities.map(|a| f32_bytes(py, &a));
+    let [s, q, nn, f, q100, l] = qualities.map(|a| f32_bytes(py, &a));
     let components = if assess { components_tuple(py, rows)?.into_any() } else { py.None().into_bound(py) };
-    (s, q, nn, f, q100, emb, i32_bytes(py, &st), messages, detections, i32_bytes(py, &faces), components)
+    (s, q, nn, f, q100, emb, i32_bytes(py, &st), messages, detections, i32_bytes(py, &faces), components, l)
         .into_pyobject(py)
 }
 
@@ -629,9 +635,9 @@ fn models_created() -> usize {
     CREATED.load(Ordering::SeqCst)
 }
 
-/// s, q, n, f, q100: the order of every quality tuple handed to Python.
-fn quality_values(q: &serfiq_core::Quality) -> [f32; 5] {
-    [q.s, q.q, q.n, q.f, q.q100]
+/// s, q, n, f, q100, l: the order of every quality tuple handed to Python.
+fn quality_values(q: &serfiq_core::Quality) -> [f32; 6] {
+    [q.s, q.q, q.n, q.f, q.q100, q.l]
 }
 
 /// A model behind the bridge's handle (which holds whether a call on it
@@ -874,13 +880,13 @@ impl PyModel {
             let held = px.hold()?;
             m.run(&[Face { image: held.view()?, landmarks: lm }], want).map_err(|e| CoreError { image: None, ..e })
         })?;
-        let [s, q, n, f, q100] = out.qualities.first().map_or([f32::NAN; 5], quality_values);
+        let [s, q, n, f, q100, l] = out.qualities.first().map_or([f32::NAN; 6], quality_values);
         let emb = if out.embeddings.is_empty() {
             py.None().into_bound(py)
         } else {
             f32_bytes(py, &out.embeddings).into_any()
         };
-        (s, q, n, f, q100, emb).into_pyobject(py)
+        (s, q, n, f, q100, emb, l).into_pyobject(py)
     }
 
     /// A batch of arrays; `each`: a row per image (`rows_tuple`), else all or
@@ -1029,8 +1035,8 @@ impl PyModel {
             let d = detection_tuple(py, &f.detection)?;
             let emb =
                 if f.embedding.is_empty() { py.None().into_bound(py) } else { f32_bytes(py, &f.embedding).into_any() };
-            let [s, q, n, fu, q100] = quality_values(&f.quality);
-            out.append((d.get_item(0)?, d.get_item(1)?, d.get_item(2)?, s, q, n, fu, q100, emb))?;
+            let [s, q, n, fu, q100, l] = quality_values(&f.quality);
+            out.append((d.get_item(0)?, d.get_item(1)?, d.get_item(2)?, s, q, n, fu, q100, emb, l))?;
         }
         Ok(out)
     }

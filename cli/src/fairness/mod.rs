@@ -16,9 +16,9 @@ use crate::args::FairnessArgs;
 use crate::inputs::io_reason;
 use crate::Fatal;
 
-/// The qualities a gate is set on. Add "l" here (and to `eval::measure_value`)
-/// when the model gives the second network's quality.
-pub const QUALITIES: [&str; 2] = ["s", "f"];
+/// The qualities a gate is set on; l is left out of a report where the model
+/// has no second network (its values are then all missing).
+pub const QUALITIES: [&str; 3] = ["s", "f", "l"];
 
 pub use table::print;
 

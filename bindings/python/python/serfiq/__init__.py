@@ -56,6 +56,7 @@ __all__ = [
     "STATUS_NAMES",
     "DEFAULT_MODEL",
     "DEFAULT_DETECTOR",
+    "DEFAULT_QUALITY_NET",
     "MAX_FACES",
     "onnxruntime_library",
     "live_models",
@@ -88,6 +89,8 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_MODEL: str = os.path.join(_HERE, "models", "fr_feature.onnx")
 #: The face detector shipped in the wheel (RetinaFace mobilenet-0.25, 5 landmarks; MIT, see models/).
 DEFAULT_DETECTOR: str = os.path.join(_HERE, "models", "retinaface_mnet025.onnx")
+#: The second quality network shipped in the wheel (LightQNet; MIT, see models/), fused into f.
+DEFAULT_QUALITY_NET: str = os.path.join(_HERE, "models", "lightqnet-dm025.onnx")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,13 +181,16 @@ class Quality(NamedTuple):
     output (unmasked, before any normalisation); ``f``: the fused quality ½·(ŝ + n̂) with the
     model's calibration percentiles (about 0 for a typical image); ``q100``: the percentile
     (0–100) of the image's quality (f or s, the ``q100_quality`` option) in the model's
-    calibration sample, so "reject below 10" rejects what scores below its worst 10 %."""
+    calibration sample, so "reject below 10" rejects what scores below its worst 10 %;
+    ``l``: the second quality network's value (higher is better; NaN without one), which f
+    then fuses too."""
 
     s: float
     q: float
     n: float
     f: float
     q100: float
+    l: float = float("nan")
 
 
 class Detection(NamedTuple):
@@ -209,10 +215,11 @@ class DetectedFace(NamedTuple):
     f: float
     q100: float
     embedding: Optional[np.ndarray]
+    l: float = float("nan")
 
     @property
     def quality(self) -> Quality:
-        return Quality(self.s, self.q, self.n, self.f, self.q100)
+        return Quality(self.s, self.q, self.n, self.f, self.q100, self.l)
 
 
 @dataclass(frozen=True)
@@ -274,9 +281,9 @@ def _feedback(bits: int) -> List[Feedback]:
 
 
 def _assessment(t) -> Assessment:
-    s, q, n, f, q100, det, box, lm, bits, raw, value = t
+    s, q, n, f, q100, l, det, box, lm, bits, raw, value = t
     return Assessment(
-        Quality(s, q, n, f, q100),
+        Quality(s, q, n, f, q100, l),
         _detection(det),
         np.asarray(box, np.float32),
         np.asarray(lm, np.float32).reshape(5, 2),
@@ -305,6 +312,7 @@ class BatchResult(NamedTuple):
     # feedback raised (None where the image failed).
     components: Optional[List[Optional[Dict[str, Component]]]] = None
     feedback: Optional[List[Optional[List[Feedback]]]] = None
+    l: Optional[np.ndarray] = None  # float32 (N,): the second quality network's value (NaN without one)
 
     @property
     def ok(self) -> np.ndarray:
@@ -333,6 +341,7 @@ def _concat(parts: List[BatchResult], dim: int, embeddings: bool) -> BatchResult
         faces=cat("faces", np.int32),
         components=[c for p in parts for c in p.components] if parts and parts[0].components is not None else None,
         feedback=[c for p in parts for c in p.feedback] if parts and parts[0].feedback is not None else None,
+        l=cat("l", np.float32),
     )
 
 
@@ -344,7 +353,7 @@ def _detection(t) -> Optional[Detection]:
 
 
 def _rows(t, dim: int, with_faces: bool, first: int = 0) -> BatchResult:
-    s, q, norm, f, q100, emb, status, messages, detections, faces, assessed = t
+    s, q, norm, f, q100, emb, status, messages, detections, faces, assessed, l = t
     status = np.frombuffer(status, np.int32).copy()
     count = len(status)
     f32 = lambda b: np.frombuffer(b, np.float32).copy()
@@ -367,6 +376,7 @@ def _rows(t, dim: int, with_faces: bool, first: int = 0) -> BatchResult:
         faces=np.frombuffer(faces, np.int32).copy() if with_faces else None,
         components=components,
         feedback=feedback,
+        l=f32(l),
     )
 
 
@@ -535,6 +545,11 @@ class Model:
     the default, or "live", tolerant, optionally followed by ";key=value" overrides, e.g.
     "live;max_yaw=20"; bad text raises InvalidArgumentError).
 
+    ``quality_net`` is the second quality network (a path or ONNX bytes), fused into f; by
+    default the LightQNet shipped in the wheel, ``quality_net=None`` turns it off (l is then
+    NaN and f is s and n's alone). ``quality_net_sha256`` pins it, ``quality_net_spec`` gives
+    its input ("side=96;layout=nhwc;channels=rgb;mean=128;std=128"; default: its metadata).
+
     ONNX Runtime comes from ``ort_library_path`` when given, else ``$SERFIQ_ORT_LIB``, else
     the ``onnxruntime`` package's ``libonnxruntime.so``, else serfiq's own search. With
     ``search_paths="explicit_only"`` only ``ort_library_path`` is used.
@@ -550,6 +565,10 @@ class Model:
         if detector is None or detector is True:
             detector = DEFAULT_DETECTOR
         detector = None if detector is False else _source(detector, "detector")
+        if "quality_net" not in options:
+            options["quality_net"] = DEFAULT_QUALITY_NET
+        if options["quality_net"] is not None:
+            options["quality_net"] = _source(options["quality_net"], "quality_net")
         if (
             options.get("ort_library_path") is None
             and options.get("search_paths", "default") == "default"
@@ -649,27 +668,27 @@ class Model:
         """The quality of the face in ``image``. Raises NoFaceError, InvalidImageError,
         InvalidLandmarksError (all serfiq.Error)."""
         arr, fmt = _pixels(image, format)
-        *quality, _ = self._m.one(arr, fmt, _landmarks(landmarks), "score")
-        return Quality(*quality)
+        s, q, n, f, q100, _, l = self._m.one(arr, fmt, _landmarks(landmarks), "score")
+        return Quality(s, q, n, f, q100, l)
 
     def embed(self, image: Image, landmarks: Any = None, *, format: Optional[str] = None) -> np.ndarray:
         """The face's embedding: float32 (embedding_size,), the model's own output."""
         arr, fmt = _pixels(image, format)
-        *_, emb = self._m.one(arr, fmt, _landmarks(landmarks), "embedding")
+        *_, emb, _ = self._m.one(arr, fmt, _landmarks(landmarks), "embedding")
         return np.frombuffer(emb, np.float32).copy()
 
     def score_embed(self, image: Image, landmarks: Any = None, *, format: Optional[str] = None) -> Tuple[Quality, np.ndarray]:
         """Quality and embedding from one inference."""
         arr, fmt = _pixels(image, format)
-        *quality, emb = self._m.one(arr, fmt, _landmarks(landmarks), "both")
-        return Quality(*quality), np.frombuffer(emb, np.float32).copy()
+        s, q, n, f, q100, emb, l = self._m.one(arr, fmt, _landmarks(landmarks), "both")
+        return Quality(s, q, n, f, q100, l), np.frombuffer(emb, np.float32).copy()
 
     def detect(self, image: Image, *, format: Optional[str] = None, embeddings: bool = True) -> List[DetectedFace]:
         """Every face in a photo, the one the face policy picks first: box, landmarks,
         confidence, s, q and (unless ``embeddings=False``) the embedding. No face: []."""
         arr, fmt = _pixels(image, format)
         out = []
-        for box, lm, conf, s, q, n, f, q100, emb in self._m.detect(arr, fmt, embeddings):
+        for box, lm, conf, s, q, n, f, q100, emb, l in self._m.detect(arr, fmt, embeddings):
             out.append(
                 DetectedFace(
                     np.asarray(box, np.float32),
@@ -681,6 +700,7 @@ class Model:
                     f,
                     q100,
                     None if emb is None else np.frombuffer(emb, np.float32).copy(),
+                    l,
                 )
             )
         return out

@@ -1,6 +1,6 @@
 """``python -m serfiq score PATHS``: the CLI's ``serfiq score`` output from Python.
 
-CSV ``path,s,q,n,f,q100`` (or ``--json``: objects with path, path_hex, s, q, n, f, q100) for every image
+CSV ``path,s,q,n,f,q100,l`` (or ``--json``: objects with path, path_hex, s, q, n, f, q100, l) for every image
 that was scored, in input order; folders are walked recursively for *.jpg, *.jpeg and *.png (sorted
 by path; a link back to a folder being walked is reported as a loop, not followed); images that
 could not be scored are reported on stderr as ``serfiq: PATH: reason`` and make the exit status 1.
@@ -59,6 +59,15 @@ def _walk(top: str, problems: List[Tuple[str, str]]) -> List[str]:
     return sorted(found, key=lambda p: p.split(os.sep))
 
 
+def _csv(v: float) -> str:
+    """A CSV field: empty for NaN (l without a quality network)."""
+    return "" if np.isnan(v) else _f32(v)
+
+
+def _json(v: float) -> str:
+    return "null" if np.isnan(v) else _f32(v)
+
+
 def collect(args: Sequence[str]) -> Tuple[List[str], List[Tuple[str, str]]]:
     """Files as given; folders expanded to their image files, sorted by path."""
     images: List[str] = []
@@ -111,6 +120,8 @@ def score(argv: Sequence[str]) -> int:
     p.add_argument("--face-policy", choices=["largest", "central"], default="largest")
     p.add_argument("--detector-threshold", type=float, default=None)
     p.add_argument("--ort-lib", help="ONNX Runtime library [default: the onnxruntime package's]")
+    p.add_argument("--quality-net", help="second quality network [default: the LightQNet in the wheel]")
+    p.add_argument("--no-quality-net", action="store_true", help="no second quality network: l empty, f from s and n")
     p.add_argument("--batch", type=_batch_size, default=16, help="images per model run (1 to 4096)")
     a = p.parse_args(argv)
     images, problems = collect(a.inputs)
@@ -124,6 +135,7 @@ def score(argv: Sequence[str]) -> int:
             face_policy="most_central" if a.face_policy == "central" else "largest",
             detector_threshold=a.detector_threshold,
             ort_library_path=a.ort_lib,
+            quality_net=None if a.no_quality_net else (a.quality_net or serfiq.DEFAULT_QUALITY_NET),
         )
     except serfiq.Error as e:
         print(f"serfiq: {serfiq._native.shown_text(str(e))}", file=sys.stderr)
@@ -132,25 +144,25 @@ def score(argv: Sequence[str]) -> int:
     bad = len(problems)
     rows = 0
     if not a.json:
-        out.write("path,s,q,n,f,q100\n")
+        out.write("path,s,q,n,f,q100,l\n")
     else:
         out.write("[")
     for k in range(0, len(images), a.batch):
         chunk = images[k : k + a.batch]
         r = model.score_files(chunk, count_faces=False, batch_size=len(chunk))
-        for path, s, q, n, f, q100, err in zip(chunk, r.s, r.q, r.n, r.f, r.q100, r.errors):
-            values = (s, q, n, f, q100)
+        for path, s, q, n, f, q100, l, err in zip(chunk, r.s, r.q, r.n, r.f, r.q100, r.l, r.errors):
+            values = (s, q, n, f, q100, l)
             csv_path, shown, hexed = _native_path(path)
             if err is not None:
                 print(_problem(path, err.message), file=sys.stderr)
                 bad += 1
             elif a.json:
                 sep = "\n  " if rows == 0 else ",\n  "
-                fields = ", ".join(f'"{k}": {_f32(v)}' for k, v in zip(("s", "q", "n", "f", "q100"), values))
+                fields = ", ".join(f'"{k}": {_json(v)}' for k, v in zip(("s", "q", "n", "f", "q100", "l"), values))
                 out.write(f"{sep}{{{_json_path(path, shown, hexed)}, {fields}}}")
                 rows += 1
             else:
-                out.write(f"{csv_path},{','.join(_f32(v) for v in values)}\n")
+                out.write(f"{csv_path},{','.join(_csv(v) for v in values)}\n")
                 rows += 1
         out.flush()
     if a.json:

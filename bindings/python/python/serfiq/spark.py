@@ -6,7 +6,7 @@
     spark = SparkSession.builder.getOrCreate()
     images = spark.read.format("binaryFile").option("pathGlobFilter", "*.jpg") \\
         .option("recursiveFileLookup", "true").load("/data/enrolment")
-    scored = serfiq.spark.score_images(images)          # + s, q, n, f, q100, faces, embedding, status, error
+    scored = serfiq.spark.score_images(images)          # + s, q, n, f, q100, l, faces, embedding, status, error
     scored.write.parquet("/data/enrolment-quality.parquet")
 
 The images are scored by ``mapInArrow``: each Python worker creates **one** ``serfiq.Model``
@@ -38,6 +38,7 @@ OUTPUT_COLUMNS: Tuple[Tuple[str, str], ...] = (
     ("n", "float"),
     ("f", "float"),
     ("q100", "float"),
+    ("l", "float"),
     ("faces", "int"),
     ("embedding", "array<float>"),
     ("status", "int"),
@@ -152,9 +153,10 @@ def _output(pa: Any, part: Any, drop: Optional[str], r: "serfiq.BatchResult", di
         pa.array(r.n, pa.float32(), mask=bad),
         pa.array(r.f, pa.float32(), mask=bad),
         pa.array(r.q100, pa.float32(), mask=bad),
+        pa.array(r.l, pa.float32(), mask=bad | np.isnan(r.l)),
         pa.array(faces, pa.int32(), mask=faces < 0),
     ]
-    names += ["s", "q", "n", "f", "q100", "faces"]
+    names += ["s", "q", "n", "f", "q100", "l", "faces"]
     if r.components is not None:
         cols += _component_columns(pa, r, ok)
         names += [n for n, _ in COMPONENT_COLUMNS]
@@ -210,7 +212,7 @@ def score_images(
     source: columns path, modificationTime, length, content) or, without that column, as
     local paths or ``file:`` URIs in ``path_col`` (read by the workers). Every other column
     passes through; the bytes column is dropped unless ``keep_content``. Added columns
-    (``OUTPUT_COLUMNS``): ``s``, ``q``, ``n``, ``f``, ``q100`` (float; q100 0–100), ``faces`` (int: faces the
+    (``OUTPUT_COLUMNS``): ``s``, ``q``, ``n``, ``f``, ``q100`` (float; q100 0–100), ``l`` (float, null without a quality network), ``faces`` (int: faces the
     detector found; null where it did not run, e.g. 112×112 aligned crops), ``embedding``
     (array<float>, unless ``embeddings=False``), ``status`` (int, the C API's status; 0 = OK)
     and ``error`` (the reason, null when OK); s, q, n, f, q100 and embedding are null where status

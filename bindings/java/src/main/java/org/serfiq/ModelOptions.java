@@ -197,6 +197,21 @@ public final class ModelOptions {
         return text(Slot.DETECTOR_SHA256);
     }
 
+    /** The second quality network's file, or null: none (no l; f from s and n). */
+    public Path qualityNet() {
+        return path(Slot.QUALITY_NET_PATH);
+    }
+
+    /** The quality network's expected SHA-256 (64 hex digits), or null: not checked. */
+    public String qualityNetSha256() {
+        return text(Slot.QUALITY_NET_SHA256);
+    }
+
+    /** The quality network's input spec, or null: its {@code serfiq.quality_input} metadata. */
+    public String qualityNetSpec() {
+        return text(Slot.QUALITY_NET_SPEC);
+    }
+
     /** The largest model or detector accepted, in bytes (read back from a model: the limit in use). */
     public long maxModelBytes() {
         return integer(Slot.MAX_MODEL_BYTES);
@@ -462,6 +477,28 @@ public final class ModelOptions {
          */
         public Builder detectorSha256(String hex) {
             return text(Slot.DETECTOR_SHA256, hex);
+        }
+
+        /**
+         * A second quality network (ONNX, aligned face to one number, higher = better; e.g. the
+         * LightQNet serfiq ships in models/quality/), or null (the default): none, {@link
+         * Quality#l()} is NaN and f is s and n's. Read under the same limits as the model.
+         */
+        public Builder qualityNet(Path path) {
+            return text(Slot.QUALITY_NET_PATH, path);
+        }
+
+        /** Expected SHA-256 of the quality network, 64 hex digits; null (the default): not checked. */
+        public Builder qualityNetSha256(String hex) {
+            return text(Slot.QUALITY_NET_SHA256, hex);
+        }
+
+        /**
+         * The quality network's input, e.g. {@code "side=96;layout=nhwc;channels=rgb;mean=128;std=128"};
+         * null (the default): the file's {@code serfiq.quality_input} metadata.
+         */
+        public Builder qualityNetSpec(String spec) {
+            return text(Slot.QUALITY_NET_SPEC, spec);
         }
 
         /**

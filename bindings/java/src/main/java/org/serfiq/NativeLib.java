@@ -28,7 +28,7 @@ package org.serfiq;
  */
 final class NativeLib {
     /** The C ABI version this binding was written for ({@code SERFIQ_ABI_VERSION}). */
-    static final int ABI_VERSION = 2;
+    static final int ABI_VERSION = 3;
     /** The JNI version this binding was written for (src/jni/mod.rs, {@code JNI_VERSION}). */
     static final int JNI_VERSION = 3;
 
@@ -166,8 +166,8 @@ final class NativeLib {
     static native Object[] nativeScoreBatchEach(
             long handle, Object[] pixels, int[] shapes, float[][] landmarks, boolean embeddings);
 
-    /** Floats per quality in every result: s, q, n, f, q100 ({@link Quality#of}). */
-    static final int QUALITY_FLOATS = 5;
+    /** Floats per quality in every result: s, q, n, f, q100, l ({@link Quality#of}). */
+    static final int QUALITY_FLOATS = 6;
 
     /** Floats per face in {@link #nativeDetectScore}: box[4], landmarks[10], confidence, then a quality. */
     static final int FACE_FLOATS = 15 + QUALITY_FLOATS;

@@ -32,9 +32,9 @@ class AbiTest {
     void abiVersionMatches() {
         NativeLib.ensureLoaded();
         assertEquals(QualityModel.ABI_VERSION, NativeLib.nativeAbiVersion());
-        assertEquals(2, NativeLib.nativeAbiVersion());
+        assertEquals(3, NativeLib.nativeAbiVersion());
         assertEquals(header.get("SERFIQ_ABI_VERSION"), QualityModel.ABI_VERSION);
-        NativeLib.checkAbi(2);
+        NativeLib.checkAbi(3);
         NativeLib.ensureLoaded();
         QualityModel.version();
         assertEquals(NativeLib.JNI_VERSION, NativeLib.nativeJniVersion());
@@ -55,7 +55,7 @@ class AbiTest {
 
     @Test
     void abiMismatchIsASerfiqException() {
-        for (int loaded : new int[] {0, 1, 3, -1}) {
+        for (int loaded : new int[] {0, 1, 2, 4, -1}) {
             SerfiqException e = assertThrows(SerfiqException.class, () -> NativeLib.checkAbi(loaded));
             assertEquals(Status.ABI_MISMATCH, e.status());
             assertEquals(16, e.code());
