@@ -7,7 +7,7 @@ MODEL := $(CACHE)/models/fr_feature.onnx
 DETECTOR := $(CACHE)/models/retinaface_mnet025.onnx
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -pedantic -g -fsanitize=address,undefined -fno-omit-frame-pointer
 
-.PHONY: all fetch build jni-lib check-32bit header demo test rust-test c-test fixtures examples bindings-test eval bench clean
+.PHONY: all fetch build jni-lib check-32bit header demo test rust-test c-test fixtures examples bindings-test eval fairness-bench bench clean
 
 all: build
 
@@ -44,10 +44,16 @@ demo: build
 	cargo run --release --locked --quiet --example demo -- $(CACHE)/faces/obama.jpg target/demo
 	$(RELEASE)/serfiq score target/demo
 
-## Error-versus-discard evaluation of the default model on LFW folds 1-5 (../shared/data).
+## Error-versus-discard evaluation of the default model on LFW folds 1-5 (../shared/data),
+## with the per-group fairness report by sex when the label file is there.
 LFW ?= ../shared/data/lfw
 eval: build
-	$(RELEASE)/serfiq eval $(LFW)/aligned112 --pairs $(LFW)/pairs.txt --no-detect --fmr 0.001,0.01 --out target/eval
+	$(RELEASE)/serfiq eval $(LFW)/aligned112 --pairs $(LFW)/pairs.txt --no-detect --fmr 0.001,0.01 --out target/eval \
+	    $(if $(wildcard $(LFW)/sex.tsv),--groups $(LFW)/sex.tsv)
+
+## `serfiq fairness` on a synthetic 1-million-row scores table, timed.
+fairness-bench: build
+	bash scripts/fairness-bench.sh $(RELEASE)/serfiq 1000000 target/fairness-bench
 
 ## Embed-only vs score+embed, and the Python references (a venv in $(CACHE)/pyref).
 bench: build
@@ -56,9 +62,10 @@ bench: build
 
 ## Every test: Rust unit and integration tests, the C API test under ASan/UBSan,
 ## then each language binding's tests and examples against the C API's reference.
-test: build rust-test c-test check-32bit bindings-test python-test docs platforms
+test: build rust-test c-test check-32bit bindings-test python-test quickstart docs platforms
 
 rust-test: fetch
+	@bash tests/video_tools.sh
 	cargo test --release --locked --workspace
 
 c-test: build fixtures
@@ -135,6 +142,8 @@ fixtures: build
 	    -L$(RELEASE) -lserfiq -Wl,-rpath,$(abspath $(RELEASE))
 	target/examples/c-score $(MODEL) $(FIXTURES)/face.ppm $(FIXTURES)/face.landmarks --embedding > $(FIXTURES)/face.reference
 	@echo "C example (examples/c/score.c): s q = $$(head -1 $(FIXTURES)/face.reference)"
+	target/examples/c-score $(MODEL) $(FIXTURES)/face.ppm $(FIXTURES)/face.landmarks --components > $(FIXTURES)/face.components
+	@echo "C example's components of the face: $$(tail -1 $(FIXTURES)/face.components)"
 	target/examples/c-score $(MODEL) $(FIXTURES)/face.ppm --detector $(DETECTOR) --embedding > $(FIXTURES)/photo.reference
 	@echo "C example on the whole photo: $$(head -1 $(FIXTURES)/photo.reference), $$(sed -n 2p $(FIXTURES)/photo.reference | cut -c1-60)..."
 
@@ -149,6 +158,11 @@ bindings-test: fixtures jni-lib
 	    if [ -f bindings/$$lang/test.sh ]; then echo "== bindings/$$lang"; $(BINDING_ENV) bash bindings/$$lang/test.sh || exit 1; fi; \
 	done
 
+## The README's examples (examples/*/quickstart.*): each built and run, each prints what C prints.
+.PHONY: quickstart
+quickstart: fixtures jni-lib
+	$(BINDING_ENV) bash tests/quickstart.sh
+
 ## The Python package (bindings/python): an abi3 wheel built by maturin (pinned, in its own
 ## venv) with the default model and detector inside, then its tests in a fresh venv holding
 ## only the wheel and the pinned test packages (pytest, numpy, pillow, opencv, pyspark, ...).
@@ -162,6 +176,7 @@ PY_MODELS := bindings/python/python/serfiq/models
 python-models: fetch
 	@mkdir -p $(PY_MODELS)
 	cp $(MODEL) $(CACHE)/models/fr_feature.LICENSE $(DETECTOR) $(CACHE)/models/retinaface_mnet025.LICENSE $(PY_MODELS)/
+	cp models/quality/lightqnet-dm025.onnx models/quality/LICENSE.lightqnet models/quality/PROVENANCE.md $(PY_MODELS)/
 
 python-wheel: python-models
 	@[ -x $(PY_BUILD_VENV)/bin/maturin ] || { python3 -m venv $(PY_BUILD_VENV) && $(PY_BUILD_VENV)/bin/pip install -q maturin==1.16.0; }

@@ -80,7 +80,18 @@ const OPTION_SIZES: &str = "/**
  * Size of serfiq_options with the input-mode, working-size and q100 fields
  * (input_mode, detector_max_side, q100_quality). On 64-bit targets input_mode
  * lies in the V4 struct's tail padding, so the V5 fields are read only from a
- * struct_size of at least this.
+ * struct_size of at least this. V5 ends without tail padding on every target
+ * (216 on 64-bit, 160 on i686, 168 on ARMv7).
  */
-#define SERFIQ_OPTIONS_SIZE_V5 sizeof(serfiq_options)
+#define SERFIQ_OPTIONS_SIZE_V5 offsetof(serfiq_options, feedback_profile)
+
+/**
+ * Size of serfiq_options with the V6 fields (feedback_profile, then the second
+ * quality network, quality_net_path to quality_net_spec): sizeof(serfiq_options).
+ * V6 fields are read only from a struct_size of at least this.
+ */
+#define SERFIQ_OPTIONS_SIZE_V6 sizeof(serfiq_options)
+
+/** The one size of serfiq_capture_options so far (its struct_size). */
+#define SERFIQ_CAPTURE_OPTIONS_SIZE_V1 sizeof(serfiq_capture_options)
 ";

@@ -218,7 +218,7 @@ fn main() {
         .map(|c| serfiq_image { data: c.as_ptr(), width: w, height: h, stride: 0, format: SERFIQ_PIXEL_RGB })
         .collect();
     let mut emb = vec![0f32; m.embedding_size()];
-    let mut q = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 };
+    let mut q = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0, l: 0.0 };
     let (rust_ms, c_ms) = pair(
         16,
         |i| drop(m.score_embed(&fs[i % 32]).unwrap()),

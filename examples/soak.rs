@@ -56,8 +56,8 @@ fn main() {
             let (h, done, img) = (&h, &done, &img);
             s.spawn(move || {
                 let mut emb = vec![0f32; 512 * 3];
-                let mut q = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 };
-                let mut qs = [serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 }; 3];
+                let mut q = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0, l: 0.0 };
+                let mut qs = [serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0, l: 0.0 }; 3];
                 loop {
                     let i = done.fetch_add(1, Ordering::Relaxed);
                     if i >= calls {

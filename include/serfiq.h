@@ -5,7 +5,8 @@
  * Ownership: the library never hands out memory for the caller to free.
  * Inputs (options, images, landmarks) are borrowed for the call only; outputs
  * go into caller buffers and are written only when the call returns SERFIQ_OK.
- * A serfiq_model is created by serfiq_create and freed by serfiq_destroy.
+ * A serfiq_model is created by serfiq_create and freed by serfiq_destroy; a
+ * serfiq_capture by serfiq_capture_create and serfiq_capture_destroy.
  *
  * Errors: every fallible function returns a serfiq_status (0 = SERFIQ_OK);
  * serfiq_last_error() then gives a UTF-8 message for this thread, valid until
@@ -15,6 +16,10 @@
  * many threads at once on one model (ONNX Runtime sessions are pooled, up to
  * serfiq_options.max_sessions inferences run in parallel, others wait).
  * serfiq_destroy needs exclusive access: no call on the model may be running.
+ * A serfiq_capture (the camera loop) belongs to one thread at a time: a call
+ * on a capture another thread is using fails with SERFIQ_ERR_INVALID_ARGUMENT.
+ * Many captures share one model, each on its own thread; a capture keeps its
+ * model alive, so the model may be destroyed before its captures.
  *
  * Processes: a model belongs to the process that created it. In a child made
  * by fork() after the model was created, every call that runs the model
@@ -44,7 +49,7 @@
  * Version of this C ABI. Bindings check it at load time; it changes only when
  * an existing function or struct changes incompatibly.
  */
-#define SERFIQ_ABI_VERSION 2
+#define SERFIQ_ABI_VERSION 3
 
 /**
  * Most images in one `serfiq_score_batch` or `serfiq_score_batch_each` call.
@@ -67,6 +72,17 @@
  * tip, left mouth corner, right mouth corner ("left" = smaller x), in pixels.
  */
 #define SERFIQ_LANDMARK_FLOATS 10
+
+/**
+ * Capacity of the arrays of `serfiq_components`; every component id is below it.
+ */
+#define SERFIQ_MAX_COMPONENTS 32
+
+/**
+ * A camera loop over a model. Opaque; create with `serfiq_capture_create`,
+ * free with `serfiq_capture_destroy`.
+ */
+typedef struct serfiq_capture serfiq_capture;
 
 /**
  * A loaded model. Opaque; create with `serfiq_create`, free with `serfiq_destroy`.
@@ -149,7 +165,7 @@ typedef struct serfiq_options {
    */
   uint32_t samples;
   /**
-   * Dropout probability p, 0 < p < 1. Default 0.5.
+   * Dropout probability p, 0.01 <= p <= 0.99. Default 0.5.
    */
   float dropout;
   /**
@@ -159,8 +175,9 @@ typedef struct serfiq_options {
   /**
    * q = 1 / (1 + exp(-alpha * (s - r))). Default NAN for both: the model's
    * calibration (metadata written by `serfiq calibrate`) where it has one,
-   * else alpha 118 and r 0.576, fitted to the default model. Infinities are
-   * rejected.
+   * else alpha 118 and r 0.576, fitted to the default model. alpha must be
+   * in [1e-6, 1e6] and r within ±1e9 (the same bounds apply to a model's
+   * calibration metadata); anything else is SERFIQ_ERR_INVALID_ARGUMENT.
    */
   double alpha;
   double r;
@@ -299,6 +316,42 @@ typedef struct serfiq_options {
    * the create with `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V5`.)
    */
   serfiq_q100_quality q100_quality;
+  /**
+   * The thresholds behind the feedback codes of `serfiq_assess` (UTF-8), or
+   * NULL for "enrolment". A preset name, "enrolment" (strict: ICAO Doc 9303
+   * and ISO/IEC 19794-5 / 39794-5 limits) or "live" (tolerant, for a
+   * camera), optionally followed by ";key=value" overrides of any threshold,
+   * e.g. "live;max_yaw=20;min_inter_eye_distance=60" (the keys:
+   * docs/components.md). An unknown preset or key or a value that is not a
+   * finite number >= 0 fails the create with `SERFIQ_ERR_INVALID_ARGUMENT`.
+   * (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+   */
+  const char *feedback_profile;
+  /**
+   * A second quality network (any ONNX model mapping an aligned face to one
+   * number, higher = better; serfiq ships LightQNet): UTF-8 path, or NULL
+   * to use `quality_net_data`. Both NULL: no network, `l` is NAN and `f` is
+   * as in ABI 2. Read under `max_model_bytes`, checked as the model is.
+   * (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+   */
+  const char *quality_net_path;
+  /**
+   * The network's bytes (borrowed for the call only) when `quality_net_path` is NULL.
+   */
+  const uint8_t *quality_net_data;
+  size_t quality_net_size;
+  /**
+   * Expected SHA-256 of the network (64 hex digits) or NULL; set without a
+   * network: `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+   */
+  const char *quality_net_sha256;
+  /**
+   * The network's input, e.g. "side=96;layout=nhwc;channels=rgb;mean=128;std=128"
+   * (mean and std: one value or three), or NULL to read the same text from the
+   * file's `serfiq.quality_input` metadata (absent: `SERFIQ_ERR_MODEL_INVALID`).
+   * A bad text: `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+   */
+  const char *quality_net_spec;
 } serfiq_options;
 
 /**
@@ -349,10 +402,11 @@ typedef struct serfiq_quality {
    */
   float n;
   /**
-   * Fused quality (s_hat + n_hat) / 2, x_hat = (x - median) / (p95 - p5)
-   * with the model's calibration percentiles; s_hat alone when the model's
-   * calibration has no usable n (`serfiq info` says). Higher is better,
-   * about 0 for a typical image.
+   * Fused quality f0 = (s_hat + n_hat) / 2, x_hat = (x - median) / (p95 -
+   * p5) with the model's calibration percentiles; s_hat alone when the
+   * model's calibration has no usable n (`serfiq info` says). With a second
+   * quality network and l's percentiles in the calibration: (f0 + l_hat) / 2.
+   * Higher is better, about 0 for a typical image.
    */
   float f;
   /**
@@ -363,6 +417,13 @@ typedef struct serfiq_quality {
    * model's calibration has no table.
    */
   float q100;
+  /**
+   * The learned quality of the second network (`quality_net_*` options),
+   * higher = better, in the network's own scale (LightQNet: 0..1). NAN
+   * when the model has no quality network: the only non-finite value any
+   * result may hold. (Since ABI version 3.)
+   */
+  float l;
 } serfiq_quality;
 
 /**
@@ -388,6 +449,200 @@ typedef struct serfiq_face {
    */
   struct serfiq_quality quality;
 } serfiq_face;
+
+/**
+ * The quality components of one face and the feedback raised for it
+ * (`serfiq_assess`, `serfiq_detect_assess`). A table, not fields: component
+ * `id` is at index `id` of `raw` and `value`; its name and unit come from
+ * `serfiq_component_name` / `serfiq_component_unit`, and feedback code `k`
+ * (bit k of `feedback`) has `serfiq_feedback_name` / `serfiq_feedback_message`.
+ * Ids and codes are stable and only ever appended.
+ */
+typedef struct serfiq_components {
+  /**
+   * Bit k set: feedback code k raised (e.g. bit 7, TOO_DARK).
+   */
+  uint64_t feedback;
+  /**
+   * Ids 0..count-1 are defined by this library (`serfiq_component_count`);
+   * entries from `count` on are NAN.
+   */
+  uint32_t count;
+  /**
+   * Raw value in the component's unit; NAN = not assessed (the only
+   * non-finite value: the components that need a network serfiq does not
+   * have, and SingleFacePresent for a face not found by the detector).
+   */
+  float raw[SERFIQ_MAX_COMPONENTS];
+  /**
+   * 0 to 100, higher is better (ISO/IEC 29794-5 and OFIQ mappings where
+   * defined on the same raw value); NAN = not assessed.
+   */
+  float value[SERFIQ_MAX_COMPONENTS];
+} serfiq_components;
+
+/**
+ * How a capture decides and tracks. Fill with `serfiq_capture_options_init`,
+ * then change what you need.
+ */
+typedef struct serfiq_capture_options {
+  /**
+   * `sizeof(serfiq_capture_options)`, set by `serfiq_capture_options_init`.
+   */
+  size_t struct_size;
+  /**
+   * q100 a face needs to be captured, 0..100; default 50.
+   */
+  float min_q100;
+  /**
+   * Frames in a row the face must be good and steady for CAPTURED, >= 1; default 5.
+   */
+  uint32_t steady_frames;
+  /**
+   * Or milliseconds it must be good and steady for (0 = frames only); default 0.
+   */
+  uint32_t steady_ms;
+  /**
+   * Largest landmark motion between frames that counts as steady: mean
+   * displacement of the 5 landmarks over the inter-eye distance, > 0; default 0.05.
+   */
+  float max_motion;
+  /**
+   * Search the whole frame at least every this many frames while tracking, >= 1; default 15.
+   */
+  uint32_t redetect_frames;
+  /**
+   * Or every this many milliseconds (0 = frames only); default 500.
+   */
+  uint32_t redetect_ms;
+  /**
+   * Side of the region searched around the last box, in multiples of its
+   * longer side, 1.2..8; default 2.
+   */
+  float track_context;
+  /**
+   * Longest side the region is shrunk to before detection, 32..2048; default 256.
+   */
+  uint32_t track_side;
+  /**
+   * Box overlap (IoU) with the last box that keeps a face on its track, 0..1; default 0.3.
+   */
+  float min_overlap;
+  /**
+   * Embedding similarity (cosine) to the last frame below which an
+   * overlapping face is another person (a new track), -1..1; default 0.3.
+   */
+  float min_similarity;
+  /**
+   * Similarity a face whose box jumped needs to stay on the track, -1..1; default 0.75.
+   */
+  float jump_similarity;
+  /**
+   * Feedback codes (bit k = code k) that keep a face in ADJUST; default all bits set.
+   */
+  uint64_t blocking_feedback;
+} serfiq_capture_options;
+
+/**
+ * Where the capture stands after a frame (`serfiq_capture_frame.state`).
+ */
+typedef uint32_t serfiq_capture_state;
+
+/**
+ * What one `serfiq_capture_push` found.
+ */
+typedef struct serfiq_capture_frame {
+  /**
+   * 0 for the first frame pushed since create or reset.
+   */
+  uint64_t index;
+  /**
+   * One of `SERFIQ_CAPTURE_*`.
+   */
+  serfiq_capture_state state;
+  /**
+   * 1 when a face is followed (`face`, `track`, `motion`, `similarity`,
+   * `overlap` are then set), else 0 (they are zero).
+   */
+  uint32_t has_face;
+  /**
+   * Feedback raised: bit k = feedback code k (`serfiq_feedback_name`; code 0, NO_FACE, when no face).
+   */
+  uint64_t feedback;
+  /**
+   * The followed face's track: 1 for the first person, +1 for each new one.
+   */
+  uint32_t track;
+  /**
+   * 1 when this frame became the best frame (`serfiq_capture_best`).
+   */
+  uint32_t is_best;
+  /**
+   * 1 when this frame started a new track (which reset the best frame).
+   */
+  uint32_t new_track;
+  /**
+   * 1 when the whole frame was searched, 0 when only the region around the face.
+   */
+  uint32_t full_search;
+  /**
+   * Landmark motion since the track's last frame; NAN on a track's first frame.
+   */
+  float motion;
+  /**
+   * Embedding similarity to the track's last frame; NAN when there was no track.
+   */
+  float similarity;
+  /**
+   * Box overlap (IoU) with the track's last box; NAN when there was no track.
+   */
+  float overlap;
+  /**
+   * The face: box and landmarks in the frame's pixels, confidence, quality.
+   */
+  struct serfiq_face face;
+  /**
+   * The face's components and feedback under the model's profile
+   * (`serfiq_options.feedback_profile`); `feedback` above adds the
+   * capture's LOW_QUALITY (q100 under `min_q100`) and NO_FACE. All NAN
+   * when there is no face.
+   */
+  struct serfiq_components components;
+} serfiq_capture_frame;
+
+/**
+ * The best frame of the current track (`serfiq_capture_best`).
+ */
+typedef struct serfiq_capture_best_frame {
+  /**
+   * Its `serfiq_capture_frame.index`.
+   */
+  uint64_t index;
+  /**
+   * The timestamp it was pushed with.
+   */
+  int64_t timestamp_ms;
+  /**
+   * Its feedback bits.
+   */
+  uint64_t feedback;
+  /**
+   * Its state when pushed (the best frame is the best-ranked state, then the highest q100).
+   */
+  serfiq_capture_state state;
+  /**
+   * Its track.
+   */
+  uint32_t track;
+  /**
+   * The face, in the full-resolution frame's pixels.
+   */
+  struct serfiq_face face;
+  /**
+   * Its components and feedback, as `serfiq_capture_frame.components`.
+   */
+  struct serfiq_components components;
+} serfiq_capture_best_frame;
 
 /**
  * Success.
@@ -628,6 +883,26 @@ typedef struct serfiq_face {
  */
 #define SERFIQ_Q100_F 2
 
+/**
+ * No face is being followed.
+ */
+#define SERFIQ_CAPTURE_SEARCHING 0
+
+/**
+ * A face, with something to fix: see the frame's `feedback`.
+ */
+#define SERFIQ_CAPTURE_ADJUST 1
+
+/**
+ * A good face that has not been steady for long enough yet.
+ */
+#define SERFIQ_CAPTURE_HOLD_STILL 2
+
+/**
+ * A good face, steady for the window (`steady_frames` or `steady_ms`).
+ */
+#define SERFIQ_CAPTURE_CAPTURED 3
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -815,6 +1090,76 @@ serfiq_status serfiq_detect_score(const struct serfiq_model *model,
                                   size_t embeddings_capacity);
 
 /**
+ * One face with its quality components and feedback. The face is found as
+ * `serfiq_score` finds it (by `landmarks` when not NULL, as an aligned crop,
+ * or by the detector; no face: `SERFIQ_ERR_NO_FACE`) and its components are
+ * measured on the face region of the full-resolution image; the feedback
+ * follows the model's `feedback_profile`. `*face_out` gets the box (the
+ * detector's, or the aligned crop's extent in the image when the face was
+ * not detected), the landmarks, the confidence (0 when not detected) and
+ * the quality. Both outputs are written on success only. The components
+ * cost about 0.1 ms per face on one core beside the score (`serfiq bench`).
+ */
+serfiq_status serfiq_assess(const struct serfiq_model *model,
+                            const struct serfiq_image *image,
+                            const float *landmarks,
+                            struct serfiq_face *face_out,
+                            struct serfiq_components *components_out);
+
+/**
+ * Every face in a photo (as `serfiq_detect_score`: the image always goes to
+ * the detector), each with its components and feedback: face k in
+ * `faces_out[k]` and `components_out[k]`, both with room for `capacity`.
+ * `*count_out` gets the number of faces. A count query (both outputs NULL,
+ * `capacity` 0) reports it without assessing; more faces than `capacity`
+ * fail with `SERFIQ_ERR_BUFFER_TOO_SMALL` and the number in `*count_out`. No
+ * face is a count of 0, not an error. A model without a detector fails with
+ * `SERFIQ_ERR_INVALID_ARGUMENT`.
+ */
+serfiq_status serfiq_detect_assess(const struct serfiq_model *model,
+                                   const struct serfiq_image *image,
+                                   struct serfiq_face *faces_out,
+                                   struct serfiq_components *components_out,
+                                   size_t capacity,
+                                   size_t *count_out);
+
+/**
+ * Number of quality components this library defines: ids 0 to count - 1
+ * (at most `SERFIQ_MAX_COMPONENTS`).
+ */
+uint32_t serfiq_component_count(void);
+
+/**
+ * ISO/IEC 29794-5 name of component `id`, e.g. "InterEyeDistance"; NULL
+ * past the end. A static string.
+ */
+const char *serfiq_component_name(uint32_t id);
+
+/**
+ * Unit of component `id`'s raw value ("px", "degree", "ratio", ...); NULL
+ * past the end. A static string.
+ */
+const char *serfiq_component_unit(uint32_t id);
+
+/**
+ * Number of feedback codes this library defines: bits 0 to count - 1 of
+ * `serfiq_components.feedback`.
+ */
+uint32_t serfiq_feedback_count(void);
+
+/**
+ * Name of feedback code `code`, e.g. "TOO_DARK"; NULL past the end. A static string.
+ */
+const char *serfiq_feedback_name(uint32_t code);
+
+/**
+ * A short English sentence for feedback code `code`, for an app to show or
+ * translate, e.g. "Too dark. Add light in front of you."; NULL past the end.
+ * A static string.
+ */
+const char *serfiq_feedback_message(uint32_t code);
+
+/**
  * The face the single-face calls would score (routed the same way: by its
  * landmarks, as an aligned crop, or by the detector), as the model sees it:
  * `width * height * 3` bytes, packed rows, at the model's input size
@@ -880,6 +1225,75 @@ const char *serfiq_version(void);
 uint32_t serfiq_abi_version(void);
 
 /**
+ * Fills `options` with the defaults and sets `struct_size`; pass `sizeof *options`.
+ */
+serfiq_status serfiq_capture_options_init(struct serfiq_capture_options *options,
+                                          size_t struct_size);
+
+/**
+ * A new capture over `model`, which must have a face detector
+ * (`serfiq_options.detector_path` or `detector_data`; else
+ * `SERFIQ_ERR_INVALID_ARGUMENT`). `options` may be NULL for the defaults; an
+ * option out of range fails with `SERFIQ_ERR_INVALID_ARGUMENT`. The capture
+ * keeps the model alive: destroying the model first is allowed, the model is
+ * freed with its last capture. On success `*capture_out` owns the capture.
+ *
+ * Thread safety: a capture belongs to one thread at a time (a call on a
+ * capture that another thread is using fails with
+ * `SERFIQ_ERR_INVALID_ARGUMENT`); many captures may share one model, each on
+ * its own thread.
+ */
+serfiq_status serfiq_capture_create(const struct serfiq_model *model,
+                                    const struct serfiq_capture_options *options,
+                                    struct serfiq_capture **capture_out);
+
+/**
+ * Frees a capture (and its model, when the model's handle was destroyed
+ * before). NULL is a no-op. No call on this capture may be running or start afterwards.
+ */
+void serfiq_capture_destroy(struct serfiq_capture *capture);
+
+/**
+ * Takes the next camera frame (any size, pixel format and stride), taken at
+ * `timestamp_ms` (any clock, never earlier than the last frame's: else
+ * `SERFIQ_ERR_INVALID_ARGUMENT`), and writes what it found into `*frame_out`.
+ * After a face is found, the next frames are searched only in a region around
+ * it, with a full-frame search when it is lost and every `redetect_frames` /
+ * `redetect_ms`. A different person (by embedding) starts a new track and
+ * resets the best frame. On failure nothing is written and the capture is as before.
+ */
+serfiq_status serfiq_capture_push(struct serfiq_capture *capture,
+                                  const struct serfiq_image *image,
+                                  int64_t timestamp_ms,
+                                  struct serfiq_capture_frame *frame_out);
+
+/**
+ * The best frame of the current track: `*best_out` gets its index, state,
+ * box, landmarks and quality; `crop` (NULL or `crop_capacity` bytes) gets its
+ * aligned crop as `serfiq_aligned_crop` gives it, in `crop_format` (BGR or
+ * RGB), `*crop_len` (may be NULL) the bytes written or needed; `embedding`
+ * (NULL or `embedding_capacity` floats) its embedding, `*embedding_len` (may
+ * be NULL) the floats written or needed. `SERFIQ_ERR_NO_FACE` when no face
+ * has been followed since create, reset or the last new track;
+ * `SERFIQ_ERR_BUFFER_TOO_SMALL` when a buffer is too small (nothing written
+ * but the needed sizes).
+ */
+serfiq_status serfiq_capture_best(const struct serfiq_capture *capture,
+                                  struct serfiq_capture_best_frame *best_out,
+                                  serfiq_pixel_format crop_format,
+                                  uint8_t *crop,
+                                  size_t crop_capacity,
+                                  size_t *crop_len,
+                                  float *embedding,
+                                  size_t embedding_capacity,
+                                  size_t *embedding_len);
+
+/**
+ * Forgets every frame, the track and the best frame; the options stay.
+ */
+serfiq_status serfiq_capture_reset(struct serfiq_capture *capture);
+
+/**
  * Size of the first published serfiq_options (ABI version 1): the smallest
  * struct_size accepted. Such a caller gets no detector.
  */
@@ -917,9 +1331,20 @@ uint32_t serfiq_abi_version(void);
  * Size of serfiq_options with the input-mode, working-size and q100 fields
  * (input_mode, detector_max_side, q100_quality). On 64-bit targets input_mode
  * lies in the V4 struct's tail padding, so the V5 fields are read only from a
- * struct_size of at least this.
+ * struct_size of at least this. V5 ends without tail padding on every target
+ * (216 on 64-bit, 160 on i686, 168 on ARMv7).
  */
-#define SERFIQ_OPTIONS_SIZE_V5 sizeof(serfiq_options)
+#define SERFIQ_OPTIONS_SIZE_V5 offsetof(serfiq_options, feedback_profile)
+
+/**
+ * Size of serfiq_options with the V6 fields (feedback_profile, then the second
+ * quality network, quality_net_path to quality_net_spec): sizeof(serfiq_options).
+ * V6 fields are read only from a struct_size of at least this.
+ */
+#define SERFIQ_OPTIONS_SIZE_V6 sizeof(serfiq_options)
+
+/** The one size of serfiq_capture_options so far (its struct_size). */
+#define SERFIQ_CAPTURE_OPTIONS_SIZE_V1 sizeof(serfiq_capture_options)
 
 #ifdef __cplusplus
 }  // extern "C"

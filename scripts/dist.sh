@@ -32,6 +32,7 @@ licenses() { # DIR: serfiq's, ONNX Runtime's (the wheel's) and the default model
   cp "$CACHE/onnxruntime/linux-aarch64/LICENSE" "$1/onnxruntime.LICENSE"
   cp "$CACHE/onnxruntime/windows-x86_64/ThirdPartyNotices.txt" "$1/onnxruntime.ThirdPartyNotices.txt"
   cp "$CACHE/models/fr_feature.LICENSE" "$CACHE/models/retinaface_mnet025.LICENSE" "$1/"
+  cp models/quality/LICENSE.lightqnet "$1/"
 }
 
 # --- the C libraries (C build: no JNI symbols), stripped of debug info ------------------------------
@@ -91,6 +92,9 @@ for p in "${PLATFORMS[@]}"; do
   mkdir -p "$d/include" "$d/lib/cmake/serfiq" "$d/lib/pkgconfig" "$d/share/serfiq/models"
   cp include/serfiq.h bindings/cpp/include/serfiq.hpp "$d/include/"
   cp "$CACHE/models/fr_feature.onnx" "$CACHE/models/retinaface_mnet025.onnx" "$d/share/serfiq/models/"
+  # The second quality network, where serfiq(.exe) in bin/ finds it by default.
+  mkdir -p "$d/share/serfiq/models/quality"
+  cp models/quality/lightqnet-dm025.onnx models/quality/PROVENANCE.md "$d/share/serfiq/models/quality/"
   licenses "$d/LICENSES"
   cp README.md "$d/"
   if [[ $p == windows-* ]]; then

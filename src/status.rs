@@ -70,7 +70,7 @@ pub const SERFIQ_ERR_IMAGES_FAILED: serfiq_status = 20;
 pub const SERFIQ_ERR_FORKED: serfiq_status = 21;
 
 /// Every status with its name, in value order (used by `serfiq_status_name`).
-pub(crate) const NAMES: [&std::ffi::CStr; 22] = [
+pub const NAMES: [&std::ffi::CStr; 22] = [
     c"SERFIQ_OK",
     c"SERFIQ_ERR_NULL_ARGUMENT",
     c"SERFIQ_ERR_INVALID_ARGUMENT",
@@ -96,7 +96,7 @@ pub(crate) const NAMES: [&std::ffi::CStr; 22] = [
 ];
 
 /// The status of each kind of core error.
-pub(crate) fn status_of(kind: ErrorKind) -> serfiq_status {
+pub fn status_of(kind: ErrorKind) -> serfiq_status {
     match kind {
         ErrorKind::InvalidArgument => SERFIQ_ERR_INVALID_ARGUMENT,
         ErrorKind::InvalidImage => SERFIQ_ERR_INVALID_IMAGE,

@@ -99,7 +99,9 @@ fn tiny_model(channels: i64, tail: &str) -> Vec<u8> {
 #[test]
 fn fuzz_seeds_are_current() {
     let dir = common::repo().join("fuzz/seeds/model_bytes");
-    for (name, bytes) in [("gemm_embedding", tiny_model(3, "")), ("softmax_classifier", tiny_model(3, "softmax"))] {
+    let mut seeds = vec![("gemm_embedding", tiny_model(3, "")), ("softmax_classifier", tiny_model(3, "softmax"))];
+    seeds.extend(METADATA_SEEDS.iter().map(|&(name, props)| (name, with_metadata(&tiny_model(3, ""), props))));
+    for (name, bytes) in seeds {
         let path = dir.join(name);
         if std::env::var_os("SERFIQ_WRITE_FUZZ_SEEDS").is_some() {
             std::fs::write(&path, &bytes).unwrap();
@@ -111,6 +113,40 @@ fn fuzz_seeds_are_current() {
             path.display()
         );
     }
+}
+
+/// Calibration metadata for the model_bytes fuzz target (issue 27): a valid
+/// calibration and the values that once gave f = inf or q100 = NaN.
+const METADATA_SEEDS: [(&str, &[(&str, &str)]); 4] = [
+    (
+        "metadata_valid_calibration",
+        &[
+            ("serfiq.alpha", "118"),
+            ("serfiq.r", "0.576"),
+            ("serfiq.s_percentiles", "0.55,0.576,0.6"),
+            ("serfiq.n_percentiles", "10,20,30"),
+            ("serfiq.s_quantiles", "0.4,0.5,0.55,0.6,0.7"),
+            ("serfiq.f_quantiles", "-2,-1,0,1,2"),
+        ],
+    ),
+    ("metadata_subnormal_spread", &[("serfiq.s_percentiles", "0,0,1e-300"), ("serfiq.n_percentiles", "0,0,1e-300")]),
+    (
+        "metadata_huge_tables",
+        &[("serfiq.s_quantiles", "-1.7e308,0,1.7e308"), ("serfiq.f_quantiles", "-1.7e308,1.7e308")],
+    ),
+    ("metadata_negative_alpha", &[("serfiq.alpha", "-118"), ("serfiq.r", "0.5")]),
+];
+
+/// `model` with these metadata entries appended.
+fn with_metadata(model: &[u8], props: &[(&str, &str)]) -> Vec<u8> {
+    use onnx_protobuf::Message;
+    let mut m = onnx_protobuf::ModelProto::parse_from_bytes(model).unwrap();
+    for (k, v) in props {
+        let mut p = onnx_protobuf::StringStringEntryProto::new();
+        (p.key, p.value) = (k.to_string(), v.to_string());
+        m.metadata_props.push(p);
+    }
+    m.write_to_bytes().unwrap()
 }
 
 /// `SERFIQ_SEARCH_EXPLICIT_ONLY` in a process of its own (ONNX Runtime is loaded
@@ -259,6 +295,13 @@ fn every_bad_input_gets_its_status() {
     mx.case("r -infinite", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.r = f64::NEG_INFINITY));
     mx.case("std 0", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.std = [128.0, 0.0, 128.0]));
     mx.case("mean NaN", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.mean = [f32::NAN; 3]));
+    // Issue 27: values that passed and gave q = 0 everywhere, s = 1 everywhere or
+    // every pixel normalised to 0.
+    mx.case("alpha negative", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.alpha = -118.0));
+    mx.case("alpha subnormal", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.alpha = 1e-310));
+    mx.case("r 1e300", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.r = 1e300));
+    mx.case("std infinite", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.std = [f32::INFINITY; 3]));
+    mx.case("dropout 1e-30", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.dropout = 1e-30));
     mx.case("channel_order unknown", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.channel_order = 7));
     mx.case("max_sessions absurd", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.max_sessions = u32::MAX));
     mx.case("execution_provider unknown", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.execution_provider = 9));
@@ -395,6 +438,32 @@ fn every_bad_input_gets_its_status() {
     mx.case("detector_max_side 31", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_max_side = 31));
     mx.case("detector_max_side 32769", SERFIQ_ERR_INVALID_ARGUMENT, with(&|o| o.detector_max_side = 32769));
     mx.case("detector_max_side 32", SERFIQ_OK, with(&|o| o.detector_max_side = 32));
+    // ---- V6: the feedback profile's text.
+    let profiles: Vec<(&str, CString, serfiq_status)> = [
+        ("unknown preset", "passport", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("empty", "", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("key without value", "live;max_yaw", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("unknown key", "live;max_jaw=3", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("negative value", "enrolment;max_roll=-1", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("NaN value", "enrolment;max_roll=NaN", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("infinite value", "enrolment;max_roll=inf", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("text value", "enrolment;max_roll=ten", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("key twice", "live;max_roll=1;max_roll=2", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("preset with overrides", "live;max_roll=10;min_q100=0", SERFIQ_OK),
+    ]
+    .into_iter()
+    .map(|(name, text, want)| (name, cstr(text), want))
+    .collect();
+    for (name, text, want) in &profiles {
+        let got = with(&|o| o.feedback_profile = text.as_ptr());
+        mx.case(&format!("feedback_profile {name}"), *want, got);
+    }
+    let not_utf8 = CString::new(vec![b'l', 0xFF, b'v']).unwrap();
+    mx.case(
+        "feedback_profile not UTF-8",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        with(&|o| o.feedback_profile = not_utf8.as_ptr()),
+    );
     // The V4 fields really are read from a V4 struct (the control of the case above).
     mx.case("V4-sized options, max_model_bytes 2", SERFIQ_ERR_UNSUPPORTED_MODEL, with(&|o| o.max_model_bytes = 2));
     mx.case(
@@ -444,6 +513,25 @@ fn every_bad_input_gets_its_status() {
             o.model_size = 0;
         }),
     );
+    // Issue 27: calibration metadata that passed and gave f = inf or q100 = NaN.
+    for (key, value) in [
+        ("serfiq.s_percentiles", "0,0,1e-300"),
+        ("serfiq.n_percentiles", "0,0,1e-300"),
+        ("serfiq.s_quantiles", "-1.7e308,0,1.7e308"),
+        ("serfiq.f_quantiles", "-1.7e308,1.7e308"),
+        ("serfiq.alpha", "-118"),
+    ] {
+        let bytes = with_metadata(&real, &[(key, value)]);
+        mx.case(
+            &format!("model metadata {key}={value}"),
+            SERFIQ_ERR_MODEL_INVALID,
+            with(&|o| {
+                o.model_path = null();
+                o.model_data = bytes.as_ptr();
+                o.model_size = bytes.len();
+            }),
+        );
+    }
     let gray = tiny_model(1, "");
     mx.case(
         "model with a 1-channel input",
@@ -632,7 +720,7 @@ fn every_bad_input_gets_its_status() {
     let mut o = base.clone_fields();
     o.model_path = missing_model.as_ptr();
     unsafe { serfiq_create(&o, &mut failed) };
-    let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+    let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 };
     let px = vec![128u8; 112 * 112 * 3];
     let img = serfiq_image { data: px.as_ptr(), width: 112, height: 112, stride: 0, format: SERFIQ_PIXEL_BGR };
     mx.case("score after a failed create (NULL model)", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
@@ -645,10 +733,10 @@ fn every_bad_input_gets_its_status() {
     assert_eq!(st, SERFIQ_OK);
     let mut dim = 0usize;
     assert_eq!(unsafe { serfiq_embedding_size(m, &mut dim) }, SERFIQ_OK);
-    let mut good = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 };
+    let mut good = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0, l: 0.0 };
     assert_eq!(unsafe { serfiq_score(m, &img, null(), &mut good) }, SERFIQ_OK);
     let score = |im: &serfiq_image, lm: *const f32| {
-        let mut out = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+        let mut out = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 };
         let st = unsafe { serfiq_score(m, im, lm, &mut out) };
         if st != SERFIQ_OK {
             assert!(out.s == -1.0 && out.q == -1.0, "a failed score wrote its output");
@@ -746,7 +834,7 @@ fn every_bad_input_gets_its_status() {
     mx.case("input_size(NULL height)", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_input_size(m, &mut w, null_mut()) });
 
     let imgs = [img_with(&|_| {}), img_with(&|_| {}), img_with(&|i| i.stride = 5)];
-    let mut qs = [serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 }; 3];
+    let mut qs = [serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 }; 3];
     let batch = |images: *const serfiq_image, n: usize, qs: *mut serfiq_quality, e: *mut f32, cap: usize| unsafe {
         serfiq_score_batch(m, images, n, null(), qs, e, cap)
     };
@@ -783,9 +871,27 @@ fn every_bad_input_gets_its_status() {
     mx.case("detect_score without a detector", SERFIQ_ERR_INVALID_ARGUMENT, unsafe {
         serfiq_detect_score(m, &img, faces.as_mut_ptr(), 2, &mut count, null_mut(), 0)
     });
+    let mut comps = [unsafe { std::mem::zeroed::<serfiq_components>() }; 2];
+    mx.case("detect_assess without a detector", SERFIQ_ERR_INVALID_ARGUMENT, unsafe {
+        serfiq_detect_assess(m, &img, faces.as_mut_ptr(), comps.as_mut_ptr(), 2, &mut count)
+    });
+    mx.case("assess(NULL face_out)", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_assess(m, &img, null(), null_mut(), comps.as_mut_ptr())
+    });
+    mx.case("assess(NULL components_out)", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_assess(m, &img, null(), faces.as_mut_ptr(), null_mut())
+    });
+    mx.case("assess(NULL image)", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_assess(m, null(), null(), faces.as_mut_ptr(), comps.as_mut_ptr())
+    });
+    let nan_lm = [f32::NAN; 10];
+    mx.case("assess with NaN landmarks", SERFIQ_ERR_INVALID_LANDMARKS, unsafe {
+        serfiq_assess(m, &img, nan_lm.as_ptr(), faces.as_mut_ptr(), comps.as_mut_ptr())
+    });
+    assert!(faces.iter().all(|f| f.confidence == -1.0), "a failed assess wrote its face");
 
     // The model still gives the same score after every failure above.
-    let mut again = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 };
+    let mut again = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0, l: 0.0 };
     assert_eq!(unsafe { serfiq_score(m, &img, null(), &mut again) }, SERFIQ_OK);
     assert!(again.s == good.s && again.q == good.q);
     unsafe { serfiq_destroy(m) };
@@ -797,7 +903,7 @@ fn every_bad_input_gets_its_status() {
     let (st, m) = create(&o);
     assert_eq!(st, SERFIQ_OK);
     let score = |im: &serfiq_image| {
-        let mut out = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+        let mut out = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 };
         let st = unsafe { serfiq_score(m, im, null(), &mut out) };
         assert!(st == SERFIQ_OK || (out.s == -1.0 && out.q == -1.0), "a failed score wrote its output");
         st
@@ -818,7 +924,7 @@ fn every_bad_input_gets_its_status() {
         om.input_mode = mode;
         let (st, mm) = create(&om);
         assert_eq!(st, SERFIQ_OK);
-        let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+        let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 };
         mx.case(&format!("input_mode {mode}: grey 112x112"), want_112, unsafe {
             serfiq_score(mm, &photo(112, 112), null(), &mut q)
         });
@@ -828,7 +934,7 @@ fn every_bad_input_gets_its_status() {
         unsafe { serfiq_destroy(mm) };
     }
     let batch_imgs = [photo(112, 112), photo(200, 200)];
-    let mut bq = [serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 }; 2];
+    let mut bq = [serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 }; 2];
     mx.case("batch with a photo without a face", SERFIQ_ERR_NO_FACE, unsafe {
         serfiq_score_batch(m, batch_imgs.as_ptr(), 2, null(), bq.as_mut_ptr(), null_mut(), 0)
     });
@@ -861,10 +967,57 @@ fn every_bad_input_gets_its_status() {
     );
     assert_eq!(count, 0);
     assert!(faces.iter().all(|f| f.confidence == -1.0), "detect_score wrote faces it did not find");
+    let mut comps = [unsafe { std::mem::zeroed::<serfiq_components>() }; 2];
+    let assess_all =
+        |im: *const serfiq_image, f: *mut serfiq_face, c: *mut serfiq_components, cap: usize, n: *mut usize| unsafe {
+            serfiq_detect_assess(m, im, f, c, cap, n)
+        };
+    let big = photo(640, 480);
+    mx.case(
+        "detect_assess(NULL count)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        assess_all(&big, faces.as_mut_ptr(), comps.as_mut_ptr(), 2, null_mut()),
+    );
+    mx.case(
+        "detect_assess(NULL faces only)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        assess_all(&big, null_mut(), comps.as_mut_ptr(), 2, &mut count),
+    );
+    mx.case(
+        "detect_assess(NULL components only)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        assess_all(&big, faces.as_mut_ptr(), null_mut(), 2, &mut count),
+    );
+    mx.case(
+        "detect_assess(NULL outputs, capacity 2)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        assess_all(&big, null_mut(), null_mut(), 2, &mut count),
+    );
+    mx.case(
+        "detect_assess(NULL image)",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        assess_all(null(), faces.as_mut_ptr(), comps.as_mut_ptr(), 2, &mut count),
+    );
+    mx.case(
+        "detect_assess on a bad image",
+        SERFIQ_ERR_INVALID_IMAGE,
+        assess_all(&serfiq_image { format: 9, ..photo(64, 64) }, faces.as_mut_ptr(), comps.as_mut_ptr(), 2, &mut count),
+    );
+    count = 99;
+    mx.case(
+        "detect_assess on a blank photo: no face, OK",
+        SERFIQ_OK,
+        assess_all(&big, faces.as_mut_ptr(), comps.as_mut_ptr(), 2, &mut count),
+    );
+    assert_eq!(count, 0);
+    mx.case("assess on a blank photo", SERFIQ_ERR_NO_FACE, unsafe {
+        serfiq_assess(m, &big, null(), faces.as_mut_ptr(), comps.as_mut_ptr())
+    });
+    assert!(faces.iter().all(|f| f.confidence == -1.0), "detect_assess wrote faces it did not find");
 
     // ---- Per-image batches: call-level faults fail the call, image faults only their image.
     let mut statuses = [99u32; 3];
-    let mut eq = [serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 }; 3];
+    let mut eq = [serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 }; 3];
     let each = |imgs: &[serfiq_image], qs: *mut serfiq_quality, st: *mut serfiq_status| unsafe {
         serfiq_score_batch_each(m, imgs.as_ptr(), imgs.len(), null(), qs, null_mut(), 0, st)
     };
@@ -901,7 +1054,7 @@ fn every_bad_input_gets_its_status() {
         each(&[photo(112, 112), photo(200, 200), photo(112, 112)], eq.as_mut_ptr(), statuses.as_mut_ptr()),
     );
     assert_eq!(statuses, [SERFIQ_OK, SERFIQ_ERR_NO_FACE, SERFIQ_OK]);
-    let mut alone = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 };
+    let mut alone = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0, l: 0.0 };
     assert_eq!(score(&photo(112, 112)), SERFIQ_OK);
     assert_eq!(unsafe { serfiq_score(m, &photo(112, 112), null(), &mut alone) }, SERFIQ_OK);
     assert!(eq[0].s == alone.s && eq[2].s == alone.s && eq[1].s == -1.0, "{:?}", eq.map(|q| q.s));
@@ -971,7 +1124,7 @@ fn every_bad_input_gets_its_status() {
         if pid == 0 {
             // The child: only the call under test, its message to a file, then _exit
             // (no destructors, no test harness).
-            let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+            let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 };
             let st = serfiq_score(m, &photo(112, 112), null(), &mut q);
             let ok = std::fs::write(&said_file, CStr::from_ptr(serfiq_last_error()).to_bytes()).is_ok();
             _exit(if q.s == -1.0 && ok { st as i32 } else { 100 });
@@ -1003,7 +1156,7 @@ fn every_bad_input_gets_its_status() {
     mx.case("create with every V4 option", SERFIQ_OK, st);
     let mut back = init();
     mx.case("get_options of the V4 options", SERFIQ_OK, unsafe { serfiq_get_options(pinned, &mut back) });
-    assert_eq!(back.struct_size, SERFIQ_OPTIONS_SIZE_V5);
+    assert_eq!(back.struct_size, SERFIQ_OPTIONS_SIZE_V6);
     assert_eq!(text(back.detector_sha256), det_digest.to_str().unwrap());
     assert_eq!(back.max_model_bytes, 12_345_678);
     assert_eq!(back.search_paths, SERFIQ_SEARCH_EXPLICIT_ONLY);
@@ -1022,10 +1175,152 @@ fn every_bad_input_gets_its_status() {
     mx.case("ort_library_path of another library once one is loaded", SERFIQ_ERR_INVALID_ARGUMENT, create(&other).0);
     let said = unsafe { CStr::from_ptr(serfiq_last_error()) }.to_str().unwrap().to_string();
     assert!(said.contains("already loaded"), "{said}");
+    capture_cases(&mut mx, &base);
     unsafe { serfiq_destroy(m) };
     unsafe { serfiq_destroy(null_mut()) };
     std::fs::remove_dir_all(&tmp).ok();
     mx.finish();
+}
+
+/// The capture's bad inputs: options out of range, images it cannot read,
+/// timestamps that go back, buffers too small; outputs untouched each time.
+fn capture_cases(mx: &mut Matrix, base: &serfiq_options) {
+    let (st, without_detector) = create(base);
+    assert_eq!(st, SERFIQ_OK);
+    let det = cstr(common::fetched("models/retinaface_mnet025.onnx").to_str().unwrap());
+    let mut o = base.clone_fields();
+    o.detector_path = det.as_ptr();
+    let (st, m) = create(&o);
+    mx.case("create with a detector (for the capture)", SERFIQ_OK, st);
+    let defaults = || {
+        let mut c = std::mem::MaybeUninit::<serfiq_capture_options>::uninit();
+        assert_eq!(unsafe { serfiq_capture_options_init(c.as_mut_ptr(), SERFIQ_CAPTURE_OPTIONS_SIZE_V1) }, SERFIQ_OK);
+        unsafe { c.assume_init() }
+    };
+    let sentinel = 0x5e7f10_usize as *mut serfiq_capture;
+    let make = |model: *const serfiq_model, opts: Option<&serfiq_capture_options>| {
+        let mut c = sentinel;
+        let st = unsafe { serfiq_capture_create(model, opts.map_or(null(), |o| o as *const _), &mut c) };
+        assert!(st == SERFIQ_OK || c == sentinel, "a failed capture_create wrote its output");
+        (st, c)
+    };
+    mx.case("capture_options_init size 0", SERFIQ_ERR_OPTIONS_SIZE, unsafe {
+        serfiq_capture_options_init(&mut defaults(), 0)
+    });
+    mx.case("capture_create NULL model", SERFIQ_ERR_NULL_ARGUMENT, make(null(), None).0);
+    mx.case("capture_create, model without a detector", SERFIQ_ERR_INVALID_ARGUMENT, make(without_detector, None).0);
+    type Change<'a> = &'a dyn Fn(&mut serfiq_capture_options);
+    let bad: [(&str, Change); 11] = [
+        ("struct_size 8", &|c| c.struct_size = 8),
+        ("min_q100 101", &|c| c.min_q100 = 101.0),
+        ("min_q100 NaN", &|c| c.min_q100 = f32::NAN),
+        ("steady_frames 0", &|c| c.steady_frames = 0),
+        ("max_motion 0", &|c| c.max_motion = 0.0),
+        ("redetect_frames 0", &|c| c.redetect_frames = 0),
+        ("track_context 1", &|c| c.track_context = 1.0),
+        ("track_side 31", &|c| c.track_side = 31),
+        ("min_overlap 1", &|c| c.min_overlap = 1.0),
+        ("min_similarity 1.5", &|c| c.min_similarity = 1.5),
+        ("jump_similarity NaN", &|c| c.jump_similarity = f32::NAN),
+    ];
+    for (name, set) in bad {
+        let mut c = defaults();
+        set(&mut c);
+        let want = if name.starts_with("struct_size") { SERFIQ_ERR_OPTIONS_SIZE } else { SERFIQ_ERR_INVALID_ARGUMENT };
+        mx.case(&format!("capture option {name}"), want, make(m, Some(&c)).0);
+    }
+    let (st, c) = make(m, None);
+    mx.case("capture_create with the default options", SERFIQ_OK, st);
+    let px = vec![128u8; 64 * 48 * 3];
+    let image = |w: u32, h: u32, stride: usize, format: u32| serfiq_image {
+        data: px.as_ptr(),
+        width: w,
+        height: h,
+        stride,
+        format,
+    };
+    let mut frame = std::mem::MaybeUninit::<serfiq_capture_frame>::zeroed();
+    let push = |img: *const serfiq_image, ts: i64, out: *mut serfiq_capture_frame| unsafe {
+        serfiq_capture_push(c, img, ts, out)
+    };
+    mx.case("capture_push NULL capture", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_capture_push(null_mut(), &image(64, 48, 0, SERFIQ_PIXEL_RGB), 0, frame.as_mut_ptr())
+    });
+    mx.case("capture_push NULL image", SERFIQ_ERR_NULL_ARGUMENT, push(null(), 0, frame.as_mut_ptr()));
+    mx.case(
+        "capture_push NULL frame_out",
+        SERFIQ_ERR_NULL_ARGUMENT,
+        push(&image(64, 48, 0, SERFIQ_PIXEL_RGB), 0, null_mut()),
+    );
+    mx.case(
+        "capture_push 0x0 image",
+        SERFIQ_ERR_INVALID_IMAGE,
+        push(&image(0, 0, 0, SERFIQ_PIXEL_RGB), 0, frame.as_mut_ptr()),
+    );
+    mx.case(
+        "capture_push pixel format 99",
+        SERFIQ_ERR_INVALID_IMAGE,
+        push(&image(64, 48, 0, 99), 0, frame.as_mut_ptr()),
+    );
+    mx.case(
+        "capture_push stride under a row",
+        SERFIQ_ERR_INVALID_IMAGE,
+        push(&image(64, 48, 10, SERFIQ_PIXEL_RGB), 0, frame.as_mut_ptr()),
+    );
+    let null_data = serfiq_image { data: null(), ..image(64, 48, 0, SERFIQ_PIXEL_RGB) };
+    mx.case("capture_push NULL pixels", SERFIQ_ERR_NULL_ARGUMENT, push(&null_data, 0, frame.as_mut_ptr()));
+    assert_eq!(unsafe { frame.assume_init_ref() }.index, 0, "failed pushes wrote nothing");
+    mx.case(
+        "capture_push a grey frame (no face)",
+        SERFIQ_OK,
+        push(&image(64, 48, 0, SERFIQ_PIXEL_RGB), 100, frame.as_mut_ptr()),
+    );
+    assert_eq!(unsafe { frame.assume_init_ref() }.state, SERFIQ_CAPTURE_SEARCHING);
+    mx.case(
+        "capture_push timestamp going back",
+        SERFIQ_ERR_INVALID_ARGUMENT,
+        push(&image(64, 48, 0, SERFIQ_PIXEL_RGB), 99, frame.as_mut_ptr()),
+    );
+    let mut best = std::mem::MaybeUninit::<serfiq_capture_best_frame>::zeroed();
+    let mut crop = vec![0u8; 112 * 112 * 3];
+    let mut need = 0usize;
+    mx.case("capture_best before any face", SERFIQ_ERR_NO_FACE, unsafe {
+        serfiq_capture_best(
+            c,
+            best.as_mut_ptr(),
+            SERFIQ_PIXEL_BGR,
+            crop.as_mut_ptr(),
+            crop.len(),
+            &mut need,
+            null_mut(),
+            0,
+            null_mut(),
+        )
+    });
+    mx.case("capture_best NULL best_out", SERFIQ_ERR_NULL_ARGUMENT, unsafe {
+        serfiq_capture_best(c, null_mut(), SERFIQ_PIXEL_BGR, null_mut(), 0, null_mut(), null_mut(), 0, null_mut())
+    });
+    mx.case("capture_best crop format gray", SERFIQ_ERR_INVALID_ARGUMENT, unsafe {
+        serfiq_capture_best(
+            c,
+            best.as_mut_ptr(),
+            SERFIQ_PIXEL_GRAY,
+            null_mut(),
+            0,
+            null_mut(),
+            null_mut(),
+            0,
+            null_mut(),
+        )
+    });
+    mx.case("capture_reset NULL", SERFIQ_ERR_NULL_ARGUMENT, unsafe { serfiq_capture_reset(null_mut()) });
+    mx.case("capture_reset", SERFIQ_OK, unsafe { serfiq_capture_reset(c) });
+    unsafe {
+        serfiq_capture_destroy(c);
+        serfiq_capture_destroy(null_mut());
+        serfiq_destroy(m);
+        serfiq_destroy(without_detector);
+    }
 }
 
 /// `serfiq_options` has raw pointers, so no derive(Clone); copy field by field.

@@ -113,7 +113,7 @@ fn the_c_abi_defaults_to_the_models_calibration() {
     let score = |o: &serfiq_options| {
         let mut m: *mut serfiq_model = std::ptr::null_mut();
         assert_eq!(unsafe { serfiq_create(o, &mut m) }, SERFIQ_OK);
-        let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+        let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 };
         assert_eq!(unsafe { serfiq_score(m, &image, landmarks.as_ptr(), &mut q) }, SERFIQ_OK);
         unsafe { serfiq_destroy(m) };
         (q.s as f64, q.q as f64)
@@ -149,8 +149,8 @@ fn the_c_abi_carries_n_f_q100_and_reads_q100_quality_only_from_a_v5_struct() {
     if !have_cache() {
         return;
     }
-    assert_eq!(SERFIQ_ABI_VERSION, 2);
-    assert_eq!(serfiq_abi_version(), 2);
+    assert_eq!(SERFIQ_ABI_VERSION, 3);
+    assert_eq!(serfiq_abi_version(), 3);
     const { assert!(SERFIQ_OPTIONS_SIZE_V4 <= SERFIQ_OPTIONS_SIZE_V5) };
     assert_eq!(
         SERFIQ_OPTIONS_SIZE_V4,
@@ -186,7 +186,7 @@ fn the_c_abi_carries_n_f_q100_and_reads_q100_quality_only_from_a_v5_struct() {
         let mut back = std::mem::zeroed::<serfiq_options>();
         back.struct_size = std::mem::size_of::<serfiq_options>();
         assert_eq!(serfiq_get_options(m, &mut back), SERFIQ_OK);
-        let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+        let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 };
         assert_eq!(serfiq_score(m, &image, landmarks.as_ptr(), &mut q), SERFIQ_OK);
         serfiq_destroy(m);
         (st, back.q100_quality, Some(q))

@@ -48,7 +48,7 @@ fn image(px: &[u8]) -> serfiq_image {
 
 /// Call `kind` on image `k` (and its neighbours for a batch); returns the output bits.
 fn call(m: *const serfiq_model, imgs: &[Vec<u8>], kind: usize, k: usize, dim: usize) -> Bits {
-    let mut q = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 };
+    let mut q = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0, l: 0.0 };
     let mut emb = vec![0f32; dim * 3];
     let mut len = 0usize;
     let st = unsafe {
@@ -58,7 +58,7 @@ fn call(m: *const serfiq_model, imgs: &[Vec<u8>], kind: usize, k: usize, dim: us
             2 => serfiq_score_embed(m, &image(&imgs[k]), null(), &mut q, emb.as_mut_ptr(), dim, &mut len),
             _ => {
                 let batch = [image(&imgs[k]), image(&imgs[(k + 1) % IMAGES]), image(&imgs[(k + 2) % IMAGES])];
-                let mut qs = [serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 }; 3];
+                let mut qs = [serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0, l: 0.0 }; 3];
                 let st = serfiq_score_batch(m, batch.as_ptr(), 3, null(), qs.as_mut_ptr(), emb.as_mut_ptr(), 3 * dim);
                 let mut bits: Vec<u32> = qs.iter().flat_map(|q| [q.s.to_bits(), q.q.to_bits()]).collect();
                 bits.extend(emb.iter().map(|v| v.to_bits()));
@@ -117,7 +117,7 @@ fn handles_are_created_and_destroyed_in_parallel() {
                     (0..3)
                         .map(|_| {
                             let m = create(model, ort);
-                            let mut q = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0 };
+                            let mut q = serfiq_quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0, l: 0.0 };
                             assert_eq!(unsafe { serfiq_score(m, &image(&imgs[0]), null(), &mut q) }, SERFIQ_OK);
                             unsafe { serfiq_destroy(m) };
                             q.s.to_bits()

@@ -31,7 +31,7 @@ unsafe impl Sync for Shared {}
 
 impl Shared {
     fn score(&self) -> (serfiq_status, f32) {
-        let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0 };
+        let mut q = serfiq_quality { s: -1.0, q: -1.0, n: -1.0, f: -1.0, q100: -1.0, l: -1.0 };
         (unsafe { serfiq_score(self.0, &self.1, null(), &mut q) }, q.s)
     }
 }

@@ -174,7 +174,7 @@ fn a_model_that_turns_nan_on_real_images_fails_each_such_image() {
         stride: 0,
         format: SERFIQ_PIXEL_RGB,
     };
-    let mut q = serfiq_quality { s: -7.0, q: -7.0, n: -7.0, f: -7.0, q100: -7.0 };
+    let mut q = serfiq_quality { s: -7.0, q: -7.0, n: -7.0, f: -7.0, q100: -7.0, l: -7.0 };
     assert_eq!(unsafe { serfiq_score(cm, &img, null(), &mut q) }, SERFIQ_ERR_INFERENCE);
     assert_eq!((q.s, q.q), (-7.0, -7.0), "outputs written on failure");
     unsafe { serfiq_destroy(cm) };

@@ -26,6 +26,8 @@ fn made_up() -> Scales {
         n: Some(Spread { p5: 2.0, median: 3.0, p95: 4.5 }),
         s_table: Table::new((0..=100).map(|i| 0.45 + 0.002 * i as f64).collect()),
         f_table: Table::new((0..=100).map(|i| -2.0 + 0.04 * i as f64).collect()),
+        l: Some(Spread { p5: 0.55, median: 0.6, p95: 0.65 }),
+        fl_table: Table::new((0..=100).map(|i| -1.5 + 0.03 * i as f64).collect()),
     }
 }
 
@@ -69,16 +71,16 @@ fn q100_is_monotone_and_reaches_0_and_100_at_the_table_ends() {
     let mut last = -1.0f32;
     for k in 0..=1000 {
         let s = (lo - 0.05 + (hi - lo + 0.1) * k as f64 / 1000.0) as f32;
-        let q = m.quality(s, n);
+        let q = m.quality(s, n, f32::NAN);
         assert!(q.q100 >= last, "q100 fell from {last} to {} at s {s}", q.q100);
         assert!((0.0..=100.0).contains(&q.q100));
         last = q.q100;
     }
-    assert_eq!(m.quality(lo as f32 - 0.01, n).q100, 0.0);
-    assert_eq!(m.quality(hi as f32 + 0.01, n).q100, 100.0);
+    assert_eq!(m.quality(lo as f32 - 0.01, n, f32::NAN).q100, 0.0);
+    assert_eq!(m.quality(hi as f32 + 0.01, n, f32::NAN).q100, 100.0);
     // The median of the calibration sample sits at 50.
     let median = t.values()[50] as f32;
-    assert!((m.quality(median, n).q100 - 50.0).abs() < 0.5, "{}", m.quality(median, n).q100);
+    assert!((m.quality(median, n, f32::NAN).q100 - 50.0).abs() < 0.5, "{}", m.quality(median, n, f32::NAN).q100);
 }
 
 #[test]
@@ -116,7 +118,7 @@ fn a_constant_n_makes_f_fall_back_to_s_hat() {
     let q = m.score(&demo_faces(1)[0].face()).unwrap();
     assert!((q.f as f64 - (q.s as f64 - 0.56) / 0.10).abs() < 1e-5, "f {}", q.f);
     // And calibration detects it: a sample with one n.
-    let fit = scale::fit_scales(&[(0.5, 1.0), (0.6, 1.0), (0.55, 1.0)]).unwrap();
+    let fit = scale::fit_scales(&[(0.5, 1.0), (0.6, 1.0), (0.55, 1.0)], &[]).unwrap();
     assert!(!fit.n_usable());
 }
 
@@ -133,6 +135,13 @@ fn bad_scale_metadata_makes_the_model_invalid() {
         (scale::F_TABLE_KEY, "1,0"),
         (scale::F_TABLE_KEY, "0.5"),
         (scale::S_TABLE_KEY, "0,inf"),
+        // Issue 27: these passed and gave f = inf or q100 = NaN.
+        (scale::S_PERCENTILES_KEY, "0,0,1e-300"),
+        (scale::N_PERCENTILES_KEY, "0,0,1e-300"),
+        (scale::S_TABLE_KEY, "-1.7e308,0,1.7e308"),
+        (scale::F_TABLE_KEY, "-1.7e308,1.7e308"),
+        (calibration::ALPHA_KEY, "-118"),
+        (calibration::ALPHA_KEY, "1e-300"),
     ] {
         let mut m = ModelProto::parse_from_bytes(&plain).unwrap();
         let mut p = onnx_protobuf::StringStringEntryProto::new();
@@ -145,5 +154,25 @@ fn bad_scale_metadata_makes_the_model_invalid() {
                 assert!(e.message.contains(key), "{}", e.message);
             }
         }
+    }
+}
+
+#[test]
+fn every_value_a_call_returns_is_checked_for_its_range() {
+    use serfiq_core::Quality;
+    let ok = Quality { s: 0.6, q: 0.5, n: 20.0, f: 0.1, q100: 50.0 };
+    assert!(ok.check().is_ok());
+    for bad in [
+        Quality { f: f32::INFINITY, ..ok },
+        Quality { q100: f32::NAN, ..ok },
+        Quality { q100: 100.5, ..ok },
+        Quality { s: 1.5, ..ok },
+        Quality { q: -0.1, ..ok },
+        Quality { n: -1.0, ..ok },
+        Quality { n: f32::NAN, ..ok },
+    ] {
+        let e = bad.check().unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Inference, "{bad:?}");
+        assert!(e.message.contains("outside its range"), "{}", e.message);
     }
 }

@@ -68,13 +68,16 @@ int main(void) {
     OFF(serfiq_options, device_id); OFF(serfiq_options, gpu_fallback); OFF(serfiq_options, cuda_library_path);
     OFF(serfiq_options, max_model_bytes); OFF(serfiq_options, detector_sha256); OFF(serfiq_options, search_paths);
     OFF(serfiq_options, input_mode); OFF(serfiq_options, detector_max_side);
-    OFF(serfiq_options, q100_quality);
+    OFF(serfiq_options, q100_quality); OFF(serfiq_options, feedback_profile);
+    OFF(serfiq_options, quality_net_path);
+    OFF(serfiq_options, quality_net_data); OFF(serfiq_options, quality_net_size);
+    OFF(serfiq_options, quality_net_sha256); OFF(serfiq_options, quality_net_spec);
     SIZE(serfiq_image);
     OFF(serfiq_image, data); OFF(serfiq_image, width); OFF(serfiq_image, height); OFF(serfiq_image, stride);
     OFF(serfiq_image, format);
     SIZE(serfiq_quality);
     OFF(serfiq_quality, s); OFF(serfiq_quality, q); OFF(serfiq_quality, n); OFF(serfiq_quality, f);
-    OFF(serfiq_quality, q100);
+    OFF(serfiq_quality, q100); OFF(serfiq_quality, l);
     SIZE(serfiq_face);
     OFF(serfiq_face, box); OFF(serfiq_face, landmarks); OFF(serfiq_face, confidence); OFF(serfiq_face, quality);
     printf("SERFIQ_OPTIONS_SIZE_V1 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V1);
@@ -82,6 +85,10 @@ int main(void) {
     printf("SERFIQ_OPTIONS_SIZE_V3 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V3);
     printf("SERFIQ_OPTIONS_SIZE_V4 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V4);
     printf("SERFIQ_OPTIONS_SIZE_V5 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V5);
+    printf("SERFIQ_OPTIONS_SIZE_V6 %zu\n", (size_t)SERFIQ_OPTIONS_SIZE_V6);
+    SIZE(serfiq_components);
+    OFF(serfiq_components, feedback); OFF(serfiq_components, count); OFF(serfiq_components, raw);
+    OFF(serfiq_components, value);
     return 0;
 }
 C

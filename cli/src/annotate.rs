@@ -18,6 +18,8 @@ pub struct Mark {
     pub quality: Option<Quality>,
     /// Its index among the image's faces, shown with `--faces all`.
     pub index: Option<usize>,
+    /// Feedback messages (`--components`), one line each under the box.
+    pub notes: Vec<&'static str>,
 }
 
 const GREY: Rgb<u8> = Rgb([170, 170, 170]);
@@ -93,6 +95,17 @@ pub fn draw(img: &mut RgbImage, marks: &[Mark], note: Option<&str>) {
             let y = if above >= 0 { above } else { b[1].round() as i32 + t };
             draw_filled_rect_mut(img, Rect::at(x, y).of_size(tw + 2 * pad as u32, th + 2 * pad as u32), SHADE);
             draw_text_mut(img, c, x + pad, y + pad, PxScale::from(size), font, &text);
+            // Feedback under the box (inside it at the bottom edge of the image).
+            let mut y = b[3].round() as i32 + t;
+            for note in &m.notes {
+                let (nw, nh) = text_size(PxScale::from(size), font, note);
+                let (bw, bh) = (nw + 2 * pad as u32, nh + 2 * pad as u32);
+                let x = (b[0].round() as i32).clamp(0, (w as i32 - bw as i32).max(0));
+                let y_at = y.min(h as i32 - bh as i32).max(0);
+                draw_filled_rect_mut(img, Rect::at(x, y_at).of_size(bw, bh), SHADE);
+                draw_text_mut(img, WHITE, x + pad, y_at + pad, PxScale::from(size), font, note);
+                y += bh as i32;
+            }
         }
     }
     if let (Some(note), Some(font)) = (note, &font) {
@@ -124,11 +137,13 @@ mod tests {
         let scored = Mark {
             bbox: Some([60.0, 40.0, 140.0, 140.0]),
             landmarks: Some(lm),
-            quality: Some(Quality { s: 0.59, q: 0.9, n: 20.0, f: 0.1, q100: 60.0 }),
+            quality: Some(Quality { s: 0.59, q: 0.9, n: 20.0, f: 0.1, q100: 60.0, l: f32::NAN }),
             index: Some(0),
+            notes: vec!["Too dark."],
         };
         assert_eq!(label(&scored).as_deref(), Some("#0  s 0.590  q 0.90"));
-        let other = Mark { bbox: Some([5.0, 5.0, 40.0, 45.0]), landmarks: None, quality: None, index: None };
+        let other =
+            Mark { bbox: Some([5.0, 5.0, 40.0, 45.0]), landmarks: None, quality: None, index: None, notes: Vec::new() };
         draw(&mut img, &[scored, other], Some("note"));
         let q_colour = colour(0.9);
         assert_eq!(*img.get_pixel(60, 100), q_colour, "left edge of the box");
@@ -140,5 +155,9 @@ mod tests {
             p[1] > 150 && p[2] < 100
         });
         assert!(label_px.count() > 20, "no label text");
+        // The feedback note is drawn in white below the box.
+        let note_px =
+            (0..200).flat_map(|x| (141..160).map(move |y| (x, y))).filter(|&(x, y)| img.get_pixel(x, y).0 == [255; 3]);
+        assert!(note_px.count() > 10, "no feedback note");
     }
 }

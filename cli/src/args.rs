@@ -52,7 +52,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Print the quality (s and q) of each image (or each face), as CSV (path,s,q) or JSON.
+    /// Print the quality (s, q, n, f, q100) of each image (or each face), as CSV
+    /// (path,s,q,n,f,q100) or JSON.
     #[command(after_help = AFTER_HELP)]
     Score(ScoreArgs),
     /// Print the face embedding of each image, as CSV (path,e0,e1,...) or JSON.
@@ -69,10 +70,115 @@ pub enum Command {
     /// them into a copy of the model.
     #[command(after_help = AFTER_HELP)]
     Calibrate(CalibrateArgs),
+    /// Is the quality gate fair? Per-group counts, quality percentiles, rejection rates at the
+    /// gates that discard 1/5/10/20 % overall (95 % Wilson intervals) and component means, from a
+    /// scores table (`serfiq score` CSV/JSON, or the Parquet of serfiq.spark.score_images).
+    Fairness(FairnessArgs),
     /// Time embed-only against score+embed at batch 1, 8 and 32 on 1 and 2 threads, and against
     /// Python implementations of the original algorithm.
     #[command(after_help = AFTER_HELP)]
     Bench(BenchArgs),
+    /// Run the camera loop over a video (through ffmpeg) or a folder of frames: one line per
+    /// frame (state, feedback, q100), as CSV or JSON lines; write the best face's crop.
+    #[command(after_help = AFTER_HELP)]
+    Capture(CaptureArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CaptureArgs {
+    /// A video file (decoded by ffmpeg, which must be installed) or a folder of frames
+    /// (*.jpg, *.png, taken in name order).
+    #[arg(value_name = "VIDEO|FOLDER_OF_FRAMES")]
+    pub input: PathBuf,
+
+    /// Frame rate of a folder of frames (for the timestamps); a video's own rate is used.
+    #[arg(long, value_name = "FPS", default_value_t = 30.0)]
+    pub fps: f64,
+
+    /// Print one JSON object per frame (JSON lines) instead of CSV.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write the best frame's aligned crop to this image file (.png or .jpg).
+    #[arg(long, value_name = "FILE")]
+    pub best: Option<PathBuf>,
+
+    /// Write every frame with the followed face, its state and feedback drawn into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub annotate: Option<PathBuf>,
+
+    /// Feedback thresholds: a preset ("live", tolerant, for cameras; "enrolment", strict
+    /// ICAO/ISO) optionally followed by ";key=value" overrides, e.g. "live;max_yaw=25".
+    #[arg(long, value_name = "PROFILE", default_value = "live")]
+    pub profile: String,
+
+    #[command(flatten)]
+    pub capture: CaptureOptionArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub serfiq: SerfiqArgs,
+}
+
+/// The capture's options (serfiq_core::CaptureOptions), with the library's defaults.
+#[derive(Args, Debug, Clone)]
+pub struct CaptureOptionArgs {
+    /// q100 a face needs to be captured.
+    #[arg(long, value_name = "Q", default_value_t = serfiq_core::capture::DEFAULT_MIN_Q100)]
+    pub min_q100: f32,
+    /// Frames in a row the face must be good and steady for.
+    #[arg(long, value_name = "K", default_value_t = serfiq_core::capture::DEFAULT_STEADY_FRAMES)]
+    pub steady_frames: u32,
+    /// Or milliseconds it must be good and steady for (0: frames only).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub steady_ms: u32,
+    /// Largest mean landmark motion per frame, over the eye distance, that counts as steady.
+    #[arg(long, value_name = "F", default_value_t = serfiq_core::capture::DEFAULT_MAX_MOTION)]
+    pub max_motion: f32,
+    /// Search the whole frame at least every N frames while following a face.
+    #[arg(long, value_name = "N", default_value_t = serfiq_core::capture::DEFAULT_REDETECT_FRAMES)]
+    pub redetect_frames: u32,
+    /// Or every MS milliseconds (0: frames only).
+    #[arg(long, value_name = "MS", default_value_t = serfiq_core::capture::DEFAULT_REDETECT_MS)]
+    pub redetect_ms: u32,
+    /// Region searched around the last box, in multiples of its longer side.
+    #[arg(long, value_name = "F", default_value_t = serfiq_core::capture::DEFAULT_TRACK_CONTEXT)]
+    pub track_context: f32,
+    /// Longest side the region is shrunk to before detection.
+    #[arg(long, value_name = "PX", default_value_t = serfiq_core::capture::DEFAULT_TRACK_SIDE)]
+    pub track_side: u32,
+    /// Box overlap (IoU) that keeps a face on its track.
+    #[arg(long, value_name = "IOU", default_value_t = serfiq_core::capture::DEFAULT_MIN_OVERLAP)]
+    pub min_overlap: f32,
+    /// Embedding similarity, frame to frame, below which the face is another person.
+    #[arg(long, value_name = "COS", default_value_t = serfiq_core::capture::DEFAULT_MIN_SIMILARITY,
+          allow_negative_numbers = true)]
+    pub min_similarity: f32,
+    /// Embedding similarity a face whose box jumped needs to stay on its track.
+    #[arg(long, value_name = "COS", default_value_t = serfiq_core::capture::DEFAULT_JUMP_SIMILARITY,
+          allow_negative_numbers = true)]
+    pub jump_similarity: f32,
+}
+
+impl CaptureOptionArgs {
+    pub fn options(&self) -> serfiq_core::CaptureOptions {
+        serfiq_core::CaptureOptions {
+            min_q100: self.min_q100,
+            steady_frames: self.steady_frames,
+            steady_ms: self.steady_ms,
+            max_motion: self.max_motion,
+            redetect_frames: self.redetect_frames,
+            redetect_ms: self.redetect_ms,
+            track_context: self.track_context,
+            track_side: self.track_side,
+            min_overlap: self.min_overlap,
+            min_similarity: self.min_similarity,
+            jump_similarity: self.jump_similarity,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -87,9 +193,10 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     pub pairs: Option<PathBuf>,
 
-    /// Impostor pairs sampled when there is no --pairs file.
-    #[arg(long, value_name = "N", default_value_t = 100_000)]
-    pub impostors: usize,
+    /// Impostor pairs sampled when there is no --pairs file (at most 10000000).
+    #[arg(long, value_name = "N", default_value_t = 100_000,
+          value_parser = clap::value_parser!(u64).range(1..=crate::dataset::MAX_PAIRS as u64))]
+    pub impostors: u64,
 
     /// Seed of the impostor sample.
     #[arg(long = "pair-seed", value_name = "S", default_value_t = 1)]
@@ -113,12 +220,35 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     pub landmarks: Option<PathBuf>,
 
+    /// Group labels (`path<TAB>column…` with a header; paths relative to DATASET): adds the
+    /// per-group fairness report (fairness.json, fairness-COLUMN.png and a table).
+    #[arg(long, value_name = "GROUPS.tsv")]
+    pub groups: Option<PathBuf>,
+
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
     pub detect: DetectArgs,
     #[command(flatten)]
     pub serfiq: SerfiqArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct FairnessArgs {
+    /// The scores: the CSV or JSON that `serfiq score` prints, or a Parquet file written from
+    /// serfiq.spark.score_images.
+    #[arg(value_name = "SCORES")]
+    pub scores: PathBuf,
+
+    /// Group labels: `path<TAB>column…` with a header line naming the grouping columns. A row
+    /// of SCORES matches the label whose path is its path or the trailing part of it.
+    #[arg(value_name = "GROUPS.tsv")]
+    pub groups: PathBuf,
+
+    /// Also write the report as JSON (the structure of `serfiq eval --groups`'s fairness.json,
+    /// without the comparisons).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -189,6 +319,16 @@ pub struct BenchArgs {
     /// --max-sides working size, on the images and a 1920x1080 frame made from the first.
     #[arg(long)]
     pub photos: bool,
+
+    /// Time the capture loop instead: per-frame cost of tracking (detect in the region around
+    /// the face + align + score) against full-frame detection on every frame, on VIDEO (a file
+    /// ffmpeg decodes, or a folder of frames) at its own size and scaled to 1280x720.
+    #[arg(long, value_name = "VIDEO")]
+    pub capture: Option<PathBuf>,
+
+    /// With --capture: the capture's options.
+    #[command(flatten)]
+    pub capture_options: CaptureOptionArgs,
 
     /// With --photos: detector working sizes (detector_max_side) to compare, comma-separated.
     #[arg(long, value_name = "N", value_delimiter = ',', default_value = "32768,640")]
@@ -314,6 +454,21 @@ pub struct FaceOutputArgs {
     /// scored (other than the one --face-policy picks) are drawn in grey.
     #[arg(long, value_name = "OUT")]
     pub annotate: Option<PathBuf>,
+
+    /// Add the quality components (ISO/IEC 29794-5) and the feedback codes of each face
+    ///
+    /// CSV gets, per component in id order, `<Name>` (0-100) and `<Name>_raw` (its unit),
+    /// empty when not assessed, then `feedback` (code names joined by `|`); JSON gets
+    /// "components": {"<Name>": {"raw", "value"}} and "feedback": [...]. With --annotate the
+    /// feedback messages are drawn under each face. See docs/components.md.
+    #[arg(long)]
+    pub components: bool,
+
+    /// The thresholds behind the feedback codes: a preset, `enrolment` (strict, ICAO/ISO) or
+    /// `live` (tolerant), optionally followed by `;key=value` overrides, e.g.
+    /// "live;max_yaw=20;min_inter_eye_distance=60" [default: enrolment]
+    #[arg(long, value_name = "TEXT")]
+    pub profile: Option<String>,
 }
 
 /// The face detector.
@@ -402,8 +557,27 @@ pub struct ModelArgs {
           value_parser = clap::value_parser!(u64).range(1..=serfiq_core::MAX_MODEL_BYTES))]
     pub max_model_bytes: u64,
 
+    /// Second quality network (ONNX, aligned face -> one number, higher = better), fused into f
+    /// [default: $SERFIQ_QUALITY_NET, else the shipped LightQNet, models/quality/ next to serfiq].
+    #[arg(long, value_name = "PATH")]
+    pub quality_net: Option<PathBuf>,
+
+    /// No second quality network: l is empty and f is s and n's alone.
+    #[arg(long, conflicts_with = "quality_net")]
+    pub no_quality_net: bool,
+
+    /// The quality network's input, e.g. "side=96;layout=nhwc;channels=rgb;mean=128;std=128"
+    /// [default: its serfiq.quality_input metadata].
+    #[arg(long, value_name = "SPEC")]
+    pub quality_net_spec: Option<String>,
+
+    /// Refuse the quality network unless its SHA-256 is HEX (64 hex digits).
+    #[arg(long, value_name = "HEX")]
+    pub quality_net_sha256: Option<String>,
+
     /// Use only the paths given on the command line: no SERFIQ_* variable, no serfiq cache, no
-    /// library search (--model and --ort-lib are then required; no detector without --detector).
+    /// library search (--model and --ort-lib are then required; no detector without --detector,
+    /// no quality network without --quality-net).
     #[arg(long)]
     pub explicit_paths_only: bool,
 }

@@ -1,4 +1,5 @@
-//! `serfiq bench`: what quality costs. Embed-only against score+embed per
+//! `serfiq bench`: what quality costs. Embed-only against score+embed (with
+//! and, when the model has one, without the second quality network) per
 //! batch size and caller-thread count (the model's own cost, on aligned crops:
 //! decoding, detection and alignment are not timed), then the same crops
 //! through two Python implementations of the original algorithm.
@@ -30,6 +31,9 @@ struct Row {
     threads: usize,
     embed_ms_per_image: f64,
     score_embed_ms_per_image: f64,
+    /// Score+embed of the same model without its second quality network
+    /// (`None`: the model has none, the column above is that already).
+    without_net_ms_per_image: Option<f64>,
     ratio: f64,
     embed_images_per_s: f64,
     score_embed_images_per_s: f64,
@@ -55,6 +59,7 @@ struct Report {
     samples: usize,
     rows: Vec<Row>,
     python: Vec<Reference>,
+    components: Option<crate::bench_components::ComponentCost>,
 }
 
 pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
@@ -75,11 +80,23 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
     // defaults, stated here because the numbers depend on them.
     opts.intra_threads = 1;
     opts.max_sessions = a.threads.iter().copied().max().unwrap_or(1);
+    if let Some(video) = &a.capture {
+        return crate::bench_capture::run(&opts, a.capture_options.options(), video);
+    }
     let inputs = if a.inputs.is_empty() { vec![demo_faces(&st.locator)?] } else { a.inputs.clone() };
     if a.photos {
         return crate::bench_photos::run(a, &opts, &inputs);
     }
     let model = load(&opts)?;
+    let without_net = match opts.quality_net {
+        Some(_) => Some(load(&serfiq_core::Options {
+            quality_net: None,
+            quality_net_sha256: None,
+            quality_net_spec: None,
+            ..opts.clone()
+        })?),
+        None => None,
+    };
     let crops = aligned_crops(&model, &inputs)?;
     let (w, h) = model.input_size();
     println!(
@@ -101,17 +118,27 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
         .collect::<Result<_, _>>()?;
     let faces: Vec<Face> = views.iter().map(|&image| Face { image, landmarks: None }).collect();
 
-    println!("\n batch threads   embed ms/img  score+embed ms/img   ratio   embed img/s  score+embed img/s");
+    match &without_net {
+        Some(_) => println!(
+            "score+embed includes the second quality network ({}); the next column is without it",
+            model.quality_input().map(|q| q.to_string()).unwrap_or_default()
+        ),
+        None => println!("no second quality network (--no-quality-net, or none found)"),
+    }
+    println!("\n batch threads   embed ms/img  score+embed ms/img  without net ms/img  net ms/img   ratio   embed img/s  score+embed img/s");
     let mut rows = Vec::new();
     for &threads in &a.threads {
         for &batch in &a.batches {
-            let row = time_config(&model, &faces[..batch], threads, a.rounds)?;
+            let row = time_config(&model, without_net.as_ref(), &faces[..batch], threads, a.rounds)?;
+            let cell = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
             println!(
-                "{:>6} {:>7} {:>14.2} {:>19.2} {:>7.3} {:>13.1} {:>18.1}",
+                "{:>6} {:>7} {:>14.2} {:>19.2} {:>19} {:>11} {:>7.3} {:>13.1} {:>18.1}",
                 row.batch,
                 row.threads,
                 row.embed_ms_per_image,
                 row.score_embed_ms_per_image,
+                cell(row.without_net_ms_per_image),
+                cell(row.without_net_ms_per_image.map(|w| row.score_embed_ms_per_image - w)),
                 row.ratio,
                 row.embed_images_per_s,
                 row.score_embed_images_per_s
@@ -119,6 +146,17 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
             std::io::stdout().flush()?;
             rows.push(row);
         }
+    }
+    let components = crate::bench_components::measure(&model, &inputs, a.rounds);
+    match &components {
+        Some(c) => println!(
+            "\nquality components (serfiq_assess), thread CPU per face, median of {} faces at full resolution: {:.3} ms; the score of the same face {:.2} ms (components = {:.1} % of it)",
+            c.faces,
+            c.components_ms_per_face,
+            c.score_ms_per_face,
+            100.0 * c.components_ms_per_face / c.score_ms_per_face
+        ),
+        None => println!("\nquality components: not timed (no face detector, or no face found)"),
     }
     let base = rows.iter().find(|r| r.batch == 1 && r.threads == 1);
     let python = if a.no_python {
@@ -149,6 +187,7 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
             samples: model.samples(),
             rows,
             python,
+            components,
         };
         let text = serde_json::to_string_pretty(&report).map_err(|e| Fatal(e.to_string()))?;
         std::fs::write(path, text + "\n")
@@ -211,21 +250,34 @@ fn wall(model: &Model, faces: &[Face], want: Want, threads: usize, calls: usize)
 
 /// Embed-only and score+embed, interleaved round by round so that drift in
 /// the machine's speed hits both alike.
-fn time_config(model: &Model, faces: &[Face], threads: usize, rounds: usize) -> Result<Row, Fatal> {
+/// `without_net` (the model without its quality network) is timed in the same rounds.
+fn time_config(
+    model: &Model,
+    without_net: Option<&Model>,
+    faces: &[Face],
+    threads: usize,
+    rounds: usize,
+) -> Result<Row, Fatal> {
     let batch = faces.len();
     let calls = IMAGES_PER_ROUND.div_ceil(batch);
     let images = (calls * batch * threads) as f64;
-    wall(model, faces, Want::Embedding, threads, 1)?;
-    wall(model, faces, Want::Both, threads, 1)?;
-    let (mut e, mut b) = (Vec::new(), Vec::new());
+    // (model, want) per measurement: embed-only, score+embed, score+embed without the network.
+    let mut runs = vec![(model, Want::Embedding), (model, Want::Both)];
+    runs.extend(without_net.map(|m| (m, Want::Both)));
+    for &(m, want) in &runs {
+        wall(m, faces, want, threads, 1)?;
+    }
+    let mut times = vec![Vec::new(); runs.len()];
     for round in 0..rounds {
-        let order = if round % 2 == 0 { [Want::Embedding, Want::Both] } else { [Want::Both, Want::Embedding] };
-        for want in order {
-            let t = wall(model, faces, want, threads, calls)?;
-            if want == Want::Embedding { &mut e } else { &mut b }.push(t);
+        for k in 0..runs.len() {
+            // A rotating order, so that drift hits every measurement alike.
+            let i = (k + round) % runs.len();
+            times[i].push(wall(runs[i].0, faces, runs[i].1, threads, calls)?);
         }
     }
-    let (e, b) = (median(e), median(b));
+    let mut medians = times.into_iter().map(median);
+    let (e, b) = (medians.next().unwrap_or(f64::NAN), medians.next().unwrap_or(f64::NAN));
+    let without = medians.next();
     // Latency: wall time per image each caller sees; throughput: all callers together.
     let per_image = |t: f64| t * 1e3 / (calls * batch) as f64;
     Ok(Row {
@@ -233,6 +285,7 @@ fn time_config(model: &Model, faces: &[Face], threads: usize, rounds: usize) -> 
         threads,
         embed_ms_per_image: per_image(e),
         score_embed_ms_per_image: per_image(b),
+        without_net_ms_per_image: without.map(per_image),
         ratio: b / e,
         embed_images_per_s: images / e,
         score_embed_images_per_s: images / b,

@@ -36,7 +36,7 @@ fn view(img: &RgbImage) -> Result<ImageView<'_>, Fatal> {
 /// runs on the caller's thread, so this is the call's cost even while other
 /// processes share the cores (wall time then also counts their turns).
 #[cfg(unix)]
-fn thread_cpu() -> f64 {
+pub(crate) fn thread_cpu() -> f64 {
     let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `t` is a valid timespec to write; the clock id is a constant.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
@@ -45,7 +45,7 @@ fn thread_cpu() -> f64 {
 
 /// Not measured on other systems (the CPU column reads NaN there).
 #[cfg(not(unix))]
-fn thread_cpu() -> f64 {
+pub(crate) fn thread_cpu() -> f64 {
     f64::NAN
 }
 
@@ -60,7 +60,7 @@ fn time(model: &Model, img: &RgbImage) -> Result<[f64; 2], Fatal> {
     Ok([per_call(start.elapsed().as_secs_f64()), per_call(thread_cpu() - cpu)])
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }

@@ -32,6 +32,7 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
     let landmarks = LandmarkFile::load_option(a.landmarks.as_deref()).map_err(Fatal)?;
     if let Some(out) = &a.out {
         check_writable_folder(out)?;
+        check_target(out)?;
     }
     let found = inputs::collect(&a.inputs);
     for (path, reason) in &found.problems {
@@ -56,8 +57,14 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
     };
     let model = crate::load(&settings.opts)?;
 
-    let cfg = RunConfig { landmarks: landmarks.as_ref(), want: Want::Score, all_faces: false, batch: BATCH };
-    let (pairs, skipped) = score_all(&model, &images, &cfg);
+    let cfg = RunConfig {
+        landmarks: landmarks.as_ref(),
+        want: Want::Score,
+        all_faces: false,
+        components: false,
+        batch: BATCH,
+    };
+    let (pairs, l, skipped) = score_all(&model, &images, &cfg);
     let scores: Vec<f64> = pairs.iter().map(|p| p.0).collect();
     let bad = skipped + found.problems.len();
     let Some(fit) = calibration::fit(&scores) else {
@@ -67,7 +74,8 @@ pub fn run(a: &CalibrateArgs) -> Result<ExitCode, Fatal> {
             images.len()
         )));
     };
-    let scales = scale::fit_scales(&pairs).ok_or_else(|| Fatal("cannot fit the scales: a non-finite n".into()))?;
+    let scales =
+        scale::fit_scales(&pairs, &l).ok_or_else(|| Fatal("cannot fit the scales: a non-finite n or l".into()))?;
     if fit.n < FEW {
         eprintln!("serfiq: warning: only {} scores; the percentiles (and so alpha and r) are rough", fit.n);
     }
@@ -134,20 +142,26 @@ pub fn sample<T>(items: Vec<T>, k: usize, seed: u64) -> Vec<T> {
     items.into_iter().zip(keep).filter_map(|(x, keep)| keep.then_some(x)).collect()
 }
 
-/// (s, n) of every image whose face could be scored; bad images are reported on
-/// stderr and counted.
-fn score_all(model: &Model, images: &[PathBuf], cfg: &RunConfig) -> (Vec<(f64, f64)>, usize) {
-    let (mut scores, mut bad) = (Vec::with_capacity(images.len()), 0);
+/// (s, n) of every image whose face could be scored, with l (empty without a
+/// quality network); bad images are reported on stderr and counted.
+fn score_all(model: &Model, images: &[PathBuf], cfg: &RunConfig) -> (Vec<(f64, f64)>, Vec<f64>, usize) {
+    let (mut scores, mut l, mut bad) = (Vec::with_capacity(images.len()), Vec::new(), 0);
+    let has_l = model.quality_input().is_some();
     for (path, m) in images.iter().zip(crate::measure::measure(model, images, cfg, false)) {
         match m {
-            Ok(m) => scores.push((m.s as f64, m.n as f64)),
+            Ok(m) => {
+                scores.push((m.s as f64, m.n as f64));
+                if has_l {
+                    l.push(m.l as f64);
+                }
+            }
             Err(reason) => {
                 eprintln!("{}", crate::process::problem(path, &reason));
                 bad += 1;
             }
         }
     }
-    (scores, bad)
+    (scores, l, bad)
 }
 
 /// The model file, refused when it is larger than `max` bytes (read at most `max` + 1).
@@ -156,7 +170,9 @@ fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, Fatal> {
     let fail =
         |e: std::io::Error| Fatal(format!("cannot read the model {}: {}", crate::show::path(path), io_reason(&e)));
     let mut bytes = Vec::new();
-    std::fs::File::open(path).and_then(|f| f.take(max.saturating_add(1)).read_to_end(&mut bytes)).map_err(fail)?;
+    serfiq_core::files::open_regular(path)
+        .and_then(|f| f.take(max.saturating_add(1)).read_to_end(&mut bytes))
+        .map_err(fail)?;
     if bytes.len() as u64 > max {
         return Err(Fatal(format!(
             "the model {} is more than the limit of {max} bytes (--max-model-bytes)",
@@ -190,24 +206,80 @@ fn folder_of(path: &Path) -> PathBuf {
     }
 }
 
-/// Writes `bytes` to a temporary file in `path`'s folder and renames it over
-/// `path`, so readers see the old file or the new one, never a partial one
-/// (`path` may be the model being calibrated). A symbolic link is followed:
-/// its target is replaced, the link kept.
+/// Refuses an `--out` that exists (after following links) and is not a
+/// regular file, e.g. a device or a FIFO (renaming over it would replace it
+/// with a regular file), or that is a link to nothing. A new file is fine.
+fn check_target(out: &Path) -> Result<(), Fatal> {
+    let refuse = |why: &str| Err(Fatal(format!("cannot write {}: {why}", crate::show::path(out))));
+    match std::fs::metadata(out) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(m) if m.is_dir() => refuse("it is a folder; --out names the calibrated model file"),
+        Ok(_) => refuse("it exists and is not a regular file (a device, FIFO or socket); --out must name a regular file or a new one"),
+        Err(_) if std::fs::symlink_metadata(out).is_ok() => {
+            refuse("it is a symbolic link to a missing file; name the file itself")
+        }
+        Err(_) => Ok(()),
+    }
+}
+
+/// Writes `bytes` to a new temporary file in `path`'s folder and renames it
+/// over `path`, so readers see the old file or the new one, never a partial
+/// one (`path` may be the model being calibrated). The temporary file has an
+/// unpredictable name and is created exclusively (O_EXCL: a link planted in
+/// the folder is never followed); it takes the mode of the file it replaces.
+/// A symbolic link `path` is followed: its target is replaced, the link kept.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let existing = std::fs::metadata(&target).ok();
+    if existing.as_ref().is_some_and(|m| !m.is_file()) {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
     let name = target.file_name().ok_or_else(|| std::io::Error::other("not a file name"))?;
-    let tmp = folder_of(&target).join(format!(".{}.serfiq-tmp-{}", name.to_string_lossy(), std::process::id()));
+    let (mut file, tmp) = create_temp(&folder_of(&target), &name.to_string_lossy(), existing.is_some())?;
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+        if let Some(m) = &existing {
+            file.set_permissions(m.permissions())?;
+        }
+        file.write_all(bytes)?;
+        file.sync_all()?;
         std::fs::rename(&tmp, &target)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// A new file `.NAME.serfiq-tmp-RANDOM` in `dir`, created exclusively; owner-only
+/// (`private`) until its mode is set, else with the usual mode under the umask.
+fn create_temp(dir: &Path, name: &str, private: bool) -> std::io::Result<(std::fs::File, PathBuf)> {
+    let mut last = None;
+    for _ in 0..16 {
+        let tmp = dir.join(format!(".{name}.serfiq-tmp-{:016x}", unpredictable()));
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut open, if private { 0o600 } else { 0o666 });
+        #[cfg(not(unix))]
+        let _ = private;
+        match open.open(&tmp) {
+            Ok(f) => return Ok((f, tmp)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no temporary file name was free")))
+}
+
+/// 64 bits no other process can guess: SipHash under the standard library's
+/// per-process random keys, of the time and the process id.
+fn unpredictable() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    h.write_u128(now.as_nanos());
+    h.write_u32(std::process::id());
+    h.finish()
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -265,6 +337,8 @@ impl Report<'_> {
             "n_constant": !self.scales.n_usable(),
             "s_quantiles": self.scales.s_table.as_ref().map(|t| t.values()),
             "f_quantiles": self.scales.f_table.as_ref().map(|t| t.values()),
+            "l_percentiles": self.scales.l.map(|l| [l.p5, l.median, l.p95]),
+            "fl_quantiles": self.scales.fl_table.as_ref().map(|t| t.values()),
             "out": self.written.as_ref().map(|(p, _)| p),
             "sha256": self.written.as_ref().map(|(_, h)| h),
         })
@@ -291,6 +365,9 @@ impl Report<'_> {
         writeln!(o, "{:<14} p5 {:.5}, median {:.5}, p95 {:.5}", "s percentiles:", f.p5, f.median, f.p95)?;
         writeln!(o, "{:<14} {:?}  (2 ln 19 / (p95 - p5))", "alpha:", f.alpha)?;
         writeln!(o, "{:<14} {:?}  (the median s)", "r:", f.r)?;
+        if let Some(l) = self.scales.l {
+            writeln!(o, "{:<14} p5 {:.5}, median {:.5}, p95 {:.5}", "l percentiles:", l.p5, l.median, l.p95)?;
+        }
         writeln!(o, "{:<14} {:>8} {:>8} {:>6}", "", "s", "q", "0-100")?;
         for (name, s) in self.points() {
             let q = f.q(s);
@@ -320,6 +397,52 @@ impl Report<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_temporary_file_follows_no_planted_link_and_the_mode_is_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = crate::inputs::tests::scratch_dir("atomic");
+        let target = dir.join("model.onnx");
+        std::fs::write(&target, b"old").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        // A link at the name the old code used (pid-based) and at a few more.
+        let victim = dir.join("victim");
+        std::fs::write(&victim, b"precious").unwrap();
+        let planted = dir.join(format!(".model.onnx.serfiq-tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        write_atomically(&target, b"new").unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious", "the planted link was followed");
+        let meta = std::fs::symlink_metadata(&target).unwrap();
+        assert!(meta.file_type().is_file(), "--out is no longer a regular file");
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "the mode was not kept");
+        // Nothing else is left behind but the planted link.
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left.len(), 3, "{left:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn targets_that_are_not_regular_files_are_refused() {
+        let dir = crate::inputs::tests::scratch_dir("target");
+        let fifo = dir.join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert!(check_target(&fifo).unwrap_err().0.contains("not a regular file"));
+        assert!(write_atomically(&fifo, b"x").is_err());
+        assert!(std::os::unix::fs::FileTypeExt::is_fifo(&std::fs::symlink_metadata(&fifo).unwrap().file_type()));
+        assert!(check_target(Path::new("/dev/null")).unwrap_err().0.contains("not a regular file"));
+        let dangling = dir.join("dangling");
+        std::os::unix::fs::symlink(dir.join("missing"), &dangling).unwrap();
+        assert!(check_target(&dangling).unwrap_err().0.contains("missing file"));
+        assert!(check_target(&dir.join("new.onnx")).is_ok());
+        std::fs::write(dir.join("old.onnx"), b"x").unwrap();
+        assert!(check_target(&dir.join("old.onnx")).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn sample_is_seeded_ordered_and_without_repeats() {

@@ -8,6 +8,14 @@ use walkdir::WalkDir;
 
 use crate::inputs::{has_image_extension, io_reason};
 
+/// Most impostor pairs (`--impostors`) and most genuine pairs kept from a
+/// folder set: one folder of 20 000 images holds 2·10^8 genuine pairs, and
+/// memory for all of them is refused. Above the bound a seeded sample is
+/// kept and the description says so.
+pub const MAX_PAIRS: usize = 10_000_000;
+/// Most genuine pairs of a folder set (each costs about 60 bytes through the evaluation).
+pub const MAX_GENUINE_PAIRS: usize = 1_000_000;
+
 /// Images and the comparisons between them (indices into `images`, i ≠ j).
 #[derive(Debug, Default)]
 pub struct Dataset {
@@ -44,7 +52,7 @@ fn lfw_image(root: &Path, name: &str, number: u32) -> Option<PathBuf> {
 /// An LFW-style pairs file: an optional `FOLDS<TAB>N` header, then lines
 /// `NAME I J` (genuine) and `NAME1 I NAME2 J` (impostor).
 pub fn from_pairs(root: &Path, pairs: &Path) -> Result<Dataset, String> {
-    let text = std::fs::read_to_string(pairs)
+    let text = serfiq_core::files::read_regular_text(pairs)
         .map_err(|e| format!("cannot read the pairs file {}: {}", crate::show::path(pairs), io_reason(&e)))?;
     let mut set = Dataset::default();
     let mut seen = HashMap::new();
@@ -52,7 +60,12 @@ pub fn from_pairs(root: &Path, pairs: &Path) -> Result<Dataset, String> {
     for (n, line) in text.lines().enumerate() {
         let f: Vec<&str> = line.split_whitespace().collect();
         let bad = || {
-            format!("{}:{}: expected `NAME I J` or `NAME1 I NAME2 J`, got {line:?}", crate::show::path(pairs), n + 1)
+            format!(
+                "{}:{}: expected `NAME I J` or `NAME1 I NAME2 J`, got {}",
+                crate::show::path(pairs),
+                n + 1,
+                crate::show::excerpt(line)
+            )
         };
         let num = |s: &str| s.parse::<u32>().map_err(|_| bad());
         let (a, b, genuine) = match f.len() {
@@ -88,7 +101,9 @@ pub fn from_pairs(root: &Path, pairs: &Path) -> Result<Dataset, String> {
 }
 
 /// One folder per identity under `root` (images found recursively in each):
-/// every genuine pair, and `impostors` distinct impostor pairs drawn with `seed`.
+/// every genuine pair (a uniform sample of [`MAX_GENUINE_PAIRS`] of them,
+/// drawn with `seed`, when there are more), and `impostors` distinct impostor
+/// pairs drawn with `seed`.
 pub fn from_folders(root: &Path, impostors: usize, seed: u64) -> Result<Dataset, String> {
     let entries =
         std::fs::read_dir(root).map_err(|e| format!("cannot read {}: {}", crate::show::path(root), io_reason(&e)))?;
@@ -96,6 +111,8 @@ pub fn from_folders(root: &Path, impostors: usize, seed: u64) -> Result<Dataset,
     folders.sort();
     let mut set = Dataset::default();
     let mut identity = Vec::new();
+    // (first image, images) of each identity; the pairs are made afterwards, within the bound.
+    let mut groups = Vec::new();
     for (id, folder) in folders.iter().enumerate() {
         let mut files: Vec<PathBuf> = WalkDir::new(folder)
             .follow_links(true)
@@ -105,12 +122,7 @@ pub fn from_folders(root: &Path, impostors: usize, seed: u64) -> Result<Dataset,
             .map(|e| e.into_path())
             .collect();
         files.sort();
-        let first = set.images.len();
-        for (k, _) in files.iter().enumerate() {
-            for j in 0..k {
-                set.genuine.push((first + j, first + k));
-            }
-        }
+        groups.push((set.images.len(), files.len()));
         identity.extend(std::iter::repeat_n(id, files.len()));
         set.images.extend(files);
     }
@@ -120,14 +132,66 @@ pub fn from_folders(root: &Path, impostors: usize, seed: u64) -> Result<Dataset,
             crate::show::path(root)
         ));
     }
+    let total = groups.iter().map(|&(_, k)| pairs_of(k)).sum::<u64>();
+    let genuine = if total <= MAX_GENUINE_PAIRS as u64 {
+        set.genuine = groups
+            .iter()
+            .flat_map(|&(first, k)| (1..k).flat_map(move |b| (0..b).map(move |a| (first + a, first + b))))
+            .collect();
+        "all genuine pairs".to_string()
+    } else {
+        set.genuine = sample_genuine_pairs(&groups, total, MAX_GENUINE_PAIRS, seed);
+        format!("{} of the {total} genuine pairs sampled with seed {seed}", set.genuine.len())
+    };
     set.impostor = crate::edc::sample_impostor_pairs(&identity, impostors, seed);
     set.description = format!(
-        "{} identities (folders) under {}: all genuine pairs, {} impostor pairs sampled with seed {seed}",
+        "{} identities (folders) under {}: {genuine}, {} impostor pairs sampled with seed {seed}",
         folders.len(),
         crate::show::path(root),
         set.impostor.len()
     );
     Ok(set)
+}
+
+/// Pairs among `k` images.
+fn pairs_of(k: usize) -> u64 {
+    let k = k as u64;
+    k * k.saturating_sub(1) / 2
+}
+
+/// `count` distinct genuine pairs drawn uniformly from all `total` of them
+/// (`groups`: first image and size of each identity), in sorted order. Pair
+/// number t of a group of k images is (a, b) with b(b − 1)/2 ≤ t < b(b + 1)/2.
+fn sample_genuine_pairs(groups: &[(usize, usize)], total: u64, count: usize, seed: u64) -> Vec<(usize, usize)> {
+    let mut starts = Vec::with_capacity(groups.len());
+    let mut acc = 0u64;
+    for &(_, k) in groups {
+        starts.push(acc);
+        acc += pairs_of(k);
+    }
+    let mut rng = serfiq_core::masks::SplitMix64::new(seed);
+    let mut seen = std::collections::HashSet::with_capacity(count);
+    while seen.len() < count {
+        seen.insert(rng.next_u64() % total);
+    }
+    let mut out: Vec<(usize, usize)> = seen
+        .into_iter()
+        .map(|t| {
+            let g = starts.partition_point(|&s| s <= t) - 1;
+            let local = t - starts[g];
+            let mut b = ((1.0 + (1.0 + 8.0 * local as f64).sqrt()) / 2.0) as u64;
+            while b * (b - 1) / 2 > local {
+                b -= 1;
+            }
+            while (b + 1) * b / 2 <= local {
+                b += 1;
+            }
+            let a = local - b * (b - 1) / 2;
+            (groups[g].0 + a as usize, groups[g].0 + b as usize)
+        })
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 #[cfg(test)]
@@ -161,6 +225,40 @@ mod tests {
         std::fs::write(&pairs, "A 1\n").unwrap();
         assert!(from_pairs(&d, &pairs).unwrap_err().contains(":1: expected"));
         std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_big_folder_gives_a_bounded_uniform_sample_of_genuine_pairs() {
+        // Issue 27: one folder of 20 000 images made 2·10^8 pairs before any
+        // image was read. Here 1500 images (1 124 250 pairs) against the real bound.
+        let d = temp("big");
+        std::fs::create_dir_all(d.join("A")).unwrap();
+        for i in 0..1500 {
+            std::fs::write(d.join(format!("A/{i:04}.jpg")), b"").unwrap();
+        }
+        touch(&d.join("B/1.jpg"));
+        let set = from_folders(&d, 10, 3).unwrap();
+        assert_eq!(set.genuine.len(), MAX_GENUINE_PAIRS);
+        assert!(
+            set.description.contains("1000000 of the 1124250 genuine pairs sampled with seed 3"),
+            "{}",
+            set.description
+        );
+        assert!(set.genuine.iter().all(|&(a, b)| a < b && b < 1500), "pairs within folder A");
+        assert!(set.genuine.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
+        // Uniform: about 1000000 / 1124250 of the pairs of image 0 (1499 of them) are drawn.
+        let with0 = set.genuine.iter().filter(|p| p.0 == 0).count() as f64;
+        assert!((with0 / 1499.0 - 1e6 / 1_124_250.0).abs() < 0.03, "{with0}");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn the_genuine_sample_covers_every_group_and_maps_pairs_exactly() {
+        // Groups of 3, 1 and 4 images: 3 + 0 + 6 = 9 pairs; a sample of all 9 is all of them.
+        let groups = [(0, 3), (3, 1), (4, 4)];
+        let all = sample_genuine_pairs(&groups, 9, 9, 5);
+        let want = vec![(0, 1), (0, 2), (1, 2), (4, 5), (4, 6), (4, 7), (5, 6), (5, 7), (6, 7)];
+        assert_eq!(all, want);
     }
 
     #[test]

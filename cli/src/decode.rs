@@ -3,7 +3,7 @@
 //! any pixel is decoded, 8-bit RGB out. Self-contained (image and
 //! serfiq-core only), so the Python package builds the same file in.
 
-use std::io::{BufRead, Seek};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
@@ -19,6 +19,11 @@ pub const MAX_IMAGE_PIXELS: u64 = 1 << 26;
 /// bytes per pixel at [`MAX_IMAGE_PIXELS`], so 8-bit RGBA at the limit; 16-bit
 /// images up to half of it) and its working buffers. 256 MiB.
 pub const MAX_DECODE_BYTES: u64 = 4 * MAX_IMAGE_PIXELS;
+/// Most decoded pixels held at once, over a batch and (for `eval` and
+/// `calibrate`) over all workers together: one image at the pixel limit. A
+/// batch ends early rather than go over it (the CLI's `process::Batcher`,
+/// the Python package's `score_files`).
+pub const MAX_HELD_PIXELS: u64 = MAX_IMAGE_PIXELS;
 
 /// An image whose header was read and checked against the limits, not yet decoded.
 pub struct Opened {
@@ -60,13 +65,14 @@ fn one_line(s: &str) -> String {
 
 /// Opens an image file and reads its header: a side over [`MAX_SIDE`], more
 /// than [`MAX_IMAGE_PIXELS`] pixels or more than [`MAX_DECODE_BYTES`] to decode
-/// is refused here, before the pixels are decoded.
+/// is refused here, before the pixels are decoded. Only a regular file is
+/// opened, without blocking (`serfiq_core::files::open_regular`).
 pub fn open(path: &Path) -> Result<Opened, String> {
-    let reader = ImageReader::open(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
-    if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+    let file = serfiq_core::files::open_regular(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    if file.metadata().is_ok_and(|m| m.len() == 0) {
         return Err("the file is empty".to_string());
     }
-    checked(reader)
+    checked(ImageReader::new(BufReader::new(file)))
 }
 
 /// [`open`] for an encoded image in memory (the Python package's bytes column).
@@ -80,6 +86,16 @@ pub fn open_bytes(bytes: &[u8]) -> Result<Opened, String> {
 
 fn checked<R: BufRead + Seek + 'static>(reader: ImageReader<R>) -> Result<Opened, String> {
     let mut reader = reader.with_guessed_format().map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    // The JPEG decoder fills a truncated file's missing rows with grey and
+    // reports success; such an image must not get a score.
+    if reader.format() == Some(image::ImageFormat::Jpeg) {
+        let mut inner = reader.into_inner();
+        let complete = jpeg_has_end(&mut inner).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+        if !complete {
+            return Err("cannot decode image: the JPEG file is truncated (no end-of-image marker)".to_string());
+        }
+        reader = ImageReader::with_format(inner, image::ImageFormat::Jpeg);
+    }
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
@@ -99,4 +115,79 @@ fn checked<R: BufRead + Seek + 'static>(reader: ImageReader<R>) -> Result<Opened
         ));
     }
     Ok(Opened { decoder: Box::new(decoder), width, height })
+}
+
+/// Whether a JPEG stream reaches its end-of-image marker (FF D9). Segments
+/// are skipped by their lengths, so an EXIF thumbnail's own FF D9 does not
+/// count, and in entropy-coded data FF 00 and the restart markers are data.
+/// Rewinds `r` to its start.
+fn jpeg_has_end<R: BufRead + Seek>(r: &mut R) -> std::io::Result<bool> {
+    r.seek(SeekFrom::Start(0))?;
+    let found = reaches_eoi(r)?;
+    r.seek(SeekFrom::Start(0))?;
+    Ok(found)
+}
+
+fn next_byte<R: BufRead>(r: &mut R) -> std::io::Result<Option<u8>> {
+    let b = r.fill_buf()?.first().copied();
+    if b.is_some() {
+        r.consume(1);
+    }
+    Ok(b)
+}
+
+fn reaches_eoi<R: BufRead>(r: &mut R) -> std::io::Result<bool> {
+    loop {
+        // Anything but FF is scan data (or stray bytes between segments).
+        let Some(0xFF) = next_byte(r)? else {
+            if r.fill_buf()?.is_empty() {
+                return Ok(false);
+            }
+            continue;
+        };
+        let mut marker = 0xFF;
+        while marker == 0xFF {
+            let Some(b) = next_byte(r)? else { return Ok(false) };
+            marker = b;
+        }
+        match marker {
+            0xD9 => return Ok(true),
+            // Stuffed FF, restart markers, TEM and SOI carry no length.
+            0x00 | 0x01 | 0xD0..=0xD8 => {}
+            _ => {
+                let (Some(hi), Some(lo)) = (next_byte(r)?, next_byte(r)?) else { return Ok(false) };
+                let len = u16::from_be_bytes([hi, lo]).saturating_sub(2) as u64;
+                if std::io::copy(&mut std::io::Read::take(&mut *r, len), &mut std::io::sink())? < len {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ends(bytes: &[u8]) -> bool {
+        jpeg_has_end(&mut std::io::Cursor::new(bytes)).unwrap()
+    }
+
+    #[test]
+    fn a_jpeg_ends_at_its_own_end_of_image_marker() {
+        // SOI, an APP1 holding a thumbnail's FF D9, SOS, scan data with FF 00 and RST0, EOI.
+        let app1 = [0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD8, 0xFF, 0xD9];
+        let sos = [0xFF, 0xDA, 0x00, 0x03, 0x01];
+        let scan = [0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56];
+        let mut whole = vec![0xFF, 0xD8];
+        whole.extend(app1);
+        whole.extend(sos);
+        whole.extend(scan);
+        assert!(!ends(&whole), "cut before EOI, with a thumbnail's EOI inside APP1");
+        whole.extend([0xFF, 0xD9]);
+        assert!(ends(&whole));
+        whole.extend(b"trailing bytes after the image");
+        assert!(ends(&whole));
+        assert!(!ends(&[0xFF, 0xD8, 0xFF, 0xE0, 0x00]), "a segment cut inside its length");
+    }
 }

@@ -87,9 +87,11 @@ pub fn sample_impostor_pairs(identity: &[usize], count: usize, seed: u64) -> Vec
     let mut rng = SplitMix64::new(seed);
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
-    // Bounded attempts: a set with almost no impostor pairs must still end.
+    // Bounded attempts: a set with almost no impostor pairs must still end,
+    // and no more pairs are asked for than there are.
+    let count = count.min(total_pairs);
     let mut attempts = 0usize;
-    while out.len() < count && attempts < count.saturating_mul(50).max(1000) && total_pairs > 0 {
+    while out.len() < count && attempts < count.saturating_mul(50).max(1000) {
         attempts += 1;
         let (a, b) = ((rng.next_u64() % n as u64) as usize, (rng.next_u64() % n as u64) as usize);
         let (i, j) = (a.min(b), a.max(b));

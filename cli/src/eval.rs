@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::args::EvalArgs;
 use crate::dataset::{self, Dataset};
+use crate::fairness::{self, groups::Groups, recognition::Pair, report::Scores};
 use crate::inputs::{io_reason, LandmarkFile};
 use crate::measure::{measure, Measured};
 use crate::plot::{self, Curve};
@@ -86,12 +87,13 @@ struct Operating {
 }
 
 /// The quality measures compared; random and perfect discard are added to each.
-const MEASURES: [&str; 4] = ["s", "n", "f", "sharpness"];
+const MEASURES: [&str; 5] = ["s", "n", "l", "f", "sharpness"];
 
 fn measure_value(m: &Measured, name: &str) -> f64 {
     match name {
         "s" => m.s as f64,
         "n" => m.n as f64,
+        "l" => m.l as f64,
         "f" => m.f as f64,
         _ => m.sharpness,
     }
@@ -102,9 +104,10 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
         return Err(Fatal(format!("--fmr must be between 0 and 1, got {f}")));
     }
     let landmarks = LandmarkFile::load_option(a.landmarks.as_deref()).map_err(Fatal)?;
+    let groups = a.groups.as_deref().map(Groups::load).transpose().map_err(Fatal)?;
     let set = match &a.pairs {
         Some(pairs) => dataset::from_pairs(&a.dataset, pairs),
-        None => dataset::from_folders(&a.dataset, a.impostors, a.pair_seed),
+        None => dataset::from_folders(&a.dataset, a.impostors as usize, a.pair_seed),
     }
     .map_err(Fatal)?;
     for p in set.missing.iter().take(10) {
@@ -129,6 +132,7 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
         landmarks: landmarks.as_ref(),
         want: serfiq_core::Want::Both,
         all_faces: false,
+        components: false,
         batch: a.batch as usize,
     };
     eprintln!("serfiq: evaluating {} images ({})", set.images.len(), set.description);
@@ -142,7 +146,8 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
     }
     write_images_csv(&a.out.join("images.csv"), &set.images, &measured)?;
 
-    let (genuine, impostor, skipped) = compare(&set, &measured);
+    let (genuine, pairs, skipped) = compare(&set, &measured);
+    let impostor: Vec<f64> = pairs.impostor.iter().map(|p| p.2).collect();
     if genuine.is_empty() || impostor.is_empty() {
         return Err(Fatal("no usable genuine or impostor comparison is left".to_string()));
     }
@@ -168,14 +173,15 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
         results: Vec::new(),
     };
     for (k, &fmr) in a.fmr.iter().enumerate() {
-        report.results.push(evaluate_at(fmr, &genuine, &impostor, &a.out, k == 0, model.scales())?);
+        report.results.push(evaluate_at(fmr, &genuine, &impostor, &a.out, k == 0, &model)?);
     }
     print_table(&report);
-    let json = serde_json::to_string_pretty(&report).map_err(|e| Fatal(e.to_string()))?;
     let json_path = a.out.join("edc.json");
-    std::fs::write(&json_path, json + "\n")
-        .map_err(|e| Fatal(format!("cannot write {}: {}", crate::show::path(&json_path), io_reason(&e))))?;
-    let plots: Vec<String> = report.results.iter().map(|r| crate::show::path(&r.plot).to_string()).collect();
+    crate::fairness::write_json(&json_path, &report)?;
+    let mut plots: Vec<String> = report.results.iter().map(|r| crate::show::path(&r.plot).to_string()).collect();
+    if let Some(groups) = &groups {
+        plots.extend(fairness_report(a, &set, &measured, groups, &pairs)?);
+    }
     println!(
         "\nwrote {}, {} and {}",
         crate::show::path(&json_path),
@@ -189,28 +195,119 @@ pub fn run(a: &EvalArgs) -> Result<ExitCode, Fatal> {
 /// A fixed array, not a Vec: folder sets can give millions of genuine pairs.
 type Genuine = (f64, [f64; MEASURES.len()]);
 
-/// Genuine comparisons, impostor scores, and how many comparisons lost an image.
-fn compare(set: &Dataset, m: &[Result<Measured, String>]) -> (Vec<Genuine>, Vec<f64>, usize) {
-    let mut skipped = 0;
-    let mut genuine = Vec::with_capacity(set.genuine.len());
-    let cosine =
-        |a: &Measured, b: &Measured| a.embedding.iter().zip(&b.embedding).map(|(x, y)| x * y).sum::<f32>() as f64;
-    for &(i, j) in &set.genuine {
-        match (&m[i], &m[j]) {
-            (Ok(a), Ok(b)) => {
-                genuine.push((cosine(a, b), MEASURES.map(|n| measure_value(a, n).min(measure_value(b, n)))))
-            }
-            _ => skipped += 1,
+/// The comparisons whose two images were both usable: image indices and similarity.
+struct Pairs {
+    genuine: Vec<Pair>,
+    impostor: Vec<Pair>,
+}
+
+/// Genuine comparisons, all usable comparisons, and how many comparisons lost an image.
+fn compare(set: &Dataset, m: &[Result<Measured, String>]) -> (Vec<Genuine>, Pairs, usize) {
+    let both = |i: usize, j: usize| Some((m[i].as_ref().ok()?, m[j].as_ref().ok()?));
+    let usable = |list: &[(usize, usize)]| -> Vec<Pair> {
+        list.iter()
+            .filter_map(|&(i, j)| {
+                let (a, b) = both(i, j)?;
+                Some((i, j, a.embedding.iter().zip(&b.embedding).map(|(x, y)| x * y).sum::<f32>() as f64))
+            })
+            .collect()
+    };
+    let pairs = Pairs { genuine: usable(&set.genuine), impostor: usable(&set.impostor) };
+    let skipped = set.genuine.len() + set.impostor.len() - pairs.genuine.len() - pairs.impostor.len();
+    let genuine = pairs
+        .genuine
+        .iter()
+        .filter_map(|&(i, j, score)| {
+            let (a, b) = both(i, j)?;
+            Some((score, MEASURES.map(|n| measure_value(a, n).min(measure_value(b, n)))))
+        })
+        .collect();
+    (genuine, pairs, skipped)
+}
+
+/// The per-group report of `--groups`: fairness.json, the table and one
+/// figure per grouping column; returns the figures' paths.
+fn fairness_report(
+    a: &EvalArgs,
+    set: &Dataset,
+    measured: &[Result<Measured, String>],
+    groups: &Groups,
+    pairs: &Pairs,
+) -> Result<Vec<String>, Fatal> {
+    let value = |q: &str| measured.iter().map(|m| m.as_ref().map_or(f64::NAN, |m| measure_value(m, q))).collect();
+    let mut scores = Scores {
+        qualities: fairness::QUALITIES.iter().map(|q| (q.to_string(), value(q))).collect(),
+        q100: measured.iter().map(|m| m.as_ref().map_or(f64::NAN, |m| m.q100 as f64)).collect(),
+        components: Vec::new(),
+    };
+    scores.drop_absent();
+    let paths: Vec<String> = set
+        .images
+        .iter()
+        .map(|p| p.strip_prefix(&a.dataset).unwrap_or(p).to_string_lossy().replace('\\', "/"))
+        .collect();
+    let groupings = groups.apply(&paths);
+    let mut report = fairness::report::report(&scores, &groupings, &OPERATING);
+    fairness::recognition::add(&mut report, &scores, &groupings, &pairs.genuine, &pairs.impostor, &a.fmr, PAUC_UPTO);
+    fairness::print(&report, Some(PAUC_UPTO));
+    fairness::write_json(&a.out.join("fairness.json"), &report)?;
+    let mut written = vec![crate::show::path(&a.out.join("fairness.json")).to_string()];
+    for (g, r) in groupings.iter().zip(&report.groupings) {
+        let file: String =
+            g.column.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        let path = a.out.join(format!("fairness-{file}.png"));
+        fairness_figure(&path, &scores, g, r)?;
+        written.push(crate::show::path(&path).to_string());
+    }
+    Ok(written)
+}
+
+/// Each group's CDF of q100, and its EDC for each gated quality at the first FMR.
+fn fairness_figure(
+    path: &Path,
+    scores: &Scores,
+    g: &fairness::groups::Grouping,
+    r: &fairness::report::GroupingReport,
+) -> Result<(), Fatal> {
+    let color = |i: usize| plot::GROUP_COLORS[i % plot::GROUP_COLORS.len()];
+    let sorted: Vec<Vec<f64>> = (0..g.names.len())
+        .map(|gi| {
+            let mut v: Vec<f64> = (0..scores.images())
+                .filter(|&i| g.of[i] == Some(gi) && scores.scored(i))
+                .map(|i| scores.q100[i])
+                .collect();
+            v.sort_by(f64::total_cmp);
+            v
+        })
+        .collect();
+    let cdf_names: Vec<String> =
+        g.names.iter().zip(&sorted).map(|(n, v)| format!("{n} ({} images)", v.len())).collect();
+    let cdfs: Vec<plot::Cdf> = cdf_names
+        .iter()
+        .zip(&sorted)
+        .enumerate()
+        .map(|(i, (name, sorted))| plot::Cdf { name, sorted, color: color(i) })
+        .collect();
+    let mut names = Vec::new();
+    let mut lines = Vec::new();
+    let mut title = String::from("EDC within each group");
+    for (gi, grp) in r.groups.iter().enumerate() {
+        let Some(at) = grp.recognition.as_ref().and_then(|x| x.at_fmr.first().map(|at| (x.genuine_pairs, at))) else {
+            continue;
+        };
+        title = format!("EDC within each group at FMR {} (threshold {:.4})", at.1.fmr, at.1.threshold);
+        for (k, q) in at.1.qualities.iter().enumerate() {
+            names.push(format!("{} {} ({} pairs){}", grp.group, q.quality, at.0, if k > 0 { ", dashed" } else { "" }));
+            lines.push((&q.curve, color(gi), k > 0));
         }
     }
-    let mut impostor = Vec::with_capacity(set.impostor.len());
-    for &(i, j) in &set.impostor {
-        match (&m[i], &m[j]) {
-            (Ok(a), Ok(b)) => impostor.push(cosine(a, b)),
-            _ => skipped += 1,
-        }
-    }
-    (genuine, impostor, skipped)
+    let curves: Vec<Curve> = names
+        .iter()
+        .zip(&lines)
+        .map(|(name, (points, color, dashed))| Curve { name, points, color: *color, dashed: *dashed })
+        .collect();
+    let cdf_title = format!("q100 by {}", g.column);
+    plot::fairness_png(path, &cdf_title, &cdfs, &title, &curves, CURVE_UPTO).map_err(Fatal)
 }
 
 fn evaluate_at(
@@ -219,19 +316,23 @@ fn evaluate_at(
     impostor: &[f64],
     out: &Path,
     first: bool,
-    scales: &serfiq_core::scale::Scales,
+    model: &serfiq_core::Model,
 ) -> Result<FmrResult, Fatal> {
+    let scales = model.scales();
+    let has_l = model.quality_input().is_some();
     let threshold = threshold_at_fmr(impostor, fmr).ok_or_else(|| Fatal("no impostor comparisons".into()))?;
     let fmr_observed = impostor.iter().filter(|&&s| s > threshold).count() as f64 / impostor.len() as f64;
     let mut ops = Vec::new();
     let mut curves: Vec<(&'static str, Vec<EdcPoint>)> = MEASURES
         .iter()
         .enumerate()
+        .filter(|(_, &name)| has_l || name != "l")
         .map(|(k, &name)| {
             let cmp: Vec<Comparison> =
                 genuine.iter().map(|(score, q)| Comparison { score: *score, quality: q[k] }).collect();
             let table = match name {
                 "s" => scales.s_table.as_ref(),
+                "f" if model.fuses_l() => scales.fl_table.as_ref(),
                 "f" => scales.f_table.as_ref(),
                 _ => None,
             };
@@ -271,27 +372,35 @@ fn evaluate_at(
         genuine.len(),
         impostor.len()
     );
-    let colors = [
-        (plot::SERFIQ_COLOR, false),
-        (plot::NORM_COLOR, false),
-        (plot::FUSED_COLOR, false),
-        (plot::BASELINE_COLOR, false),
-        (plot::RANDOM_COLOR, true),
-        (plot::PERFECT_COLOR, true),
-    ];
     let drawn: Vec<Curve> = curves
         .iter()
-        .zip(colors)
-        .map(|((name, points), (color, dashed))| Curve { name: legend(name), points, color, dashed })
+        .map(|(name, points)| {
+            let (color, dashed) = style(name);
+            Curve { name: legend(name, model.fuses_l()), points, color, dashed }
+        })
         .collect();
     plot::edc_png(&path, &title, &drawn, CURVE_UPTO).map_err(Fatal)?;
     Ok(FmrResult { fmr, threshold, fmr_observed, plot: path, measures })
 }
 
-fn legend(name: &str) -> &'static str {
+fn style(name: &str) -> (plotters::style::RGBColor, bool) {
+    match name {
+        "s" => (plot::SERFIQ_COLOR, false),
+        "n" => (plot::NORM_COLOR, false),
+        "l" => (plot::LEARNED_COLOR, false),
+        "f" => (plot::FUSED_COLOR, false),
+        "sharpness" => (plot::BASELINE_COLOR, false),
+        "random" => (plot::RANDOM_COLOR, true),
+        _ => (plot::PERFECT_COLOR, true),
+    }
+}
+
+fn legend(name: &str, fused_l: bool) -> &'static str {
     match name {
         "s" => "s (SER-FIQ)",
         "n" => "n (embedding-layer norm)",
+        "l" => "l (second quality network)",
+        "f" if fused_l => "f (fused: s, n and l)",
         "f" => "f (fused: mean of normalised s and n)",
         "sharpness" => "sharpness (Laplacian variance)",
         "random" => "random discard (expected)",
@@ -354,12 +463,15 @@ fn print_table(r: &Report) {
 fn write_images_csv(path: &Path, images: &[PathBuf], measured: &[Result<Measured, String>]) -> Result<(), Fatal> {
     let io = |e: std::io::Error| Fatal(format!("cannot write {}: {}", crate::show::path(path), io_reason(&e)));
     let mut w = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
-    writeln!(w, "path,s,q,n,f,q100,sharpness,problem").map_err(io)?;
+    writeln!(w, "path,s,q,n,f,q100,l,sharpness,problem").map_err(io)?;
     for (p, m) in images.iter().zip(measured) {
         let path = crate::output::csv_path(p);
         match m {
-            Ok(m) => writeln!(w, "{path},{},{},{},{},{},{:.3},", m.s, m.q, m.n, m.f, m.q100, m.sharpness),
-            Err(reason) => writeln!(w, "{path},,,,,,,{}", crate::output::csv_field(&crate::show::text(reason))),
+            Ok(m) => {
+                let l = if m.l.is_nan() { String::new() } else { m.l.to_string() };
+                writeln!(w, "{path},{},{},{},{},{},{l},{:.3},", m.s, m.q, m.n, m.f, m.q100, m.sharpness)
+            }
+            Err(reason) => writeln!(w, "{path},,,,,,,,{}", crate::output::csv_field(&crate::show::text(reason))),
         }
         .map_err(io)?;
     }

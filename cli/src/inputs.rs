@@ -73,7 +73,7 @@ impl LandmarkFile {
     }
 
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
+        let text = serfiq_core::files::read_regular_text(path)
             .map_err(|e| format!("cannot read the landmarks file {}: {}", crate::show::path(path), io_reason(&e)))?;
         Self::parse(&text).map_err(|e| format!("landmarks file {}: {e}", crate::show::path(path)))
     }

@@ -16,6 +16,11 @@ use std::path::{Path, PathBuf};
 pub const MODEL_ENV: &str = "SERFIQ_MODEL";
 pub const DETECTOR_ENV: &str = "SERFIQ_DETECTOR";
 pub const CACHE_ENV: &str = "SERFIQ_CACHE";
+pub const QUALITY_NET_ENV: &str = "SERFIQ_QUALITY_NET";
+/// The shipped second quality network: in a checkout, and in an unpacked
+/// archive (scripts/dist.sh), relative to the folders above the executable.
+pub const QUALITY_NET_REL: [&str; 2] =
+    ["models/quality/lightqnet-dm025.onnx", "share/serfiq/models/quality/lightqnet-dm025.onnx"];
 /// The default model and runtime inside the cache, as `scripts/fetch.sh` lays them out.
 const MODEL_IN_CACHE: &str = "models/fr_feature.onnx";
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
@@ -72,6 +77,8 @@ pub enum Source {
     Cache,
     /// Left to the library's own search.
     Library,
+    /// Shipped with serfiq, next to the executable.
+    Shipped,
 }
 
 impl Source {
@@ -81,6 +88,7 @@ impl Source {
             Source::Env => format!("from {env}"),
             Source::Cache => "from the serfiq cache".to_string(),
             Source::Library => "found by the library".to_string(),
+            Source::Shipped => "shipped with serfiq".to_string(),
         }
     }
 }
@@ -148,6 +156,27 @@ impl Locator {
             return Ok(Some((p, Source::Env)));
         }
         Ok(find_in_cache(&self.cache, DETECTOR_IN_CACHE).map(|p| (p, Source::Cache)))
+    }
+
+    /// The second quality network: `--quality-net`, else `SERFIQ_QUALITY_NET`,
+    /// else the shipped one in the folders that hold the executable (a checkout
+    /// or an unpacked archive); `None` with `--no-quality-net`, explicit-only
+    /// without the flag, or when it is not there.
+    pub fn quality_net_path(&self, flag: Option<&Path>, disabled: bool) -> Result<Option<(PathBuf, Source)>, String> {
+        if disabled {
+            return Ok(None);
+        }
+        if let Some(p) = flag {
+            return Ok(Some((p.to_path_buf(), Source::Flag)));
+        }
+        if self.explicit_only {
+            return Ok(None);
+        }
+        if let Some(p) = env_path(QUALITY_NET_ENV)? {
+            return Ok(Some((p, Source::Env)));
+        }
+        let mut shipped = exe_ancestors().into_iter().flat_map(|d| QUALITY_NET_REL.map(|rel| d.join(rel)));
+        Ok(shipped.find(|p| p.is_file()).map(|p| (p, Source::Shipped)))
     }
 
     /// The ONNX Runtime library: `--ort-lib`, else the fetched one unless

@@ -3,9 +3,11 @@
 //!   serfiq score [--faces one|all] [--annotate OUT] [--save-crops DIR] [--json] IMAGES_OR_DIRS...
 //!   serfiq embed [--landmarks FILE] [--json] IMAGES_OR_DIRS...
 //!   serfiq info
-//!   serfiq eval DATASET [--pairs pairs.txt]
+//!   serfiq eval DATASET [--pairs pairs.txt] [--groups GROUPS.tsv]
+//!   serfiq fairness SCORES GROUPS.tsv [--json FILE]
 //!   serfiq calibrate IMAGES_OR_DIRS... [--out CALIBRATED.onnx]
 //!   serfiq bench [IMAGES_OR_DIRS...]
+//!   serfiq capture VIDEO|FOLDER_OF_FRAMES [--json] [--best CROP.png] [--annotate DIR]
 //!
 //! Photos go through the face detector (fetched into the cache by `make fetch`;
 //! `--no-detect` turns it off); aligned crops and images with landmarks do not.
@@ -16,13 +18,18 @@
 mod annotate;
 mod args;
 mod bench;
+mod bench_capture;
+mod bench_components;
 mod bench_photos;
 mod calibrate;
+mod capture;
 mod dataset;
 mod decode;
 mod edc;
 mod eval;
 mod extras;
+mod fairness;
+mod frames;
 mod inputs;
 mod locate;
 mod measure;
@@ -61,7 +68,9 @@ fn main() -> ExitCode {
         Command::Info(a) => info(&a),
         Command::Eval(a) => eval::run(&a),
         Command::Calibrate(a) => calibrate::run(&a),
+        Command::Fairness(a) => fairness::run(&a),
         Command::Bench(a) => bench::run(&a),
+        Command::Capture(a) => capture::run(&a),
     };
     match result {
         Ok(code) => code,
@@ -84,6 +93,8 @@ struct Settings {
     ort_from: String,
     /// The detector and where it came from; `None`: no detection.
     detector: Option<(PathBuf, String)>,
+    /// The second quality network and where it came from; `None`: no l.
+    quality_net: Option<(PathBuf, String)>,
     /// Where the cache is (for `bench`'s demo photos).
     locator: locate::Locator,
 }
@@ -104,6 +115,10 @@ fn settings(m: &ModelArgs, d: &DetectArgs, s: Option<&SerfiqArgs>) -> Result<Set
         opts.q100_quality = s.q100.into();
         set_head(&mut opts, &s.head);
     }
+    let quality_net = locator.quality_net_path(m.quality_net.as_deref(), m.no_quality_net).map_err(Fatal)?;
+    opts.quality_net = quality_net.as_ref().map(|(p, _)| ModelSource::Path(p.clone()));
+    opts.quality_net_spec = m.quality_net_spec.clone();
+    opts.quality_net_sha256 = m.quality_net_sha256.clone();
     let detector = locator.detector_path(d.detector.as_deref(), d.no_detect).map_err(Fatal)?;
     opts.detector = detector.as_ref().map(|(p, _)| ModelSource::Path(p.clone()));
     opts.face_policy = d.face_policy.into();
@@ -116,6 +131,7 @@ fn settings(m: &ModelArgs, d: &DetectArgs, s: Option<&SerfiqArgs>) -> Result<Set
         model_from: model_src.describe("--model", locate::MODEL_ENV),
         ort_from: ort_src.describe("--ort-lib", serfiq_core::ORT_LIBRARY_ENV),
         detector: detector.map(|(p, src)| (p, src.describe("--detector", locate::DETECTOR_ENV))),
+        quality_net: quality_net.map(|(p, src)| (p, src.describe("--quality-net", locate::QUALITY_NET_ENV))),
         locator,
     })
 }
@@ -157,8 +173,12 @@ fn process_images(
         Some(out) => Some(AnnotateTo::choose(out, found.images.len()).map_err(Fatal)?),
         None => None,
     };
-    let mut extras = Extras::new(faces.and_then(|f| f.save_crops.clone()), annotate, all_faces).map_err(Fatal)?;
-    let model = load(&settings(m, d, s)?.opts)?;
+    let mut extras =
+        Extras::new(faces.and_then(|f| f.save_crops.clone()), annotate, all_faces, &found.images).map_err(Fatal)?;
+    let components = faces.is_some_and(|f| f.components);
+    let mut opts = settings(m, d, s)?.opts;
+    opts.feedback_profile = faces.and_then(|f| f.profile.clone());
+    let model = load(&opts)?;
 
     let format = if input.json { Format::Json } else { Format::Csv };
     let columns = match want {
@@ -166,14 +186,15 @@ fn process_images(
         _ if all_faces => Columns::Faces,
         _ => Columns::Score,
     };
-    let cfg = RunConfig { landmarks: landmarks.as_ref(), want, all_faces, batch: input.batch as usize };
+    let cfg = RunConfig { landmarks: landmarks.as_ref(), want, all_faces, components, batch: input.batch as usize };
     let mut write_extras = |path: &std::path::Path, prep: &process::Prepared, outcome: &process::Outcome| {
         if extras.is_empty() {
             return Ok(());
         }
         extras.image(&model, path, prep, outcome)
     };
-    let printed = Printer::start(BufWriter::new(io::stdout().lock()), format, columns).and_then(|mut printer| {
+    let out = BufWriter::new(io::stdout().lock());
+    let printed = Printer::start_with(out, format, columns, components).and_then(|mut printer| {
         let bad = process::run_all(&model, &found.images, &cfg, &mut printer, &mut write_extras)?;
         printer.finish()?;
         Ok(bad)
@@ -189,7 +210,7 @@ fn process_images(
 
 /// `info`: what an integrator needs to know about the model and settings.
 fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
-    let Settings { opts, model_path, model_from, ort_from, detector, .. } =
+    let Settings { opts, model_path, model_from, ort_from, detector, quality_net, .. } =
         settings(&a.model, &a.detect, Some(&a.serfiq))?;
     let model = load(&opts)?;
     let (i, spec) = (model.info(), model.input_spec());
@@ -228,6 +249,12 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
                 "path": p,
                 "threshold": opts.detector_threshold,
                 "face_policy": format!("{:?}", opts.face_policy),
+            })),
+            "quality_net": quality_net.as_ref().map(|(p, _)| serde_json::json!({
+                "path": p,
+                "input": model.quality_input().map(|q| q.to_string()),
+                "fused_into_f": model.fuses_l(),
+                "l_percentiles": model.scales().l.map(|p| [p.p5, p.median, p.p95]),
             })),
         });
         println!("{}", serde_json::to_string_pretty(&v).map_err(|e| Fatal(e.to_string()))?);
@@ -274,6 +301,17 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
                     opts.face_policy
                 ),
                 None => "none (photos need --landmarks)".to_string(),
+            },
+        ),
+        (
+            "quality net",
+            match (&quality_net, model.quality_input()) {
+                (Some((p, from)), Some(q)) => format!(
+                    "{} ({from}), input {q}; {}",
+                    crate::show::path(p),
+                    if model.fuses_l() { "l fused into f" } else { "l not fused into f (no l percentiles)" }
+                ),
+                _ => "none (no l; f from s and n)".to_string(),
             },
         ),
     ];

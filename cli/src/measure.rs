@@ -18,6 +18,8 @@ pub struct Measured {
     pub n: f32,
     pub f: f32,
     pub q100: f32,
+    /// The second quality network's value; NaN without one.
+    pub l: f32,
     /// L2-normalised, so a dot product is the cosine similarity; empty
     /// unless `cfg.want` asks for it.
     pub embedding: Vec<f32>,
@@ -97,7 +99,16 @@ fn measure_batch(
                     crate::edc::laplacian_variance(&crop.rgb, crop.width as usize, crop.height as usize)
                 }
             };
-            Ok(Measured { s: q.s, q: q.q, n: q.n, f: q.f, q100: q.q100, embedding: normalised(f.embedding), sharpness })
+            Ok(Measured {
+                s: q.s,
+                q: q.q,
+                n: q.n,
+                f: q.f,
+                q100: q.q100,
+                l: q.l,
+                embedding: normalised(f.embedding),
+                sharpness,
+            })
         })
         .collect()
 }

@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use image::RgbImage;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serfiq_core::{Detection, Error, ErrorKind, Face, ImageView, Landmarks, Model, PixelFormat, Quality, Route, Want};
+use serfiq_core::{
+    AssessedFace, Components, Detection, Error, ErrorKind, Face, ImageView, Landmarks, Model, PixelFormat, Quality,
+    Route, Want,
+};
 
 use crate::decode::Opened;
 use crate::inputs::LandmarkFile;
@@ -18,12 +21,7 @@ use crate::show;
 /// Show a progress bar from this many images on (on a terminal only).
 const PROGRESS_MIN_IMAGES: usize = 21;
 
-pub use crate::decode::{open, MAX_IMAGE_PIXELS};
-
-/// Most decoded pixels held at once, over a batch and (for `eval` and
-/// `calibrate`) over all workers together: one image at the pixel limit. A
-/// batch ends early rather than go over it.
-pub const MAX_HELD_PIXELS: u64 = MAX_IMAGE_PIXELS;
+pub use crate::decode::{open, MAX_HELD_PIXELS};
 
 /// A decoded image, with its landmarks when the `--landmarks` file has an entry for it.
 pub struct Prepared {
@@ -50,6 +48,8 @@ pub struct RunConfig<'a> {
     pub want: Want,
     /// Every face found (`--faces all`) rather than the one the policy picks.
     pub all_faces: bool,
+    /// Quality components and feedback of each face (`--components`).
+    pub components: bool,
     /// Images per model run.
     pub batch: usize,
 }
@@ -181,9 +181,22 @@ pub struct Found {
     pub quality: Option<Quality>,
     /// Empty unless the embedding was asked for.
     pub embedding: Vec<f32>,
+    /// With `--components`.
+    pub components: Option<Components>,
 }
 
 impl Found {
+    fn assessed(index: usize, a: AssessedFace) -> Found {
+        Found {
+            index,
+            detection: a.detection,
+            landmarks: Some(a.landmarks),
+            quality: Some(a.quality),
+            embedding: Vec::new(),
+            components: Some(a.components),
+        }
+    }
+
     /// This face in `prep`'s image, aligned as it was scored.
     pub fn face<'a>(&self, prep: &'a Prepared) -> Result<Face<'a>, String> {
         Ok(Face { image: prep.view()?, landmarks: self.landmarks })
@@ -219,6 +232,7 @@ pub fn score_each(model: &Model, preps: &[&Prepared], want: Want) -> Vec<Result<
                         landmarks: r.detection.map(|d| d.landmarks).or(preps[i].landmarks),
                         quality: r.quality,
                         embedding: r.embedding,
+                        components: None,
                     }));
                 }
             }
@@ -239,6 +253,7 @@ fn every_face(model: &Model, prep: &Prepared, want: Want) -> Option<Outcome> {
         landmarks: Some(f.detection.landmarks),
         quality: (want != Want::Embedding).then_some(f.quality),
         embedding: f.embedding,
+        components: None,
     });
     Some(Ok(found.collect()))
 }
@@ -247,6 +262,9 @@ fn every_face(model: &Model, prep: &Prepared, want: Want) -> Option<Outcome> {
 /// all`, the photos that go to the detector get every face it finds; every
 /// other image is scored as with `--faces one`.
 fn outcomes(model: &Model, prepared: &[Result<Prepared, String>], cfg: &RunConfig) -> Vec<Outcome> {
+    if cfg.components {
+        return prepared.iter().map(|p| assess(model, p.as_ref().map_err(Clone::clone)?, cfg.all_faces)).collect();
+    }
     let mut out: Vec<Option<Outcome>> = prepared
         .iter()
         .map(|p| match p {
@@ -269,6 +287,20 @@ fn outcomes(model: &Model, prepared: &[Result<Prepared, String>], cfg: &RunConfi
         out[*i] = Some(found.map(|f| vec![f]));
     }
     out.into_iter().map(|o| o.unwrap_or_else(|| Err("no result from the model".to_string()))).collect()
+}
+
+/// One image's faces with their components and feedback: the face the
+/// library picks, or with `all_faces` every face the detector finds (a photo
+/// without any then gets the single-face reason).
+fn assess(model: &Model, prep: &Prepared, all_faces: bool) -> Outcome {
+    let face = prep.face()?;
+    if all_faces && model.route(&face) == Route::Detector {
+        let found = model.detect_assess(&face.image).map_err(|e| reason(&e))?;
+        if !found.is_empty() {
+            return Ok(found.into_iter().enumerate().map(|(i, a)| Found::assessed(i, a)).collect());
+        }
+    }
+    Ok(vec![Found::assessed(0, model.assess(&face).map_err(|e| reason(&e))?)])
 }
 
 pub fn progress_bar(n: usize) -> ProgressBar {
@@ -352,10 +384,14 @@ fn print<W: Write>(printer: &mut Printer<W>, path: &Path, f: &Found, all_faces: 
                 landmarks: f.landmarks,
                 confidence: f.detection.map(|d| d.confidence),
                 quality,
+                components: f.components,
             };
             printer.row(path, &Row::Face(&row))
         }
-        Some(q) => printer.row(path, &Row::Score(q)),
+        Some(q) => match &f.components {
+            Some(c) => printer.row(path, &Row::Assessed(q, c)),
+            None => printer.row(path, &Row::Score(q)),
+        },
     }
 }
 

@@ -62,6 +62,41 @@ pub fn text(s: &str) -> String {
     out
 }
 
+/// Longest part of a line quoted in a message: a malformed 100 MB line must
+/// not become 100 MB of stderr.
+pub const EXCERPT_CHARS: usize = 80;
+
+/// A line of input quoted in a message: its first [`EXCERPT_CHARS`]
+/// characters, escaped as `text`, in quotes, with how much was left out.
+pub fn excerpt(line: &str) -> String {
+    match line.char_indices().nth(EXCERPT_CHARS) {
+        None => format!("\"{}\"", text(line)),
+        Some((i, _)) => format!("\"{}\"... ({} bytes in all)", text(&line[..i]), line.len()),
+    }
+}
+
+/// First characters that make a spreadsheet read a cell as a formula (OWASP,
+/// "CSV Injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A CSV field: a cell a spreadsheet would take for a formula gets a `'` in
+/// front and is quoted; a field with a comma, quote, CR or LF is quoted (RFC
+/// 4180), its quotes doubled; any other field is printed as it is.
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    let formula = s.starts_with(FORMULA_STARTS);
+    if formula || s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}{}\"", if formula { "'" } else { "" }, s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
+}
+
+/// A path as a CSV field: escaped as the module says (so it holds no control
+/// character), then made safe for spreadsheets by `csv_field`.
+pub fn csv_path(p: &Path) -> String {
+    csv_field(&path(p)).into_owned()
+}
+
 /// The name's bytes as lower-case hex (the JSON `path_hex` of a name that is not UTF-8).
 pub fn hex(s: &OsStr) -> String {
     s.as_encoded_bytes().iter().fold(String::new(), |mut out, b| {
@@ -132,5 +167,15 @@ pub(crate) mod tests {
         assert_ne!(os(raw(b"\\xff")), os(raw(b"\xff")));
         assert_eq!(text("a\\b\x1b\n"), "a\\b\\x1b\\x0a");
         assert_eq!(hex(raw(b"a\xff")), "61ff");
+    }
+
+    #[test]
+    fn long_lines_are_cut_in_messages() {
+        assert_eq!(excerpt("a b\x1b"), "\"a b\\x1b\"");
+        let long = "x".repeat(1_000_000);
+        let e = excerpt(&long);
+        assert!(e.len() < 120 && e.ends_with("... (1000000 bytes in all)"), "{e}");
+        let wide = "é".repeat(100);
+        assert!(excerpt(&wide).starts_with(&format!("\"{}\"...", "é".repeat(80))));
     }
 }

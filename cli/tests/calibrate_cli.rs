@@ -93,11 +93,14 @@ fn serfiq_calibrate_writes_a_model_that_info_and_score_use() {
     assert_eq!(note["n"].as_u64(), Some(4));
     assert_eq!(note["median"].as_f64(), Some(want.median));
 
-    // The scales are the documented fit of the (s, n) that `score` prints, and
+    // The scales are the documented fit of the (s, n, l) that `score` prints, and
     // score's q100 is the percentile of f in that sample's f table.
     let n: Vec<f64> = scored.as_array().unwrap().iter().map(|r| r["n"].as_f64().unwrap() as f32 as f64).collect();
     let pairs: Vec<(f64, f64)> = s.iter().copied().zip(n).collect();
-    let want_scales = serfiq_core::scale::fit_scales(&pairs).unwrap();
+    // The shipped quality network is on by default: l's percentiles and the table of f with l too.
+    let l: Vec<f64> = scored.as_array().unwrap().iter().map(|r| r["l"].as_f64().unwrap() as f32 as f64).collect();
+    let want_scales = serfiq_core::scale::fit_scales(&pairs, &l).unwrap();
+    assert!(want_scales.l.is_some() && want_scales.fl_table.is_some());
     assert_eq!(serfiq_core::scale::Scales::read(&m).unwrap(), want_scales);
     assert_eq!(fit["s_quantiles"].as_array().map(Vec::len), Some(101));
     assert_eq!(fit["n_constant"].as_bool(), Some(false));

@@ -165,3 +165,78 @@ fn input_mode_says_what_an_image_is() {
     let default = serfiq(&dir, &["score", obama]);
     assert_eq!(text(&off.stdout), text(&default.stdout));
 }
+
+/// `score --components`: the columns of docs/abi-v3.md §5 with the same values
+/// as the library's assess call, JSON alike, a bad --profile refused, and
+/// --annotate writing the photo with the feedback drawn.
+#[test]
+fn components_and_feedback_are_printed() {
+    if !have_cache() {
+        return;
+    }
+    let dir = scratch("components");
+    let (obama, two, _) = fixtures(&dir);
+    let (obama, two) = (obama.to_str().unwrap(), two.to_str().unwrap());
+    let out = serfiq(&dir, &["score", "--components", "--profile", "live;max_yaw=20", obama]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    let head: Vec<&str> = lines[0].split(',').collect();
+    let row: Vec<&str> = lines[1].split(',').collect();
+    let n = serfiq_core::Component::ALL.len();
+    assert_eq!(head.len(), row.len());
+    // path,s,q,n,f,q100 (and whatever other quality columns), then the components, then feedback.
+    let first = head.len() - 1 - 2 * n;
+    assert!(head[..first].contains(&"q100"), "{head:?}");
+    assert_eq!(
+        (head[first], head[first + 2], head[first + 3]),
+        ("UnifiedQualityScore", "InterEyeDistance", "InterEyeDistance_raw")
+    );
+    assert_eq!(*head.last().unwrap(), "feedback");
+    // The library's answer for the same photo and profile.
+    let opts = serfiq_core::Options {
+        detector: Some(serfiq_core::ModelSource::Path(fetched("models/retinaface_mnet025.onnx"))),
+        feedback_profile: Some("live;max_yaw=20".into()),
+        ..options(&default_model())
+    };
+    let img = common::Rgb::open(Path::new(obama));
+    let want = serfiq_core::Model::new(&opts)
+        .unwrap()
+        .assess(&serfiq_core::Face { image: img.view(), landmarks: None })
+        .unwrap();
+    let col = |name: &str| row[head.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(
+        col("InterEyeDistance_raw").parse::<f32>().unwrap(),
+        want.components.raw(serfiq_core::Component::InterEyeDistance)
+    );
+    assert_eq!(col("HeadPoseYaw").parse::<f32>().unwrap(), want.components.value(serfiq_core::Component::HeadPoseYaw));
+    assert_eq!(col("EyesOpen"), "", "not assessed: empty");
+    let names: Vec<&str> = serfiq_core::Feedback::in_set(want.components.feedback).map(|f| f.name()).collect();
+    assert_eq!(col("feedback"), names.join("|"));
+
+    // JSON, every face of the two-face photo: both get MULTIPLE_FACES.
+    let out = serfiq(&dir, &["score", "--components", "--json", "--faces", "all", two]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    for f in v.as_array().unwrap() {
+        assert!(f["components"]["SingleFacePresent"]["raw"].as_f64().unwrap() > 0.0);
+        assert!(f["components"].get("EyesOpen").is_none());
+        assert!(f["feedback"].as_array().unwrap().iter().any(|c| c == "MULTIPLE_FACES"), "{f}");
+    }
+
+    let out = serfiq(&dir, &["score", "--components", "--profile", "live;max_jaw=3", obama]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("max_jaw"), "{}", text(&out.stderr));
+
+    let png = dir.join("fb.png");
+    let out = serfiq(&dir, &["score", "--components", "--annotate", png.to_str().unwrap(), two]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let drawn = image::open(&png).unwrap().to_rgb8();
+    let plain = image::open(two).unwrap().to_rgb8();
+    // The feedback note (white text on a dark band) lies below the scored face's box.
+    let white =
+        drawn.enumerate_pixels().filter(|(x, y, p)| p.0 == [255; 3] && plain.get_pixel(*x, *y).0 != [255; 3]).count();
+    assert!(white > 50, "no feedback drawn ({white} white pixels)");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -78,9 +78,15 @@ impl Run {
 
 /// Runs `cmd` and reaps it with wait4, so that its own peak RSS is known
 /// (RUSAGE_CHILDREN would mix in the other tests' children).
-#[allow(clippy::zombie_processes)] // reaped by wait4 below
 fn run(cmd: &mut Command) -> Run {
+    run_spawned(cmd, &std::sync::Mutex::new(None))
+}
+
+/// `run`, publishing the child's id in `pid_out` first (for a watchdog).
+#[allow(clippy::zombie_processes)] // reaped by wait4 below
+fn run_spawned(cmd: &mut Command, pid_out: &std::sync::Mutex<Option<u32>>) -> Run {
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    *pid_out.lock().unwrap() = Some(child.id());
     let mut err = child.stderr.take().unwrap();
     let errs = std::thread::spawn(move || {
         let mut v = Vec::new();
@@ -172,6 +178,8 @@ fn a_cache_planted_in_the_working_directory_is_never_used() {
         .arg(ort_lib())
         .arg("--detector")
         .arg(&detector)
+        .arg("--quality-net")
+        .arg(repo().join("models/quality/lightqnet-dm025.onnx"))
         .arg("obama.jpg"));
     assert_eq!(reference.code, Some(0), "{}", reference.err());
     assert!(!marker.exists());
@@ -444,13 +452,13 @@ fn hostile_file_names_are_neutralised_in_csv_escaped_on_the_terminal_and_exact_i
     }
     let (out, err) = (csv.out(), csv.err());
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "path,s,q,n,f,q100");
+    assert_eq!(lines[0], "path,s,q,n,f,q100,l");
     assert_eq!(lines.len(), 1 + names.len(), "one line per image, no stray newline:\n{out}");
     let mut got: Vec<Vec<u8>> = Vec::new();
     let mut cells = Vec::new();
     for line in &lines[1..] {
         let (cell, rest) = first_csv_field(line);
-        assert_eq!(rest.split(',').count(), 6, "{line}");
+        assert_eq!(rest.split(',').count(), 7, "{line}");
         // The name is the cell less the dir prefix; spreadsheet formulas can
         // only start at the cell's first character.
         let shown = cell.strip_prefix('\'').unwrap_or(&cell);
@@ -561,4 +569,174 @@ fn model_and_detector_digests_are_checked() {
     let r = run(serfiq(&dir).args(["info", "--max-model-bytes", &size.to_string(), "--no-detect"]));
     assert_eq!(r.code, Some(0), "{}", r.err());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// Issue 27 (round 3): FIFOs, unbounded eval, calibrate --out, inputs overwritten.
+// ---------------------------------------------------------------------------
+
+/// `run`, killed after `secs` seconds: a hang shows as a failed test, not a stuck one.
+fn run_within(cmd: &mut Command, secs: u64) -> Run {
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let child_pid = std::sync::Arc::new(std::sync::Mutex::new(None::<u32>));
+    let watched = child_pid.clone();
+    let watchdog = std::thread::spawn(move || {
+        if done_rx.recv_timeout(std::time::Duration::from_secs(secs)).is_err() {
+            if let Some(pid) = *watched.lock().unwrap() {
+                // SAFETY: kill(2) on the child this test started, not yet reaped.
+                unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            }
+        }
+    });
+    let r = run_spawned(cmd, &child_pid);
+    let _ = done_tx.send(());
+    watchdog.join().unwrap();
+    assert!(r.code.is_some(), "did not finish within {secs} s (hung):\n{}", String::from_utf8_lossy(&r.stderr));
+    r
+}
+
+fn mkfifo(p: &Path) {
+    let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo {}", p.display());
+}
+
+fn is_fifo(p: &Path) -> bool {
+    std::os::unix::fs::FileTypeExt::is_fifo(&std::fs::symlink_metadata(p).unwrap().file_type())
+}
+
+#[test]
+fn fifos_given_as_any_input_are_refused_without_blocking() {
+    if !have_cache() {
+        return;
+    }
+    let dir = scratch("fifos");
+    let fifo = dir.join("pipe.jpg");
+    mkfifo(&fifo);
+    let obama = fetched("faces/obama.jpg");
+    let data = dir.join("set");
+    std::fs::create_dir_all(data.join("A")).unwrap();
+    let cases: [(&str, Vec<std::ffi::OsString>, i32); 5] = [
+        ("an image", vec!["score".into(), fifo.clone().into(), obama.clone().into()], 1),
+        ("--landmarks", vec!["score".into(), "--landmarks".into(), fifo.clone().into(), obama.clone().into()], 2),
+        ("eval --pairs", vec!["eval".into(), data.clone().into(), "--pairs".into(), fifo.clone().into()], 2),
+        ("calibrate --model", vec!["calibrate".into(), "--model".into(), fifo.clone().into(), obama.clone().into()], 2),
+        (
+            "calibrate --model --out",
+            vec![
+                "calibrate".into(),
+                "--model".into(),
+                fifo.clone().into(),
+                "--out".into(),
+                dir.join("o.onnx").into(),
+                obama.clone().into(),
+            ],
+            2,
+        ),
+    ];
+    for (what, args, code) in cases {
+        let r = run_within(serfiq(&dir).args(&args), 60);
+        r.no_panic();
+        assert_eq!(r.code, Some(code), "{what}: {}", r.err());
+        assert!(r.err().contains("not a regular file"), "{what}: {}", r.err());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn eval_refuses_an_absurd_impostor_count_as_a_usage_error() {
+    let dir = scratch("impostors");
+    for f in ["A/1.jpg", "B/1.jpg"] {
+        std::fs::create_dir_all(dir.join(f).parent().unwrap()).unwrap();
+        std::fs::write(dir.join(f), b"x").unwrap();
+    }
+    let r = run_within(serfiq(&dir).args(["eval", "."]).args(["--impostors", "18446744073709551615"]), 30);
+    r.no_panic();
+    assert_eq!(r.code, Some(2), "{}", r.err());
+    assert!(r.err().contains("--impostors"), "{}", r.err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_malformed_pairs_line_is_quoted_cut_short() {
+    let dir = scratch("long-line");
+    let pairs = dir.join("pairs.txt");
+    std::fs::write(&pairs, format!("A 1 2\n{}\n", "x ".repeat(2_000_000))).unwrap();
+    let r = run_within(serfiq(&dir).args(["eval", ".", "--pairs"]).arg(&pairs), 30);
+    r.no_panic();
+    assert_eq!(r.code, Some(2), "{}", r.err());
+    assert!(r.err().contains(":2: expected"), "{}", &r.err()[..r.err().len().min(300)]);
+    assert!(r.stderr.len() < 1000, "{} bytes of stderr for one bad line", r.stderr.len());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn calibrate_out_refuses_fifos_and_devices_before_any_work() {
+    let dir = scratch("calibrate-out");
+    let fifo = dir.join("model.onnx");
+    mkfifo(&fifo);
+    for target in [fifo.as_path(), Path::new("/dev/null")] {
+        let r = run_within(serfiq(&dir).args(["calibrate", "--out"]).arg(target).arg(fetched("faces/obama.jpg")), 60);
+        r.no_panic();
+        assert_eq!(r.code, Some(2), "{}: {}", target.display(), r.err());
+        assert!(r.err().contains("not a regular file"), "{}", r.err());
+    }
+    assert!(is_fifo(&fifo), "the FIFO was replaced");
+    let dev_null = std::fs::metadata("/dev/null").unwrap();
+    assert!(std::os::unix::fs::FileTypeExt::is_char_device(&dev_null.file_type()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn annotating_and_saving_crops_into_the_input_folder_never_overwrites_an_input() {
+    if !have_cache() {
+        return;
+    }
+    let dir = scratch("into-inputs");
+    // Photos as PNG, so that the outputs' names (NAME.png) are the inputs' names.
+    for name in ["obama", "biden"] {
+        image::open(fetched(&format!("faces/{name}.jpg"))).unwrap().save(dir.join(format!("{name}.png"))).unwrap();
+    }
+    let before: Vec<Vec<u8>> = ["obama.png", "biden.png"].iter().map(|n| std::fs::read(dir.join(n)).unwrap()).collect();
+    for flag in ["--annotate", "--save-crops"] {
+        let r = run_within(serfiq(&dir).args(["score", flag, ".", "obama.png", "biden.png"]), 120);
+        r.no_panic();
+        assert_eq!(r.code, Some(0), "{flag}: {}", r.err());
+        for (n, old) in ["obama.png", "biden.png"].iter().zip(&before) {
+            assert_eq!(&std::fs::read(dir.join(n)).unwrap(), old, "{flag} overwrote the input {n}");
+        }
+        assert!(r.err().contains("is an input image and is never written over; wrote"), "{flag}: {}", r.err());
+    }
+    assert!(dir.join("obama_2.png").exists() && dir.join("biden_2.png").exists());
+    // One input named as the --annotate file: refused before any work.
+    let r = run_within(serfiq(&dir).args(["score", "--annotate", "obama.png", "obama.png"]), 60);
+    assert_eq!(r.code, Some(2), "{}", r.err());
+    assert!(r.err().contains("never writes over"), "{}", r.err());
+    assert_eq!(std::fs::read(dir.join("obama.png")).unwrap(), before[0]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_truncated_jpeg_is_a_bad_image() {
+    if !have_cache() {
+        return;
+    }
+    let dir = scratch("truncated");
+    let jpeg = std::fs::read(fetched("faces/obama.jpg")).unwrap();
+    let cut = dir.join("cut.jpg");
+    std::fs::write(&cut, &jpeg[..jpeg.len() * 2 / 3]).unwrap();
+    let r = run_within(serfiq(&dir).arg("score").arg(&cut).arg(fetched("faces/obama.jpg")), 60);
+    r.no_panic();
+    assert_eq!(r.code, Some(1), "{}", r.err());
+    assert!(r.err().contains("cut.jpg: cannot decode image: the JPEG file is truncated"), "{}", r.err());
+    assert_eq!(r.out().lines().count(), 2, "the whole image is still scored:\n{}", r.out());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn score_help_names_every_column() {
+    let r = run_within(serfiq(Path::new(".")).args(["score", "--help"]), 30);
+    assert_eq!(r.code, Some(0));
+    assert!(!r.out().contains("(s and q)"), "{}", r.out());
+    assert!(r.out().contains("s, q, n, f, q100"), "{}", r.out());
 }

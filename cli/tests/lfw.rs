@@ -4,6 +4,10 @@
 //! pair quality = min of the two images' s). Prints the numbers used to
 //! calibrate the default alpha and r.
 //!
+//! The model carries the shipped second quality network, so the same run
+//! also checks that the new f (s, n and l fused) beats the old f (s and n)
+//! and each signal alone.
+//!
 //! Run with `cargo test --release --test lfw -- --nocapture` to see them.
 
 #[path = "../../tests/common/mod.rs"]
@@ -15,7 +19,7 @@ mod edc;
 use std::collections::HashMap;
 
 use common::*;
-use serfiq_core::{Face, Model, Options, Want};
+use serfiq_core::{Face, Model, ModelSource, Options, Quality, Want};
 
 /// Linear interpolation between order statistics (numpy's default).
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -63,14 +67,15 @@ fn quality_discard_lowers_fnmr_on_lfw() {
     let decoded = start.elapsed();
 
     // Two workers, one session and one ONNX Runtime thread each (2 cores).
-    let opts = Options { max_sessions: 2, intra_threads: 1, ..options(&default_model()) };
+    let net = ModelSource::Path(repo().join("models/quality/lightqnet-dm025.onnx"));
+    let opts = Options { max_sessions: 2, intra_threads: 1, quality_net: Some(net), ..options(&default_model()) };
     let model = Model::new(&opts).unwrap();
     let d = model.embedding_size();
-    let mut s = vec![0f64; images.len()];
+    let mut qs = vec![Quality { s: 0.0, q: 0.0, n: 0.0, f: 0.0, q100: 0.0, l: 0.0 }; images.len()];
     let mut emb = vec![0f32; images.len() * d];
     const BATCH: usize = 64;
     std::thread::scope(|scope| {
-        let chunks: Vec<_> = images.chunks(BATCH).zip(s.chunks_mut(BATCH)).zip(emb.chunks_mut(BATCH * d)).collect();
+        let chunks: Vec<_> = images.chunks(BATCH).zip(qs.chunks_mut(BATCH)).zip(emb.chunks_mut(BATCH * d)).collect();
         let (mut even, mut odd) = (Vec::new(), Vec::new());
         for (i, c) in chunks.into_iter().enumerate() {
             if i % 2 == 0 {
@@ -85,15 +90,14 @@ fn quality_discard_lowers_fnmr_on_lfw() {
                 for ((imgs, s_out), e_out) in work {
                     let faces: Vec<Face> = imgs.iter().map(|i| Face { image: i.view(), landmarks: None }).collect();
                     let out = model.run(&faces, Want::Both).unwrap();
-                    for (dst, q) in s_out.iter_mut().zip(&out.qualities) {
-                        *dst = q.s as f64;
-                    }
+                    s_out.copy_from_slice(&out.qualities);
                     e_out.copy_from_slice(&out.embeddings);
                 }
             });
         }
     });
     let scored = start.elapsed() - decoded;
+    let s: Vec<f64> = qs.iter().map(|q| q.s as f64).collect();
     assert!(s.iter().all(|v| v.is_finite() && *v > 0.0 && *v <= 1.0), "s outside (0, 1]");
 
     let mut genuine = Vec::new(); // (comparison score, pair quality)
@@ -165,4 +169,40 @@ fn quality_discard_lowers_fnmr_on_lfw() {
     assert!(fnmr[0] > 0.0, "no false non-matches at all: nothing left to improve");
     // The quality is useful: dropping the worst 10 % of pairs removes errors.
     assert!(fnmr[1] < fnmr[0], "discarding 10 % by quality did not lower FNMR ({} → {})", fnmr[0], fnmr[1]);
+
+    // The second opinion: pAUC to 20 % at FMR 1e-3 for each signal, with the old
+    // f recomputed from the model's own percentiles (what a model without the
+    // network gives, bit for bit: tests/quality_net.rs).
+    let sc = model.scales();
+    let s_spread = sc.s.expect("the default scales have s percentiles");
+    let old_f = |q: &Quality| serfiq_core::scale::fused(&s_spread, sc.n.as_ref(), q.s as f64, q.n as f64);
+    type Measure<'a> = (&'a str, &'a dyn Fn(&Quality) -> f64);
+    let measures: [Measure; 5] = [
+        ("s", &|q| q.s as f64),
+        ("n", &|q| q.n as f64),
+        ("l", &|q| q.l as f64),
+        ("old f", &old_f),
+        ("new f", &|q| q.f as f64),
+    ];
+    let pauc: Vec<f64> = measures
+        .iter()
+        .map(|(name, value)| {
+            let mut cmp = Vec::new();
+            let mut k = 0;
+            for (n1, i1, n2, i2, same) in &pairs {
+                let (a, b) = (index[&(n1.clone(), *i1)], index[&(n2.clone(), *i2)]);
+                if *same {
+                    let quality = value(&qs[a]).min(value(&qs[b]));
+                    cmp.push(edc::Comparison { score: genuine[k].0, quality });
+                    k += 1;
+                }
+            }
+            let p = edc::partial_auc(&edc::edc(&cmp, threshold), 0.2);
+            println!("pAUC to 20 % at FMR 1e-3, {name}: {p:.5}");
+            p
+        })
+        .collect();
+    for (k, (name, _)) in measures.iter().enumerate().take(4) {
+        assert!(pauc[4] < pauc[k], "the new f ({:.5}) is not below {name} ({:.5})", pauc[4], pauc[k]);
+    }
 }

@@ -31,6 +31,13 @@ impl Similarity {
         [self.a * p[0] - self.b * p[1] + self.tx, self.b * p[0] + self.a * p[1] + self.ty]
     }
 
+    /// This transform applied after `first`: p ↦ self(first(p)).
+    pub fn after(&self, first: &Similarity) -> Similarity {
+        // Linear parts multiply as complex numbers; the shift is self applied to first's.
+        let [tx, ty] = self.apply([first.tx, first.ty]);
+        Similarity { a: self.a * first.a - self.b * first.b, b: self.a * first.b + self.b * first.a, tx, ty }
+    }
+
     /// The transform that undoes this one; not finite when `a` and `b` are both 0.
     pub fn inverse(&self) -> Similarity {
         // The linear part is the complex number (a + ib); invert it and the shift.
@@ -231,7 +238,7 @@ fn is_collinear(p: &[[f64; 2]; 5]) -> bool {
 
 /// Bilinear sample with pixel centres at integer coordinates and black outside
 /// the image (as OpenCV's warpAffine with a constant border).
-fn sample_bilinear(image: &ImageView, p: [f64; 2]) -> [f32; 3] {
+pub(crate) fn sample_bilinear(image: &ImageView, p: [f64; 2]) -> [f32; 3] {
     let (w, h) = (image.width() as i64, image.height() as i64);
     let (x0, y0) = (p[0].floor(), p[1].floor());
     let (fx, fy) = ((p[0] - x0) as f32, (p[1] - y0) as f32);

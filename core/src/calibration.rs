@@ -18,6 +18,26 @@ pub const R_KEY: &str = "serfiq.r";
 /// A short JSON note on the sample the values were fitted to (informational).
 pub const NOTE_KEY: &str = "serfiq.calibration";
 
+/// Largest α accepted (options, metadata, a fit): its implied spread of s,
+/// 2·ln 19 / α, stays above [`crate::scale::MIN_SPREAD`]. Fits on real
+/// samples give about 100.
+pub const MAX_ALPHA: f64 = 1e6;
+/// Smallest α accepted: below it q is 0.5 for every s in (0, 1].
+pub const MIN_ALPHA: f64 = 1e-6;
+
+/// Why α or r cannot be used, if so: α must be in [[`MIN_ALPHA`], [`MAX_ALPHA`]]
+/// (a negative α turns q upside down, a tiny one flattens it to 0.5), r
+/// finite and within ±[`crate::scale::MAX_VALUE`].
+pub fn check_alpha_r(alpha: Option<f64>, r: Option<f64>) -> std::result::Result<(), String> {
+    if let Some(a) = alpha.filter(|a| !(*a >= MIN_ALPHA && *a <= MAX_ALPHA)) {
+        return Err(format!("alpha must be in [{MIN_ALPHA:e}, {MAX_ALPHA:e}], got {a:?}"));
+    }
+    if let Some(r) = r.filter(|r| r.is_nan() || r.abs() > crate::scale::MAX_VALUE) {
+        return Err(format!("r must be finite and within ±{:e}, got {r:?}", crate::scale::MAX_VALUE));
+    }
+    Ok(())
+}
+
 /// Where a model's α and r came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -30,7 +50,8 @@ pub enum Source {
 }
 
 /// α and r from the model's metadata; `None` for a key that is absent.
-/// A present but unreadable or non-finite value fails with `ErrorKind::ModelInvalid`.
+/// A present but unreadable value, or one [`check_alpha_r`] refuses, fails
+/// with `ErrorKind::ModelInvalid`.
 pub fn read(model: &ModelProto) -> Result<(Option<f64>, Option<f64>)> {
     let get = |key: &str| -> Result<Option<f64>> {
         match model.metadata_props.iter().find(|p| p.key == key) {
@@ -44,7 +65,11 @@ pub fn read(model: &ModelProto) -> Result<(Option<f64>, Option<f64>)> {
             },
         }
     };
-    Ok((get(ALPHA_KEY)?, get(R_KEY)?))
+    let (alpha, r) = (get(ALPHA_KEY)?, get(R_KEY)?);
+    for (key, a, r) in [(ALPHA_KEY, alpha, None), (R_KEY, None, r)] {
+        check_alpha_r(a, r).map_err(|m| Error::new(ErrorKind::ModelInvalid, format!("model metadata {key}: {m}")))?;
+    }
+    Ok((alpha, r))
 }
 
 /// α and r fitted to a sample of s, with the sample's percentiles.
@@ -88,8 +113,9 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Fits α and r to the scores `s` (any order): r = median, α = 2·ln 19 /
-/// (p95 − p5), percentiles by `percentile`. `None` when a value is not finite
-/// or p95 = p5 (which includes samples with fewer than 2 distinct values).
+/// (p95 − p5), percentiles by `percentile`. `None` when a value is not finite,
+/// or p95 = p5 (which includes samples with fewer than 2 distinct values), or
+/// α or r would be refused by [`check_alpha_r`].
 pub fn fit(s: &[f64]) -> Option<Fit> {
     if s.iter().any(|v| !v.is_finite()) {
         return None;
@@ -101,7 +127,7 @@ pub fn fit(s: &[f64]) -> Option<Fit> {
     }
     let (p5, median, p95) = (percentile(&sorted, 0.05), percentile(&sorted, 0.5), percentile(&sorted, 0.95));
     let alpha = 2.0 * 19f64.ln() / (p95 - p5);
-    if !(p95 > p5 && alpha.is_finite()) {
+    if !(p95 > p5 && check_alpha_r(Some(alpha), Some(median)).is_ok()) {
         return None;
     }
     Some(Fit { alpha, r: median, p5, median, p95, n: s.len() })
@@ -122,7 +148,9 @@ pub fn scale_100(q: f64) -> u8 {
 /// note removes that key). The numbers are written in Rust's shortest form
 /// that parses back to the same f64. The rest of the model is as protobuf
 /// parsing and re-serialising leaves it. Fails with `ErrorKind::InvalidArgument`
-/// when α or r is not finite, `ErrorKind::ModelInvalid` when the bytes are not a model.
+/// when α or r is refused by [`check_alpha_r`] or the scales by
+/// [`Scales::check`](crate::scale::Scales::check) (so no model is written that
+/// could not be loaded), `ErrorKind::ModelInvalid` when the bytes are not a model.
 pub fn write(model_bytes: &[u8], alpha: f64, r: f64, note: &str) -> Result<Vec<u8>> {
     write_with(model_bytes, alpha, r, &crate::scale::Scales::default(), note)
 }
@@ -137,9 +165,8 @@ pub fn write_with(
     scales: &crate::scale::Scales,
     note: &str,
 ) -> Result<Vec<u8>> {
-    if !(alpha.is_finite() && r.is_finite()) {
-        return fail(ErrorKind::InvalidArgument, format!("alpha and r must be finite, got {alpha} and {r}"));
-    }
+    check_alpha_r(Some(alpha), Some(r)).map_err(|m| Error::new(ErrorKind::InvalidArgument, m))?;
+    scales.check().map_err(|m| Error::new(ErrorKind::InvalidArgument, m))?;
     let mut model = crate::graph::parse(model_bytes)?;
     set_prop(&mut model, ALPHA_KEY, Some(format!("{alpha:?}")));
     set_prop(&mut model, R_KEY, Some(format!("{r:?}")));
@@ -154,7 +181,7 @@ pub fn write_with(
 
 /// Sets `key` in the first entry holding it (dropping any later duplicates),
 /// appends it when absent, or removes it for `None`.
-fn set_prop(model: &mut ModelProto, key: &str, value: Option<String>) {
+pub(crate) fn set_prop(model: &mut ModelProto, key: &str, value: Option<String>) {
     let props = &mut model.metadata_props;
     let first = props.iter().position(|p| p.key == key);
     let mut k = 0;
@@ -320,6 +347,9 @@ mod tests {
         assert_eq!(write(&bytes, f64::NAN, 0.5, "").unwrap_err().kind, ErrorKind::InvalidArgument);
         assert_eq!(write(&bytes, 1.0, f64::INFINITY, "").unwrap_err().kind, ErrorKind::InvalidArgument);
         assert_eq!(write(b"not a model", 1.0, 0.5, "").unwrap_err().kind, ErrorKind::ModelInvalid);
+        for alpha in [-1.0, 0.0, 2e6, 1e-320] {
+            assert_eq!(write(&bytes, alpha, 0.5, "").unwrap_err().kind, ErrorKind::InvalidArgument, "{alpha}");
+        }
     }
 
     #[test]
@@ -331,5 +361,16 @@ mod tests {
         assert_eq!(read(&m).unwrap_err().kind, ErrorKind::ModelInvalid);
         m.metadata_props[1].value = " 0.5 ".into();
         assert_eq!(read(&m).unwrap(), (None, Some(0.5)));
+        m.metadata_props[1].value = "1e300".into();
+        assert_eq!(read(&m).unwrap_err().kind, ErrorKind::ModelInvalid);
+        m.metadata_props[1].value = "0.5".into();
+        for bad in ["-3", "0", "-0", "1e7", "1e-300"] {
+            let mut a = StringStringEntryProto::new();
+            a.key = ALPHA_KEY.into();
+            a.value = bad.into();
+            let mut m2 = m.clone();
+            m2.metadata_props.push(a);
+            assert_eq!(read(&m2).unwrap_err().kind, ErrorKind::ModelInvalid, "alpha {bad}");
+        }
     }
 }

@@ -199,7 +199,24 @@ impl Detector {
     /// found is then searched again at full resolution in a region around it
     /// (`refine`), so its landmarks are as precise as at full size.
     pub fn detect(&self, image: &ImageView) -> Result<Vec<Detection>> {
-        let (found, shrunk) = self.detect_once(image)?;
+        let (found, shrunk) = self.detect_once(image, self.max_side)?;
+        if !shrunk {
+            return Ok(found);
+        }
+        found.into_iter().map(|d| self.refine(image, d)).collect()
+    }
+
+    /// Every face near `near` (tracking from frame to frame): searched in the
+    /// region around it (`search_region`, steady), and, when that region was
+    /// shrunk, each face refined at full resolution as `detect` refines them.
+    pub(crate) fn track(
+        &self,
+        image: &ImageView,
+        near: &Detection,
+        context: f32,
+        max_side: u32,
+    ) -> Result<Vec<Detection>> {
+        let (found, shrunk) = self.search_region(image, near, context, max_side, true)?;
         if !shrunk {
             return Ok(found);
         }
@@ -207,37 +224,69 @@ impl Detector {
     }
 
     /// `d` found again in the region of `image` around it: `REFINE_CONTEXT`
-    /// times its box's longer side, its origin on the coarsest stride so that
-    /// the network's cells lie as in a full-size run. `d` itself when no
+    /// times its box's longer side, at the working size. `d` itself when no
     /// detection there overlaps it by more than half (IoU).
     fn refine(&self, image: &ImageView, d: Detection) -> Result<Detection> {
-        let half = REFINE_CONTEXT * d.width().max(d.height()) / 2.0;
-        let c = d.centre();
-        let stride = STRIDES[STRIDES.len() - 1] as u32;
-        let start = |centre: f32| ((centre - half).max(0.0) as u32) / stride * stride;
-        let end = |centre: f32, max: u32| ((centre + half).ceil().max(0.0) as u32).min(max);
-        let (x0, y0) = (start(c[0]), start(c[1]));
-        let (x1, y1) = (end(c[0], image.width()), end(c[1], image.height()));
-        let Some(region) = image.region(x0, y0, x1.saturating_sub(x0), y1.saturating_sub(y0)) else {
-            return Ok(d);
-        };
-        let (again, _) = self.detect_once(&region)?;
-        let (ox, oy) = (x0 as f32, y0 as f32);
-        let shifted = again.into_iter().map(|f| Detection {
-            bbox: [f.bbox[0] + ox, f.bbox[1] + oy, f.bbox[2] + ox, f.bbox[3] + oy],
-            landmarks: f.landmarks.map(|p| [p[0] + ox, p[1] + oy]),
-            confidence: f.confidence,
-        });
-        let best = shifted.map(|f| (iou(&f.bbox, &d.bbox), f)).max_by(|a, b| a.0.total_cmp(&b.0));
+        let (again, _) = self.search_region(image, &d, REFINE_CONTEXT, self.max_side, false)?;
+        let best = again.into_iter().map(|f| (iou(&f.bbox, &d.bbox), f)).max_by(|a, b| a.0.total_cmp(&b.0));
         Ok(match best {
             Some((overlap, f)) if overlap > 0.5 => f,
             _ => d,
         })
     }
 
+    /// Every face in the region of `image` around `near`: `context` times its
+    /// box's longer side, its origin on the coarsest stride so that the
+    /// network's cells lie as in a full-size run, searched with the region's
+    /// long side shrunk to at most `max_side`. Coordinates are the full image's;
+    /// also whether the region was shrunk. Refining and tracking both search this way.
+    ///
+    /// `steady`: shrink by a power of two and snap the region to its grid, so
+    /// that a face that did not move sees the same network input whatever
+    /// small shift its last box had (tracking compares landmarks frame to frame).
+    pub(crate) fn search_region(
+        &self,
+        image: &ImageView,
+        near: &Detection,
+        context: f32,
+        max_side: u32,
+        steady: bool,
+    ) -> Result<(Vec<Detection>, bool)> {
+        let max_side = max_side.max(MIN_MAX_SIDE);
+        let half = context * near.width().max(near.height()) / 2.0;
+        let c = near.centre();
+        let long = (2.0 * half).ceil().max(1.0) as u32;
+        // Full-resolution pixels per working pixel (1 when not steady: `prepare` fits the size).
+        let step = if steady { (long.div_ceil(max_side)).next_power_of_two() } else { 1 };
+        let grid = STRIDES[STRIDES.len() - 1] as u32 * step;
+        let start = |centre: f32| ((centre - half).max(0.0) as u32) / grid * grid;
+        let end = |centre: f32, from: u32, max: u32| {
+            let want = ((centre + half).ceil().max(0.0) as u32).min(max);
+            if want <= from {
+                return want;
+            }
+            // Whole steps only, so working pixels stay on the grid.
+            from + ((want - from) / step * step).max(step.min(max - from))
+        };
+        let (x0, y0) = (start(c[0]), start(c[1]));
+        let (x1, y1) = (end(c[0], x0, image.width()), end(c[1], y0, image.height()));
+        let Some(region) = image.region(x0, y0, x1.saturating_sub(x0), y1.saturating_sub(y0)) else {
+            return Ok((Vec::new(), false));
+        };
+        let side = if steady { (region.width().max(region.height()) / step).max(MIN_MAX_SIDE) } else { max_side };
+        let (found, shrunk) = self.detect_once(&region, side)?;
+        let (ox, oy) = (x0 as f32, y0 as f32);
+        let shifted = found.into_iter().map(|f| Detection {
+            bbox: [f.bbox[0] + ox, f.bbox[1] + oy, f.bbox[2] + ox, f.bbox[3] + oy],
+            landmarks: f.landmarks.map(|p| [p[0] + ox, p[1] + oy]),
+            confidence: f.confidence,
+        });
+        Ok((shifted.collect(), shrunk))
+    }
+
     /// One pass over `image` at its working size; also whether it was shrunk.
-    fn detect_once(&self, image: &ImageView) -> Result<(Vec<Detection>, bool)> {
-        let p = prepare(image, self.max_side);
+    fn detect_once(&self, image: &ImageView, max_side: u32) -> Result<(Vec<Detection>, bool)> {
+        let p = prepare(image, max_side);
         let (loc, conf, lms) = self.pool.with(|s| self.infer(s, &p))?;
         let anchors = anchors(p.width, p.height);
         let n = anchors.len();
@@ -405,7 +454,7 @@ fn decode(a: &Anchor, loc: &[f32], lms: &[f32], confidence: f32) -> Detection {
     Detection { bbox: [cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0], landmarks, confidence }
 }
 
-fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
+pub(crate) fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     let iw = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
     let ih = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
     let inter = iw * ih;

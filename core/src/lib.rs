@@ -69,15 +69,19 @@ macro_rules! internal {
 }
 
 pub mod align;
+pub mod assess;
 pub mod calibration;
+pub mod capture;
 mod defaults;
 pub mod detect;
 mod error;
+pub mod files;
 pub mod gpu;
 pub mod image;
 pub mod masks;
 mod model;
 mod options;
+pub mod quality_net;
 mod run;
 pub mod scale;
 // The OS loader: dlopen/dladdr, LoadLibraryExW/GetModuleHandleExW.
@@ -94,6 +98,8 @@ internal!(
 );
 
 pub use align::Landmarks;
+pub use assess::{AssessedFace, Component, Components, Feedback, Profile, MAX_COMPONENTS};
+pub use capture::{Capture, CaptureOptions, State};
 pub use detect::{Detection, FacePolicy};
 pub use error::{Error, ErrorKind, Result};
 pub use gpu::Provider;

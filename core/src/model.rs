@@ -33,10 +33,14 @@ pub struct Model {
     pub(crate) plain: Pool,
     /// Finds faces in images that are neither aligned nor come with landmarks.
     pub(crate) detector: Option<Detector>,
+    /// The second quality network, giving l.
+    pub(crate) quality_net: Option<crate::quality_net::QualityNet>,
     pub(crate) policy: FacePolicy,
     /// Where the sessions run, and why not on the GPU when a fallback happened.
     pub(crate) provider: Provider,
     gpu_note: Option<String>,
+    /// The thresholds of the feedback codes.
+    pub(crate) profile: crate::Profile,
 }
 
 impl Model {
@@ -130,6 +134,17 @@ impl Model {
                 Some(Detector::new(bytes, config.clone(), opts.detector_threshold, opts.detector_max_side)?)
             }
         };
+        let quality_net = match &opts.quality_net {
+            None => None,
+            Some(src) => {
+                let bytes = read_source(src, "quality network", opts.max_model_bytes)?;
+                if let Some(want) = &opts.quality_net_sha256 {
+                    verify_digest(&bytes, want, "quality network")?;
+                }
+                let spec = opts.quality_net_spec.as_deref();
+                Some(crate::quality_net::QualityNet::new(bytes, spec, config.clone())?)
+            }
+        };
         let model = Model {
             spec: InputSpec { width: w as u32, height: h as u32, bgr: opts.input_bgr, mean: opts.mean, std: opts.std },
             info,
@@ -141,11 +156,13 @@ impl Model {
             options: Options {
                 model: without_bytes(&opts.model),
                 detector: opts.detector.as_ref().map(without_bytes),
+                quality_net: opts.quality_net.as_ref().map(without_bytes),
                 ..opts.clone()
             },
             scored: Pool::new(scored, config.clone()),
             plain,
             detector,
+            quality_net,
             policy: opts.face_policy,
             runtime,
             provider: match config.cuda_device {
@@ -153,6 +170,7 @@ impl Model {
                 None => Provider::Cpu,
             },
             gpu_note,
+            profile: opts.profile()?,
         };
         model.check_first_run()?;
         Ok(model)
@@ -264,20 +282,39 @@ impl Model {
         self.options.q100_quality
     }
 
-    /// The quality of an image with SER-FIQ score `s` and embedding-layer
-    /// norm `n`: q = 1 / (1 + exp(−α (s − r))), f and q100 as [`Quality`] says.
-    pub fn quality(&self, s: f32, n: f32) -> Quality {
+    /// The input spec of the second quality network, if the model has one.
+    pub fn quality_input(&self) -> Option<&crate::quality_net::QualityInput> {
+        self.quality_net.as_ref().map(|q| &q.spec)
+    }
+
+    /// Whether f includes l: the model has a quality network and its
+    /// calibration (or serfiq's defaults) has l's percentiles.
+    pub fn fuses_l(&self) -> bool {
+        self.quality_net.is_some() && self.scales.l.is_some()
+    }
+
+    /// The quality of an image with SER-FIQ score `s`, embedding-layer
+    /// norm `n` and second-network value `l` (NaN without one):
+    /// q = 1 / (1 + exp(−α (s − r))), f and q100 as [`Quality`] says.
+    pub fn quality(&self, s: f32, n: f32, l: f32) -> Quality {
         let q = crate::calibration::logistic(s as f64, self.alpha, self.r);
-        let f = crate::scale::fused(&self.s_spread, self.scales.n.as_ref(), s as f64, n as f64);
+        let (sd, nd) = (s as f64, n as f64);
+        let (f, f_table) = match (&self.scales.l, self.quality_net.is_some()) {
+            (Some(ls), true) => (
+                crate::scale::fused_with_l(&self.s_spread, self.scales.n.as_ref(), ls, sd, nd, l as f64),
+                &self.scales.fl_table,
+            ),
+            _ => (crate::scale::fused(&self.s_spread, self.scales.n.as_ref(), sd, nd), &self.scales.f_table),
+        };
         let (x, table) = match self.options.q100_quality {
-            Q100Quality::S => (s as f64, &self.scales.s_table),
-            Q100Quality::F => (f, &self.scales.f_table),
+            Q100Quality::S => (sd, &self.scales.s_table),
+            Q100Quality::F => (f, f_table),
         };
         let q100 = match table {
             Some(t) => t.percentile_of(x),
             None => (100.0 * q).clamp(0.0, 100.0),
         };
-        Quality { s, q: q as f32, n, f: f as f32, q100: q100 as f32 }
+        Quality { s, q: q as f32, n, f: f as f32, q100: q100 as f32, l }
     }
 }
 

@@ -9,6 +9,10 @@ use crate::gpu::Provider;
 /// Most stochastic samples T.
 pub const MAX_SAMPLES: usize = 1000;
 
+/// Smallest dropout probability p (and 1 − p the largest): with fewer units
+/// dropped the T passes are all alike and s is 1 for every image.
+pub const MIN_DROPOUT: f64 = 0.01;
+
 /// The default largest model (and detector) file serfiq reads: 1 GiB. The
 /// largest public face-recognition models (ResNet-200 ArcFace) are about 0.5 GB.
 pub const DEFAULT_MAX_MODEL_BYTES: u64 = 1 << 30;
@@ -63,12 +67,13 @@ pub struct Options {
     pub embedding_layer: Option<String>,
     /// Stochastic samples T, 2..=[`MAX_SAMPLES`]; default 100.
     pub samples: usize,
-    /// Dropout probability p, 0 < p < 1; default 0.5.
+    /// Dropout probability p, [`MIN_DROPOUT`] ≤ p ≤ 1 − [`MIN_DROPOUT`]; default 0.5.
     pub dropout: f64,
     /// Seed of the SplitMix64 generator that draws the dropout masks (see
     /// [`masks`](crate::masks)); default 0.
     pub seed: u64,
-    /// α of q = 1 / (1 + exp(−alpha·(s − r))), finite. `None`: the model's calibration
+    /// α of q = 1 / (1 + exp(−alpha·(s − r))), as
+    /// [`calibration::check_alpha_r`](crate::calibration::check_alpha_r) allows. `None`: the model's calibration
     /// (metadata written by `serfiq calibrate`), else [`DEFAULT_ALPHA`].
     pub alpha: Option<f64>,
     /// r of the same mapping, finite. `None`: the model's calibration, else [`DEFAULT_R`].
@@ -78,7 +83,7 @@ pub struct Options {
     /// Per-channel normalisation in the model's channel order: (x − mean) / std,
     /// x in 0–255. Default 127.5.
     pub mean: [f32; 3],
-    /// The divisor of that normalisation, finite and non-zero. Default 128.
+    /// The divisor of that normalisation, finite and non-zero (mean finite too). Default 128.
     pub std: [f32; 3],
     /// ONNX Runtime intra-op threads per session (default 1: parallelism comes
     /// from callers sharing the model, one session each); 0 lets ONNX Runtime
@@ -129,6 +134,21 @@ pub struct Options {
     /// Which quality `Quality::q100` is the percentile of; default
     /// [`Q100Quality::DEFAULT`](crate::Q100Quality::DEFAULT).
     pub q100_quality: crate::Q100Quality,
+    /// The thresholds of the feedback codes ([`Model::assess`](crate::Model::assess)):
+    /// a preset ("enrolment", strict ICAO/ISO; "live", tolerant), optionally
+    /// followed by ";key=value" overrides (see [`Profile::parse`](crate::Profile::parse)).
+    /// `None`: "enrolment". Bad text fails the create with `InvalidArgument`.
+    pub feedback_profile: Option<String>,
+    /// A second quality network ([`quality_net`](crate::quality_net)): any
+    /// ONNX model mapping an aligned face to one number, higher = better,
+    /// read under the same limits as the model. `None`: no l, and f is s and n's alone.
+    pub quality_net: Option<ModelSource>,
+    /// Expected SHA-256 of the quality network's bytes; `None`: not checked.
+    pub quality_net_sha256: Option<String>,
+    /// The quality network's input spec, e.g.
+    /// "side=96;layout=nhwc;channels=rgb;mean=128;std=128"; `None`: its
+    /// `serfiq.quality_input` metadata.
+    pub quality_net_spec: Option<String>,
 }
 
 /// What an image given without landmarks is (landmarks, when given, always
@@ -175,6 +195,10 @@ impl Default for Options {
             input_mode: InputMode::Auto,
             detector_max_side: crate::detect::DEFAULT_MAX_SIDE,
             q100_quality: crate::Q100Quality::DEFAULT,
+            feedback_profile: None,
+            quality_net: None,
+            quality_net_sha256: None,
+            quality_net_spec: None,
         }
     }
 }
@@ -185,23 +209,30 @@ impl Options {
         Options { model: ModelSource::Path(path.into()), ..Default::default() }
     }
 
+    /// The feedback profile these options name.
+    pub(crate) fn profile(&self) -> Result<crate::Profile> {
+        self.feedback_profile.as_deref().map_or_else(|| Ok(crate::Profile::default()), crate::Profile::parse)
+    }
+
     pub(crate) fn validate(&self) -> Result<()> {
         let bad = |m: String| fail(ErrorKind::InvalidArgument, m);
         if !(2..=MAX_SAMPLES).contains(&self.samples) {
             return bad(format!("samples (T) must be in 2..={MAX_SAMPLES}, got {}", self.samples));
         }
-        if !(self.dropout > 0.0 && self.dropout < 1.0) {
-            return bad(format!("dropout p must be in (0, 1), got {}", self.dropout));
+        if !(MIN_DROPOUT..=1.0 - MIN_DROPOUT).contains(&self.dropout) {
+            return bad(format!("dropout p must be in [{MIN_DROPOUT}, {}], got {:?}", 1.0 - MIN_DROPOUT, self.dropout));
         }
-        for (name, v) in [("alpha", self.alpha), ("r", self.r)] {
-            if v.is_some_and(|v| !v.is_finite()) {
-                return bad(format!("{name} must be finite, got {}", v.unwrap_or_default()));
-            }
-        }
+        crate::calibration::check_alpha_r(self.alpha, self.r).map_err(|m| Error::new(ErrorKind::InvalidArgument, m))?;
         // Every pixel value 0..=255 must normalise into ±MAX_NORMALISED: a tiny
         // std or a huge mean would overflow the network to infinities and NaN.
+        // An infinite std would pass that bound and send every pixel to 0.
         let within = |m: f32, s: f32| [0.0f32, 255.0].iter().all(|x| ((x - m) / s).abs() <= MAX_NORMALISED);
-        if self.mean.iter().zip(&self.std).any(|(&m, &s)| s == 0.0 || !within(m, s)) {
+        if self
+            .mean
+            .iter()
+            .zip(&self.std)
+            .any(|(&m, &s)| !(m.is_finite() && s.is_finite()) || s == 0.0 || !within(m, s))
+        {
             return bad(format!(
                 "mean {:?} and std {:?} must be finite, std non-zero, and (x - mean) / std within ±{MAX_NORMALISED:e} (finite) for every pixel value x in 0..=255",
                 self.mean, self.std
@@ -216,7 +247,12 @@ impl Options {
         if !(1..=3).contains(&self.optimization_level) {
             return bad(format!("optimization_level must be 1, 2 or 3, got {}", self.optimization_level));
         }
-        for (name, digest) in [("model_sha256", &self.model_sha256), ("detector_sha256", &self.detector_sha256)] {
+        let digests = [
+            ("model_sha256", &self.model_sha256),
+            ("detector_sha256", &self.detector_sha256),
+            ("quality_net_sha256", &self.quality_net_sha256),
+        ];
+        for (name, digest) in digests {
             if let Some(d) = digest {
                 if d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
                     return bad(format!("{name} must be 64 hexadecimal digits, got {d:?}"));
@@ -225,6 +261,12 @@ impl Options {
         }
         if self.detector_sha256.is_some() && self.detector.is_none() {
             return bad("detector_sha256 is set but no detector is given".to_string());
+        }
+        if self.quality_net.is_none() && (self.quality_net_sha256.is_some() || self.quality_net_spec.is_some()) {
+            return bad("quality_net_sha256 or quality_net_spec is set but no quality network is given".to_string());
+        }
+        if let Some(spec) = &self.quality_net_spec {
+            crate::quality_net::QualityInput::parse(spec, ErrorKind::InvalidArgument, "quality_net_spec")?;
         }
         if self.input_mode == InputMode::Photo && self.detector.is_none() {
             return bad("input_mode is photo but no detector is given (set the detector option)".to_string());
@@ -238,6 +280,7 @@ impl Options {
                 self.detector_max_side
             ));
         }
+        self.profile()?;
         if !(1..=MAX_MODEL_BYTES).contains(&self.max_model_bytes) {
             return bad(format!("max_model_bytes must be in 1..={MAX_MODEL_BYTES}, got {}", self.max_model_bytes));
         }
@@ -263,17 +306,8 @@ pub(crate) fn read_source(src: &ModelSource, what: &str, max: u64) -> Result<Vec
     };
     let not_found =
         |e: String| Error::new(ErrorKind::ModelNotFound, format!("could not read {what} file {}: {e}", p.display()));
-    // Non-blocking, so that opening a FIFO returns at once (and is refused
-    // below) instead of waiting for a writer; it changes nothing for files.
-    let mut open = std::fs::OpenOptions::new();
-    open.read(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
-    let file = open.open(p).map_err(|e| not_found(e.to_string()))?;
+    let file = crate::files::open_regular(p).map_err(|e| not_found(e.to_string()))?;
     let meta = file.metadata().map_err(|e| not_found(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(not_found("not a regular file".to_string()));
-    }
     if meta.len() > max {
         return too_big(meta.len().to_string());
     }

@@ -31,17 +31,43 @@ pub struct Quality {
     /// L2 norm of the embedding layer's output for the unmasked pass (before
     /// any normalisation after that layer), from the same inference.
     pub n: f32,
-    /// Fused quality ½·(ŝ + n̂), x̂ = (x − median) / (p95 − p5) with the
+    /// Fused quality f₀ = ½·(ŝ + n̂), x̂ = (x − median) / (p95 − p5) with the
     /// model's calibration percentiles (ŝ alone when n is unusable, see
-    /// [`Model::scales`]); higher is better, 0 at a typical image.
+    /// [`Model::scales`]); with a quality network and l's percentiles,
+    /// ½·(f₀ + l̂) ([`Model::fuses_l`]). Higher is better, 0 at a typical image.
     pub f: f32,
     /// The percentile (0–100) of this image's quality (s or f, as
     /// [`Model::q100_quality`]) in the calibration sample, interpolated in
     /// its quantile table; 100·q when the model has no table.
     pub q100: f32,
+    /// The second quality network's value for the face, in its own scale
+    /// (higher = better); NaN when the model has no such network.
+    pub l: f32,
 }
 
 impl Quality {
+    /// Fails with `ErrorKind::Inference` unless s and q are in [0, 1], n is
+    /// finite and not negative, f is finite and q100 is in [0, 100].
+    pub fn check(&self) -> Result<()> {
+        let in_range = |v: f32, lo: f32, hi: f32| v >= lo && v <= hi;
+        let checks = [
+            ("s", self.s, in_range(self.s, 0.0, 1.0)),
+            ("q", self.q, in_range(self.q, 0.0, 1.0)),
+            ("n", self.n, in_range(self.n, 0.0, f32::MAX)),
+            ("f", self.f, self.f.is_finite()),
+            ("q100", self.q100, in_range(self.q100, 0.0, 100.0)),
+            // NaN: the model has no quality network (a NaN from a network fails in check_finite).
+            ("l", self.l, !self.l.is_infinite()),
+        ];
+        match checks.iter().find(|c| !c.2) {
+            Some((name, v, _)) => fail(
+                ErrorKind::Inference,
+                format!("the model and its calibration gave {name} = {v} for this image, outside its range, so it has no score"),
+            ),
+            None => Ok(()),
+        }
+    }
+
     /// q on the 0–100 integer scale (`calibration::scale_100`): higher is
     /// better, 50 at the calibration sample's median s.
     pub fn scale_100(&self) -> u8 {
@@ -87,6 +113,8 @@ impl Want {
 pub(crate) struct Raw {
     pub s: Vec<f32>,
     pub n: Vec<f32>,
+    /// The second network's l, when the model has one and the score was wanted.
+    pub l: Vec<f32>,
     pub emb: Vec<f32>,
 }
 
@@ -94,6 +122,7 @@ impl Raw {
     fn extend(&mut self, other: Raw) {
         self.s.extend(other.s);
         self.n.extend(other.n);
+        self.l.extend(other.l);
         self.emb.extend(other.emb);
     }
 }
@@ -203,7 +232,11 @@ impl Model {
         for k in 0..faces.len() {
             self.check_finite(&raw, k).map_err(|e| e.at(k))?;
         }
-        let qualities = raw.s.iter().zip(&raw.n).map(|(&s, &n)| self.quality(s, n)).collect();
+        let qualities = if want.score() {
+            (0..faces.len()).map(|k| self.result_quality(&raw, k).map_err(|e| e.at(k))).collect::<Result<_>>()?
+        } else {
+            Vec::new()
+        };
         Ok(Outputs { qualities, embeddings: raw.emb })
     }
 
@@ -227,7 +260,7 @@ impl Model {
                 next += 1;
                 self.check_finite(&raw, k).map_err(|e| e.at(i))?;
                 Ok(FaceResult {
-                    quality: want.score().then(|| self.quality(raw.s[k], raw.n[k])),
+                    quality: if want.score() { Some(self.result_quality(&raw, k).map_err(|e| e.at(i))?) } else { None },
                     embedding: if want.embedding() { raw.emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
                     detection: l.detection,
                 })
@@ -269,6 +302,11 @@ impl Model {
     /// `ErrorKind::InvalidArgument` when the model has no detector.
     pub fn detect(&self, image: &ImageView) -> Result<Vec<Detection>> {
         Ok(self.detect_aligned(image)?.into_iter().map(|(d, _)| d).collect())
+    }
+
+    /// Whether `d`'s landmarks can align a face from `image` (as `detect` keeps it).
+    pub(crate) fn alignable(&self, image: &ImageView, d: &Detection) -> bool {
+        landmark_transform(&self.spec, image, &d.landmarks).is_ok()
     }
 
     /// `detect`, with each face's transform into the crop.
@@ -314,15 +352,19 @@ impl Model {
             self.check_finite(&raw, k).map_err(|e| Error::new(e.kind, format!("face {k}: {}", e.message)))?;
         }
         let d = self.embedding_size();
-        Ok(found
+        found
             .iter()
             .enumerate()
-            .map(|(k, det)| ScoredFace {
-                detection: *det,
-                quality: self.quality(raw.s[k], raw.n[k]),
-                embedding: if want.embedding() { raw.emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
+            .map(|(k, det)| {
+                Ok(ScoredFace {
+                    detection: *det,
+                    quality: self
+                        .result_quality(&raw, k)
+                        .map_err(|e| Error::new(e.kind, format!("face {k}: {}", e.message)))?,
+                    embedding: if want.embedding() { raw.emb[k * d..(k + 1) * d].to_vec() } else { Vec::new() },
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// How the scoring calls find `face` in its image; the one place where
@@ -371,7 +413,7 @@ impl Model {
         }
     }
 
-    fn no_face_message(&self, image: &ImageView) -> String {
+    pub(crate) fn no_face_message(&self, image: &ImageView) -> String {
         format!(
             "no face found in the {}x{} image (detector confidence threshold {})",
             image.width(),
@@ -389,6 +431,7 @@ impl Model {
         let what = [
             (bad(&raw.s, k..k + 1), "s"),
             (bad(&raw.n, k..k + 1), "n"),
+            (bad(&raw.l, k..k + 1), "l (from the quality network)"),
             (bad(&raw.emb, k * d..(k + 1) * d), "embedding"),
         ];
         if let Some((_, name)) = what.iter().find(|(b, _)| *b) {
@@ -400,6 +443,37 @@ impl Model {
         Ok(())
     }
 
+    /// The quality of face `k`, checked: every value a call hands out goes
+    /// through here, so none is NaN, infinite or out of its range.
+    fn result_quality(&self, raw: &Raw, k: usize) -> Result<Quality> {
+        let q = self.quality_at(raw, k);
+        q.check()?;
+        Ok(q)
+    }
+
+    /// Face `k`'s quality from a run's raw values.
+    fn quality_at(&self, raw: &Raw, k: usize) -> Quality {
+        self.quality(raw.s[k], raw.n[k], raw.l.get(k).copied().unwrap_or(f32::NAN))
+    }
+
+    /// The second network's l for one chunk of located faces.
+    fn infer_l(
+        &self,
+        net: &crate::quality_net::QualityNet,
+        faces: &[&Located],
+        tensor: &mut [f32],
+    ) -> Result<Vec<f32>> {
+        let per = net.spec.tensor_len();
+        let crop_template = self.spec.template();
+        for (face, slot) in faces.iter().zip(tensor.chunks_mut(per)) {
+            // The recognition crop's map composed with crop → network crop:
+            // one warp from the full-resolution pixels (or from the crop itself).
+            let to_crop = face.to_crop.unwrap_or(Similarity { a: 1.0, b: 0.0, tx: 0.0, ty: 0.0 });
+            net.spec.fill(&face.image, &net.spec.map_from_crop(&crop_template).after(&to_crop), slot);
+        }
+        net.run(&tensor[..faces.len() * per], faces.len())
+    }
+
     /// Aligns and infers located faces in chunks; returns (s, embeddings).
     /// A chunk holds at most [`CHUNK_ELEMENTS`] floats of input and head
     /// activations, so memory per call is bounded for any batch and model.
@@ -409,6 +483,11 @@ impl Model {
         let step = if self.provider == crate::gpu::Provider::Cpu { CHUNK } else { GPU_CHUNK };
         let step = step.min((CHUNK_ELEMENTS / (per + head)).max(1));
         let mut tensor = zeroed(per * faces.len().min(step))?;
+        let net = self.quality_net.as_ref().filter(|_| want.score());
+        let mut net_tensor = match net {
+            Some(q) => zeroed(q.spec.tensor_len() * faces.len().min(step))?,
+            None => Vec::new(),
+        };
         let mut raw = Raw::default();
         let pool = if want == Want::Embedding { &self.plain } else { &self.scored };
         for chunk in faces.chunks(step) {
@@ -416,7 +495,11 @@ impl Model {
                 self.spec.fill_checked(&face.image, face.to_crop.as_ref(), slot);
             }
             let input = &tensor[..chunk.len() * per];
-            raw.extend(pool.with(|sess| self.infer(sess, input, chunk.len(), want))?);
+            let mut part = pool.with(|sess| self.infer(sess, input, chunk.len(), want))?;
+            if let Some(q) = net {
+                part.l = self.infer_l(q, chunk, &mut net_tensor)?;
+            }
+            raw.extend(part);
         }
         Ok(raw)
     }
@@ -452,7 +535,7 @@ impl Model {
         };
         let (s, norm) = if want.score() { (take(SCORE_OUTPUT, 1)?, take(NORM_OUTPUT, 1)?) } else { Default::default() };
         let emb = if want.embedding() { take(emb_name, self.embedding_size())? } else { Vec::new() };
-        Ok(Raw { s, n: norm, emb })
+        Ok(Raw { s, n: norm, l: Vec::new(), emb })
     }
 }
 

@@ -2,6 +2,7 @@
  *
  *   score MODEL.onnx PHOTO.ppm --detector DETECTOR.onnx [--embedding]
  *   score MODEL.onnx FACE.ppm LANDMARKS.txt [--embedding]
+ *   score MODEL.onnx FACE.ppm LANDMARKS.txt --components
  *
  * PHOTO.ppm / FACE.ppm is a binary PPM (P6, 8-bit RGB). With --detector it
  * prints "faces N", then for every face the detector finds three lines
@@ -10,7 +11,12 @@
  *   confidence C s S q Q
  * With LANDMARKS.txt (10 numbers: x y of left eye, right eye, nose tip, left
  * and right mouth corner) it prints "s q". --embedding adds each face's
- * embedding on the line after it.
+ * embedding on the line after it. --components prints the face's quality
+ * components and feedback (serfiq_assess) instead, the table every binding
+ * must reproduce:
+ *   components N                      (serfiq_component_count)
+ *   ID NAME UNIT RAW VALUE            (one line per id; NaN = not assessed)
+ *   feedback BITS NAME...             (the raised codes, in code order)
  * ONNX Runtime is found next to libserfiq.so or through SERFIQ_ORT_LIB. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +48,34 @@ static int read_landmarks(const char *path, float lm[SERFIQ_LANDMARK_FLOATS]) {
     for (i = 0; ok && i < SERFIQ_LANDMARK_FLOATS; i++) ok = fscanf(f, "%f", &lm[i]) == 1;
     if (f) fclose(f);
     return ok;
+}
+
+static void print_float(float v) {
+    if (v != v)
+        printf(" NaN"); /* one spelling every binding's parser reads */
+    else
+        printf(" %.9g", v);
+}
+
+/* The face's components and feedback under the model's profile. */
+static serfiq_status print_components(const serfiq_model *model, const serfiq_image *image, const float *landmarks) {
+    serfiq_face face;
+    serfiq_components c;
+    uint32_t id;
+    serfiq_status status = serfiq_assess(model, image, landmarks, &face, &c);
+    if (status != SERFIQ_OK) return status;
+    printf("components %u\n", (unsigned)c.count);
+    for (id = 0; id < c.count && id < SERFIQ_MAX_COMPONENTS; id++) {
+        printf("%u %s %s", (unsigned)id, serfiq_component_name(id), serfiq_component_unit(id));
+        print_float(c.raw[id]);
+        print_float(c.value[id]);
+        printf("\n");
+    }
+    printf("feedback %llu", (unsigned long long)c.feedback);
+    for (id = 0; id < serfiq_feedback_count() && id < 64; id++)
+        if (c.feedback >> id & 1u) printf(" %s", serfiq_feedback_name(id));
+    printf("\n");
+    return SERFIQ_OK;
 }
 
 static void print_floats(const float *v, size_t n) {
@@ -97,10 +131,12 @@ int main(int argc, char **argv) {
     int photo = argc >= 5 && strcmp(argv[3], "--detector") == 0;
     int last = photo ? 5 : 4;
     int want_embedding = argc == last + 1 && strcmp(argv[last], "--embedding") == 0;
+    int want_components = !photo && argc == last + 1 && strcmp(argv[last], "--components") == 0;
 
-    if (argc != last && !want_embedding) {
+    if (argc != last && !want_embedding && !want_components) {
         fprintf(stderr, "usage: %s MODEL.onnx PHOTO.ppm --detector DETECTOR.onnx [--embedding]\n"
-                        "       %s MODEL.onnx FACE.ppm LANDMARKS.txt [--embedding]\n", argv[0], argv[0]);
+                        "       %s MODEL.onnx FACE.ppm LANDMARKS.txt [--embedding | --components]\n",
+                argv[0], argv[0]);
         return 2;
     }
     pixels = read_ppm(argv[2], &w, &h);
@@ -126,7 +162,11 @@ int main(int argc, char **argv) {
     image.height = h;
     image.stride = (size_t)w * 3;
     image.format = SERFIQ_PIXEL_RGB; /* PPM is RGB; the default (0) is BGR, OpenCV's order */
-    if (photo) {
+    if (want_components) {
+        status = print_components(model, &image, landmarks);
+        if (status != SERFIQ_OK)
+            fprintf(stderr, "serfiq_assess: %s: %s\n", serfiq_status_name(status), serfiq_last_error());
+    } else if (photo) {
         status = print_faces(model, &image, dim, want_embedding);
         if (status != SERFIQ_OK)
             fprintf(stderr, "serfiq_detect_score: %s: %s\n", serfiq_status_name(status), serfiq_last_error());

@@ -12,7 +12,7 @@ fn unknown(what: &str, code: impl std::fmt::Display) -> Failure {
 }
 
 /// `SERFIQ_PIXEL_*` → pixel format; `None` for an unknown code.
-pub(crate) fn pixel_format(code: u32) -> Option<PixelFormat> {
+pub fn pixel_format(code: u32) -> Option<PixelFormat> {
     Some(match code {
         SERFIQ_PIXEL_BGR => PixelFormat::Bgr,
         SERFIQ_PIXEL_RGB => PixelFormat::Rgb,
@@ -23,7 +23,7 @@ pub(crate) fn pixel_format(code: u32) -> Option<PixelFormat> {
     })
 }
 
-pub(crate) fn face_policy(code: u32) -> Result<FacePolicy, Failure> {
+pub fn face_policy(code: u32) -> Result<FacePolicy, Failure> {
     match code {
         SERFIQ_FACE_LARGEST => Ok(FacePolicy::Largest),
         SERFIQ_FACE_MOST_CENTRAL => Ok(FacePolicy::MostCentral),
@@ -31,14 +31,14 @@ pub(crate) fn face_policy(code: u32) -> Result<FacePolicy, Failure> {
     }
 }
 
-pub(crate) fn face_policy_code(p: FacePolicy) -> u32 {
+pub fn face_policy_code(p: FacePolicy) -> u32 {
     match p {
         FacePolicy::Largest => SERFIQ_FACE_LARGEST,
         FacePolicy::MostCentral => SERFIQ_FACE_MOST_CENTRAL,
     }
 }
 
-pub(crate) fn provider(code: u32, device_id: i32) -> Result<Provider, Failure> {
+pub fn provider(code: u32, device_id: i32) -> Result<Provider, Failure> {
     match code {
         SERFIQ_PROVIDER_CPU => Ok(Provider::Cpu),
         SERFIQ_PROVIDER_CUDA => Ok(Provider::Cuda { device_id }),
@@ -46,7 +46,7 @@ pub(crate) fn provider(code: u32, device_id: i32) -> Result<Provider, Failure> {
     }
 }
 
-pub(crate) fn provider_code(p: Provider) -> u32 {
+pub fn provider_code(p: Provider) -> u32 {
     match p {
         Provider::Cpu => SERFIQ_PROVIDER_CPU,
         Provider::Cuda { .. } => SERFIQ_PROVIDER_CUDA,
@@ -54,7 +54,7 @@ pub(crate) fn provider_code(p: Provider) -> u32 {
 }
 
 /// `SERFIQ_CHANNELS_*` → whether the model takes BGR planes.
-pub(crate) fn channels_bgr(code: u32) -> Result<bool, Failure> {
+pub fn channels_bgr(code: u32) -> Result<bool, Failure> {
     match code {
         SERFIQ_CHANNELS_RGB => Ok(false),
         SERFIQ_CHANNELS_BGR => Ok(true),
@@ -62,7 +62,7 @@ pub(crate) fn channels_bgr(code: u32) -> Result<bool, Failure> {
     }
 }
 
-pub(crate) fn channels_code(bgr: bool) -> u32 {
+pub fn channels_code(bgr: bool) -> u32 {
     if bgr {
         SERFIQ_CHANNELS_BGR
     } else {
@@ -71,7 +71,7 @@ pub(crate) fn channels_code(bgr: bool) -> u32 {
 }
 
 /// `SERFIQ_SEARCH_*` → where libraries without a path are looked for.
-pub(crate) fn search(code: u32) -> Result<Search, Failure> {
+pub fn search(code: u32) -> Result<Search, Failure> {
     match code {
         SERFIQ_SEARCH_DEFAULT => Ok(Search::Default),
         SERFIQ_SEARCH_EXPLICIT_ONLY => Ok(Search::ExplicitOnly),
@@ -79,7 +79,7 @@ pub(crate) fn search(code: u32) -> Result<Search, Failure> {
     }
 }
 
-pub(crate) fn search_code(s: Search) -> u32 {
+pub fn search_code(s: Search) -> u32 {
     match s {
         Search::Default => SERFIQ_SEARCH_DEFAULT,
         Search::ExplicitOnly => SERFIQ_SEARCH_EXPLICIT_ONLY,
@@ -87,7 +87,7 @@ pub(crate) fn search_code(s: Search) -> u32 {
 }
 
 /// `SERFIQ_INPUT_*` → what an image without landmarks is.
-pub(crate) fn input_mode(code: u32) -> Result<InputMode, Failure> {
+pub fn input_mode(code: u32) -> Result<InputMode, Failure> {
     match code {
         SERFIQ_INPUT_AUTO => Ok(InputMode::Auto),
         SERFIQ_INPUT_CROP => Ok(InputMode::Crop),
@@ -96,7 +96,7 @@ pub(crate) fn input_mode(code: u32) -> Result<InputMode, Failure> {
     }
 }
 
-pub(crate) fn input_mode_code(m: InputMode) -> u32 {
+pub fn input_mode_code(m: InputMode) -> u32 {
     match m {
         InputMode::Auto => SERFIQ_INPUT_AUTO,
         InputMode::Crop => SERFIQ_INPUT_CROP,
@@ -105,7 +105,7 @@ pub(crate) fn input_mode_code(m: InputMode) -> u32 {
 }
 
 /// `SERFIQ_Q100_*` → which quality q100 is the percentile of.
-pub(crate) fn q100_quality(code: u32) -> Result<Q100Quality, Failure> {
+pub fn q100_quality(code: u32) -> Result<Q100Quality, Failure> {
     match code {
         SERFIQ_Q100_DEFAULT => Ok(Q100Quality::DEFAULT),
         SERFIQ_Q100_S => Ok(Q100Quality::S),
@@ -115,7 +115,7 @@ pub(crate) fn q100_quality(code: u32) -> Result<Q100Quality, Failure> {
 }
 
 /// The explicit code of a choice (`serfiq_get_options` reports the one in use).
-pub(crate) fn q100_quality_code(q: Q100Quality) -> u32 {
+pub fn q100_quality_code(q: Q100Quality) -> u32 {
     match q {
         Q100Quality::S => SERFIQ_Q100_S,
         Q100Quality::F => SERFIQ_Q100_F,

@@ -11,7 +11,7 @@ use crate::status::SERFIQ_ERR_INVALID_IMAGE;
 /// An image's size and layout, checked: the pixel format is known, the stride
 /// (0 = packed) holds a row, and the image spans `need` bytes from its first.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Shape {
+pub struct Shape {
     pub width: u32,
     pub height: u32,
     pub stride: usize,
@@ -21,7 +21,7 @@ pub(crate) struct Shape {
 
 impl Shape {
     /// `index` names the image in messages (its place in a batch).
-    pub(crate) fn new(width: u32, height: u32, stride: usize, format: u32, index: usize) -> Result<Shape, Failure> {
+    pub fn new(width: u32, height: u32, stride: usize, format: u32, index: usize) -> Result<Shape, Failure> {
         let bad = |m: String| Failure::new(SERFIQ_ERR_INVALID_IMAGE, format!("image {index}: {m}"));
         let format = pixel_format(format).ok_or_else(|| bad(format!("unknown pixel format {format}")))?;
         let stride = if stride == 0 { width as usize * format.bytes_per_pixel() } else { stride };
@@ -31,12 +31,12 @@ impl Shape {
 }
 
 /// The image of `shape` in `data` (at least `shape.need` bytes).
-pub(crate) fn view<'a>(data: &'a [u8], shape: &Shape, index: usize) -> Result<ImageView<'a>, Failure> {
+pub fn view<'a>(data: &'a [u8], shape: &Shape, index: usize) -> Result<ImageView<'a>, Failure> {
     ImageView::new(data, shape.width, shape.height, shape.stride, shape.format)
         .map_err(|e| Failure::new(SERFIQ_ERR_INVALID_IMAGE, format!("image {index}: {}", e.message)))
 }
 
 /// Ten floats (x, y of five points) as core landmarks.
-pub(crate) fn landmarks(f: &[f32; SERFIQ_LANDMARK_FLOATS]) -> Landmarks {
+pub fn landmarks(f: &[f32; SERFIQ_LANDMARK_FLOATS]) -> Landmarks {
     std::array::from_fn(|i| [f[2 * i], f[2 * i + 1]])
 }

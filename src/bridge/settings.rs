@@ -11,7 +11,7 @@ use crate::status::*;
 
 /// Every option of `serfiq_options`, in its foreign form.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Settings {
+pub struct Settings {
     pub model_path: Option<String>,
     pub model_data: Option<Vec<u8>>,
     pub ort_library_path: Option<String>,
@@ -45,6 +45,12 @@ pub(crate) struct Settings {
     pub detector_max_side: u32,
     /// `SERFIQ_Q100_*`; `SERFIQ_Q100_DEFAULT` (0) is serfiq's default.
     pub q100_quality: u32,
+    /// NULL: "enrolment".
+    pub feedback_profile: Option<String>,
+    pub quality_net_path: Option<String>,
+    pub quality_net_data: Option<Vec<u8>>,
+    pub quality_net_sha256: Option<String>,
+    pub quality_net_spec: Option<String>,
 }
 
 impl Default for Settings {
@@ -80,6 +86,11 @@ impl Default for Settings {
             input_mode: input_mode_code(d.input_mode),
             detector_max_side: d.detector_max_side,
             q100_quality: crate::ffi::SERFIQ_Q100_DEFAULT,
+            feedback_profile: None,
+            quality_net_path: None,
+            quality_net_data: None,
+            quality_net_sha256: None,
+            quality_net_spec: None,
         }
     }
 }
@@ -100,7 +111,7 @@ fn path_text(p: &Path) -> String {
 impl Settings {
     /// The core options; unknown codes and a missing model are refused here
     /// (ranges are checked by `Model::new`).
-    pub(crate) fn into_options(self) -> Result<Options, Failure> {
+    pub fn into_options(self) -> Result<Options, Failure> {
         let model = source(self.model_path, self.model_data).ok_or_else(|| {
             Failure::new(SERFIQ_ERR_NULL_ARGUMENT, "options name no model: the model path and the model data are NULL")
         })?;
@@ -136,6 +147,10 @@ impl Settings {
                 self.detector_max_side
             },
             q100_quality: q100_quality(self.q100_quality)?,
+            feedback_profile: self.feedback_profile,
+            quality_net: source(self.quality_net_path, self.quality_net_data),
+            quality_net_sha256: self.quality_net_sha256,
+            quality_net_spec: self.quality_net_spec,
             // Settings the foreign surfaces do not carry keep their defaults.
             ..Options::default()
         })
@@ -144,7 +159,7 @@ impl Settings {
     /// What `model` was made with, for the getters: paths as given (model and
     /// detector bytes are not kept: `None`), α and r as in use, the execution
     /// provider as asked for (`serfiq_get_execution_provider` tells where it runs).
-    pub(crate) fn of(model: &Model) -> Settings {
+    pub fn of(model: &Model) -> Settings {
         let o = model.options();
         let path = |s: &ModelSource| match s {
             ModelSource::Path(p) => Some(path_text(p)),
@@ -185,6 +200,11 @@ impl Settings {
             input_mode: input_mode_code(o.input_mode),
             detector_max_side: o.detector_max_side,
             q100_quality: q100_quality_code(o.q100_quality),
+            feedback_profile: o.feedback_profile.clone(),
+            quality_net_path: o.quality_net.as_ref().and_then(path),
+            quality_net_data: None,
+            quality_net_sha256: o.quality_net_sha256.clone(),
+            quality_net_spec: o.quality_net_spec.clone(),
         }
     }
 }

@@ -34,14 +34,15 @@ pub struct serfiq_options {
     pub embedding_layer: *const c_char,
     /// Stochastic samples T, 2..=1000. Default 100.
     pub samples: u32,
-    /// Dropout probability p, 0 < p < 1. Default 0.5.
+    /// Dropout probability p, 0.01 <= p <= 0.99. Default 0.5.
     pub dropout: f32,
     /// Seed of the dropout masks (SplitMix64, see README). Default 0.
     pub seed: u64,
     /// q = 1 / (1 + exp(-alpha * (s - r))). Default NAN for both: the model's
     /// calibration (metadata written by `serfiq calibrate`) where it has one,
-    /// else alpha 118 and r 0.576, fitted to the default model. Infinities are
-    /// rejected.
+    /// else alpha 118 and r 0.576, fitted to the default model. alpha must be
+    /// in [1e-6, 1e6] and r within ±1e9 (the same bounds apply to a model's
+    /// calibration metadata); anything else is SERFIQ_ERR_INVALID_ARGUMENT.
     pub alpha: f64,
     pub r: f64,
     /// Channel order of the model input. Default `SERFIQ_CHANNELS_RGB`.
@@ -141,6 +142,32 @@ pub struct serfiq_options {
     /// percentile of. Default `SERFIQ_Q100_DEFAULT` (f); another value fails
     /// the create with `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V5`.)
     pub q100_quality: serfiq_q100_quality,
+    /// The thresholds behind the feedback codes of `serfiq_assess` (UTF-8), or
+    /// NULL for "enrolment". A preset name, "enrolment" (strict: ICAO Doc 9303
+    /// and ISO/IEC 19794-5 / 39794-5 limits) or "live" (tolerant, for a
+    /// camera), optionally followed by ";key=value" overrides of any threshold,
+    /// e.g. "live;max_yaw=20;min_inter_eye_distance=60" (the keys:
+    /// docs/components.md). An unknown preset or key or a value that is not a
+    /// finite number >= 0 fails the create with `SERFIQ_ERR_INVALID_ARGUMENT`.
+    /// (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+    pub feedback_profile: *const c_char,
+    /// A second quality network (any ONNX model mapping an aligned face to one
+    /// number, higher = better; serfiq ships LightQNet): UTF-8 path, or NULL
+    /// to use `quality_net_data`. Both NULL: no network, `l` is NAN and `f` is
+    /// as in ABI 2. Read under `max_model_bytes`, checked as the model is.
+    /// (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+    pub quality_net_path: *const c_char,
+    /// The network's bytes (borrowed for the call only) when `quality_net_path` is NULL.
+    pub quality_net_data: *const u8,
+    pub quality_net_size: usize,
+    /// Expected SHA-256 of the network (64 hex digits) or NULL; set without a
+    /// network: `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+    pub quality_net_sha256: *const c_char,
+    /// The network's input, e.g. "side=96;layout=nhwc;channels=rgb;mean=128;std=128"
+    /// (mean and std: one value or three), or NULL to read the same text from the
+    /// file's `serfiq.quality_input` metadata (absent: `SERFIQ_ERR_MODEL_INVALID`).
+    /// A bad text: `SERFIQ_ERR_INVALID_ARGUMENT`. (Since `SERFIQ_OPTIONS_SIZE_V6`.)
+    pub quality_net_spec: *const c_char,
 }
 
 /// Size of the first published `serfiq_options` (ABI version 1): the smallest
@@ -166,9 +193,15 @@ pub const SERFIQ_OPTIONS_SIZE_V4: usize = (std::mem::offset_of!(serfiq_options, 
     + std::mem::size_of::<serfiq_search_paths>())
 .next_multiple_of(std::mem::align_of::<serfiq_options>());
 /// Size of `serfiq_options` with the input-mode, working-size and q100 fields
-/// (`input_mode`, `detector_max_side`, `q100_quality`): `sizeof(serfiq_options)`.
+/// (`input_mode`, `detector_max_side`, `q100_quality`):
+/// `offsetof(serfiq_options, feedback_profile)` (V5 ends without tail padding).
 /// cbindgen:ignore
-pub const SERFIQ_OPTIONS_SIZE_V5: usize = std::mem::size_of::<serfiq_options>();
+pub const SERFIQ_OPTIONS_SIZE_V5: usize = std::mem::offset_of!(serfiq_options, feedback_profile);
+/// Size of `serfiq_options` with the V6 fields (`feedback_profile` and the quality
+/// network, `quality_net_path` to `quality_net_spec`): `sizeof(serfiq_options)`.
+/// The V6 fields are read only from a struct of at least this size.
+/// cbindgen:ignore
+pub const SERFIQ_OPTIONS_SIZE_V6: usize = std::mem::size_of::<serfiq_options>();
 // V3 is the size programs built against the V3 header pass: `sizeof` of the
 // struct that ended with `cuda_library_path`, tail padding included. The new
 // fields start with the 8-byte `max_model_bytes` so that its offset is that
@@ -179,13 +212,13 @@ const _: () = assert!(
         == (std::mem::offset_of!(serfiq_options, cuda_library_path) + std::mem::size_of::<*const c_char>())
             .next_multiple_of(std::mem::align_of::<serfiq_options>())
 );
-// The V4 sizes published for each target stay what they were; V5 as published now.
+// The V4 and V5 sizes published for each target stay what they were; V6 as published now.
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 208 && SERFIQ_OPTIONS_SIZE_V5 == 216);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 208 && SERFIQ_OPTIONS_SIZE_V5 == 216 && SERFIQ_OPTIONS_SIZE_V6 == 264);
 #[cfg(all(target_pointer_width = "32", target_arch = "x86"))]
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 148 && SERFIQ_OPTIONS_SIZE_V5 == 160);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 148 && SERFIQ_OPTIONS_SIZE_V5 == 160 && SERFIQ_OPTIONS_SIZE_V6 == 184);
 #[cfg(all(target_pointer_width = "32", target_arch = "arm"))]
-const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 152 && SERFIQ_OPTIONS_SIZE_V5 == 168);
+const _: () = assert!(SERFIQ_OPTIONS_SIZE_V4 == 152 && SERFIQ_OPTIONS_SIZE_V5 == 168 && SERFIQ_OPTIONS_SIZE_V6 == 192);
 
 /// Reads an optional UTF-8 C string.
 ///
@@ -219,7 +252,7 @@ unsafe fn opt_bytes(data: *const u8, size: usize, name: &str) -> Result<Option<V
 
 /// The strings a model's options point to in `serfiq_get_options`, owned by
 /// the model so the pointers stay valid until `serfiq_destroy`.
-pub(crate) struct OptionStrings([Option<CString>; 7]);
+pub(crate) struct OptionStrings([Option<CString>; 11]);
 
 impl OptionStrings {
     pub(crate) fn of(s: &Settings) -> OptionStrings {
@@ -232,6 +265,10 @@ impl OptionStrings {
             c(&s.detector_path),
             c(&s.cuda_library_path),
             c(&s.detector_sha256),
+            c(&s.feedback_profile),
+            c(&s.quality_net_path),
+            c(&s.quality_net_sha256),
+            c(&s.quality_net_spec),
         ])
     }
 
@@ -275,6 +312,12 @@ pub(crate) fn to_c(s: &Settings, strings: &OptionStrings) -> serfiq_options {
         input_mode: s.input_mode,
         detector_max_side: s.detector_max_side,
         q100_quality: s.q100_quality,
+        feedback_profile: strings.ptr(7),
+        quality_net_path: strings.ptr(8),
+        quality_net_data: std::ptr::null(),
+        quality_net_size: 0,
+        quality_net_sha256: strings.ptr(9),
+        quality_net_spec: strings.ptr(10),
     }
 }
 
@@ -341,6 +384,14 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
         o.detector_max_side = d.detector_max_side;
         o.q100_quality = d.q100_quality;
     }
+    if size < SERFIQ_OPTIONS_SIZE_V6 {
+        o.feedback_profile = d.feedback_profile;
+        o.quality_net_path = d.quality_net_path;
+        o.quality_net_data = d.quality_net_data;
+        o.quality_net_size = d.quality_net_size;
+        o.quality_net_sha256 = d.quality_net_sha256;
+        o.quality_net_spec = d.quality_net_spec;
+    }
     // SAFETY: the caller's contract for every pointer in the struct.
     unsafe {
         Ok(Settings {
@@ -373,6 +424,11 @@ pub(crate) unsafe fn read(options: *const serfiq_options) -> Result<Settings, Fa
             input_mode: o.input_mode,
             detector_max_side: o.detector_max_side,
             q100_quality: o.q100_quality,
+            feedback_profile: opt_str(o.feedback_profile, "feedback_profile")?,
+            quality_net_path: opt_str(o.quality_net_path, "quality_net_path")?,
+            quality_net_data: opt_bytes(o.quality_net_data, o.quality_net_size, "quality_net_size")?,
+            quality_net_sha256: opt_str(o.quality_net_sha256, "quality_net_sha256")?,
+            quality_net_spec: opt_str(o.quality_net_spec, "quality_net_spec")?,
         })
     }
 }

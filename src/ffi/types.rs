@@ -1,10 +1,10 @@
 //! The C ABI's constants and plain data types (the header's enums and structs).
 
-use serfiq_core::{Quality, ScoredFace};
+use serfiq_core::{AssessedFace, Components, Quality, ScoredFace};
 
 /// Version of this C ABI. Bindings check it at load time; it changes only when
 /// an existing function or struct changes incompatibly.
-pub const SERFIQ_ABI_VERSION: u32 = 2;
+pub const SERFIQ_ABI_VERSION: u32 = 3;
 
 /// Most images in one `serfiq_score_batch` or `serfiq_score_batch_each` call.
 pub const SERFIQ_MAX_BATCH: usize = 4096;
@@ -101,6 +101,10 @@ pub const SERFIQ_Q100_F: serfiq_q100_quality = 2;
 /// tip, left mouth corner, right mouth corner ("left" = smaller x), in pixels.
 pub const SERFIQ_LANDMARK_FLOATS: usize = 10;
 
+/// Capacity of the arrays of `serfiq_components`; every component id is below it.
+pub const SERFIQ_MAX_COMPONENTS: usize = 32;
+const _: () = assert!(SERFIQ_MAX_COMPONENTS == serfiq_core::MAX_COMPONENTS);
+
 /// An 8-bit image, borrowed for the duration of a call.
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -131,10 +135,11 @@ pub struct serfiq_quality {
     /// model's embedding before any normalisation), from the same inference.
     /// (Since ABI version 2.)
     pub n: f32,
-    /// Fused quality (s_hat + n_hat) / 2, x_hat = (x - median) / (p95 - p5)
-    /// with the model's calibration percentiles; s_hat alone when the model's
-    /// calibration has no usable n (`serfiq info` says). Higher is better,
-    /// about 0 for a typical image.
+    /// Fused quality f0 = (s_hat + n_hat) / 2, x_hat = (x - median) / (p95 -
+    /// p5) with the model's calibration percentiles; s_hat alone when the
+    /// model's calibration has no usable n (`serfiq info` says). With a second
+    /// quality network and l's percentiles in the calibration: (f0 + l_hat) / 2.
+    /// Higher is better, about 0 for a typical image.
     pub f: f32,
     /// The percentile, 0 to 100, of this image's quality (f or s, as
     /// `serfiq_options.q100_quality` chooses) in the calibration sample,
@@ -142,6 +147,11 @@ pub struct serfiq_quality {
     /// what scores below the worst 10 % of that sample. 100 * q when the
     /// model's calibration has no table.
     pub q100: f32,
+    /// The learned quality of the second network (`quality_net_*` options),
+    /// higher = better, in the network's own scale (LightQNet: 0..1). NAN
+    /// when the model has no quality network: the only non-finite value any
+    /// result may hold. (Since ABI version 3.)
+    pub l: f32,
 }
 
 /// One face found by `serfiq_detect_score`.
@@ -162,7 +172,7 @@ pub struct serfiq_face {
 
 impl From<Quality> for serfiq_quality {
     fn from(q: Quality) -> Self {
-        serfiq_quality { s: q.s, q: q.q, n: q.n, f: q.f, q100: q.q100 }
+        serfiq_quality { s: q.s, q: q.q, n: q.n, f: q.f, q100: q.q100, l: q.l }
     }
 }
 
@@ -174,6 +184,51 @@ impl From<&ScoredFace> for serfiq_face {
             landmarks: std::array::from_fn(|i| d.landmarks[i / 2][i % 2]),
             confidence: d.confidence,
             quality: f.quality.into(),
+        }
+    }
+}
+
+/// The quality components of one face and the feedback raised for it
+/// (`serfiq_assess`, `serfiq_detect_assess`). A table, not fields: component
+/// `id` is at index `id` of `raw` and `value`; its name and unit come from
+/// `serfiq_component_name` / `serfiq_component_unit`, and feedback code `k`
+/// (bit k of `feedback`) has `serfiq_feedback_name` / `serfiq_feedback_message`.
+/// Ids and codes are stable and only ever appended.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct serfiq_components {
+    /// Bit k set: feedback code k raised (e.g. bit 7, TOO_DARK).
+    pub feedback: u64,
+    /// Ids 0..count-1 are defined by this library (`serfiq_component_count`);
+    /// entries from `count` on are NAN.
+    pub count: u32,
+    /// Raw value in the component's unit; NAN = not assessed (the only
+    /// non-finite value: the components that need a network serfiq does not
+    /// have, and SingleFacePresent for a face not found by the detector).
+    pub raw: [f32; SERFIQ_MAX_COMPONENTS],
+    /// 0 to 100, higher is better (ISO/IEC 29794-5 and OFIQ mappings where
+    /// defined on the same raw value); NAN = not assessed.
+    pub value: [f32; SERFIQ_MAX_COMPONENTS],
+}
+
+impl From<&Components> for serfiq_components {
+    fn from(c: &Components) -> Self {
+        serfiq_components {
+            feedback: c.feedback,
+            count: serfiq_core::Component::ALL.len() as u32,
+            raw: c.raw,
+            value: c.value,
+        }
+    }
+}
+
+impl From<&AssessedFace> for serfiq_face {
+    fn from(a: &AssessedFace) -> Self {
+        serfiq_face {
+            r#box: a.bbox,
+            landmarks: std::array::from_fn(|i| a.landmarks[i / 2][i % 2]),
+            confidence: a.detection.map_or(0.0, |d| d.confidence),
+            quality: a.quality.into(),
         }
     }
 }

@@ -16,14 +16,14 @@ use crate::status::*;
 /// Floats per face in `nativeDetectScore`: box[4], landmarks[10], confidence, s, q
 /// (the fields of `serfiq_face`, in order).
 const FACE_FLOATS: usize = 15 + QUALITY_FLOATS;
-/// Floats per quality in every result: s, q, n, f, q100.
-const QUALITY_FLOATS: usize = 5;
+/// Floats per quality in every result: s, q, n, f, q100, l.
+pub(super) const QUALITY_FLOATS: usize = 6;
 
-fn quality_floats(q: &serfiq_core::Quality) -> [f32; QUALITY_FLOATS] {
-    [q.s, q.q, q.n, q.f, q.q100]
+pub(super) fn quality_floats(q: &serfiq_core::Quality) -> [f32; QUALITY_FLOATS] {
+    [q.s, q.q, q.n, q.f, q.q100, q.l]
 }
 
-fn floats<'local>(env: &mut JNIEnv<'local>, values: &[f32]) -> Outcome<JFloatArray<'local>> {
+pub(super) fn floats<'local>(env: &mut JNIEnv<'local>, values: &[f32]) -> Outcome<JFloatArray<'local>> {
     let len = jsize::try_from(values.len()).map_err(|_| {
         Failure::new(SERFIQ_ERR_INVALID_ARGUMENT, format!("a result of {} floats is too large for Java", values.len()))
     })?;
@@ -206,11 +206,11 @@ macro_rules! single_image {
 /// As `Input::face`: the call's pixel object is held by the caller.
 unsafe fn face(input: &Input) -> Outcome<Face<'_>> {
     // SAFETY: the caller's contract.
-    unsafe { input.face(0) }
+    images::unnumbered(unsafe { input.face(0) })
 }
 
 single_image!(
-    /// `serfiq_score`: `{s, q, n, f, q100}`.
+    /// `serfiq_score`: `{s, q, n, f, q100, l}`.
     Java_org_serfiq_NativeLib_nativeScore,
     |env, m, input| {
         // SAFETY: see the macro.
@@ -230,7 +230,7 @@ single_image!(
 );
 
 single_image!(
-    /// `serfiq_score_embed`: `{s, q, n, f, q100, embedding...}` from one inference.
+    /// `serfiq_score_embed`: `{s, q, n, f, q100, l, embedding...}` from one inference.
     Java_org_serfiq_NativeLib_nativeScoreEmbed,
     |env, m, input| {
         // SAFETY: see the macro.
@@ -245,7 +245,7 @@ single_image!(
 /// `serfiq_score_batch`, all or nothing. `pixels[i]`: byte[] or direct
 /// ByteBuffer; `shapes`: 6 ints per image (width, height, stride, format,
 /// offset, length); `landmarks`: null or one entry per image (null or 10
-/// floats). Returns `QUALITY_FLOATS` per image (s, q, n, f, q100) followed, when `embeddings`, by
+/// floats). Returns `QUALITY_FLOATS` per image (s, q, n, f, q100, l) followed, when `embeddings`, by
 /// the embeddings row-major.
 #[no_mangle]
 pub extern "system" fn Java_org_serfiq_NativeLib_nativeScoreBatch<'local>(
@@ -277,7 +277,7 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeScoreBatch<'local>(
 
 /// `serfiq_score_batch_each`: arguments as for `nativeScoreBatch`; every
 /// image is scored on its own. Returns `{int[] statuses, String[] messages
-/// (null for a success), float[] qualities (s, q, n, f, q100 per image; 0 for a failed
+/// (null for a success), float[] qualities (s, q, n, f, q100, l per image; 0 for a failed
 /// one), float[] embeddings (row-major, zeros for a failed image; empty
 /// unless asked for)}`. A failure of the call as a whole is thrown.
 #[no_mangle]
@@ -346,7 +346,7 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeScoreBatchEach<'local>(
 
 /// `serfiq_detect_score`: every face of one image (arguments as for
 /// `nativeScore`, without landmarks). Returns `{faces, embeddings}`: 20
-/// floats per face (box[4], landmarks[10], confidence, s, q, n, f, q100), in the face
+/// floats per face (box[4], landmarks[10], confidence, s, q, n, f, q100, l), in the face
 /// policy's order, and when asked for every face's embedding, row-major
 /// (else empty). No face: both empty.
 #[no_mangle]

@@ -167,9 +167,20 @@ pub(super) fn single(
     length: jint,
     landmarks_in: &JFloatArray,
 ) -> Outcome<Input> {
-    let shape = shape(width, height, stride, format, 0)?;
-    let pixels = pixels(env, obj, &shape, offset, length, 0)?;
-    Ok(Input { pixels, shape, landmarks: landmarks(env, landmarks_in, 0)? })
+    let shape = unnumbered(shape(width, height, stride, format, 0))?;
+    let pixels = unnumbered(pixels(env, obj, &shape, offset, length, 0))?;
+    Ok(Input { pixels, shape, landmarks: unnumbered(landmarks(env, landmarks_in, 0))? })
+}
+
+/// A single-image call's outcome without the "image 0: " that names an
+/// image in a batch (the checks are shared with batches).
+pub(super) fn unnumbered<T>(r: Outcome<T>) -> Outcome<T> {
+    r.map_err(|mut f| {
+        if let Some(rest) = f.message.strip_prefix("image 0: ") {
+            f.message = rest.to_string();
+        }
+        f
+    })
 }
 
 /// A batch read from Java: every image on its own (`Err` for one that cannot

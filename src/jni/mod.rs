@@ -21,6 +21,7 @@
 //! Options travel as three arrays whose slot order is defined once, in
 //! `options`, and published by name (`nativeOptionNames`).
 
+mod assess;
 mod exports;
 mod images;
 mod options;
@@ -37,7 +38,7 @@ use crate::status::*;
 /// whenever a native method, an array layout or an option slot changes;
 /// `NativeLib.JNI_VERSION` must equal it. (Version 1 was the unversioned
 /// first binding, which had no `nativeJniVersion`.)
-const JNI_VERSION: jint = 2;
+const JNI_VERSION: jint = 3;
 
 /// The Java exception every failure becomes.
 const EXCEPTION_CLASS: &str = "org/serfiq/SerfiqException";
@@ -111,7 +112,7 @@ fn on_model<'local, R>(
     body: impl FnOnce(&mut JNIEnv<'local>, &Model) -> Outcome<R>,
 ) -> R {
     let h = handle(raw);
-    let out = guard(h, || {
+    let out = guard(h.map(|h| h as &dyn crate::bridge::Poison), || {
         let h = h.ok_or_else(|| Failure::new(SERFIQ_ERR_NULL_ARGUMENT, "model handle is 0 (the model is closed)"))?;
         body(env, h.model()?)
     });

@@ -59,7 +59,7 @@ macro_rules! real32 {
     };
 }
 
-const TEXT: [Text; 7] = [
+const TEXT: [Text; 11] = [
     text!(model_path),
     text!(ort_library_path),
     text!(embedding_layer),
@@ -67,6 +67,10 @@ const TEXT: [Text; 7] = [
     text!(detector_path),
     text!(cuda_library_path),
     text!(detector_sha256),
+    text!(feedback_profile),
+    text!(quality_net_path),
+    text!(quality_net_sha256),
+    text!(quality_net_spec),
 ];
 
 const INTS: [Int; 14] = [

@@ -22,6 +22,8 @@
 
 static int failures = 0;
 
+static void assessment(serfiq_model *m, const serfiq_image *img, const serfiq_image *none, const float *lm);
+
 #define CHECK(cond)                                                        \
     do {                                                                   \
         if (!(cond)) {                                                     \
@@ -102,7 +104,8 @@ static void option_sizes(void) {
     CHECK(SERFIQ_OPTIONS_SIZE_V1 == offsetof(serfiq_options, detector_path));
     CHECK(SERFIQ_OPTIONS_SIZE_V1 < SERFIQ_OPTIONS_SIZE_V2 && SERFIQ_OPTIONS_SIZE_V2 < SERFIQ_OPTIONS_SIZE_V3);
     CHECK(SERFIQ_OPTIONS_SIZE_V3 < SERFIQ_OPTIONS_SIZE_V4 && SERFIQ_OPTIONS_SIZE_V4 < SERFIQ_OPTIONS_SIZE_V5);
-    CHECK(SERFIQ_OPTIONS_SIZE_V5 == sizeof(serfiq_options));
+    CHECK(SERFIQ_OPTIONS_SIZE_V5 < SERFIQ_OPTIONS_SIZE_V6 && SERFIQ_OPTIONS_SIZE_V6 == sizeof(serfiq_options));
+    CHECK(sizeof(void *) != 8 || SERFIQ_OPTIONS_SIZE_V5 == 216);
     /* V4 was sizeof of the struct that ended with search_paths. */
     CHECK(SERFIQ_OPTIONS_SIZE_V4 >= offsetof(serfiq_options, search_paths) + sizeof(serfiq_search_paths));
     CHECK(SERFIQ_OPTIONS_SIZE_V4 % _Alignof(serfiq_options) == 0);
@@ -112,7 +115,10 @@ static void option_sizes(void) {
     CHECK(SERFIQ_OPTIONS_SIZE_V3 >= offsetof(serfiq_options, cuda_library_path) + sizeof(const char *));
     CHECK(SERFIQ_OPTIONS_SIZE_V3 % _Alignof(serfiq_options) == 0);
     EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
-    CHECK(o.struct_size == SERFIQ_OPTIONS_SIZE_V5);
+    CHECK(o.struct_size == SERFIQ_OPTIONS_SIZE_V6);
+    CHECK(o.feedback_profile == NULL);
+    CHECK(o.quality_net_path == NULL && o.quality_net_data == NULL && o.quality_net_size == 0);
+    CHECK(o.quality_net_sha256 == NULL && o.quality_net_spec == NULL);
     CHECK(o.input_mode == SERFIQ_INPUT_AUTO && o.detector_max_side == 640);
     CHECK(o.max_model_bytes == (uint64_t)1 << 30 && o.detector_sha256 == NULL);
     CHECK(o.search_paths == SERFIQ_SEARCH_DEFAULT);
@@ -194,7 +200,7 @@ static void scoring(serfiq_model *m) {
     size_t dim = 0, len = 0;
     uint32_t w = 0, h = 0;
     float *emb, *emb2, *batch_emb;
-    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q2, batch_q[3];
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q2, batch_q[3];
     unsigned char *aligned = pattern(112, 112, 0, 1);
     unsigned char *padded = pattern(112, 112, 13, 1);
     unsigned char *photo = pattern(300, 240, 5, 2);
@@ -214,6 +220,7 @@ static void scoring(serfiq_model *m) {
     EXPECT(serfiq_score(m, &img, NULL, &q), SERFIQ_OK);
     CHECK(q.s > 0.0f && q.s <= 1.0f && q.q > 0.0f && q.q < 1.0f);
     CHECK(q.n > 0.0f && q.f == q.f && q.q100 >= 0.0f && q.q100 <= 100.0f);
+    CHECK(isnan(q.l)); /* no quality network named: l is NAN, the only non-finite result */
 
     /* Padded rows give the same pixels, so the same score, bit for bit. */
     img = image_of(padded, 112, 112, 13);
@@ -270,7 +277,7 @@ static void scoring(serfiq_model *m) {
 static void input_errors(serfiq_model *m) {
     unsigned char *aligned = pattern(112, 112, 0, 3);
     serfiq_image img = image_of(aligned, 112, 112, 0);
-    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
     float emb[4];
     size_t len = 0;
     float nan_lm[SERFIQ_LANDMARK_FLOATS] = {40, 50, 70, 50, 56, 70, 42, 90, 70, 90};
@@ -434,7 +441,7 @@ static void v3_options(const char *model_path, const char *ort) {
 static void after_fork(serfiq_model *m) {
     unsigned char *aligned = pattern(112, 112, 0, 6);
     serfiq_image img = image_of(aligned, 112, 112, 0);
-    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f};
     int status = 0;
     pid_t pid;
 
@@ -499,7 +506,7 @@ static void detector_digest(const char *model_path, const char *ort, const char 
 static void per_image(serfiq_model *m, const serfiq_image *photo, const serfiq_image *blank, const serfiq_face *face,
                       const float *face_emb, size_t dim) {
     serfiq_image imgs[3];
-    serfiq_quality qs[3] = {{-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}};
+    serfiq_quality qs[3] = {{-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}};
     serfiq_status st[3] = {99, 99, 99};
     float *emb = calloc(3 * dim, sizeof *emb);
     unsigned char *crop = calloc(112 * 112 * 3, 1), *crop_rgb = calloc(112 * 112 * 3, 1);
@@ -602,6 +609,121 @@ static void input_modes(const char *model_path, const char *ort, const char *det
     free(grey);
 }
 
+/* The capture loop: the fixture face pushed as a still camera would give it,
+ * the states it goes through, its best frame against serfiq_aligned_crop and
+ * serfiq_score_embed, and every error path. */
+static void capture_loop(serfiq_model *m, const char *model_path, const char *ort, const char *detector,
+                         const serfiq_image *img, const serfiq_image *blank) {
+    serfiq_capture_options co;
+    serfiq_capture *c = NULL, *sentinel = (serfiq_capture *)&co;
+    serfiq_capture_frame f;
+    serfiq_capture_best_frame best;
+    serfiq_options o;
+    serfiq_model *m2 = NULL;
+    serfiq_quality q;
+    unsigned char crop[112 * 112 * 3], crop2[112 * 112 * 3];
+    float emb[512], emb2[512];
+    size_t len = 0, elen = 0;
+    const serfiq_capture_state want[8] = {SERFIQ_CAPTURE_HOLD_STILL, SERFIQ_CAPTURE_HOLD_STILL, SERFIQ_CAPTURE_HOLD_STILL,
+                                          SERFIQ_CAPTURE_HOLD_STILL, SERFIQ_CAPTURE_HOLD_STILL, SERFIQ_CAPTURE_CAPTURED,
+                                          SERFIQ_CAPTURE_CAPTURED,   SERFIQ_CAPTURE_CAPTURED};
+    int i;
+
+    EXPECT(serfiq_capture_options_init(NULL, sizeof co), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_capture_options_init(&co, sizeof co - 1), SERFIQ_ERR_OPTIONS_SIZE);
+    EXPECT(serfiq_capture_options_init(&co, sizeof co), SERFIQ_OK);
+    CHECK(co.struct_size == SERFIQ_CAPTURE_OPTIONS_SIZE_V1 && co.struct_size == sizeof co);
+    CHECK(co.min_q100 == 50.0f && co.steady_frames == 5 && co.steady_ms == 0 && co.redetect_frames == 15);
+    CHECK(co.track_side == 256 && co.blocking_feedback == UINT64_MAX);
+    /* Bad options: nothing created, the output untouched. */
+    co.steady_frames = 0;
+    c = sentinel;
+    EXPECT(serfiq_capture_create(m, &co, &c), SERFIQ_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(serfiq_last_error(), "steady_frames") != NULL && c == sentinel);
+    co.steady_frames = 5;
+    co.struct_size = 8;
+    EXPECT(serfiq_capture_create(m, &co, &c), SERFIQ_ERR_OPTIONS_SIZE);
+    co.struct_size = sizeof co;
+    EXPECT(serfiq_capture_create(NULL, &co, &c), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_capture_create(m, &co, NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_capture_push(NULL, img, 0, &f), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_capture_reset(NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    serfiq_capture_destroy(NULL);
+
+    /* Every face passes (no blocking feedback, threshold 0): only steadiness decides. */
+    co.blocking_feedback = 0;
+    co.min_q100 = 0.0f;
+    EXPECT(serfiq_capture_create(m, &co, &c), SERFIQ_OK);
+    if (c == NULL || c == sentinel) return;
+    EXPECT(serfiq_capture_best(c, &best, SERFIQ_PIXEL_BGR, NULL, 0, NULL, NULL, 0, NULL), SERFIQ_ERR_NO_FACE);
+    for (i = 0; i < 8; i++) {
+        EXPECT(serfiq_capture_push(c, img, 1000 + 40 * i, &f), SERFIQ_OK);
+        CHECK(f.index == (uint64_t)i && f.has_face == 1 && f.track == 1 && f.state == want[i]);
+        CHECK(f.new_track == (i == 0) && f.full_search == (i == 0));
+        CHECK(f.face.quality.q100 >= 0.0f && f.face.quality.q100 <= 100.0f && f.face.confidence > 0.9f);
+        if (i > 0) CHECK(f.motion >= 0.0f && f.motion < 0.05f && f.similarity > 0.9f && f.overlap > 0.5f);
+        /* The frame's feedback holds the components' (the profile's) codes. */
+        CHECK((f.feedback & f.components.feedback) == f.components.feedback);
+        CHECK(f.components.count == serfiq_component_count() && f.components.raw[1] > 10.0f); /* InterEyeDistance */
+        CHECK(f.components.raw[0] == f.face.quality.q100);                                   /* UnifiedQualityScore */
+    }
+    /* A timestamp that goes back: refused, nothing written, the frame not counted. */
+    f.index = 999;
+    EXPECT(serfiq_capture_push(c, img, 10, &f), SERFIQ_ERR_INVALID_ARGUMENT);
+    CHECK(f.index == 999 && strstr(serfiq_last_error(), "timestamp") != NULL);
+    EXPECT(serfiq_capture_push(c, NULL, 2000, &f), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_capture_push(c, img, 2000, NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    {
+        serfiq_image bad = *img;
+        bad.format = 99;
+        EXPECT(serfiq_capture_push(c, &bad, 2000, &f), SERFIQ_ERR_INVALID_IMAGE);
+    }
+    /* The best frame is the first CAPTURED one; buffers too small say what they need. */
+    EXPECT(serfiq_capture_best(c, &best, SERFIQ_PIXEL_BGR, crop, 10, &len, emb, 512, &elen), SERFIQ_ERR_BUFFER_TOO_SMALL);
+    CHECK(len == sizeof crop);
+    EXPECT(serfiq_capture_best(c, &best, SERFIQ_PIXEL_GRAY, crop, sizeof crop, &len, NULL, 0, NULL),
+           SERFIQ_ERR_INVALID_ARGUMENT);
+    EXPECT(serfiq_capture_best(c, &best, SERFIQ_PIXEL_BGR, crop, sizeof crop, &len, emb, 512, &elen), SERFIQ_OK);
+    CHECK(best.index == 5 && best.state == SERFIQ_CAPTURE_CAPTURED && best.track == 1 && best.timestamp_ms == 1200);
+    CHECK(len == sizeof crop && elen == 512);
+    /* Its crop and embedding are what the single-face calls give for its landmarks. */
+    EXPECT(serfiq_aligned_crop(m, img, best.face.landmarks, SERFIQ_PIXEL_BGR, crop2, sizeof crop2, NULL), SERFIQ_OK);
+    CHECK(memcmp(crop, crop2, sizeof crop) == 0);
+    EXPECT(serfiq_score_embed(m, img, best.face.landmarks, &q, emb2, 512, NULL), SERFIQ_OK);
+    CHECK(q.s == best.face.quality.s && q.q100 == best.face.quality.q100);
+    for (i = 0; i < 512; i++) CHECK(emb[i] == emb2[i]);
+    /* No face: SEARCHING with NO_FACE (code 0); the best frame stays. */
+    EXPECT(serfiq_capture_push(c, blank, 3000, &f), SERFIQ_OK);
+    CHECK(f.state == SERFIQ_CAPTURE_SEARCHING && f.has_face == 0 && f.feedback == 1);
+    CHECK(strcmp(serfiq_feedback_name(0), "NO_FACE") == 0 && f.components.raw[1] != f.components.raw[1]);
+    EXPECT(serfiq_capture_best(c, &best, SERFIQ_PIXEL_RGB, NULL, 0, NULL, NULL, 0, NULL), SERFIQ_OK);
+    /* Reset forgets it all. */
+    EXPECT(serfiq_capture_reset(c), SERFIQ_OK);
+    EXPECT(serfiq_capture_best(c, &best, SERFIQ_PIXEL_RGB, NULL, 0, NULL, NULL, 0, NULL), SERFIQ_ERR_NO_FACE);
+    EXPECT(serfiq_capture_push(c, img, 0, &f), SERFIQ_OK);
+    CHECK(f.index == 0 && f.new_track == 1 && f.track == 1);
+    serfiq_capture_destroy(c);
+
+    /* A model without a detector cannot capture; a capture outlives its model's handle. */
+    EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
+    o.model_path = model_path;
+    o.ort_library_path = ort;
+    EXPECT(serfiq_create(&o, &m2), SERFIQ_OK);
+    c = sentinel;
+    EXPECT(serfiq_capture_create(m2, NULL, &c), SERFIQ_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(serfiq_last_error(), "detector") != NULL && c == sentinel);
+    serfiq_destroy(m2);
+    m2 = NULL;
+    o.detector_path = detector;
+    EXPECT(serfiq_create(&o, &m2), SERFIQ_OK);
+    c = NULL;
+    EXPECT(serfiq_capture_create(m2, NULL, &c), SERFIQ_OK);
+    serfiq_destroy(m2);
+    EXPECT(serfiq_capture_push(c, img, 0, &f), SERFIQ_OK);
+    CHECK(f.has_face == 1);
+    serfiq_capture_destroy(c);
+}
+
 static void detection(const char *model_path, const char *ort, const char *detector, const char *ppm,
                       const char *lm_path) {
     serfiq_options o;
@@ -613,7 +735,7 @@ static void detection(const char *model_path, const char *ort, const char *detec
     FILE *lf = fopen(lm_path, "r");
     serfiq_image img, none;
     serfiq_face faces[2];
-    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q_lm;
+    serfiq_quality q = {-1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f}, q_lm;
     size_t count = 0, dim = 0;
     float *emb, *emb1;
     int i;
@@ -683,12 +805,117 @@ static void detection(const char *model_path, const char *ort, const char *detec
     none.height = 8;
     EXPECT(serfiq_score(m, &none, NULL, &q), SERFIQ_ERR_NO_FACE);
     per_image(m, &img, &none, &faces[0], emb1, dim);
+    assessment(m, &img, &none, lm);
+    none.width = 640;
+    none.height = 480;
+    capture_loop(m, model_path, ort, detector, &img, &none);
 
     serfiq_destroy(m);
     free(rgb);
     free(blank);
     free(emb);
     free(emb1);
+}
+
+/* The table a binding builds once: names, units and messages, NULL past the end. */
+static void component_tables(void) {
+    uint32_t n = serfiq_component_count(), k;
+    CHECK(n >= 27 && n <= SERFIQ_MAX_COMPONENTS);
+    CHECK(strcmp(serfiq_component_name(0), "UnifiedQualityScore") == 0);
+    CHECK(strcmp(serfiq_component_name(1), "InterEyeDistance") == 0);
+    CHECK(strcmp(serfiq_component_unit(1), "px") == 0);
+    CHECK(strcmp(serfiq_component_name(18), "SingleFacePresent") == 0);
+    CHECK(strcmp(serfiq_component_name(26), "BackgroundUniformity") == 0);
+    for (k = 0; k < n; k++) CHECK(serfiq_component_name(k) != NULL && serfiq_component_unit(k) != NULL);
+    CHECK(serfiq_component_name(n) == NULL && serfiq_component_unit(n) == NULL);
+    CHECK(serfiq_component_name(UINT32_MAX) == NULL);
+    CHECK(serfiq_feedback_count() == 12);
+    CHECK(strcmp(serfiq_feedback_name(0), "NO_FACE") == 0);
+    CHECK(strcmp(serfiq_feedback_name(7), "TOO_DARK") == 0);
+    CHECK(strcmp(serfiq_feedback_name(11), "LOW_QUALITY") == 0);
+    for (k = 0; k < serfiq_feedback_count(); k++) CHECK(strlen(serfiq_feedback_message(k)) > 5);
+    CHECK(serfiq_feedback_name(12) == NULL && serfiq_feedback_message(12) == NULL);
+}
+
+/* serfiq_assess and serfiq_detect_assess on the fixture photo: the same face
+ * and quality as the score calls, every assessed component finite and in
+ * range, the rest NAN; outputs untouched on failure. */
+static void assessment(serfiq_model *m, const serfiq_image *img, const serfiq_image *none, const float *lm) {
+    serfiq_face face, faces[2];
+    serfiq_components c, cs[2];
+    serfiq_quality q;
+    size_t count = 0;
+    uint32_t k;
+
+    component_tables();
+    EXPECT(serfiq_score(m, img, NULL, &q), SERFIQ_OK);
+    EXPECT(serfiq_assess(m, img, NULL, &face, &c), SERFIQ_OK);
+    CHECK(face.quality.s == q.s && face.quality.q100 == q.q100 && face.confidence > 0.9f);
+    CHECK(c.count == serfiq_component_count());
+    CHECK(c.raw[0] == q.q100 && c.value[0] == q.q100);
+    for (k = 0; k < SERFIQ_MAX_COMPONENTS; k++) {
+        int assessed = k <= 18;
+        CHECK(assessed ? isfinite(c.raw[k]) && c.value[k] >= 0.0f && c.value[k] <= 100.0f
+                       : isnan(c.raw[k]) && isnan(c.value[k]));
+    }
+    CHECK(c.raw[1] > 20.0f); /* inter-eye distance, px */
+    CHECK(c.raw[18] == 0.0f); /* one face */
+    CHECK((c.feedback >> serfiq_feedback_count()) == 0);
+
+    /* Landmarks given: the same components but SingleFacePresent (no detector ran). */
+    EXPECT(serfiq_assess(m, img, lm, &face, &cs[0]), SERFIQ_OK);
+    CHECK(face.confidence == 0.0f && fabsf(cs[0].raw[1] - c.raw[1]) < 2.0f && isnan(cs[0].raw[18]));
+
+    /* Every face: a count query, too small, then the table. */
+    EXPECT(serfiq_detect_assess(m, img, NULL, NULL, 0, &count), SERFIQ_OK);
+    CHECK(count == 1);
+    faces[0].confidence = -1.0f;
+    EXPECT(serfiq_detect_assess(m, img, faces, cs, 0, &count), SERFIQ_ERR_BUFFER_TOO_SMALL);
+    CHECK(count == 1 && faces[0].confidence == -1.0f);
+    EXPECT(serfiq_detect_assess(m, img, faces, NULL, 2, &count), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_detect_assess(m, img, NULL, NULL, 2, &count), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_detect_assess(m, img, faces, cs, 2, NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_detect_assess(m, img, faces, cs, 2, &count), SERFIQ_OK);
+    CHECK(count == 1 && faces[0].quality.s == q.s);
+    CHECK(cs[0].feedback == c.feedback && cs[0].count == c.count);
+    for (k = 0; k < SERFIQ_MAX_COMPONENTS; k++)
+        CHECK((cs[0].raw[k] == c.raw[k] || (isnan(cs[0].raw[k]) && isnan(c.raw[k])))
+              && (cs[0].value[k] == c.value[k] || (isnan(cs[0].value[k]) && isnan(c.value[k]))));
+
+    /* Failures leave the outputs as they were. */
+    c.feedback = 12345;
+    EXPECT(serfiq_assess(m, none, NULL, &face, &c), SERFIQ_ERR_NO_FACE);
+    CHECK(c.feedback == 12345);
+    EXPECT(serfiq_assess(m, img, NULL, NULL, &c), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_assess(m, img, NULL, &face, NULL), SERFIQ_ERR_NULL_ARGUMENT);
+    EXPECT(serfiq_assess(NULL, img, NULL, &face, &c), SERFIQ_ERR_NULL_ARGUMENT);
+    CHECK(c.feedback == 12345);
+    EXPECT(serfiq_detect_assess(m, none, faces, cs, 2, &count), SERFIQ_OK);
+    CHECK(count == 0);
+}
+
+/* A profile: a preset with overrides is taken, bad text refused at create. */
+static void feedback_profiles(const char *model_path, const char *ort) {
+    static const char *bad[] = {"passport", "live;max_yaw", "live;max_yaw=-1", "live;max_yaw=nan",
+                                "live;nosuchkey=1", "live;max_yaw=1;max_yaw=2", ""};
+    serfiq_options o, back;
+    serfiq_model *m = NULL;
+    size_t i;
+    EXPECT(serfiq_options_init(&o, sizeof o), SERFIQ_OK);
+    o.model_path = model_path;
+    o.ort_library_path = ort;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        o.feedback_profile = bad[i];
+        EXPECT(serfiq_create(&o, &m), SERFIQ_ERR_INVALID_ARGUMENT);
+        CHECK(m == NULL && strstr(serfiq_last_error(), "profile") != NULL);
+    }
+    o.feedback_profile = "live;max_yaw=25; min_inter_eye_distance = 60";
+    EXPECT(serfiq_create(&o, &m), SERFIQ_OK);
+    if (m == NULL) return;
+    EXPECT(serfiq_options_init(&back, sizeof back), SERFIQ_OK);
+    EXPECT(serfiq_get_options(m, &back), SERFIQ_OK);
+    CHECK(back.feedback_profile != NULL && strcmp(back.feedback_profile, o.feedback_profile) == 0);
+    serfiq_destroy(m);
 }
 
 int main(int argc, char **argv) {
@@ -727,6 +954,7 @@ int main(int argc, char **argv) {
     serfiq_destroy(m);
     v1_options(argv[1], argv[2]);
     v3_options(argv[1], argv[2]);
+    feedback_profiles(argv[1], argv[2]);
     detector_digest(argv[1], argv[2], argv[4]);
     if (!errors_only) detection(argv[1], argv[2], argv[4], argv[5], argv[6]);
     CHECK(serfiq_live_models() == 0); /* every model above was destroyed */

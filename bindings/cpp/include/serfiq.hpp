@@ -22,8 +22,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -253,16 +255,18 @@ using Landmarks = std::array<float, SERFIQ_LANDMARK_FLOATS>;
 
 // Quality of one face: s the raw SER-FIQ score in (0, 1], q = s on the model's
 // logistic display scale in (0, 1), n the embedding layer's output norm, f the
-// fused quality (s_hat + n_hat) / 2, q100 the percentile (0-100) of the image's
-// quality in the model's calibration sample (see serfiq_quality).
+// fused quality (of s, n and, with a quality network, l), q100 the percentile
+// (0-100) of the image's quality in the model's calibration sample, l the second
+// quality network's value (NAN without one; see serfiq_quality).
 struct Quality {
     float s = 0;
     float q = 0;
     float n = 0;
     float f = 0;
     float q100 = 0;
+    float l = 0;
 
-    static Quality from_c(const serfiq_quality& c) noexcept { return Quality{c.s, c.q, c.n, c.f, c.q100}; }
+    static Quality from_c(const serfiq_quality& c) noexcept { return Quality{c.s, c.q, c.n, c.f, c.q100, c.l}; }
 };
 
 // Quality and embedding of one face.
@@ -298,6 +302,68 @@ struct Face {
     std::vector<float> embedding;  // empty unless embeddings were asked for
 };
 
+// One ISO/IEC 29794-5 quality component of a face. `id`, `name` and `unit`
+// come from the library (serfiq_component_*), so a new component needs no
+// change here.
+struct Component {
+    std::uint32_t id = 0;
+    std::string name;  // e.g. "InterEyeDistance"
+    std::string unit;  // unit of `raw`, e.g. "px", "degree"
+    float raw = NAN;    // in `unit`; NaN: not assessed
+    float value = NAN;  // 0..100, higher is better; NaN: not assessed
+
+    bool assessed() const noexcept { return !std::isnan(value); }
+};
+
+// A feedback code the person in front of the camera can act on.
+struct Feedback {
+    std::uint32_t code = 0;  // its bit in Assessment::feedback_bits
+    std::string name;        // e.g. "TOO_DARK"
+    std::string message;     // a short English sentence to show or translate
+};
+
+// A face with its quality, components and feedback (Model::assess, Model::detect_assess).
+struct Assessment {
+    Face face;  // box and confidence are those of the detector when it found the face
+    std::map<std::string, Component> components;  // every component the library defines, by name
+    std::vector<Feedback> feedback;               // raised codes, in code order
+    std::uint64_t feedback_bits = 0;              // bit k set: code k raised
+
+    // Whether feedback `name` ("TOO_DARK") was raised.
+    bool has(const std::string& name) const {
+        return std::any_of(feedback.begin(), feedback.end(), [&](const Feedback& f) { return f.name == name; });
+    }
+};
+
+// Every component and feedback code the loaded library defines, read once.
+struct Catalog {
+    std::vector<Component> components;  // by id; raw and value NaN
+    std::vector<Feedback> feedback;      // by code
+};
+
+namespace detail {
+inline std::string text(const char* s) { return s != nullptr ? std::string(s) : std::string(); }
+}  // namespace detail
+
+inline const Catalog& catalog() {
+    static const Catalog table = [] {
+        Catalog c;
+        for (std::uint32_t id = 0; id < serfiq_component_count(); ++id) {
+            Component k;
+            k.id = id;
+            k.name = detail::text(serfiq_component_name(id));
+            k.unit = detail::text(serfiq_component_unit(id));
+            c.components.push_back(k);
+        }
+        for (std::uint32_t code = 0; code < serfiq_feedback_count(); ++code) {
+            c.feedback.push_back(
+                Feedback{code, detail::text(serfiq_feedback_name(code)), detail::text(serfiq_feedback_message(code))});
+        }
+        return c;
+    }();
+    return table;
+}
+
 // An image that owns its pixels (tightly packed), e.g. Model::aligned_crop's result.
 struct Image {
     std::vector<std::uint8_t> pixels;
@@ -320,7 +386,7 @@ struct Options {
     std::optional<std::string> ort_library_path;  // none: env SERFIQ_ORT_LIB, libserfiq's folder, system
     std::optional<std::string> embedding_layer;   // none: found automatically
     std::uint32_t samples = 0;                    // T, 2..=1000
-    float dropout = 0;                            // p, 0 < p < 1
+    float dropout = 0;                            // p, 0.01 <= p <= 0.99
     std::uint64_t seed = 0;                       // seed of the dropout masks
     // q = 1 / (1 + exp(-alpha * (s - r))). NaN (the default): the model's calibration
     // (`serfiq calibrate`) where it has one, else alpha 118 and r 0.576.
@@ -364,6 +430,19 @@ struct Options {
     std::uint32_t detector_max_side = 0;
     // Which quality q100 is the percentile of (Default: f).
     Q100Quality q100_quality = Q100Quality::Default;
+    // Thresholds of the feedback codes: a preset ("enrolment", strict ICAO/ISO,
+    // the default; "live", tolerant) optionally followed by ";key=value"
+    // overrides, e.g. "live;max_yaw=20". Bad text: Error(Status::InvalidArgument).
+    std::optional<std::string> feedback_profile;
+    // A second quality network (e.g. the shipped LightQNet), a path or its bytes;
+    // with neither (the default) there is none: Quality::l is NAN and f is s and n's.
+    std::optional<std::string> quality_net_path;
+    std::optional<std::vector<std::uint8_t>> quality_net_data;
+    // Expected SHA-256 of the network, 64 hex digits; none = not checked.
+    std::optional<std::string> quality_net_sha256;
+    // Its input, e.g. "side=96;layout=nhwc;channels=rgb;mean=128;std=128"; none =
+    // the file's serfiq.quality_input metadata.
+    std::optional<std::string> quality_net_spec;
 
     // Throws Error(Status::AbiMismatch) when the loaded libserfiq has another C ABI.
     Options() : Options(detail::default_options()) {}
@@ -407,6 +486,12 @@ struct Options {
         o.input_mode = static_cast<serfiq_input_mode>(input_mode);
         o.detector_max_side = detector_max_side;
         o.q100_quality = static_cast<serfiq_q100_quality>(q100_quality);
+        o.feedback_profile = c_str(feedback_profile);
+        o.quality_net_path = c_str(quality_net_path);
+        o.quality_net_data = bytes(quality_net_data);
+        o.quality_net_size = quality_net_data ? quality_net_data->size() : 0;
+        o.quality_net_sha256 = c_str(quality_net_sha256);
+        o.quality_net_spec = c_str(quality_net_spec);
         return o;
     }
 
@@ -440,7 +525,12 @@ private:
           search_paths(static_cast<SearchPaths>(o.search_paths)),
           input_mode(static_cast<InputMode>(o.input_mode)),
           detector_max_side(o.detector_max_side),
-          q100_quality(static_cast<Q100Quality>(o.q100_quality)) {}
+          q100_quality(static_cast<Q100Quality>(o.q100_quality)),
+          feedback_profile(from_c_str(o.feedback_profile)),
+          quality_net_path(from_c_str(o.quality_net_path)),
+          quality_net_data(copy_bytes(o.quality_net_data, o.quality_net_size)),
+          quality_net_sha256(from_c_str(o.quality_net_sha256)),
+          quality_net_spec(from_c_str(o.quality_net_spec)) {}
 
     static const char* c_str(const std::optional<std::string>& s) noexcept { return s ? s->c_str() : nullptr; }
     static std::optional<std::string> from_c_str(const char* s) {
@@ -603,6 +693,33 @@ public:
         return faces;
     }
 
+    // One face, routed as by score(), with its quality, components and feedback
+    // under the model's feedback_profile. No face: Error(Status::NoFace).
+    Assessment assess(const ImageView& image, const float* landmarks = nullptr) const {
+        const serfiq_image img = image.to_c();
+        serfiq_face face{};
+        serfiq_components components{};
+        detail::check(serfiq_assess(handle_.get(), &img, landmarks, &face, &components));
+        return assessment(face, components);
+    }
+    Assessment assess(const ImageView& image, const Landmarks& landmarks) const {
+        return assess(image, landmarks.data());
+    }
+
+    // Every face the detector finds, as detect_score() orders them, each with its
+    // components and feedback. No face: an empty vector.
+    std::vector<Assessment> detect_assess(const ImageView& image) const {
+        const serfiq_image img = image.to_c();
+        std::vector<serfiq_face> found(max_faces);
+        std::vector<serfiq_components> components(max_faces);
+        std::size_t count = 0;
+        detail::check(serfiq_detect_assess(handle_.get(), &img, found.data(), components.data(), found.size(), &count));
+        std::vector<Assessment> out;
+        out.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) out.push_back(assessment(found[i], components[i]));
+        return out;
+    }
+
     // Scores 1..=SERFIQ_MAX_BATCH images. `landmarks`: empty when no image has
     // landmarks (each is then routed as by score()), else one set per image. With
     // `with_embeddings`, also returns each image's embedding. Nothing is returned
@@ -691,6 +808,27 @@ private:
     struct Deleter {
         void operator()(serfiq_model* model) const noexcept { serfiq_destroy(model); }
     };
+
+    static Assessment assessment(const serfiq_face& c, const serfiq_components& k) {
+        Assessment a;
+        std::copy(c.box, c.box + 4, a.face.box.begin());
+        std::copy(c.landmarks, c.landmarks + SERFIQ_LANDMARK_FLOATS, a.face.landmarks.begin());
+        a.face.confidence = c.confidence;
+        a.face.quality = Quality::from_c(c.quality);
+        const Catalog& names = catalog();
+        for (Component m : names.components) {
+            if (m.id < k.count && m.id < SERFIQ_MAX_COMPONENTS) {
+                m.raw = k.raw[m.id];
+                m.value = k.value[m.id];
+            }
+            a.components.emplace(m.name, m);
+        }
+        a.feedback_bits = k.feedback;
+        for (const Feedback& f : names.feedback) {
+            if (f.code < 64 && (k.feedback >> f.code & 1u) != 0) a.feedback.push_back(f);
+        }
+        return a;
+    }
 
     static std::ptrdiff_t offset(std::size_t i, std::size_t dim) noexcept {
         return static_cast<std::ptrdiff_t>(i * dim);

@@ -191,10 +191,16 @@ TEST(Options, DefaultsMirrorTheLibrary) {
     EXPECT_EQ(o.detector_max_side, 640u);
     const serfiq_options c = o.to_c();
     EXPECT_EQ(c.struct_size, sizeof(serfiq_options));
-    EXPECT_EQ(c.struct_size, SERFIQ_OPTIONS_SIZE_V5);
+    EXPECT_EQ(c.struct_size, SERFIQ_OPTIONS_SIZE_V6);
     EXPECT_LT(SERFIQ_OPTIONS_SIZE_V3, SERFIQ_OPTIONS_SIZE_V4);
     EXPECT_LT(SERFIQ_OPTIONS_SIZE_V4, SERFIQ_OPTIONS_SIZE_V5);
+    EXPECT_LT(SERFIQ_OPTIONS_SIZE_V5, SERFIQ_OPTIONS_SIZE_V6);
+    EXPECT_FALSE(o.quality_net_path.has_value() || o.quality_net_data.has_value());
+    EXPECT_EQ(c.quality_net_path, nullptr);
+    EXPECT_EQ(c.quality_net_spec, nullptr);
     EXPECT_EQ(o.q100_quality, serfiq::Q100Quality::Default);
+    EXPECT_FALSE(o.feedback_profile.has_value());
+    EXPECT_EQ(c.feedback_profile, nullptr);
     EXPECT_EQ(c.detector_sha256, nullptr);
     EXPECT_EQ(c.model_path, nullptr);
     EXPECT_EQ(c.model_data, nullptr);

@@ -133,18 +133,25 @@ namespace Serfiq
         /// <summary>Percentile (0 to 100) of the image's quality (f or s, <see cref="QualityModelOptions.Q100Quality"/>)
         /// in the model's calibration sample: "reject below 10" rejects what scores below its worst 10 %.</summary>
         public float Q100 { get; }
+        /// <summary>The second quality network's value (higher is better, in its own scale); NaN when the model
+        /// has none (<see cref="QualityModelOptions.QualityNetPath"/>).</summary>
+        public float L { get; }
 
-        /// <summary>Creates a quality value (n, f and q100 zero).</summary>
-        public Quality(float s, float q) : this(s, q, 0, 0, 0) { }
+        /// <summary>Creates a quality value (n, f and q100 zero, l NaN).</summary>
+        public Quality(float s, float q) : this(s, q, 0, 0, 0, float.NaN) { }
+
+        /// <summary>Creates a quality value (l NaN).</summary>
+        public Quality(float s, float q, float n, float f, float q100) : this(s, q, n, f, q100, float.NaN) { }
 
         /// <summary>Creates a quality value.</summary>
-        public Quality(float s, float q, float n, float f, float q100)
+        public Quality(float s, float q, float n, float f, float q100, float l)
         {
             S = s;
             Q = q;
             N = n;
             F = f;
             Q100 = q100;
+            L = l;
         }
 
         /// <summary>"s=… q=…".</summary>
@@ -153,6 +160,7 @@ namespace Serfiq
             " q=" + Q.ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
             " n=" + N.ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
             " f=" + F.ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
-            " q100=" + Q100.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            " q100=" + Q100.ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
+            " l=" + L.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
     }
 }

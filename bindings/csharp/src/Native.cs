@@ -8,7 +8,7 @@ using System.Text;
 namespace Serfiq
 {
     /// <summary>
-    /// serfiq_options, every field of this binding's serfiq.h (SERFIQ_OPTIONS_SIZE_V5): fill with
+    /// serfiq_options, every field of this binding's serfiq.h (SERFIQ_OPTIONS_SIZE_V6): fill with
     /// serfiq_options_init(&amp;o, sizeof o), then change fields. C only ever appends fields; a newer
     /// library reads just the bytes StructSize covers and defaults the rest. The tests compare every
     /// offset with the C compiler's (test.sh builds a small C program for it).
@@ -53,6 +53,14 @@ namespace Serfiq
         public uint DetectorMaxSide;      // uint32_t detector_max_side
         // SERFIQ_OPTIONS_SIZE_V5: which quality q100 is the percentile of.
         public uint Q100Quality;          // serfiq_q100_quality q100_quality
+        // SERFIQ_OPTIONS_SIZE_V6: the thresholds of the feedback codes.
+        public IntPtr FeedbackProfile;    // const char *feedback_profile (UTF-8)
+        // SERFIQ_OPTIONS_SIZE_V6: the second quality network.
+        public IntPtr QualityNetPath;     // const char *quality_net_path (UTF-8)
+        public IntPtr QualityNetData;     // const uint8_t *quality_net_data
+        public UIntPtr QualityNetSize;    // size_t quality_net_size
+        public IntPtr QualityNetSha256;   // const char *quality_net_sha256 (UTF-8, 64 hex digits)
+        public IntPtr QualityNetSpec;     // const char *quality_net_spec (UTF-8)
     }
 
     /// <summary>serfiq_image: an 8-bit image borrowed for one call.</summary>
@@ -75,8 +83,9 @@ namespace Serfiq
         public float N;
         public float F;
         public float Q100;
+        public float L;
 
-        internal Quality ToQuality() => new Quality(S, Q, N, F, Q100);
+        internal Quality ToQuality() => new Quality(S, Q, N, F, Q100, L);
     }
 
     /// <summary>serfiq_face: one face of serfiq_detect_score.</summary>
@@ -89,6 +98,16 @@ namespace Serfiq
         public NativeQuality Quality;     // serfiq_quality quality
     }
 
+    /// <summary>serfiq_components: one face's component table and feedback set.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct NativeComponents
+    {
+        public ulong Feedback;            // uint64_t feedback: bit k = code k raised
+        public uint Count;                // uint32_t count: ids 0..count-1 defined
+        public fixed float Raw[32];       // float raw[SERFIQ_MAX_COMPONENTS]
+        public fixed float Value[32];     // float value[SERFIQ_MAX_COMPONENTS]
+    }
+
     /// <summary>The C API, one declaration per function of serfiq.h.</summary>
     internal static unsafe class Native
     {
@@ -96,19 +115,22 @@ namespace Serfiq
         internal const string Library = "serfiq";
 
         /// <summary>SERFIQ_ABI_VERSION this binding was written for.</summary>
-        internal const uint AbiVersion = 2;
+        internal const uint AbiVersion = 3;
         internal const int LandmarkFloats = 10;   // SERFIQ_LANDMARK_FLOATS
         internal const int MaxBatch = 4096;       // SERFIQ_MAX_BATCH
         internal const int MaxImageSide = 32768;  // SERFIQ_MAX_IMAGE_SIDE
         internal const int MaxFaces = 750;        // SERFIQ_MAX_FACES
-        // SERFIQ_OPTIONS_SIZE_V1..V5, computed as the header computes them.
+        internal const int MaxComponents = 32;    // SERFIQ_MAX_COMPONENTS
+        // SERFIQ_OPTIONS_SIZE_V1..V6, computed as the header computes them.
         internal static readonly int OptionsSizeV1 = Marshal.OffsetOf<NativeOptions>("DetectorPath").ToInt32();
         internal static readonly int OptionsSizeV2 = Marshal.OffsetOf<NativeOptions>("ExecutionProvider").ToInt32();
         internal static readonly int OptionsSizeV3 = Marshal.OffsetOf<NativeOptions>("MaxModelBytes").ToInt32();
         // V4: sizeof of the struct that ended with SearchPaths, tail padding included (8-byte aligned on LP64).
         internal static readonly int OptionsSizeV4 = RoundUp(
             Marshal.OffsetOf<NativeOptions>("SearchPaths").ToInt32() + sizeof(uint), IntPtr.Size);
-        internal static readonly int OptionsSizeV5 = Marshal.SizeOf<NativeOptions>();
+        // V5 ends without tail padding, so V6's first field starts where it ends.
+        internal static readonly int OptionsSizeV5 = Marshal.OffsetOf<NativeOptions>("FeedbackProfile").ToInt32();
+        internal static readonly int OptionsSizeV6 = Marshal.SizeOf<NativeOptions>();
 
         // The struct's alignment is that of its pointers and 64-bit fields: 8 on LP64.
         private static int RoundUp(int n, int align) => (n + align - 1) / align * align;
@@ -161,6 +183,33 @@ namespace Serfiq
         internal static extern uint serfiq_aligned_crop(IntPtr model, NativeImage* image, float* landmarks,
                                                         uint format, byte* pixels, UIntPtr capacity,
                                                         UIntPtr* pixelsLen);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_assess(IntPtr model, NativeImage* image, float* landmarks,
+                                                  NativeFace* faceOut, NativeComponents* componentsOut);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_detect_assess(IntPtr model, NativeImage* image, NativeFace* facesOut,
+                                                         NativeComponents* componentsOut, UIntPtr capacity,
+                                                         UIntPtr* countOut);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_component_count();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr serfiq_component_name(uint id);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr serfiq_component_unit(uint id);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint serfiq_feedback_count();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr serfiq_feedback_name(uint code);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr serfiq_feedback_message(uint code);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern uint serfiq_get_execution_provider(IntPtr model, uint* providerOut);

@@ -44,16 +44,23 @@ namespace Serfiq
             byte[] detectorPath = Native.ToUtf8Z(options.DetectorPath, "DetectorPath");
             byte[] cuda = Native.ToUtf8Z(options.CudaLibraryPath, "CudaLibraryPath");
             byte[] detectorSha256 = Native.ToUtf8Z(options.DetectorSha256, "DetectorSha256");
-            byte[] data = options.ModelData, detectorData = options.DetectorData;
+            byte[] profile = Native.ToUtf8Z(options.FeedbackProfile, "FeedbackProfile");
+            byte[] netPath = Native.ToUtf8Z(options.QualityNetPath, "QualityNetPath");
+            byte[] netSha256 = Native.ToUtf8Z(options.QualityNetSha256, "QualityNetSha256");
+            byte[] netSpec = Native.ToUtf8Z(options.QualityNetSpec, "QualityNetSpec");
+            byte[] data = options.ModelData, detectorData = options.DetectorData, netData = options.QualityNetData;
             // C would silently prefer the path; two sources are a caller's mistake worth naming.
             if (path != null && data != null)
                 throw new SerfiqException(Status.InvalidArgument, "give ModelPath or ModelData, not both");
             if (detectorPath != null && detectorData != null)
                 throw new SerfiqException(Status.InvalidArgument, "give DetectorPath or DetectorData, not both");
+            if (netPath != null && netData != null)
+                throw new SerfiqException(Status.InvalidArgument, "give QualityNetPath or QualityNetData, not both");
             SerfiqHandle h;
             uint status;
             fixed (byte* pPath = path, pOrt = ort, pLayer = layer, pSha256 = sha256, pDetectorPath = detectorPath,
-                         pCuda = cuda, pDetectorSha256 = detectorSha256, pData = NonNullWhenEmpty(data), pDetectorData = NonNullWhenEmpty(detectorData))
+                         pCuda = cuda, pDetectorSha256 = detectorSha256, pProfile = profile, pData = NonNullWhenEmpty(data), pDetectorData = NonNullWhenEmpty(detectorData),
+                         pNetPath = netPath, pNetSha256 = netSha256, pNetSpec = netSpec, pNetData = NonNullWhenEmpty(netData))
             {
                 o.ModelPath = (IntPtr)pPath;
                 o.OrtLibraryPath = (IntPtr)pOrt;
@@ -66,6 +73,12 @@ namespace Serfiq
                 o.DetectorSize = new UIntPtr(detectorData == null ? 0u : (uint)detectorData.Length);
                 o.CudaLibraryPath = (IntPtr)pCuda;
                 o.DetectorSha256 = (IntPtr)pDetectorSha256;
+                o.FeedbackProfile = (IntPtr)pProfile;
+                o.QualityNetPath = (IntPtr)pNetPath;
+                o.QualityNetData = (IntPtr)pNetData;
+                o.QualityNetSize = new UIntPtr(netData == null ? 0u : (uint)netData.Length);
+                o.QualityNetSha256 = (IntPtr)pNetSha256;
+                o.QualityNetSpec = (IntPtr)pNetSpec;
                 status = Native.serfiq_create(&o, out h);
             }
             if (status != 0)
@@ -303,6 +316,70 @@ namespace Serfiq
                             }
                             return result;
                         }
+                    }
+                }
+            }
+            finally
+            {
+                if (added) handle.DangerousRelease();
+            }
+        }
+
+        /// <summary>The face <see cref="Score(ImageView, float[])"/> would score, with its quality, ISO/IEC 29794-5
+        /// components and the feedback raised under <see cref="QualityModelOptions.FeedbackProfile"/>. Routed and
+        /// failing as Score does (<see cref="Status.NoFace"/> when the detector finds no face).</summary>
+        public unsafe Assessment Assess(ImageView image, float[] landmarks = null)
+        {
+            Live(0);
+            long stride = image.Validate(0);
+            CheckLandmarks(landmarks, 0);
+            bool added = false;
+            try
+            {
+                IntPtr m = Acquire(ref added);
+                NativeFace face;
+                NativeComponents components;
+                fixed (byte* px = image.Data)
+                fixed (float* lm = landmarks)
+                {
+                    NativeImage img = ToNative(image, px, stride);
+                    Native.Check(Native.serfiq_assess(m, &img, lm, &face, &components));
+                }
+                return Assessment.FromNative(&face, &components);
+            }
+            finally
+            {
+                if (added) handle.DangerousRelease();
+            }
+        }
+
+        /// <summary>Every face <see cref="DetectScore"/> finds, in its order, each with its components and feedback.
+        /// No face gives an empty array; a model without a detector fails with <see cref="Status.InvalidArgument"/>.
+        /// </summary>
+        public unsafe Assessment[] DetectAssess(ImageView image)
+        {
+            Live(0);
+            long stride = image.Validate(0);
+            bool added = false;
+            try
+            {
+                IntPtr m = Acquire(ref added);
+                fixed (byte* px = image.Data)
+                {
+                    NativeImage img = ToNative(image, px, stride);
+                    UIntPtr count;
+                    Native.Check(Native.serfiq_detect_assess(m, &img, null, null, UIntPtr.Zero, &count));  // a count query
+                    int n = checked((int)count.ToUInt64());
+                    var faces = new NativeFace[Math.Max(n, 1)];
+                    var components = new NativeComponents[faces.Length];
+                    fixed (NativeFace* pf = faces)
+                    fixed (NativeComponents* pc = components)
+                    {
+                        // The detector runs again; a photo it now reads differently cannot occur (it is deterministic).
+                        Native.Check(Native.serfiq_detect_assess(m, &img, pf, pc, new UIntPtr((uint)faces.Length), &count));
+                        var result = new Assessment[count.ToUInt64()];
+                        for (int i = 0; i < result.Length; i++) result[i] = Assessment.FromNative(pf + i, pc + i);
+                        return result;
                     }
                 }
             }
@@ -730,6 +807,10 @@ namespace Serfiq
                 InputMode = (InputMode)o.InputMode,
                 DetectorMaxSide = checked((int)o.DetectorMaxSide),
                 Q100Quality = (Q100Quality)o.Q100Quality,
+                FeedbackProfile = Native.Utf8ToStringOrNull(o.FeedbackProfile),
+                QualityNetPath = Native.Utf8ToStringOrNull(o.QualityNetPath),
+                QualityNetSha256 = Native.Utf8ToStringOrNull(o.QualityNetSha256),
+                QualityNetSpec = Native.Utf8ToStringOrNull(o.QualityNetSpec),
             };
 
         /// <summary>

@@ -149,5 +149,19 @@ namespace Serfiq
         /// <summary>Which quality <see cref="Quality.Q100"/> is the percentile of (default
         /// <see cref="Serfiq.Q100Quality.Default"/>, f); an unknown value fails with <see cref="Status.InvalidArgument"/>.</summary>
         public Q100Quality? Q100Quality { get; set; }
+        /// <summary>The thresholds of the feedback codes of <see cref="QualityModel.Assess"/> (default "enrolment",
+        /// strict ICAO/ISO): a preset ("enrolment" or "live", tolerant) optionally followed by ";key=value"
+        /// overrides, e.g. "live;max_yaw=20". Bad text fails with <see cref="Status.InvalidArgument"/>.</summary>
+        public string FeedbackProfile { get; set; }
+        /// <summary>A second quality network (ONNX, aligned face to one number, e.g. the shipped LightQNet), or null
+        /// with <see cref="QualityNetData"/> null: none, <see cref="Quality.L"/> is NaN and f is s and n's.</summary>
+        public string QualityNetPath { get; set; }
+        /// <summary>The quality network's bytes, instead of <see cref="QualityNetPath"/>.</summary>
+        public byte[] QualityNetData { get; set; }
+        /// <summary>Expected SHA-256 of the quality network (64 hex digits); null = not checked.</summary>
+        public string QualityNetSha256 { get; set; }
+        /// <summary>The quality network's input, e.g. "side=96;layout=nhwc;channels=rgb;mean=128;std=128"; null =
+        /// its serfiq.quality_input metadata.</summary>
+        public string QualityNetSpec { get; set; }
     }
 }

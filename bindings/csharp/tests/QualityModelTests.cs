@@ -479,8 +479,9 @@ namespace Serfiq.Tests
         public void AbiVersionMatches()
         {
             Assert.That(QualityModel.AbiVersion, Is.EqualTo(QualityModel.BindingAbiVersion));
-            Assert.That(QualityModel.BindingAbiVersion, Is.EqualTo(2u));
-            Assert.DoesNotThrow(() => Native.CheckAbi(2));
+            Assert.That(QualityModel.BindingAbiVersion, Is.EqualTo(3u));
+            Assert.DoesNotThrow(() => Native.CheckAbi(3));
+            Fails(Status.AbiMismatch, () => Native.CheckAbi(2));
             var e = Fails(Status.AbiMismatch, () => Native.CheckAbi(1));
             StringAssert.StartsWith("SERFIQ_ERR_ABI_MISMATCH: ", e.Message);
             StringAssert.Contains("version 1", e.Message);
@@ -614,6 +615,7 @@ namespace Serfiq.Tests
                 Tuple.Create("serfiq_image", typeof(NativeImage)),
                 Tuple.Create("serfiq_quality", typeof(NativeQuality)),
                 Tuple.Create("serfiq_face", typeof(NativeFace)),
+                Tuple.Create("serfiq_components", typeof(NativeComponents)),
             };
             foreach (var st in structs)
             {
@@ -641,7 +643,9 @@ namespace Serfiq.Tests
             Assert.That(Native.OptionsSizeV3, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V3"]), "SERFIQ_OPTIONS_SIZE_V3");
             Assert.That(Native.OptionsSizeV4, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V4"]), "SERFIQ_OPTIONS_SIZE_V4");
             Assert.That(Native.OptionsSizeV5, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V5"]), "SERFIQ_OPTIONS_SIZE_V5");
-            Assert.That(sizeof(NativeOptions), Is.EqualTo(Native.OptionsSizeV5), "blittable size = marshalled size");
+            Assert.That(Native.OptionsSizeV6, Is.EqualTo(c["SERFIQ_OPTIONS_SIZE_V6"]), "SERFIQ_OPTIONS_SIZE_V6");
+            Assert.That(sizeof(NativeOptions), Is.EqualTo(Native.OptionsSizeV6), "blittable size = marshalled size");
+            Assert.That(sizeof(NativeComponents), Is.EqualTo(Marshal.SizeOf<NativeComponents>()));
             Assert.That(sizeof(NativeFace), Is.EqualTo(Marshal.SizeOf<NativeFace>()));
 
             NativeOptions o;
@@ -665,7 +669,7 @@ namespace Serfiq.Tests
         [Test]
         public unsafe void OptionsInitWritesNoMoreThanTheGivenSize()
         {
-            const int Room = 256;
+            const int Room = 320;
             byte* buf = stackalloc byte[Room];
             for (int i = 0; i < Room; i++) buf[i] = 0xAA;
             int size = sizeof(NativeOptions);

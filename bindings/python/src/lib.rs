@@ -1,15 +1,15 @@
 //! `serfiq._native`: the extension module of the Python package, a thin PyO3
-//! layer over serfiq-core (like the C and JNI bridges of `libserfiq`).
+//! layer over libserfiq's bridge (`serfiq::bridge`, the one the C ABI and JNI
+//! use: the model handle, its panic boundary and poisoning, status mapping,
+//! landmark and pixel-format conversion).
 //!
-//! What it does and nothing more: Python values ↔ core types (options by
+//! What it adds and nothing more: Python values ↔ core types (options by
 //! keyword, numpy arrays read through `__array_interface__` without a copy,
 //! encoded images decoded as the CLI decodes them), every inference with the
-//! GIL released, a panic boundary that poisons the model, and core errors
-//! raised as the package's exception classes with the C API's status number
-//! (`src/status.rs` is compiled in here, so the numbers cannot drift). The
-//! public, documented API is the pure-Python package `serfiq` around it.
+//! GIL released, and failures raised as the package's exception classes with
+//! the C API's status number. The public, documented API is the pure-Python
+//! package `serfiq` around it.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,21 +21,81 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
 use serfiq_core::image::required_len;
 use serfiq_core::{
-    Detection, Error as CoreError, ErrorKind, Face, FacePolicy, ImageView, InputMode, Landmarks, Model, ModelSource,
-    Options, PixelFormat, Provider, Q100Quality, Route, Search, Want,
+    AssessedFace, Component, Components, Detection, Error as CoreError, ErrorKind, Face, FacePolicy, Feedback,
+    ImageView, InputMode, Landmarks, Model, ModelSource, Options, PixelFormat, Provider, Q100Quality, Route, Search,
+    Want,
 };
 
-// The status numbers of the C API, from their single source.
-#[allow(dead_code)]
-#[path = "../../../src/status.rs"]
-mod status;
+use serfiq::bridge::{self, guard, Failure, Handle};
+use serfiq::ffi::{SERFIQ_PIXEL_BGR, SERFIQ_PIXEL_BGRA, SERFIQ_PIXEL_GRAY, SERFIQ_PIXEL_RGB, SERFIQ_PIXEL_RGBA};
+use serfiq::status::*;
 
-use status::*;
+// The camera loop (serfiq.capture), in its own file.
+mod capture;
 
 // Image files decoded as `serfiq score` decodes them (limits included), from its single source.
 #[allow(dead_code)]
 #[path = "../../../cli/src/decode.rs"]
 mod cli_decode;
+
+// Paths and messages escaped as `serfiq score` escapes them, from its single source.
+#[allow(dead_code)]
+#[path = "../../../cli/src/show.rs"]
+mod cli_show;
+
+/// A path as `serfiq score` prints it: `(CSV field, escaped text, hex of its bytes)`.
+#[pyfunction]
+fn shown_path(path: PathBuf) -> (String, String, String) {
+    (cli_show::csv_path(&path), cli_show::path(&path), cli_show::hex(path.as_os_str()))
+}
+
+/// A message as `serfiq score` prints it: control characters escaped.
+#[pyfunction]
+fn shown_text(text: &str) -> String {
+    cli_show::text(text)
+}
+
+/// Native calls running now with the GIL released, and whether the
+/// interpreter is exiting (then no new call starts).
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+/// One native call in flight, counted until dropped.
+struct Flight;
+
+impl Flight {
+    fn start() -> PyResult<Flight> {
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        let flight = Flight;
+        if EXITING.load(Ordering::SeqCst) {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err("the Python interpreter is exiting"));
+        }
+        Ok(flight)
+    }
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Called at exit (`atexit`): refuses new calls and waits, at most
+/// `timeout_s` seconds, for the calls in flight. CPython before 3.14 ends
+/// daemon threads with pthread_exit when they take the GIL back after
+/// finalisation began; inside serfiq that would abort the process. True
+/// when no call is left.
+#[pyfunction]
+fn wait_for_calls(py: Python<'_>, timeout_s: f64) -> bool {
+    EXITING.store(true, Ordering::SeqCst);
+    let end = std::time::Instant::now() + std::time::Duration::from_secs_f64(timeout_s.clamp(0.0, 3600.0));
+    py.allow_threads(|| {
+        while IN_FLIGHT.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < end {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    });
+    IN_FLIGHT.load(Ordering::SeqCst) == 0
+}
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -70,6 +130,11 @@ fn error(py: Python<'_>, status: serfiq_status, message: String, image: Option<u
 /// The message goes without its "image N: " prefix: the class adds it from `image`.
 fn core_error(py: Python<'_>, e: CoreError) -> PyErr {
     error(py, status_of(e.kind), e.message, e.image)
+}
+
+/// A failure of the bridge (a closed-over panic, a poisoned model).
+fn failure(py: Python<'_>, f: Failure) -> PyErr {
+    error(py, f.status, f.message, None)
 }
 
 /// A Python-side argument problem: ValueError.
@@ -160,6 +225,10 @@ fn options(model: &Bound<'_, PyAny>, detector: Option<&Bound<'_, PyAny>>, kw: &B
                 }
             }
             "q100_quality" => o.q100_quality = choice(&v, "q100_quality", &Q100S)?,
+            "feedback_profile" => o.feedback_profile = Some(text(&v)?),
+            "quality_net" => o.quality_net = Some(source(&v, "quality_net")?),
+            "quality_net_sha256" => o.quality_net_sha256 = Some(text(&v)?),
+            "quality_net_spec" => o.quality_net_spec = Some(text(&v)?),
             other => return Err(PyTypeError::new_err(format!("unexpected option {other:?}"))),
         }
     }
@@ -217,6 +286,10 @@ fn options_dict<'py>(py: Python<'py>, m: &Model) -> PyResult<Bound<'py, PyDict>>
     d.set_item("input_mode", INPUT_MODES.iter().find(|(_, m)| *m == o.input_mode).map(|(n, _)| *n))?;
     d.set_item("detector_max_side", o.detector_max_side)?;
     d.set_item("q100_quality", o.q100_quality.name())?;
+    d.set_item("feedback_profile", o.feedback_profile.clone())?;
+    d.set_item("quality_net", o.quality_net.as_ref().and_then(src))?;
+    d.set_item("quality_net_sha256", o.quality_net_sha256.clone())?;
+    d.set_item("quality_net_spec", o.quality_net_spec.clone())?;
     Ok(d)
 }
 
@@ -248,12 +321,13 @@ enum Held {
     Packed { data: Vec<u8>, width: usize, height: usize, format: PixelFormat },
 }
 
-const FORMATS: [(&str, PixelFormat); 5] = [
-    ("bgr", PixelFormat::Bgr),
-    ("rgb", PixelFormat::Rgb),
-    ("bgra", PixelFormat::Bgra),
-    ("rgba", PixelFormat::Rgba),
-    ("gray", PixelFormat::Gray),
+/// The package's format names and their C codes (the bridge maps the codes).
+const FORMATS: [(&str, u32); 5] = [
+    ("bgr", SERFIQ_PIXEL_BGR),
+    ("rgb", SERFIQ_PIXEL_RGB),
+    ("bgra", SERFIQ_PIXEL_BGRA),
+    ("rgba", SERFIQ_PIXEL_RGBA),
+    ("gray", SERFIQ_PIXEL_GRAY),
 ];
 
 /// Reads `array.__array_interface__` (uint8, 2 or 3 dimensions) as pixels of
@@ -263,7 +337,7 @@ fn pixels(array: &Bound<'_, PyAny>, format: &str) -> PyResult<Pixels> {
     let format = FORMATS
         .iter()
         .find(|(n, _)| *n == format)
-        .map(|(_, f)| *f)
+        .and_then(|(_, code)| bridge::pixel_format(*code))
         .ok_or_else(|| value_error(format!("unknown pixel format {format:?}")))?;
     let ai =
         array.getattr("__array_interface__").map_err(|_| PyTypeError::new_err("the image must be a numpy array"))?;
@@ -358,21 +432,58 @@ enum Encoded {
     Bytes(Vec<u8>),
 }
 
-fn decode(src: &Encoded) -> Result<Held, CoreError> {
-    let opened = match src {
+fn open_encoded(src: &Encoded) -> Result<cli_decode::Opened, String> {
+    match src {
         Encoded::Path(p) => cli_decode::open(p),
         Encoded::Bytes(b) => cli_decode::open_bytes(b),
-    };
+    }
+}
+
+fn decode(opened: Result<cli_decode::Opened, String>) -> Result<Held, CoreError> {
     let rgb = opened.and_then(cli_decode::Opened::decode).map_err(|m| CoreError::new(ErrorKind::InvalidImage, m))?;
     let (w, h) = rgb.dimensions();
     Ok(Held::Packed { data: rgb.into_raw(), width: w as usize, height: h as usize, format: PixelFormat::Rgb })
 }
 
+/// Decodes and scores `srcs` in runs that hold at most the CLI's budget of
+/// decoded pixels (`cli_decode::MAX_HELD_PIXELS`): an image that does not
+/// fit starts the next run, as in `serfiq score`.
+fn run_encoded(
+    m: &Model,
+    srcs: &[Encoded],
+    lms: &[Option<Landmarks>],
+    want: Want,
+    count: bool,
+    assess: bool,
+    first: usize,
+) -> Result<Vec<Row>, CoreError> {
+    let mut rows = Vec::with_capacity(srcs.len());
+    let (mut next, mut carry) = (0, None);
+    while next < srcs.len() {
+        let (start, mut held, mut pixels) = (next, Vec::new(), 0u64);
+        while next < srcs.len() {
+            let opened = carry.take().unwrap_or_else(|| open_encoded(&srcs[next]));
+            let need = opened.as_ref().map_or(0, cli_decode::Opened::pixels);
+            if !held.is_empty() && pixels + need > cli_decode::MAX_HELD_PIXELS {
+                carry = Some(opened);
+                break;
+            }
+            pixels += need;
+            held.push(decode(opened));
+            next += 1;
+        }
+        rows.extend(run_rows(m, &held, &lms[start..next], want, count, assess, first + start)?);
+    }
+    Ok(rows)
+}
+
 fn landmarks(v: Option<Vec<f32>>) -> PyResult<Option<Landmarks>> {
     match v {
         None => Ok(None),
-        Some(f) if f.len() == 10 => Ok(Some(std::array::from_fn(|i| [f[2 * i], f[2 * i + 1]]))),
-        Some(f) => Err(value_error(format!("landmarks must be 5 (x, y) points, got {} numbers", f.len()))),
+        Some(f) => match <&[f32; 10]>::try_from(f.as_slice()) {
+            Ok(f) => Ok(Some(bridge::landmarks(f))),
+            Err(_) => Err(value_error(format!("landmarks must be 5 (x, y) points, got {} numbers", f.len()))),
+        },
     }
 }
 
@@ -413,15 +524,48 @@ struct Row {
     result: Result<Scored, CoreError>,
     /// Faces the detector found (-1: the detector did not run).
     faces: i32,
+    /// Components and feedback, when asked for and the image was assessed.
+    components: Option<Components>,
 }
 
-/// Rows as `(s, q, n, f, q100, embeddings | None, status, messages, detections, faces)`:
+impl Row {
+    fn failed(e: CoreError, faces: i32) -> Row {
+        Row { result: Err(e), faces, components: None }
+    }
+}
+
+/// Components defined by the core (ids `0..N`); the rest of the arrays is unused.
+const N_COMPONENTS: usize = Component::ALL.len();
+
+/// `(s, q, n, f, q100, l, detection | None, box, landmarks, feedback bits, raw, value)`,
+/// raw and value indexed by component id.
+fn assessed_tuple<'py>(py: Python<'py>, a: &AssessedFace) -> PyResult<Bound<'py, PyTuple>> {
+    let [s, q, n, f, q100, l] = quality_values(&a.quality);
+    let det = match &a.detection {
+        Some(d) => detection_tuple(py, d)?.into_any(),
+        None => py.None().into_bound(py),
+    };
+    let lm: Vec<f32> = a.landmarks.iter().flat_map(|p| *p).collect();
+    let c = &a.components;
+    let (raw, value) = (c.raw[..N_COMPONENTS].to_vec(), c.value[..N_COMPONENTS].to_vec());
+    (s, q, n, f, q100, l, det, a.bbox.to_vec(), lm, c.feedback, raw, value).into_pyobject(py)
+}
+
+/// Rows as `(s, q, n, f, q100, embeddings | None, status, messages, detections, faces, components, l)`:
 /// float32/int32 arrays as bytes (NaN where an image failed), one
-/// message (None when OK) and one detection tuple (or None) per image.
-fn rows_tuple<'py>(py: Python<'py>, rows: &[Row], dim: usize, want: Want) -> PyResult<Bound<'py, PyTuple>> {
+/// message (None when OK) and one detection tuple (or None) per image;
+/// `components` (with `assess`, else None) is `(feedback bits per image, None
+/// where it failed; raw and value as float32 bytes, N_COMPONENTS per image)`.
+fn rows_tuple<'py>(
+    py: Python<'py>,
+    rows: &[Row],
+    dim: usize,
+    want: Want,
+    assess: bool,
+) -> PyResult<Bound<'py, PyTuple>> {
     let n = rows.len();
-    // s, q, n, f, q100, one array each.
-    let mut qualities = [(); 5].map(|_| vec![f32::NAN; n]);
+    // s, q, n, f, q100, l, one array each.
+    let mut qualities = [(); 6].map(|_| vec![f32::NAN; n]);
     let mut emb = if want == Want::Score { Vec::new() } else { vec![f32::NAN; n * dim] };
     let mut st = vec![SERFIQ_OK as i32; n];
     let messages = PyList::empty(py);
@@ -452,20 +596,37 @@ fn rows_tuple<'py>(py: Python<'py>, rows: &[Row], dim: usize, want: Want) -> PyR
         }
     }
     let emb = if want == Want::Score { py.None().into_bound(py) } else { f32_bytes(py, &emb).into_any() };
-    let [s, q, nn, f, q100] = qualities.map(|a| f32_bytes(py, &a));
-    (s, q, nn, f, q100, emb, i32_bytes(py, &st), messages, detections, i32_bytes(py, &faces)).into_pyobject(py)
+    let [s, q, nn, f, q100, l] = qualities.map(|a| f32_bytes(py, &a));
+    let components = if assess { components_tuple(py, rows)?.into_any() } else { py.None().into_bound(py) };
+    (s, q, nn, f, q100, emb, i32_bytes(py, &st), messages, detections, i32_bytes(py, &faces), components, l)
+        .into_pyobject(py)
+}
+
+fn components_tuple<'py>(py: Python<'py>, rows: &[Row]) -> PyResult<Bound<'py, PyTuple>> {
+    let mut raw = vec![f32::NAN; rows.len() * N_COMPONENTS];
+    let mut value = raw.clone();
+    let mut bits: Vec<Option<u64>> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let c = row.components.as_ref().filter(|_| row.result.is_ok());
+        if let Some(c) = c {
+            raw[i * N_COMPONENTS..(i + 1) * N_COMPONENTS].copy_from_slice(&c.raw[..N_COMPONENTS]);
+            value[i * N_COMPONENTS..(i + 1) * N_COMPONENTS].copy_from_slice(&c.value[..N_COMPONENTS]);
+        }
+        bits.push(c.map(|c| c.feedback));
+    }
+    (bits, f32_bytes(py, &raw), f32_bytes(py, &value)).into_pyobject(py)
 }
 
 // ---------------------------------------------------------------------------
 // The model
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
 static CREATED: AtomicUsize = AtomicUsize::new(0);
 
-/// Models created and not yet closed or freed, in this process.
+/// Models created and not yet freed (closed, and no call in flight), in this
+/// process: the bridge's count of live handles.
 #[pyfunction]
 fn live_models() -> usize {
-    LIVE.load(Ordering::SeqCst)
+    bridge::live_models()
 }
 
 /// Models created in this process so far.
@@ -474,58 +635,39 @@ fn models_created() -> usize {
     CREATED.load(Ordering::SeqCst)
 }
 
-/// s, q, n, f, q100: the order of every quality tuple handed to Python.
-fn quality_values(q: &serfiq_core::Quality) -> [f32; 5] {
-    [q.s, q.q, q.n, q.f, q.q100]
+/// s, q, n, f, q100, l: the order of every quality tuple handed to Python.
+fn quality_values(q: &serfiq_core::Quality) -> [f32; 6] {
+    [q.s, q.q, q.n, q.f, q.q100, q.l]
 }
 
-/// A model and whether a call on it panicked; `None` once closed.
-struct Owned(Arc<Model>);
-
-impl Drop for Owned {
-    fn drop(&mut self) {
-        LIVE.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
+/// A model behind the bridge's handle (which holds whether a call on it
+/// panicked); `None` once closed. Calls in flight hold their own reference.
 #[pyclass(module = "serfiq._native", name = "Model", frozen)]
 struct PyModel {
-    model: Mutex<Option<Owned>>,
-    poisoned: AtomicBool,
+    model: Mutex<Option<Arc<Handle>>>,
 }
 
 impl PyModel {
-    fn get(&self, py: Python<'_>) -> PyResult<Arc<Model>> {
+    fn handle(&self) -> PyResult<Arc<Handle>> {
         let guard = self.model.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(m) = guard.as_ref() else {
-            return Err(value_error("this serfiq.Model is closed"));
-        };
-        if self.poisoned.load(Ordering::SeqCst) {
-            return Err(error(
-                py,
-                SERFIQ_ERR_POISONED,
-                "this model hit an internal error earlier; close it and create a new one".into(),
-                None,
-            ));
-        }
-        Ok(m.0.clone())
+        guard.as_ref().cloned().ok_or_else(|| value_error("this serfiq.Model is closed"))
     }
 
-    /// Runs `body` on the model with the GIL released; a panic poisons the model.
+    /// `f` on the model (GIL held), unless closed or poisoned.
+    fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&Model) -> PyResult<T>) -> PyResult<T> {
+        let h = self.handle()?;
+        f(h.model().map_err(|e| failure(py, e))?)
+    }
+
+    /// Runs `body` on the model with the GIL released, inside the bridge's
+    /// panic boundary (a panic poisons the model).
     fn run<T: Send>(&self, py: Python<'_>, body: impl FnOnce(&Model) -> Result<T, CoreError> + Send) -> PyResult<T> {
-        let m = self.get(py)?;
-        match py.allow_threads(|| catch_unwind(AssertUnwindSafe(|| body(&m)))) {
+        let h = self.handle()?;
+        let _flight = Flight::start()?;
+        match py.allow_threads(|| guard(Some(&*h), || Ok(body(h.model()?)))) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(core_error(py, e)),
-            Err(panic) => {
-                self.poisoned.store(true, Ordering::SeqCst);
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_string());
-                Err(error(py, SERFIQ_ERR_INTERNAL, format!("internal error in serfiq: {what}"), None))
-            }
+            Err(f) => Err(failure(py, f)),
         }
     }
 }
@@ -549,69 +691,137 @@ fn batch_landmarks(lms: Option<&Bound<'_, PyList>>, n: usize) -> PyResult<Vec<Op
 /// Every image on its own: the ones that could be held and viewed go to
 /// `run_each` together; each result keeps its place in the batch.
 /// Errors are numbered from `first` (the batch's place in a longer list).
+/// With `assess`, each image is assessed (`Model::assess`: quality,
+/// components, feedback) and the batch runs only for embeddings.
 fn run_rows(
     m: &Model,
     held: &[Result<Held, CoreError>],
     lms: &[Option<Landmarks>],
     want: Want,
     count: bool,
+    assess: bool,
     first: usize,
 ) -> Result<Vec<Row>, CoreError> {
     let mut rows: Vec<Option<Row>> = Vec::with_capacity(held.len());
     let mut faces: Vec<Face> = Vec::new();
-    let mut slots: Vec<(usize, Option<Detection>, i32)> = Vec::new();
+    let mut slots: Vec<(usize, Option<Detection>, i32, Option<AssessedFace>)> = Vec::new();
     for (i, (h, lm)) in held.iter().zip(lms).enumerate() {
         let face = h.as_ref().map_err(Clone::clone).and_then(|h| Ok(Face { image: h.view()?, landmarks: *lm }));
         let mut face = match face {
             Ok(f) => f,
             Err(e) => {
-                rows.push(Some(Row { result: Err(e.at(first + i)), faces: -1 }));
+                rows.push(Some(Row::failed(e.at(first + i), -1)));
                 continue;
             }
         };
         // Faces found, when asked: the detector's list for a photo, its first
         // face (the one the policy picks) scored by its landmarks, so the
         // photo is searched once; a photo without a face goes to the core as
-        // it is, for its NoFace error.
+        // it is, for its NoFace error. An assessed photo keeps no landmarks:
+        // `assess` needs the detector's other faces (SingleFacePresent).
         let (mut picked, mut n) = (None, -1);
         if count && m.route(&face) == Route::Detector {
             match m.detect(&face.image) {
                 Ok(found) => {
                     n = found.len() as i32;
-                    if let Some(d) = found.first() {
+                    if let Some(d) = found.first().filter(|_| !assess) {
                         face.landmarks = Some(d.landmarks);
                         picked = Some(*d);
                     }
                 }
                 Err(e) => {
-                    rows.push(Some(Row { result: Err(e.at(first + i)), faces: -1 }));
+                    rows.push(Some(Row::failed(e.at(first + i), -1)));
+                    continue;
+                }
+            }
+        }
+        let mut assessed = None;
+        if assess {
+            match m.assess(&face) {
+                Ok(a) => {
+                    // Embeddings of the face assessed, aligned by the same landmarks.
+                    if let Some(d) = a.detection {
+                        face.landmarks = Some(d.landmarks);
+                        picked = Some(d);
+                    }
+                    assessed = Some(a);
+                }
+                Err(e) => {
+                    rows.push(Some(Row::failed(e.at(first + i), n)));
                     continue;
                 }
             }
         }
         rows.push(None);
         faces.push(face);
-        slots.push((i, picked, n));
+        slots.push((i, picked, n, assessed));
     }
-    if !faces.is_empty() {
-        let results = m.run_each(&faces, want)?;
-        for (r, (i, picked, n)) in results.into_iter().zip(slots) {
-            let result = r
-                .map(|r| (r.quality, r.embedding, r.detection.or(picked)))
-                .map_err(|e| CoreError { image: Some(first + i), ..e });
-            rows[i] = Some(Row { result, faces: n });
-        }
+    // Assessed faces have their quality; the batch runs for what is left.
+    let batch_want = match (assess, want) {
+        (false, w) => Some(w),
+        (true, Want::Score) => None,
+        (true, _) => Some(Want::Embedding),
+    };
+    let results: Vec<Option<_>> = match batch_want {
+        Some(w) if !faces.is_empty() => m.run_each(&faces, w)?.into_iter().map(Some).collect(),
+        _ => faces.iter().map(|_| None).collect(),
+    };
+    for (r, (i, picked, n, assessed)) in results.into_iter().zip(slots) {
+        let quality = assessed.as_ref().map(|a| a.quality);
+        let result = match r {
+            Some(r) => r
+                .map(|r| (quality.or(r.quality), r.embedding, r.detection.or(picked)))
+                .map_err(|e| CoreError { image: Some(first + i), ..e }),
+            None => Ok((quality, Vec::new(), picked)),
+        };
+        rows[i] = Some(Row { result, faces: n, components: assessed.map(|a| a.components) });
     }
     Ok(rows
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            r.unwrap_or_else(|| Row {
-                result: Err(CoreError::new(ErrorKind::Internal, "no result from the model").at(first + i)),
-                faces: -1,
+            r.unwrap_or_else(|| {
+                Row::failed(CoreError::new(ErrorKind::Internal, "no result from the model").at(first + i), -1)
             })
         })
         .collect())
+}
+
+/// Everything the Python `Model` reports about itself.
+fn info_dict<'py>(py: Python<'py>, m: &Model) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let (w, h) = m.input_size();
+    let (alpha, r) = m.alpha_r();
+    d.set_item("embedding_size", m.embedding_size())?;
+    d.set_item("input_size", (w, h))?;
+    let (provider, device_id) = match m.provider() {
+        Provider::Cpu => ("cpu", 0),
+        Provider::Cuda { device_id } => ("cuda", device_id),
+    };
+    d.set_item("provider", provider)?;
+    d.set_item("device_id", device_id)?;
+    d.set_item("gpu_fallback_reason", m.gpu_fallback_reason())?;
+    d.set_item("runtime_path", path_text(m.runtime_path()))?;
+    d.set_item("alpha", alpha)?;
+    d.set_item("r", r)?;
+    d.set_item(
+        "calibration_source",
+        match m.calibration_source() {
+            serfiq_core::calibration::Source::Options => "options",
+            serfiq_core::calibration::Source::Model => "model",
+            serfiq_core::calibration::Source::Default => "default",
+        },
+    )?;
+    d.set_item("samples", m.samples())?;
+    d.set_item("dropout", m.dropout())?;
+    d.set_item("seed", m.seed())?;
+    d.set_item("has_detector", m.has_detector())?;
+    d.set_item("options", options_dict(py, m)?)?;
+    let info = m.info();
+    d.set_item("input_name", info.input_name.clone())?;
+    d.set_item("output_name", info.output_name.clone())?;
+    d.set_item("embedding_layer", info.layer.node.clone())?;
+    Ok(d)
 }
 
 #[pymethods]
@@ -627,22 +837,14 @@ impl PyModel {
         options: &Bound<'_, PyDict>,
     ) -> PyResult<Self> {
         let opts = options_from(model, detector, options)?;
-        let made = py.allow_threads(|| catch_unwind(AssertUnwindSafe(|| Model::new(&opts))));
-        let m = match made {
+        let _flight = Flight::start()?;
+        let m = match py.allow_threads(|| guard(None, || Ok(Model::new(&opts)))) {
             Ok(Ok(m)) => m,
             Ok(Err(e)) => return Err(core_error(py, e)),
-            Err(_) => {
-                return Err(error(
-                    py,
-                    SERFIQ_ERR_INTERNAL,
-                    "internal error in serfiq while creating the model".into(),
-                    None,
-                ))
-            }
+            Err(f) => return Err(failure(py, f)),
         };
-        LIVE.fetch_add(1, Ordering::SeqCst);
         CREATED.fetch_add(1, Ordering::SeqCst);
-        Ok(PyModel { model: Mutex::new(Some(Owned(Arc::new(m)))), poisoned: AtomicBool::new(false) })
+        Ok(PyModel { model: Mutex::new(Some(Arc::new(Handle::new(m)))) })
     }
 
     /// Frees the model (after calls in flight end); idempotent.
@@ -658,40 +860,7 @@ impl PyModel {
 
     /// Everything the Python `Model` reports about itself, as a dict.
     fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let m = self.get(py)?;
-        let d = PyDict::new(py);
-        let (w, h) = m.input_size();
-        let (alpha, r) = m.alpha_r();
-        d.set_item("embedding_size", m.embedding_size())?;
-        d.set_item("input_size", (w, h))?;
-        let (provider, device_id) = match m.provider() {
-            Provider::Cpu => ("cpu", 0),
-            Provider::Cuda { device_id } => ("cuda", device_id),
-        };
-        d.set_item("provider", provider)?;
-        d.set_item("device_id", device_id)?;
-        d.set_item("gpu_fallback_reason", m.gpu_fallback_reason())?;
-        d.set_item("runtime_path", path_text(m.runtime_path()))?;
-        d.set_item("alpha", alpha)?;
-        d.set_item("r", r)?;
-        d.set_item(
-            "calibration_source",
-            match m.calibration_source() {
-                serfiq_core::calibration::Source::Options => "options",
-                serfiq_core::calibration::Source::Model => "model",
-                serfiq_core::calibration::Source::Default => "default",
-            },
-        )?;
-        d.set_item("samples", m.samples())?;
-        d.set_item("dropout", m.dropout())?;
-        d.set_item("seed", m.seed())?;
-        d.set_item("has_detector", m.has_detector())?;
-        d.set_item("options", options_dict(py, &m)?)?;
-        let info = m.info();
-        d.set_item("input_name", info.input_name.clone())?;
-        d.set_item("output_name", info.output_name.clone())?;
-        d.set_item("embedding_layer", info.layer.node.clone())?;
-        Ok(d)
+        self.with(py, |m| info_dict(py, m))
     }
 
     /// One image: `(s, q, embedding bytes | None)`.
@@ -711,13 +880,13 @@ impl PyModel {
             let held = px.hold()?;
             m.run(&[Face { image: held.view()?, landmarks: lm }], want).map_err(|e| CoreError { image: None, ..e })
         })?;
-        let [s, q, n, f, q100] = out.qualities.first().map_or([f32::NAN; 5], quality_values);
+        let [s, q, n, f, q100, l] = out.qualities.first().map_or([f32::NAN; 6], quality_values);
         let emb = if out.embeddings.is_empty() {
             py.None().into_bound(py)
         } else {
             f32_bytes(py, &out.embeddings).into_any()
         };
-        (s, q, n, f, q100, emb).into_pyobject(py)
+        (s, q, n, f, q100, emb, l).into_pyobject(py)
     }
 
     /// A batch of arrays; `each`: a row per image (`rows_tuple`), else all or
@@ -735,14 +904,13 @@ impl PyModel {
         let px = batch_pixels(images, formats)?;
         let lms = batch_landmarks(landmarks, px.len())?;
         let want = self::want(want)?;
-        let model = self.get(py)?;
-        let dim = model.embedding_size();
+        let dim = self.with(py, |m| Ok(m.embedding_size()))?;
         if each {
             let rows = self.run(py, move |m| {
                 let held: Vec<Result<Held, CoreError>> = px.iter().map(|p| p.hold()).collect();
-                run_rows(m, &held, &lms, want, false, 0)
+                run_rows(m, &held, &lms, want, false, false, 0)
             })?;
-            return rows_tuple(py, &rows, dim, want);
+            return rows_tuple(py, &rows, dim, want, false);
         }
         let out = self.run(py, move |m| {
             let held =
@@ -767,14 +935,17 @@ impl PyModel {
                     None,
                 )),
                 faces: -1,
+                components: None,
             })
             .collect();
-        rows_tuple(py, &rows, dim, want)
+        rows_tuple(py, &rows, dim, want, false)
     }
 
     /// Encoded images (bytes, or paths to files), decoded as the CLI decodes
-    /// them, a row per image (`rows_tuple`); `count_faces`: the faces column.
-    #[pyo3(signature = (items, landmarks, want, count_faces, first))]
+    /// them, a row per image (`rows_tuple`); `count_faces`: the faces column;
+    /// `assess`: components and feedback too.
+    #[pyo3(signature = (items, landmarks, want, count_faces, first, assess=false))]
+    #[allow(clippy::too_many_arguments)]
     fn encoded<'py>(
         &self,
         py: Python<'py>,
@@ -783,6 +954,7 @@ impl PyModel {
         want: &str,
         count_faces: bool,
         first: usize,
+        assess: bool,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let srcs = items
             .iter()
@@ -800,12 +972,47 @@ impl PyModel {
             .collect::<PyResult<Vec<_>>>()?;
         let lms = batch_landmarks(landmarks, srcs.len())?;
         let want = self::want(want)?;
-        let dim = self.get(py)?.embedding_size();
-        let rows = self.run(py, move |m| {
-            let held: Vec<Result<Held, CoreError>> = srcs.iter().map(decode).collect();
-            run_rows(m, &held, &lms, want, count_faces, first)
+        let dim = self.with(py, |m| Ok(m.embedding_size()))?;
+        let rows = self.run(py, move |m| run_encoded(m, &srcs, &lms, want, count_faces, assess, first))?;
+        rows_tuple(py, &rows, dim, want, assess)
+    }
+
+    /// One face, routed as by `one`, with its components and feedback (`assessed_tuple`).
+    #[pyo3(signature = (image, format, landmarks))]
+    fn assess<'py>(
+        &self,
+        py: Python<'py>,
+        image: &Bound<'py, PyAny>,
+        format: &str,
+        landmarks: Option<Vec<f32>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let px = pixels(image, format)?;
+        let lm = self::landmarks(landmarks)?;
+        let a = self.run(py, move |m| {
+            let held = px.hold()?;
+            m.assess(&Face { image: held.view()?, landmarks: lm }).map_err(|e| CoreError { image: None, ..e })
         })?;
-        rows_tuple(py, &rows, dim, want)
+        assessed_tuple(py, &a)
+    }
+
+    /// Every face of a photo, each as `assessed_tuple`.
+    #[pyo3(signature = (image, format))]
+    fn detect_assess<'py>(
+        &self,
+        py: Python<'py>,
+        image: &Bound<'py, PyAny>,
+        format: &str,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let px = pixels(image, format)?;
+        let found = self.run(py, move |m| {
+            let held = px.hold()?;
+            m.detect_assess(&held.view()?)
+        })?;
+        let out = PyList::empty(py);
+        for a in &found {
+            out.append(assessed_tuple(py, a)?)?;
+        }
+        Ok(out)
     }
 
     /// Every face of a photo: a list of `(box, landmarks, confidence, s, q, embedding bytes | None)`.
@@ -828,8 +1035,8 @@ impl PyModel {
             let d = detection_tuple(py, &f.detection)?;
             let emb =
                 if f.embedding.is_empty() { py.None().into_bound(py) } else { f32_bytes(py, &f.embedding).into_any() };
-            let [s, q, n, fu, q100] = quality_values(&f.quality);
-            out.append((d.get_item(0)?, d.get_item(1)?, d.get_item(2)?, s, q, n, fu, q100, emb))?;
+            let [s, q, n, fu, q100, l] = quality_values(&f.quality);
+            out.append((d.get_item(0)?, d.get_item(1)?, d.get_item(2)?, s, q, n, fu, q100, emb, l))?;
         }
         Ok(out)
     }
@@ -883,9 +1090,13 @@ fn options_from(
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<PyModel>()?;
+    m.add_class::<capture::PyCapture>()?;
     m.add_function(wrap_pyfunction!(_set_error_classes, m)?)?;
     m.add_function(wrap_pyfunction!(live_models, m)?)?;
     m.add_function(wrap_pyfunction!(models_created, m)?)?;
+    m.add_function(wrap_pyfunction!(shown_path, m)?)?;
+    m.add_function(wrap_pyfunction!(shown_text, m)?)?;
+    m.add_function(wrap_pyfunction!(wait_for_calls, m)?)?;
     m.add("VERSION", serfiq_core::VERSION)?;
     m.add("MAX_BATCH", serfiq_core::MAX_BATCH)?;
     m.add("MAX_FACES", serfiq_core::detect::MAX_FACES)?;
@@ -897,5 +1108,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         names.set_item(code, name.to_str().unwrap_or("SERFIQ_ERR_UNKNOWN"))?;
     }
     m.add("STATUS_NAMES", names)?;
+    // The core's tables, by id: what a new component or code needs no binding change for.
+    let components: Vec<(&str, &str)> = Component::ALL.iter().map(|c| (c.name(), c.unit())).collect();
+    m.add("COMPONENTS", components)?;
+    let feedback: Vec<(&str, &str)> = Feedback::ALL.iter().map(|f| (f.name(), f.message())).collect();
+    m.add("FEEDBACK", feedback)?;
     Ok(())
 }

@@ -131,6 +131,23 @@ def test_paths_column_and_parquet(spark, photos, tmp_path):
     assert rows[paths[-1]]["status"] == 4 and "file:" in rows[paths[-1]]["error"]
 
 
+def test_odd_file_names_get_their_own_score_with_the_content_dropped(spark, photos, tmp_path):
+    # Issue 27: binaryFile paths are not percent-encoded; x%41.jpg (text) got xA.jpg's score.
+    src = sorted(photos.glob("*.jpg"))
+    names = {"xA.jpg": src[0], "a b.jpg": src[1], "n#1.jpg": src[2], "q?.jpg": src[0], "é日本.jpg": src[1]}
+    for name, s in names.items():
+        (tmp_path / name).write_bytes(s.read_bytes())
+    (tmp_path / "x%41.jpg").write_text("not an image")
+    files = spark.read.format("binaryFile").load(str(tmp_path))
+    with_content = by_path(serfiq.spark.score_images(files, embeddings=False).collect())
+    from_paths = by_path(serfiq.spark.score_images(files.drop("content"), embeddings=False).collect())
+    assert len(from_paths) == len(names) + 1
+    for p, row in from_paths.items():
+        assert (row["status"], row["s"]) == (with_content[p]["status"], with_content[p]["s"]), p
+    bad = [row for p, row in from_paths.items() if p.endswith("x%41.jpg")]
+    assert len(bad) == 1 and bad[0]["status"] == 4, bad
+
+
 def test_arguments_are_checked_on_the_driver(spark):
     df = spark.createDataFrame([("a",)], "name string")
     with pytest.raises(ValueError, match="content"):
@@ -158,3 +175,22 @@ def test_lfw_rows_equal_the_cli(spark):
     bad = [p for p, r in rows.items() if r["status"] != 0 or (np.float32(r["s"]), np.float32(r["q"])) != cli[p][:2]]
     assert not bad, bad[:5]
     assert all(r["faces"] is None for r in rows.values())  # aligned crops: the detector does not run
+
+
+def test_components_columns(spark, photos):
+    df = spark.read.format("binaryFile").load(str(photos))
+    plain = serfiq.spark.score_images(df, embeddings=False)
+    assert "components" not in plain.columns and "feedback" not in plain.columns
+    out = serfiq.spark.score_images(df, embeddings=False, components=True)
+    assert out.columns[out.columns.index("faces") + 1 : out.columns.index("faces") + 3] == ["components", "feedback"]
+    rows = by_path(out.collect())
+    model = serfiq.Model()
+    for p in sorted(photos.glob("*.jpg")):
+        r = rows[str(p)]
+        if p.name in ("corrupt.jpg", "zz-not-a-face.jpg"):
+            assert r["status"] == 4 and r["components"] is None and r["feedback"] is None
+            continue
+        a = model.score_files([p], components=True)
+        want = {k: np.float32(c.value) for k, c in a.components[0].items() if c.assessed}
+        assert {k: np.float32(v) for k, v in r["components"].items()} == want, p
+        assert r["feedback"] == [f.name for f in a.feedback[0]]

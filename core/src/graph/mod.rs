@@ -13,8 +13,11 @@ use crate::error::{fail, Error, ErrorKind, Result};
 mod checks;
 mod prelu;
 mod proto;
+mod quality;
 
 pub use checks::{head_size as check_head_size, MAX_EMBEDDING_SIZE, MAX_HEAD_ELEMENTS, MAX_HEAD_MACS, MAX_INPUT_SIDE};
+
+pub use quality::{quality_io, QualityIo};
 
 use proto::{f32_tensor, i64_tensor, node};
 

@@ -20,10 +20,13 @@ right mouth corner), the face is aligned by them.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import importlib.util
+import math
 import os
 import sys
+from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -36,6 +39,11 @@ __all__ = [
     "Detection",
     "DetectedFace",
     "BatchResult",
+    "Component",
+    "Feedback",
+    "Assessment",
+    "COMPONENTS",
+    "FEEDBACK",
     "Error",
     "InvalidArgumentError",
     "InvalidImageError",
@@ -48,6 +56,7 @@ __all__ = [
     "STATUS_NAMES",
     "DEFAULT_MODEL",
     "DEFAULT_DETECTOR",
+    "DEFAULT_QUALITY_NET",
     "MAX_FACES",
     "onnxruntime_library",
     "live_models",
@@ -63,12 +72,25 @@ STATUS_NAMES: Dict[int, str] = dict(_native.STATUS_NAMES)
 #: Most faces one image gives (``SERFIQ_MAX_FACES``).
 MAX_FACES: int = _native.MAX_FACES
 _STATUS = {name: code for code, name in STATUS_NAMES.items()}
+#: Every ISO/IEC 29794-5 component the library defines, by id: (name, unit of its raw value).
+COMPONENTS: Tuple[Tuple[str, str], ...] = tuple(tuple(c) for c in _native.COMPONENTS)
+#: Every feedback code, by code (its bit in a feedback set): (name, short English message).
+FEEDBACK: Tuple[Tuple[str, str], ...] = tuple(tuple(f) for f in _native.FEEDBACK)
+
+#: Seconds the exit hook waits for serfiq calls still running on other threads.
+EXIT_WAIT_SECONDS = 120.0
+# CPython before 3.14 ends daemon threads with pthread_exit when they take the GIL back during
+# finalisation; one inside serfiq then would abort the process. At exit, new calls are refused
+# and the ones in flight are waited for.
+atexit.register(lambda: _native.wait_for_calls(EXIT_WAIT_SECONDS))
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 #: The recognition model shipped in the wheel (MobileFaceNet, 112×112, 512-d; MIT, see models/).
 DEFAULT_MODEL: str = os.path.join(_HERE, "models", "fr_feature.onnx")
 #: The face detector shipped in the wheel (RetinaFace mobilenet-0.25, 5 landmarks; MIT, see models/).
 DEFAULT_DETECTOR: str = os.path.join(_HERE, "models", "retinaface_mnet025.onnx")
+#: The second quality network shipped in the wheel (LightQNet; MIT, see models/), fused into f.
+DEFAULT_QUALITY_NET: str = os.path.join(_HERE, "models", "lightqnet-dm025.onnx")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,13 +181,16 @@ class Quality(NamedTuple):
     output (unmasked, before any normalisation); ``f``: the fused quality ½·(ŝ + n̂) with the
     model's calibration percentiles (about 0 for a typical image); ``q100``: the percentile
     (0–100) of the image's quality (f or s, the ``q100_quality`` option) in the model's
-    calibration sample, so "reject below 10" rejects what scores below its worst 10 %."""
+    calibration sample, so "reject below 10" rejects what scores below its worst 10 %;
+    ``l``: the second quality network's value (higher is better; NaN without one), which f
+    then fuses too."""
 
     s: float
     q: float
     n: float
     f: float
     q100: float
+    l: float = float("nan")
 
 
 class Detection(NamedTuple):
@@ -190,10 +215,82 @@ class DetectedFace(NamedTuple):
     f: float
     q100: float
     embedding: Optional[np.ndarray]
+    l: float = float("nan")
 
     @property
     def quality(self) -> Quality:
-        return Quality(self.s, self.q, self.n, self.f, self.q100)
+        return Quality(self.s, self.q, self.n, self.f, self.q100, self.l)
+
+
+@dataclass(frozen=True)
+class Component:
+    """One ISO/IEC 29794-5 quality component of a face: ``raw`` in ``unit``, ``value`` 0–100
+    (higher is better); both NaN when serfiq does not assess it."""
+
+    id: int
+    name: str
+    unit: str
+    raw: float
+    value: float
+
+    @property
+    def assessed(self) -> bool:
+        return not math.isnan(self.value)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A feedback code the person in front of the camera can act on: ``code`` (its bit in
+    ``Assessment.feedback_bits``), ``name`` ("TOO_DARK") and a short English ``message``."""
+
+    code: int
+    name: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A face with its quality, components and feedback (``Model.assess``,
+    ``Model.detect_assess``). ``components`` holds every component the library defines, by
+    name; ``feedback`` the codes raised, in code order; ``detection`` is the detector's face
+    (None for a face given by landmarks or as an aligned crop); ``box`` (x0, y0, x1, y1) is the
+    detector's box, else the aligned crop's extent in the image; ``landmarks`` (5, 2) are the
+    points the components were measured from."""
+
+    quality: Quality
+    detection: Optional["Detection"]
+    box: np.ndarray
+    landmarks: np.ndarray
+    components: Dict[str, Component] = field(repr=False)
+    feedback: List[Feedback]
+    feedback_bits: int
+
+    def has(self, name: str) -> bool:
+        """Whether feedback ``name`` ("TOO_DARK") was raised."""
+        return any(f.name == name for f in self.feedback)
+
+
+def _components(raw: Sequence[float], value: Sequence[float]) -> Dict[str, Component]:
+    return {
+        name: Component(i, name, unit, float(raw[i]), float(value[i])) for i, (name, unit) in enumerate(COMPONENTS)
+    }
+
+
+def _feedback(bits: int) -> List[Feedback]:
+    return [Feedback(code, name, message) for code, (name, message) in enumerate(FEEDBACK) if bits >> code & 1]
+
+
+def _assessment(t) -> Assessment:
+    s, q, n, f, q100, l, det, box, lm, bits, raw, value = t
+    return Assessment(
+        Quality(s, q, n, f, q100, l),
+        _detection(det),
+        np.asarray(box, np.float32),
+        np.asarray(lm, np.float32).reshape(5, 2),
+        _components(raw, value),
+        _feedback(bits),
+        int(bits),
+    )
 
 
 class BatchResult(NamedTuple):
@@ -211,6 +308,11 @@ class BatchResult(NamedTuple):
     errors: List[Optional[Error]]
     detections: List[Optional[Detection]]  # the face the detector found and the model scored
     faces: Optional[np.ndarray]  # int32 (N,): faces found (-1: the detector did not run); score_files only
+    # score_files(components=True) only, else None: per image its components by name and the
+    # feedback raised (None where the image failed).
+    components: Optional[List[Optional[Dict[str, Component]]]] = None
+    feedback: Optional[List[Optional[List[Feedback]]]] = None
+    l: Optional[np.ndarray] = None  # float32 (N,): the second quality network's value (NaN without one)
 
     @property
     def ok(self) -> np.ndarray:
@@ -237,6 +339,9 @@ def _concat(parts: List[BatchResult], dim: int, embeddings: bool) -> BatchResult
         errors=[e for p in parts for e in p.errors],
         detections=[d for p in parts for d in p.detections],
         faces=cat("faces", np.int32),
+        components=[c for p in parts for c in p.components] if parts and parts[0].components is not None else None,
+        feedback=[c for p in parts for c in p.feedback] if parts and parts[0].feedback is not None else None,
+        l=cat("l", np.float32),
     )
 
 
@@ -248,10 +353,16 @@ def _detection(t) -> Optional[Detection]:
 
 
 def _rows(t, dim: int, with_faces: bool, first: int = 0) -> BatchResult:
-    s, q, norm, f, q100, emb, status, messages, detections, faces = t
+    s, q, norm, f, q100, emb, status, messages, detections, faces, assessed, l = t
     status = np.frombuffer(status, np.int32).copy()
     count = len(status)
     f32 = lambda b: np.frombuffer(b, np.float32).copy()
+    components = feedback = None
+    if assessed is not None:
+        bits, raw, value = assessed
+        raw, value = (np.frombuffer(a, np.float32).reshape(count, len(COMPONENTS)) for a in (raw, value))
+        components = [None if b is None else _components(raw[i], value[i]) for i, b in enumerate(bits)]
+        feedback = [None if b is None else _feedback(b) for b in bits]
     return BatchResult(
         s=f32(s),
         q=f32(q),
@@ -263,6 +374,9 @@ def _rows(t, dim: int, with_faces: bool, first: int = 0) -> BatchResult:
         errors=[None if m is None else _error(m, int(st), first + i) for i, (m, st) in enumerate(zip(messages, status))],
         detections=[_detection(d) for d in detections],
         faces=np.frombuffer(faces, np.int32).copy() if with_faces else None,
+        components=components,
+        feedback=feedback,
+        l=f32(l),
     )
 
 
@@ -309,6 +423,8 @@ def _pixels(image: Any, format: Optional[str]) -> Tuple[np.ndarray, str]:
         raise ValueError(f"the image is empty: shape {image.shape}")
     if format is None:
         format = {1: "gray", 3: "bgr", 4: "bgra"}[channels]
+    if not isinstance(format, str):
+        raise TypeError(f"format must be a str (one of {sorted(_FORMATS)}), not {type(format).__name__}")
     fmt = format.lower()
     if fmt not in _FORMATS:
         raise ValueError(f"format must be one of {sorted(_FORMATS)}, got {format!r}")
@@ -424,7 +540,15 @@ class Model:
     is an aligned crop, even a photo of that size, any other a photo; "crop": always an aligned
     crop, another size raises InvalidImageError; "photo": always searched by the detector) and
     ``detector_max_side`` (640: longer photos are shrunk for detection only, the face is
-    aligned from full-resolution pixels; 32–32768, 32768 turns it off; 0 = the default).
+    aligned from full-resolution pixels; 32–32768, 32768 turns it off; 0 = the default) and
+    ``feedback_profile`` (the thresholds of ``assess``'s feedback: "enrolment", strict ICAO/ISO,
+    the default, or "live", tolerant, optionally followed by ";key=value" overrides, e.g.
+    "live;max_yaw=20"; bad text raises InvalidArgumentError).
+
+    ``quality_net`` is the second quality network (a path or ONNX bytes), fused into f; by
+    default the LightQNet shipped in the wheel, ``quality_net=None`` turns it off (l is then
+    NaN and f is s and n's alone). ``quality_net_sha256`` pins it, ``quality_net_spec`` gives
+    its input ("side=96;layout=nhwc;channels=rgb;mean=128;std=128"; default: its metadata).
 
     ONNX Runtime comes from ``ort_library_path`` when given, else ``$SERFIQ_ORT_LIB``, else
     the ``onnxruntime`` package's ``libonnxruntime.so``, else serfiq's own search. With
@@ -441,6 +565,10 @@ class Model:
         if detector is None or detector is True:
             detector = DEFAULT_DETECTOR
         detector = None if detector is False else _source(detector, "detector")
+        if "quality_net" not in options:
+            options["quality_net"] = DEFAULT_QUALITY_NET
+        if options["quality_net"] is not None:
+            options["quality_net"] = _source(options["quality_net"], "quality_net")
         if (
             options.get("ort_library_path") is None
             and options.get("search_paths", "default") == "default"
@@ -540,27 +668,27 @@ class Model:
         """The quality of the face in ``image``. Raises NoFaceError, InvalidImageError,
         InvalidLandmarksError (all serfiq.Error)."""
         arr, fmt = _pixels(image, format)
-        *quality, _ = self._m.one(arr, fmt, _landmarks(landmarks), "score")
-        return Quality(*quality)
+        s, q, n, f, q100, _, l = self._m.one(arr, fmt, _landmarks(landmarks), "score")
+        return Quality(s, q, n, f, q100, l)
 
     def embed(self, image: Image, landmarks: Any = None, *, format: Optional[str] = None) -> np.ndarray:
         """The face's embedding: float32 (embedding_size,), the model's own output."""
         arr, fmt = _pixels(image, format)
-        *_, emb = self._m.one(arr, fmt, _landmarks(landmarks), "embedding")
+        *_, emb, _ = self._m.one(arr, fmt, _landmarks(landmarks), "embedding")
         return np.frombuffer(emb, np.float32).copy()
 
     def score_embed(self, image: Image, landmarks: Any = None, *, format: Optional[str] = None) -> Tuple[Quality, np.ndarray]:
         """Quality and embedding from one inference."""
         arr, fmt = _pixels(image, format)
-        *quality, emb = self._m.one(arr, fmt, _landmarks(landmarks), "both")
-        return Quality(*quality), np.frombuffer(emb, np.float32).copy()
+        s, q, n, f, q100, emb, l = self._m.one(arr, fmt, _landmarks(landmarks), "both")
+        return Quality(s, q, n, f, q100, l), np.frombuffer(emb, np.float32).copy()
 
     def detect(self, image: Image, *, format: Optional[str] = None, embeddings: bool = True) -> List[DetectedFace]:
         """Every face in a photo, the one the face policy picks first: box, landmarks,
         confidence, s, q and (unless ``embeddings=False``) the embedding. No face: []."""
         arr, fmt = _pixels(image, format)
         out = []
-        for box, lm, conf, s, q, n, f, q100, emb in self._m.detect(arr, fmt, embeddings):
+        for box, lm, conf, s, q, n, f, q100, emb, l in self._m.detect(arr, fmt, embeddings):
             out.append(
                 DetectedFace(
                     np.asarray(box, np.float32),
@@ -572,9 +700,21 @@ class Model:
                     f,
                     q100,
                     None if emb is None else np.frombuffer(emb, np.float32).copy(),
+                    l,
                 )
             )
         return out
+
+    def assess(self, image: Image, landmarks: Any = None, *, format: Optional[str] = None) -> Assessment:
+        """The face ``score`` would take, with its quality, ISO/IEC 29794-5 components and the
+        feedback raised under the model's ``feedback_profile``. Raises as ``score`` does."""
+        arr, fmt = _pixels(image, format)
+        return _assessment(self._m.assess(arr, fmt, _landmarks(landmarks)))
+
+    def detect_assess(self, image: Image, *, format: Optional[str] = None) -> List[Assessment]:
+        """Every face in a photo, as ``detect`` orders them, each assessed. No face: []."""
+        arr, fmt = _pixels(image, format)
+        return [_assessment(t) for t in self._m.detect_assess(arr, fmt)]
 
     def aligned_crop(
         self, image: Image, landmarks: Any = None, *, format: Optional[str] = None, output: str = "bgr"
@@ -632,12 +772,14 @@ class Model:
         embeddings: bool = False,
         count_faces: bool = True,
         batch_size: int = 16,
+        components: bool = False,
     ) -> BatchResult:
         """Scores encoded images (JPEG, PNG, PPM), given as file paths or their bytes, each on its
         own, decoded exactly as ``serfiq score`` decodes them (so the scores equal the CLI's).
         An unreadable or undecodable image gets InvalidImageError in the result. ``faces``
         counts the faces the detector found in each photo (-1 where it did not run). Images are
-        decoded and scored ``batch_size`` at a time, which bounds memory."""
+        decoded and scored ``batch_size`` at a time, which bounds memory. ``components=True``
+        assesses each image as ``assess`` does and fills ``components`` and ``feedback``."""
         items = [i if isinstance(i, (bytes, bytearray)) else os.fspath(i) for i in items]
         lms = _batch_landmarks(landmarks, len(items))
         if batch_size < 1:
@@ -646,7 +788,12 @@ class Model:
         parts = [
             _rows(
                 self._m.encoded(
-                    items[k : k + batch_size], None if lms is None else lms[k : k + batch_size], want, count_faces, k
+                    items[k : k + batch_size],
+                    None if lms is None else lms[k : k + batch_size],
+                    want,
+                    count_faces,
+                    k,
+                    components,
                 ),
                 self._dim,
                 True,

@@ -15,16 +15,37 @@ DEFAULT_ALPHA: float
 DEFAULT_R: float
 ORT_LIBRARY_ENV: str
 STATUS_NAMES: Dict[int, str]
+COMPONENTS: List[Tuple[str, str]]  # by id: (name, unit)
+FEEDBACK: List[Tuple[str, str]]  # by code: (name, message)
 
 _Detection = Tuple[List[float], List[float], float]
-# (s, q, n, f, q100, embeddings | None, status, messages, detections, faces)
+# (feedback bits per image (None: failed), raw float32 bytes, value float32 bytes), N x len(COMPONENTS)
+_RowComponents = Tuple[List[Optional[int]], bytes, bytes]
+# (s, q, n, f, q100, embeddings | None, status, messages, detections, faces, components | None)
 _Rows = Tuple[
-    bytes, bytes, bytes, bytes, bytes, Optional[bytes], bytes, List[Optional[str]], List[Optional[_Detection]], bytes
+    bytes,
+    bytes,
+    bytes,
+    bytes,
+    bytes,
+    Optional[bytes],
+    bytes,
+    List[Optional[str]],
+    List[Optional[_Detection]],
+    bytes,
+    Optional[_RowComponents],
+]
+# (s, q, n, f, q100, detection | None, box (4), landmarks (10), feedback bits, raw, value), raw/value by id
+_Assessed = Tuple[
+    float, float, float, float, float, Optional[_Detection], List[float], List[float], int, List[float], List[float]
 ]
 
 def _set_error_classes(base: type, by_status: Dict[int, type]) -> None: ...
 def live_models() -> int: ...
 def models_created() -> int: ...
+def shown_path(path: str) -> Tuple[str, str, str]: ...
+def shown_text(text: str) -> str: ...
+def wait_for_calls(timeout_s: float) -> bool: ...
 
 class Model:
     def __init__(self, model: Union[str, bytes], detector: Optional[Union[str, bytes]], options: Dict[str, Any]) -> None: ...
@@ -50,7 +71,10 @@ class Model:
         want: str,
         count_faces: bool,
         first: int,
+        assess: bool = False,
     ) -> _Rows: ...
+    def assess(self, image: np.ndarray, format: str, landmarks: Optional[Sequence[float]]) -> _Assessed: ...
+    def detect_assess(self, image: np.ndarray, format: str) -> List[_Assessed]: ...
     def detect(
         self, image: np.ndarray, format: str, embeddings: bool
     ) -> List[Tuple[List[float], List[float], float, float, float, float, float, float, Optional[bytes]]]: ...

@@ -197,6 +197,21 @@ public final class ModelOptions {
         return text(Slot.DETECTOR_SHA256);
     }
 
+    /** The second quality network's file, or null: none (no l; f from s and n). */
+    public Path qualityNet() {
+        return path(Slot.QUALITY_NET_PATH);
+    }
+
+    /** The quality network's expected SHA-256 (64 hex digits), or null: not checked. */
+    public String qualityNetSha256() {
+        return text(Slot.QUALITY_NET_SHA256);
+    }
+
+    /** The quality network's input spec, or null: its {@code serfiq.quality_input} metadata. */
+    public String qualityNetSpec() {
+        return text(Slot.QUALITY_NET_SPEC);
+    }
+
     /** The largest model or detector accepted, in bytes (read back from a model: the limit in use). */
     public long maxModelBytes() {
         return integer(Slot.MAX_MODEL_BYTES);
@@ -220,6 +235,11 @@ public final class ModelOptions {
     /** Which quality {@link Quality#q100} is the percentile of (read back from a model: the one in use). */
     public Q100Quality q100Quality() {
         return Q100Quality.fromCode(integer(Slot.Q100_QUALITY));
+    }
+
+    /** The feedback profile ({@link Builder#feedbackProfile}), or null: "enrolment". */
+    public String feedbackProfile() {
+        return text(Slot.FEEDBACK_PROFILE);
     }
 
     /** Creates the native model; returns its handle. */
@@ -460,6 +480,28 @@ public final class ModelOptions {
         }
 
         /**
+         * A second quality network (ONNX, aligned face to one number, higher = better; e.g. the
+         * LightQNet serfiq ships in models/quality/), or null (the default): none, {@link
+         * Quality#l()} is NaN and f is s and n's. Read under the same limits as the model.
+         */
+        public Builder qualityNet(Path path) {
+            return text(Slot.QUALITY_NET_PATH, path);
+        }
+
+        /** Expected SHA-256 of the quality network, 64 hex digits; null (the default): not checked. */
+        public Builder qualityNetSha256(String hex) {
+            return text(Slot.QUALITY_NET_SHA256, hex);
+        }
+
+        /**
+         * The quality network's input, e.g. {@code "side=96;layout=nhwc;channels=rgb;mean=128;std=128"};
+         * null (the default): the file's {@code serfiq.quality_input} metadata.
+         */
+        public Builder qualityNetSpec(String spec) {
+            return text(Slot.QUALITY_NET_SPEC, spec);
+        }
+
+        /**
          * The largest model or detector accepted, in bytes: 1 to 2^31 - 1; 0 = the default, 1 GiB.
          * A larger file or byte array fails with {@link Status#UNSUPPORTED_MODEL} before it is
          * read. Each model and detector is kept in memory for the model's life, and every ONNX
@@ -504,6 +546,16 @@ public final class ModelOptions {
          */
         public Builder q100Quality(Q100Quality quality) {
             return integer(Slot.Q100_QUALITY, quality == null ? -1 : quality.code());
+        }
+
+        /**
+         * The thresholds of the feedback codes of {@link QualityModel#assess}: a preset
+         * ("enrolment", strict ICAO/ISO, the default; "live", tolerant) optionally followed by
+         * ";key=value" overrides, e.g. "live;max_yaw=20". Bad text fails with
+         * {@link Status#INVALID_ARGUMENT} at open.
+         */
+        public Builder feedbackProfile(String profile) {
+            return text(Slot.FEEDBACK_PROFILE, profile);
         }
 
         public ModelOptions build() {

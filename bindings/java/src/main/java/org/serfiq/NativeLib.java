@@ -28,9 +28,9 @@ package org.serfiq;
  */
 final class NativeLib {
     /** The C ABI version this binding was written for ({@code SERFIQ_ABI_VERSION}). */
-    static final int ABI_VERSION = 2;
+    static final int ABI_VERSION = 3;
     /** The JNI version this binding was written for (src/jni/mod.rs, {@code JNI_VERSION}). */
-    static final int JNI_VERSION = 2;
+    static final int JNI_VERSION = 3;
 
     /** The loaded library's JNI version; 0 when it has none (no JNI entry points, or version 1). */
     private static final int LOADED_JNI_VERSION;
@@ -166,8 +166,8 @@ final class NativeLib {
     static native Object[] nativeScoreBatchEach(
             long handle, Object[] pixels, int[] shapes, float[][] landmarks, boolean embeddings);
 
-    /** Floats per quality in every result: s, q, n, f, q100 ({@link Quality#of}). */
-    static final int QUALITY_FLOATS = 5;
+    /** Floats per quality in every result: s, q, n, f, q100, l ({@link Quality#of}). */
+    static final int QUALITY_FLOATS = 6;
 
     /** Floats per face in {@link #nativeDetectScore}: box[4], landmarks[10], confidence, then a quality. */
     static final int FACE_FLOATS = 15 + QUALITY_FLOATS;
@@ -179,6 +179,25 @@ final class NativeLib {
     static native float[][] nativeDetectScore(
             long handle, Object pixels, int width, int height, int stride, int format, int offset, int length,
             boolean embeddings);
+
+    /** Component names and units by id: {names, units}. */
+    static native String[][] nativeComponents();
+
+    /** Feedback names and messages by code: {names, messages}. */
+    static native String[][] nativeFeedback();
+
+    /**
+     * One face with its components and feedback: {float[] faces ({@link #FACE_FLOATS}; a face the
+     * detector did not find has the aligned crop's extent as box, confidence 0), long[] feedback bits, float[] raw, float[]
+     * value (one per component id, NaN = not assessed)}, for one face.
+     */
+    static native Object[] nativeAssess(
+            long handle, Object pixels, int width, int height, int stride, int format, int offset, int length,
+            float[] landmarks);
+
+    /** Every face of one image, as {@link #nativeAssess} lays them out, one row per face. */
+    static native Object[] nativeDetectAssess(
+            long handle, Object pixels, int width, int height, int stride, int format, int offset, int length);
 
     /** The aligned crop: input width x height x 3 bytes in {@code cropFormat} (BGR or RGB). */
     static native byte[] nativeAlignedCrop(

@@ -10,10 +10,12 @@ package org.serfiq;
  *     typical image, higher is better
  * @param q100 percentile (0 to 100) of the image's quality (f or s, {@link ModelOptions#q100Quality})
  *     in the model's calibration sample: "reject below 10" rejects what scores below its worst 10 %
+ * @param l the second quality network's value (higher is better, in its own scale); NaN when the
+ *     model has none ({@link ModelOptions#qualityNet})
  */
-public record Quality(float s, float q, float n, float f, float q100) {
+public record Quality(float s, float q, float n, float f, float q100, float l) {
     /** The quality at {@code at} in a native result ({@link NativeLib#QUALITY_FLOATS} floats). */
     static Quality of(float[] r, int at) {
-        return new Quality(r[at], r[at + 1], r[at + 2], r[at + 3], r[at + 4]);
+        return new Quality(r[at], r[at + 1], r[at + 2], r[at + 3], r[at + 4], r[at + 5]);
     }
 }

@@ -235,6 +235,30 @@ public final class QualityModel implements AutoCloseable {
     }
 
     /**
+     * The face {@link #score} would score, with its quality, ISO/IEC 29794-5 components and the
+     * feedback raised under the model's feedback profile ({@link ModelOptions#feedbackProfile}).
+     * Fails as {@link #score} does ({@link Status#NO_FACE} when the detector finds no face).
+     */
+    public Assessment assess(byte[] pixels, Image image, float[] landmarks) {
+        return assessOne(pixels, 0, -1, image, landmarks);
+    }
+
+    /** {@link #assess(byte[], Image, float[])} on a direct buffer. */
+    public Assessment assess(ByteBuffer pixels, Image image, float[] landmarks) {
+        return assessOne(pixels, position(pixels), remaining(pixels), image, landmarks);
+    }
+
+    /** Every face of {@link #detectScore}, in its order, each assessed. No face: an empty list. */
+    public List<Assessment> detectAssess(byte[] pixels, Image image) {
+        return assessAll(pixels, 0, -1, image);
+    }
+
+    /** {@link #detectAssess(byte[], Image)} on a direct buffer. */
+    public List<Assessment> detectAssess(ByteBuffer pixels, Image image) {
+        return assessAll(pixels, position(pixels), remaining(pixels), image);
+    }
+
+    /**
      * The face the single-face calls would score (routed the same way: by its
      * landmarks, as an aligned crop, or by the detector), as the model sees it:
      * {@link #inputWidth()} x {@link #inputHeight()} packed pixels in
@@ -380,6 +404,19 @@ public final class QualityModel implements AutoCloseable {
                     e));
         }
         return out;
+    }
+
+    private Assessment assessOne(Object pixels, int offset, int length, Image image, float[] landmarks) {
+        Image i = described(image);
+        Object[] r = call(m -> NativeLib.nativeAssess(
+                m, pixels, i.width(), i.height(), i.stride(), i.formatCode(), offset, length, landmarks));
+        return Assessment.of(r).get(0);
+    }
+
+    private List<Assessment> assessAll(Object pixels, int offset, int length, Image image) {
+        Image i = described(image);
+        return Assessment.of(call(m -> NativeLib.nativeDetectAssess(
+                m, pixels, i.width(), i.height(), i.stride(), i.formatCode(), offset, length)));
     }
 
     private byte[] crop(Object pixels, int offset, int length, Image image, float[] landmarks, PixelFormat format) {

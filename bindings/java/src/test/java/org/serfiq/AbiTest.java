@@ -32,9 +32,9 @@ class AbiTest {
     void abiVersionMatches() {
         NativeLib.ensureLoaded();
         assertEquals(QualityModel.ABI_VERSION, NativeLib.nativeAbiVersion());
-        assertEquals(2, NativeLib.nativeAbiVersion());
+        assertEquals(3, NativeLib.nativeAbiVersion());
         assertEquals(header.get("SERFIQ_ABI_VERSION"), QualityModel.ABI_VERSION);
-        NativeLib.checkAbi(2);
+        NativeLib.checkAbi(3);
         NativeLib.ensureLoaded();
         QualityModel.version();
         assertEquals(NativeLib.JNI_VERSION, NativeLib.nativeJniVersion());
@@ -43,7 +43,7 @@ class AbiTest {
 
     @Test
     void jniMismatchIsASerfiqException() {
-        for (int loaded : new int[] {0, 1, 3}) {
+        for (int loaded : new int[] {0, 1, NativeLib.JNI_VERSION - 1, NativeLib.JNI_VERSION + 1}) {
             SerfiqException e = assertThrows(SerfiqException.class, () -> NativeLib.checkJni(loaded));
             assertEquals(Status.ABI_MISMATCH, e.status());
             assertTrue(e.detail().contains("needs JNI version " + NativeLib.JNI_VERSION), e.detail());
@@ -55,7 +55,7 @@ class AbiTest {
 
     @Test
     void abiMismatchIsASerfiqException() {
-        for (int loaded : new int[] {0, 1, 3, -1}) {
+        for (int loaded : new int[] {0, 1, 2, 4, -1}) {
             SerfiqException e = assertThrows(SerfiqException.class, () -> NativeLib.checkAbi(loaded));
             assertEquals(Status.ABI_MISMATCH, e.status());
             assertEquals(16, e.code());

@@ -1,6 +1,7 @@
 package org.serfiq;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,6 +91,8 @@ class InvalidArgumentsTest {
         SerfiqException e = expect(Status.INVALID_IMAGE,
                 () -> model.score(px, new Image(face.width(), face.height(), face.width() * 3 - 1, PixelFormat.RGB), lm));
         assertTrue(e.detail().contains("stride"), e.detail());
+        // A single image is not "image 0" of a batch (issue 27).
+        assertFalse(e.detail().contains("image 0"), e.detail());
         expect(Status.INVALID_IMAGE, () -> model.score(px, new Image(face.width(), face.height(), -3, PixelFormat.RGB), lm));
         expect(Status.INVALID_IMAGE, () -> model.score(px, new Image(face.width(), face.height(), 0, null), lm));
         // No landmarks: the image must be an aligned crop at the input size.
@@ -103,6 +106,7 @@ class InvalidArgumentsTest {
             SerfiqException e = expect(Status.INVALID_IMAGE, () -> withHandle(h ->
                     NativeLib.nativeScore(h, px, face.width(), face.height(), 0, format, 0, -1, lm)));
             assertTrue(e.detail().contains("pixel format"), e.detail());
+            assertFalse(e.detail().contains("image 0"), e.detail());
         }
     }
 
