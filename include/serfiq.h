@@ -169,7 +169,7 @@ typedef struct serfiq_options {
    */
   float dropout;
   /**
-   * Seed of the dropout masks (SplitMix64, see README). Default 0.
+   * Seed of the dropout masks (SplitMix64, docs/src/concepts/serfiq.md). Default 0.
    */
   uint64_t seed;
   /**
@@ -869,7 +869,7 @@ typedef struct serfiq_capture_best_frame {
 
 /**
  * serfiq's default choice: f, which predicted recognition errors better than
- * s on the LFW development folds (README, "Does it work?"). Value 0.
+ * s on the LFW development folds (docs/src/concepts/edc.md). Value 0.
  */
 #define SERFIQ_Q100_DEFAULT 0
 
@@ -1069,12 +1069,12 @@ const char *serfiq_image_error(size_t index);
  *
  * Boxes are clamped to the image; landmarks lie inside it. Boxes that straddle
  * two faces or lie mostly inside a more confident face's box are dropped
- * (README, "Photos: phantom faces"). A photo whose long side exceeds
+ * (docs/src/performance.md, "Photos: phantom faces"). A photo whose long side exceeds
  * `detector_max_side` (default 640) is searched shrunk to it, then each face
  * again at full resolution in a region 1.5 times its box.
  *
  * What a call costs, on one thread with the default model and detector
- * (README, "Photos: working size"): one detector pass at the working size,
+ * (docs/src/performance.md, "Photos: working size"): one detector pass at the working size,
  * one over the region around each face, then one alignment and one model run
  * per face (about 7 ms). Measured (median of 3 runs on a shared 2-core
  * machine): a 1920x1080 frame with one face, 37.5 ms of CPU in all (168 ms at

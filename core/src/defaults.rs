@@ -1,6 +1,6 @@
 //! serfiq's default scales for f and q100, fitted to the default model
 //! (fr_feature.onnx, T = 100, p = 0.5, seed 0) on the 3811 LFW images of
-//! ../shared/data/lfw/aligned112, as α and r were (README, "Calibration"):
+//! ../shared/data/lfw/aligned112, as α and r were (docs/src/guides/own-model.md):
 //! `serfiq calibrate ../shared/data/lfw/aligned112 --out fr_feature.calibrated.onnx`
 //! wrote these values into the model's metadata; they are copied here as
 //! written (`tests/calibrate.rs` checks a fresh fit of the same images

@@ -38,7 +38,7 @@ pub enum Search {
 }
 
 /// The default mapping s → q, fitted to the default model on the 3811 LFW
-/// images of ../shared/data/lfw/aligned112 (README, "Calibration"): r is the
+/// images of ../shared/data/lfw/aligned112 (docs/src/guides/own-model.md): r is the
 /// median s (0.5760), alpha = 2·ln 19 / (s95 − s5) = 2·ln 19 / (0.5975 − 0.5478),
 /// so the middle 90 % of LFW spans a q range 0.9 wide, q(median) = 0.5.
 pub const DEFAULT_ALPHA: f64 = 118.0;

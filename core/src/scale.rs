@@ -56,7 +56,7 @@ pub enum Q100Quality {
 
 impl Q100Quality {
     /// The default: f, which predicted recognition errors better than s on
-    /// the development folds (README, "Does it work?").
+    /// the development folds (docs/src/concepts/edc.md).
     pub const DEFAULT: Q100Quality = Q100Quality::F;
 
     /// "s" or "f".
@@ -322,7 +322,7 @@ pub fn fused(s_spread: &Spread, n_spread: Option<&Spread>, s: f64, n: f64) -> f6
 /// f with the second network's l: ½·(f₀ + l̂), f₀ = [`fused`]'s f of s and n,
 /// l̂ = (l − median) / (p95 − p5) with `l_spread`. Chosen on LFW folds 1–5
 /// over the mean of ŝ, n̂, l̂ and over rank averages: the lowest pAUC summed
-/// over both development models and FMRs 1e-3 and 1e-2 (README, "Does it work?").
+/// over both development models and FMRs 1e-3 and 1e-2 (docs/src/concepts/edc.md).
 pub fn fused_with_l(s_spread: &Spread, n_spread: Option<&Spread>, l_spread: &Spread, s: f64, n: f64, l: f64) -> f64 {
     let f = fused(s_spread, n_spread, s, n);
     0.5 * (f + l_spread.normalise(l))

@@ -488,12 +488,12 @@ pub extern "C" fn serfiq_image_error(index: usize) -> *const c_char {
 ///
 /// Boxes are clamped to the image; landmarks lie inside it. Boxes that straddle
 /// two faces or lie mostly inside a more confident face's box are dropped
-/// (README, "Photos: phantom faces"). A photo whose long side exceeds
+/// (docs/src/performance.md, "Photos: phantom faces"). A photo whose long side exceeds
 /// `detector_max_side` (default 640) is searched shrunk to it, then each face
 /// again at full resolution in a region 1.5 times its box.
 ///
 /// What a call costs, on one thread with the default model and detector
-/// (README, "Photos: working size"): one detector pass at the working size,
+/// (docs/src/performance.md, "Photos: working size"): one detector pass at the working size,
 /// one over the region around each face, then one alignment and one model run
 /// per face (about 7 ms). Measured (median of 3 runs on a shared 2-core
 /// machine): a 1920x1080 frame with one face, 37.5 ms of CPU in all (168 ms at

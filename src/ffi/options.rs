@@ -36,7 +36,7 @@ pub struct serfiq_options {
     pub samples: u32,
     /// Dropout probability p, 0.01 <= p <= 0.99. Default 0.5.
     pub dropout: f32,
-    /// Seed of the dropout masks (SplitMix64, see README). Default 0.
+    /// Seed of the dropout masks (SplitMix64, docs/src/concepts/serfiq.md). Default 0.
     pub seed: u64,
     /// q = 1 / (1 + exp(-alpha * (s - r))). Default NAN for both: the model's
     /// calibration (metadata written by `serfiq calibrate`) where it has one,

@@ -90,7 +90,7 @@ const _: () = assert!(SERFIQ_MAX_FACES == serfiq_core::detect::MAX_FACES);
 /// Which quality `serfiq_quality.q100` is the percentile of.
 pub type serfiq_q100_quality = u32;
 /// serfiq's default choice: f, which predicted recognition errors better than
-/// s on the LFW development folds (README, "Does it work?"). Value 0.
+/// s on the LFW development folds (docs/src/concepts/edc.md). Value 0.
 pub const SERFIQ_Q100_DEFAULT: serfiq_q100_quality = 0;
 /// The raw SER-FIQ score s.
 pub const SERFIQ_Q100_S: serfiq_q100_quality = 1;
