@@ -22,6 +22,7 @@
 //! `options`, and published by name (`nativeOptionNames`).
 
 mod assess;
+mod capture;
 mod exports;
 mod images;
 mod options;
