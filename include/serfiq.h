@@ -1331,10 +1331,14 @@ serfiq_status serfiq_capture_reset(struct serfiq_capture *capture);
  * Size of serfiq_options with the input-mode, working-size and q100 fields
  * (input_mode, detector_max_side, q100_quality). On 64-bit targets input_mode
  * lies in the V4 struct's tail padding, so the V5 fields are read only from a
- * struct_size of at least this. V5 ends without tail padding on every target
- * (216 on 64-bit, 160 on i686, 168 on ARMv7).
+ * struct_size of at least this. It is the sizeof of the struct that ended
+ * with q100_quality, tail padding included (216 on 64-bit, 160 on i686, 168 on
+ * ARMv7): on ARMv7 feedback_profile lies in that padding, so the V6 fields are
+ * read only from a struct_size of at least SERFIQ_OPTIONS_SIZE_V6.
  */
-#define SERFIQ_OPTIONS_SIZE_V5 offsetof(serfiq_options, feedback_profile)
+#define SERFIQ_OPTIONS_SIZE_V5 \
+  ((offsetof(serfiq_options, q100_quality) + sizeof(serfiq_q100_quality) + SERFIQ_OPTIONS_ALIGN_ - 1) \
+   / SERFIQ_OPTIONS_ALIGN_ * SERFIQ_OPTIONS_ALIGN_)
 
 /**
  * Size of serfiq_options with the V6 fields (feedback_profile, then the second

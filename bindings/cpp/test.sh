@@ -5,6 +5,8 @@
 #      all with -Wall -Wextra -Werror -pedantic; run the tests;
 #   3. the example reproduces the C API's output: on the whole photo with the detector
 #      (photo.reference, every face) and on the face given its landmarks (face.reference);
+#      examples/cpp/capture.cpp prints what examples/c/capture.c prints over the
+#      capture's frame sequence (tests/capture/reference.sh), as capture_test checks;
 #   4. `cmake --install` into a temporary prefix (lib/libserfiq.so.1, the SONAME, and
 #      the dev link lib/libserfiq.so), then a separate project finds it with
 #      find_package(serfiq) and another builds with pkg-config; all record
@@ -63,6 +65,10 @@ cmake -S "$here" -B "$out/build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
     -DSERFIQ_BUILD_TESTS=ON -DSERFIQ_BUILD_EXAMPLES=ON >"$out/configure.log" 2>&1 \
     || { cat "$out/configure.log" >&2; exit 1; }
 cmake --build "$out/build" --parallel "$(nproc)"
+
+step "the capture's frame sequence and its C reference (tests/capture/reference.sh)"
+bash "$root/tests/capture/reference.sh" "$out/capture"
+export SERFIQ_CAPTURE_DIR="$out/capture"
 
 step "GoogleTest"
 "$out/build/tests/serfiq_cpp_tests" --gtest_brief=1
@@ -126,6 +132,14 @@ if "$out/build/examples/score" /nonexistent.onnx "${face[@]}" 2>"$out/example.er
     echo "example accepted a missing model" >&2; exit 1
 fi
 grep -q SERFIQ_ERR_MODEL_NOT_FOUND "$out/example.err" || { cat "$out/example.err" >&2; exit 1; }
+
+step "examples/cpp/capture.cpp against examples/c/capture.c"
+"$out/build/examples/capture" "$SERFIQ_MODEL" "$SERFIQ_DETECTOR" "$out/capture/frames" >"$out/capture/cpp.txt"
+if ! diff "$out/capture/reference.txt" "$out/capture/cpp.txt" >&2; then
+    echo "examples/cpp/capture.cpp printed another sequence than examples/c/capture.c" >&2
+    exit 1
+fi
+echo "capture example: $(wc -l <"$out/capture/cpp.txt") lines identical to C's ($(tail -1 "$out/capture/cpp.txt"))"
 
 step "cmake --install into a temporary prefix"
 prefix="$(mktemp -d "${TMPDIR:-/tmp}/serfiq-cpp-prefix.XXXXXX")"

@@ -2,6 +2,7 @@
 # C# binding: build Serfiq.dll, its NUnit tests and the examples in examples/csharp with Mono's
 # mcs, run the tests, then the examples: Kiosk.cs (once through a dllmap, once through
 # LD_LIBRARY_PATH) and Faces.cs on the whole photo against the C API's photo.reference.
+# Capture.cs over tests/capture/frames.c's sequence against examples/c/capture.c.
 # Called by `make bindings-test` with SERFIQ_LIB_DIR, SERFIQ_INCLUDE_DIR, SERFIQ_MODEL,
 # SERFIQ_DETECTOR, SERFIQ_ORT_LIB and SERFIQ_FIXTURES set. Installs Mono and NUnit 2.6 from apt
 # when missing; needs gcc (the struct-layout probe).
@@ -38,6 +39,7 @@ mcs "${mcs_flags[@]}" -target:library -out:"$out/Serfiq.Tests.dll" \
     -r:"$out/Serfiq.dll" -r:"$framework" "$here"/tests/*.cs
 mcs "${mcs_flags[@]}" -target:exe -out:"$out/Kiosk.exe" -r:"$out/Serfiq.dll" "$root"/examples/csharp/Kiosk.cs
 mcs "${mcs_flags[@]}" -target:exe -out:"$out/Faces.exe" -r:"$out/Serfiq.dll" "$root"/examples/csharp/Faces.cs
+mcs "${mcs_flags[@]}" -target:exe -out:"$out/Capture.exe" -r:"$out/Serfiq.dll" "$root"/examples/csharp/Capture.cs
 mcs "${mcs_flags[@]}" -target:exe -out:"$out/ExplicitOnly.exe" -r:"$out/Serfiq.dll" "$here"/tests/search/ExplicitOnly.cs
 
 # Mono maps DllImport("serfiq") through Serfiq.dll.config next to Serfiq.dll; point it at
@@ -89,12 +91,35 @@ int main(void) {
     SIZE(serfiq_components);
     OFF(serfiq_components, feedback); OFF(serfiq_components, count); OFF(serfiq_components, raw);
     OFF(serfiq_components, value);
+    SIZE(serfiq_capture_options);
+    OFF(serfiq_capture_options, struct_size); OFF(serfiq_capture_options, min_q100);
+    OFF(serfiq_capture_options, steady_frames); OFF(serfiq_capture_options, steady_ms);
+    OFF(serfiq_capture_options, max_motion); OFF(serfiq_capture_options, redetect_frames);
+    OFF(serfiq_capture_options, redetect_ms); OFF(serfiq_capture_options, track_context);
+    OFF(serfiq_capture_options, track_side); OFF(serfiq_capture_options, min_overlap);
+    OFF(serfiq_capture_options, min_similarity); OFF(serfiq_capture_options, jump_similarity);
+    OFF(serfiq_capture_options, blocking_feedback);
+    SIZE(serfiq_capture_frame);
+    OFF(serfiq_capture_frame, index); OFF(serfiq_capture_frame, state); OFF(serfiq_capture_frame, has_face);
+    OFF(serfiq_capture_frame, feedback); OFF(serfiq_capture_frame, track); OFF(serfiq_capture_frame, is_best);
+    OFF(serfiq_capture_frame, new_track); OFF(serfiq_capture_frame, full_search); OFF(serfiq_capture_frame, motion);
+    OFF(serfiq_capture_frame, similarity); OFF(serfiq_capture_frame, overlap); OFF(serfiq_capture_frame, face);
+    OFF(serfiq_capture_frame, components);
+    SIZE(serfiq_capture_best_frame);
+    OFF(serfiq_capture_best_frame, index); OFF(serfiq_capture_best_frame, timestamp_ms);
+    OFF(serfiq_capture_best_frame, feedback); OFF(serfiq_capture_best_frame, state);
+    OFF(serfiq_capture_best_frame, track); OFF(serfiq_capture_best_frame, face);
+    OFF(serfiq_capture_best_frame, components);
     return 0;
 }
 C
 gcc -std=c11 -Wall -Wextra -Werror -pedantic -I"$SERFIQ_INCLUDE_DIR" -o "$out/layout" "$out/layout.c"
 "$out/layout" > "$out/layout.txt"
 export SERFIQ_CSHARP_LAYOUT="$out/layout.txt"
+
+# The capture's frame sequence and what examples/c/capture.c prints for it (CaptureTests, Capture.cs).
+bash "$root/tests/capture/reference.sh" "$out/capture"
+export SERFIQ_CAPTURE_DIR="$out/capture"
 
 # --- tests -----------------------------------------------------------------------------------
 echo "== NUnit ($(mono --version | head -n 1 | cut -d'(' -f1))"
@@ -173,4 +198,9 @@ echo "    noface.ppm: $noface"
 expect_failure 1 SERFIQ_ERR_MODEL_NOT_FOUND \
     mono "$out/Faces.exe" "$face" --detector "$out/no-such-detector.onnx"
 expect_failure 2 "usage:" env -u SERFIQ_DETECTOR mono "$out/Faces.exe" "$face"
+echo "== examples/csharp/Capture.cs over the capture's frames vs examples/c/capture.c"
+mono "$out/Capture.exe" "$out/capture/frames" --detector "$SERFIQ_DETECTOR" > "$out/capture/csharp.txt"
+diff "$out/capture/reference.txt" "$out/capture/csharp.txt" >&2 ||
+    { echo "Capture.cs printed another sequence than examples/c/capture.c" >&2; exit 1; }
+echo "    $(wc -l < "$out/capture/csharp.txt") lines identical to C's ($(tail -n 1 "$out/capture/csharp.txt"))"
 echo "C# binding: tests and examples passed"

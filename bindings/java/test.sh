@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Java binding: the JUnit tests (Maven), then examples/java/Score.java run three
 # ways, one per route of org.serfiq.NativeLoader, each checked against the C
-# API's reference output. Called by `make bindings-test` with:
+# API's reference output; examples/java/Capture.java must print what
+# examples/c/capture.c prints over tests/capture's frames. Called by `make bindings-test` with:
 #   SERFIQ_JNI_LIB_DIR  folder of the JNI build of libserfiq.so (`make jni-lib`:
 #                       the cargo feature `jni`), with libonnxruntime.so.1 next to it
 #   SERFIQ_LIB_DIR      folder of the plain C build (no Java entry points: refused)
@@ -19,6 +20,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 lib="$SERFIQ_JNI_LIB_DIR/libserfiq.so"
 version=0.1.0
+
+# The capture's frame sequence and what examples/c/capture.c prints for it (CaptureTest, Capture.java).
+capture_dir="$root/target/java-capture"
+bash "$root/tests/capture/reference.sh" "$capture_dir"
+export SERFIQ_CAPTURE_DIR="$capture_dir"
 
 cd "$here"
 rm -rf target/surefire-reports
@@ -48,6 +54,7 @@ ex="$here/target/example"
 rm -rf "$ex"
 mkdir -p "$ex/classes"
 javac -Xlint:all -Werror -cp "$jar_file" -d "$ex/classes" "$root/examples/java/Score.java"
+javac -Xlint:all -Werror -cp "$jar_file" -d "$ex/classes" "$root/examples/java/Capture.java"
 
 photo="$SERFIQ_FIXTURES/face.ppm"
 
@@ -116,3 +123,10 @@ fi
 grep -q "ABI_MISMATCH: libserfiq has no JNI entry points" "$ex/plain.err" \
     || { echo "java example: the plain C build gave: $(cat "$ex/plain.err")" >&2; exit 1; }
 echo "java example: the plain C build is refused with ABI_MISMATCH"
+
+# The camera loop over the capture's frames: exactly what examples/c/capture.c printed.
+java -Dserfiq.library.path="$lib" -cp "$jar_file:$ex/classes" \
+    Capture "$SERFIQ_MODEL" "$SERFIQ_DETECTOR" "$capture_dir/frames" > "$ex/capture.txt"
+diff "$capture_dir/reference.txt" "$ex/capture.txt" >&2 \
+    || { echo "java example: Capture.java printed another sequence than examples/c/capture.c" >&2; exit 1; }
+echo "java example (capture): $(wc -l < "$ex/capture.txt") lines identical to C's ($(tail -n 1 "$ex/capture.txt"))"

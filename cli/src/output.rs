@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn components_add_columns_and_json() {
-        let q = Quality { s: 0.5, q: 0.25, n: 12.5, f: -0.75, q100: 37.5 };
+        let q = Quality { s: 0.5, q: 0.25, n: 12.5, f: -0.75, q100: 37.5, l: f32::NAN };
         let mut c = Components::empty();
         c.raw[Component::InterEyeDistance as usize] = 80.0;
         c.value[Component::InterEyeDistance as usize] = 62.0;

@@ -193,10 +193,14 @@ pub const SERFIQ_OPTIONS_SIZE_V4: usize = (std::mem::offset_of!(serfiq_options, 
     + std::mem::size_of::<serfiq_search_paths>())
 .next_multiple_of(std::mem::align_of::<serfiq_options>());
 /// Size of `serfiq_options` with the input-mode, working-size and q100 fields
-/// (`input_mode`, `detector_max_side`, `q100_quality`):
-/// `offsetof(serfiq_options, feedback_profile)` (V5 ends without tail padding).
+/// (`input_mode`, `detector_max_side`, `q100_quality`): the `sizeof` of the
+/// struct that ended there, tail padding included (216 on 64-bit targets, 160
+/// on i686, 168 on ARMv7). On ARMv7 `feedback_profile` lies in that padding, so
+/// the V6 fields are read only from a struct of at least `SERFIQ_OPTIONS_SIZE_V6`.
 /// cbindgen:ignore
-pub const SERFIQ_OPTIONS_SIZE_V5: usize = std::mem::offset_of!(serfiq_options, feedback_profile);
+pub const SERFIQ_OPTIONS_SIZE_V5: usize = (std::mem::offset_of!(serfiq_options, q100_quality)
+    + std::mem::size_of::<serfiq_q100_quality>())
+.next_multiple_of(std::mem::align_of::<serfiq_options>());
 /// Size of `serfiq_options` with the V6 fields (`feedback_profile` and the quality
 /// network, `quality_net_path` to `quality_net_spec`): `sizeof(serfiq_options)`.
 /// The V6 fields are read only from a struct of at least this size.

@@ -69,7 +69,7 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeFeedback<'local>(
 /// Faces as `{float[] faces, long[] feedback, float[] raw, float[] value}`:
 /// `FACE_FLOATS` per face, one feedback set per face, and
 /// `Component::ALL.len()` raw and 0..100 values per face (NaN: not assessed).
-fn assessed<'local>(env: &mut JNIEnv<'local>, found: &[AssessedFace]) -> Outcome<jobjectArray> {
+pub(super) fn assessed<'local>(env: &mut JNIEnv<'local>, found: &[AssessedFace]) -> Outcome<jobjectArray> {
     let n = Component::ALL.len();
     let (mut faces, mut bits, mut raw, mut value) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for a in found {

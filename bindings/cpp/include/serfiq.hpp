@@ -549,6 +549,8 @@ private:
     }
 };
 
+class Capture;
+
 // A loaded SER-FIQ model. Move-only; every const method is safe to call from
 // many threads at once.
 class Model {
@@ -805,6 +807,8 @@ public:
     }
 
 private:
+    friend class Capture;  // builds its frames' Assessments the same way
+
     struct Deleter {
         void operator()(serfiq_model* model) const noexcept { serfiq_destroy(model); }
     };
@@ -879,6 +883,235 @@ private:
     }
 
     std::unique_ptr<serfiq_model, Deleter> handle_;
+};
+
+
+// ---- The camera loop (serfiq_capture_*) ----
+
+// Where a capture stands after a frame.
+enum class CaptureState : std::uint32_t {
+    Searching = SERFIQ_CAPTURE_SEARCHING,  // no face followed
+    Adjust = SERFIQ_CAPTURE_ADJUST,        // a face, but blocking feedback or q100 under min_q100
+    HoldStill = SERFIQ_CAPTURE_HOLD_STILL,  // good, not yet steady for long enough
+    Captured = SERFIQ_CAPTURE_CAPTURED,    // good and steady
+};
+
+// "SEARCHING", "ADJUST", "HOLD_STILL", "CAPTURED" (the C macros' suffixes), or "UNKNOWN".
+inline const char* state_name(CaptureState state) noexcept {
+    switch (state) {
+        case CaptureState::Searching:
+            return "SEARCHING";
+        case CaptureState::Adjust:
+            return "ADJUST";
+        case CaptureState::HoldStill:
+            return "HOLD_STILL";
+        case CaptureState::Captured:
+            return "CAPTURED";
+    }
+    return "UNKNOWN";
+}
+
+// How a capture decides and tracks: every field of serfiq_capture_options (see
+// serfiq.h for the ranges). Constructed with the library's defaults.
+struct CaptureOptions {
+    float min_q100 = 0;               // q100 needed for CAPTURED (default 50)
+    std::uint32_t steady_frames = 0;  // frames good and steady in a row (default 5)
+    std::uint32_t steady_ms = 0;      // or milliseconds; 0 = frames only (default 0)
+    float max_motion = 0;             // landmark motion that counts as steady (default 0.05)
+    std::uint32_t redetect_frames = 0;  // full search at least every this many frames (default 15)
+    std::uint32_t redetect_ms = 0;      // or milliseconds; 0 = frames only (default 500)
+    float track_context = 0;          // searched region, in multiples of the last box (default 2)
+    std::uint32_t track_side = 0;     // the region's longest side for detection (default 256)
+    float min_overlap = 0;            // IoU that keeps a face on its track (default 0.3)
+    float min_similarity = 0;         // cosine under which an overlapping face is another person (default 0.3)
+    float jump_similarity = 0;        // cosine a jumping box needs to stay on the track (default 0.75)
+    std::uint64_t blocking_feedback = 0;  // feedback bits that keep a face in ADJUST (default all)
+
+    // Throws Error(Status::AbiMismatch) when the loaded libserfiq has another C ABI.
+    CaptureOptions() : CaptureOptions(defaults()) {}
+
+    serfiq_capture_options to_c() const {
+        serfiq_capture_options o = defaults();
+        o.min_q100 = min_q100;
+        o.steady_frames = steady_frames;
+        o.steady_ms = steady_ms;
+        o.max_motion = max_motion;
+        o.redetect_frames = redetect_frames;
+        o.redetect_ms = redetect_ms;
+        o.track_context = track_context;
+        o.track_side = track_side;
+        o.min_overlap = min_overlap;
+        o.min_similarity = min_similarity;
+        o.jump_similarity = jump_similarity;
+        o.blocking_feedback = blocking_feedback;
+        return o;
+    }
+
+private:
+    explicit CaptureOptions(const serfiq_capture_options& o)
+        : min_q100(o.min_q100),
+          steady_frames(o.steady_frames),
+          steady_ms(o.steady_ms),
+          max_motion(o.max_motion),
+          redetect_frames(o.redetect_frames),
+          redetect_ms(o.redetect_ms),
+          track_context(o.track_context),
+          track_side(o.track_side),
+          min_overlap(o.min_overlap),
+          min_similarity(o.min_similarity),
+          jump_similarity(o.jump_similarity),
+          blocking_feedback(o.blocking_feedback) {}
+
+    static serfiq_capture_options defaults() {
+        detail::check_abi();
+        serfiq_capture_options o;
+        detail::check(serfiq_capture_options_init(&o, sizeof(serfiq_capture_options)));
+        return o;
+    }
+};
+
+namespace detail {
+// The catalog's feedback codes whose bit is set.
+inline std::vector<Feedback> feedback_of(std::uint64_t bits) {
+    std::vector<Feedback> out;
+    for (const Feedback& f : catalog().feedback) {
+        if (f.code < 64 && (bits >> f.code & 1u) != 0) out.push_back(f);
+    }
+    return out;
+}
+}  // namespace detail
+
+// What one Capture::push found.
+struct CaptureFrame {
+    std::uint64_t index = 0;  // 0 for the first frame since create or reset
+    CaptureState state = CaptureState::Searching;
+    // Feedback raised, the capture's LOW_QUALITY and NO_FACE included (bit k = code k).
+    std::uint64_t feedback_bits = 0;
+    std::vector<Feedback> feedback;  // the same, in code order
+    // The followed face with its components (its own feedback is the model profile's);
+    // none when no face is followed.
+    std::optional<Assessment> face;
+    std::uint32_t track = 0;  // 1 for the first person, +1 for each new one; 0 without a face
+    bool is_best = false;     // this frame became the best frame
+    bool new_track = false;   // this frame started a new track (the best frame was reset)
+    bool full_search = false;  // the whole frame was searched, not only around the face
+    float motion = NAN;        // landmark motion since the track's last frame
+    float similarity = NAN;    // embedding similarity to the track's last frame
+    float overlap = NAN;       // box overlap with the track's last box
+
+    bool has(const std::string& name) const {
+        return std::any_of(feedback.begin(), feedback.end(), [&](const Feedback& f) { return f.name == name; });
+    }
+};
+
+// The best frame of the current track (Capture::best).
+struct CaptureBest {
+    std::uint64_t index = 0;  // its CaptureFrame::index
+    std::int64_t timestamp_ms = 0;
+    CaptureState state = CaptureState::Searching;  // its state when pushed
+    std::uint32_t track = 0;
+    std::uint64_t feedback_bits = 0;
+    std::vector<Feedback> feedback;
+    Assessment face;  // in the full-resolution frame's pixels, with its components
+    Image crop;       // its aligned crop, as Model::aligned_crop gives it
+    std::vector<float> embedding;
+};
+
+// The camera loop over a Model: push frames, read each frame's state and feedback,
+// take the best frame. Move-only. A Capture belongs to one thread at a time (a call
+// from another thread while one runs throws Error(Status::InvalidArgument)); many
+// Captures may share one Model, which they keep alive: the Model may be destroyed
+// first. A moved-from Capture throws Error(Status::NullArgument) from every call.
+class Capture {
+public:
+    // `model` must have a detector (else Error(Status::InvalidArgument), as for an
+    // option out of range).
+    explicit Capture(const Model& model, const CaptureOptions& options = CaptureOptions()) {
+        const auto [width, height] = model.input_size();
+        crop_width_ = width;
+        crop_height_ = height;
+        embedding_size_ = model.embedding_size();
+        const serfiq_capture_options o = options.to_c();
+        serfiq_capture* capture = nullptr;
+        detail::check(serfiq_capture_create(model.native_handle(), &o, &capture));
+        handle_.reset(capture);
+    }
+
+    Capture(Capture&&) noexcept = default;
+    Capture& operator=(Capture&&) noexcept = default;
+    Capture(const Capture&) = delete;
+    Capture& operator=(const Capture&) = delete;
+    ~Capture() = default;
+
+    explicit operator bool() const noexcept { return handle_ != nullptr; }
+
+    // The C handle, still owned by this Capture (NULL when moved from).
+    const serfiq_capture* native_handle() const noexcept { return handle_.get(); }
+
+    // Takes the next frame, taken at `timestamp_ms` (never earlier than the last
+    // frame's: else Error(Status::InvalidArgument)). On error the capture is as before.
+    CaptureFrame push(const ImageView& image, std::int64_t timestamp_ms) {
+        const serfiq_image img = image.to_c();
+        serfiq_capture_frame c{};
+        detail::check(serfiq_capture_push(handle_.get(), &img, timestamp_ms, &c));
+        CaptureFrame f;
+        f.index = c.index;
+        f.state = static_cast<CaptureState>(c.state);
+        f.feedback_bits = c.feedback;
+        f.feedback = detail::feedback_of(c.feedback);
+        if (c.has_face != 0) {
+            f.face = Model::assessment(c.face, c.components);
+            f.track = c.track;
+            f.motion = c.motion;
+            f.similarity = c.similarity;
+            f.overlap = c.overlap;
+        }
+        f.is_best = c.is_best != 0;
+        f.new_track = c.new_track != 0;
+        f.full_search = c.full_search != 0;
+        return f;
+    }
+
+    // The best frame of the current track, its crop in `crop_format` (Bgr or Rgb);
+    // none when no face has been followed since create, reset or the last new track.
+    std::optional<CaptureBest> best(PixelFormat crop_format = PixelFormat::Bgr) const {
+        serfiq_capture_best_frame c{};
+        CaptureBest b;
+        b.crop.pixels.resize(std::size_t{crop_width_} * crop_height_ * 3);
+        b.crop.width = crop_width_;
+        b.crop.height = crop_height_;
+        b.crop.format = crop_format;
+        b.embedding.resize(embedding_size_);
+        std::size_t crop_len = 0, embedding_len = 0;
+        const serfiq_status status = serfiq_capture_best(
+            handle_.get(), &c, static_cast<serfiq_pixel_format>(crop_format), b.crop.pixels.data(),
+            b.crop.pixels.size(), &crop_len, b.embedding.data(), b.embedding.size(), &embedding_len);
+        if (status == SERFIQ_ERR_NO_FACE) return std::nullopt;
+        detail::check(status);
+        b.crop.pixels.resize(crop_len);
+        b.embedding.resize(embedding_len);
+        b.index = c.index;
+        b.timestamp_ms = c.timestamp_ms;
+        b.state = static_cast<CaptureState>(c.state);
+        b.track = c.track;
+        b.feedback_bits = c.feedback;
+        b.feedback = detail::feedback_of(c.feedback);
+        b.face = Model::assessment(c.face, c.components);
+        return b;
+    }
+
+    // Forgets every frame, the track and the best frame; the options stay.
+    void reset() { detail::check(serfiq_capture_reset(handle_.get())); }
+
+private:
+    struct Deleter {
+        void operator()(serfiq_capture* capture) const noexcept { serfiq_capture_destroy(capture); }
+    };
+
+    std::unique_ptr<serfiq_capture, Deleter> handle_;
+    std::uint32_t crop_width_ = 0;
+    std::uint32_t crop_height_ = 0;
+    std::size_t embedding_size_ = 0;
 };
 
 }  // namespace serfiq

@@ -128,8 +128,9 @@ namespace Serfiq
         // V4: sizeof of the struct that ended with SearchPaths, tail padding included (8-byte aligned on LP64).
         internal static readonly int OptionsSizeV4 = RoundUp(
             Marshal.OffsetOf<NativeOptions>("SearchPaths").ToInt32() + sizeof(uint), IntPtr.Size);
-        // V5 ends without tail padding, so V6's first field starts where it ends.
-        internal static readonly int OptionsSizeV5 = Marshal.OffsetOf<NativeOptions>("FeedbackProfile").ToInt32();
+        // V5: sizeof of the struct that ended with Q100Quality, tail padding included.
+        internal static readonly int OptionsSizeV5 = RoundUp(
+            Marshal.OffsetOf<NativeOptions>("Q100Quality").ToInt32() + sizeof(uint), IntPtr.Size);
         internal static readonly int OptionsSizeV6 = Marshal.SizeOf<NativeOptions>();
 
         // The struct's alignment is that of its pointers and 64-bit fields: 8 on LP64.

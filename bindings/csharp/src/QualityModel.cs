@@ -697,7 +697,12 @@ namespace Serfiq
             return handle.DangerousGetHandle();
         }
 
-        private static unsafe NativeImage ToNative(ImageView image, byte* pinned, long stride) =>
+        /// <summary>For Capture: a reference on the native model for one call; release with ReleaseNative.</summary>
+        internal IntPtr AcquireNative(ref bool added) => Acquire(ref added);
+
+        internal void ReleaseNative() => handle.DangerousRelease();
+
+        internal static unsafe NativeImage ToNative(ImageView image, byte* pinned, long stride) =>
             new NativeImage
             {
                 Data = (IntPtr)(pinned + image.Offset),

@@ -501,7 +501,7 @@ namespace Serfiq.Tests
             return d;
         }
 
-        private static string Pascal(string snake)
+        internal static string Pascal(string snake)
         {
             var sb = new System.Text.StringBuilder();
             foreach (string part in snake.Split('_'))
@@ -556,7 +556,7 @@ namespace Serfiq.Tests
         }
 
         /// <summary>test.sh's C probe: "sizeof T N", "offsetof T FIELD N", "SERFIQ_OPTIONS_SIZE_Vn N".</summary>
-        private static Dictionary<string, long> CLayout(out Dictionary<string, List<string>> fieldsOf)
+        internal static Dictionary<string, long> CLayout(out Dictionary<string, List<string>> fieldsOf)
         {
             var values = new Dictionary<string, long>();
             fieldsOf = new Dictionary<string, List<string>>();
@@ -579,7 +579,7 @@ namespace Serfiq.Tests
         }
 
         /// <summary>The field names of a struct in serfiq.h, in order (what the probe must cover).</summary>
-        private static List<string> HeaderFields(string cName)
+        internal static List<string> HeaderFields(string cName)
         {
             var names = new List<string>();
             var field = new Regex(@"^\s*[\w\s]+?[\s\*]+(\w+)(?:\[\w+\])?;\s*$");
@@ -597,7 +597,7 @@ namespace Serfiq.Tests
             throw new InvalidDataException("serfiq.h has no complete struct " + cName);
         }
 
-        private static string Render(SortedDictionary<string, long> offsets)
+        internal static string Render(SortedDictionary<string, long> offsets)
         {
             var parts = new List<string>();
             foreach (var kv in offsets) parts.Add(kv.Key + "@" + kv.Value);

@@ -30,7 +30,7 @@ final class NativeLib {
     /** The C ABI version this binding was written for ({@code SERFIQ_ABI_VERSION}). */
     static final int ABI_VERSION = 3;
     /** The JNI version this binding was written for (src/jni/mod.rs, {@code JNI_VERSION}). */
-    static final int JNI_VERSION = 3;
+    static final int JNI_VERSION = 4;
 
     /** The loaded library's JNI version; 0 when it has none (no JNI entry points, or version 1). */
     private static final int LOADED_JNI_VERSION;
@@ -203,4 +203,30 @@ final class NativeLib {
     static native byte[] nativeAlignedCrop(
             long handle, Object pixels, int width, int height, int stride, int format, int offset, int length,
             float[] landmarks, int cropFormat);
+
+    /** {@code serfiq_capture_options_init}: {float[] {minQ100, maxMotion, trackContext, minOverlap,
+     * minSimilarity, jumpSimilarity}, long[] {steadyFrames, steadyMs, redetectFrames, redetectMs,
+     * trackSide, blockingFeedback}}. */
+    static native Object[] nativeCaptureDefaults();
+
+    /** {@code serfiq_capture_create} over a model handle, options as {@link #nativeCaptureDefaults}. */
+    static native long nativeCaptureCreate(long model, float[] floatOptions, long[] longOptions);
+
+    /** {@code serfiq_capture_destroy}; 0 is a no-op. No other call on the capture may be in flight. */
+    static native void nativeCaptureDestroy(long capture);
+
+    /**
+     * {@code serfiq_capture_push}: {long[] {index, state, feedback, track, isBest, newTrack, fullSearch},
+     * float[] {motion, similarity, overlap}, the face as {@link #nativeAssess} lays it out (0 or 1 row)}.
+     */
+    static native Object[] nativeCapturePush(
+            long capture, Object pixels, int width, int height, int stride, int format, int offset, int length,
+            long timestampMs);
+
+    /** {@code serfiq_capture_best}: null when none, else {long[] {index, timestampMs, state, feedback,
+     * track}, the face (one row as {@link #nativeAssess}), byte[] crop in {@code cropFormat}, float[] embedding}. */
+    static native Object[] nativeCaptureBest(long capture, int cropFormat);
+
+    /** {@code serfiq_capture_reset}. */
+    static native void nativeCaptureReset(long capture);
 }

@@ -348,7 +348,7 @@ public final class QualityModel implements AutoCloseable {
      * this object reachable until the native call is done, so the Cleaner cannot
      * run during it.
      */
-    private <T> T call(LongFunction<T> body) {
+    <T> T call(LongFunction<T> body) {
         Lock read = model.lock.readLock();
         read.lock();
         try {
