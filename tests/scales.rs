@@ -160,8 +160,10 @@ fn bad_scale_metadata_makes_the_model_invalid() {
 #[test]
 fn every_value_a_call_returns_is_checked_for_its_range() {
     use serfiq_core::Quality;
-    let ok = Quality { s: 0.6, q: 0.5, n: 20.0, f: 0.1, q100: 50.0 };
+    let ok = Quality { s: 0.6, q: 0.5, n: 20.0, f: 0.1, q100: 50.0, l: 0.7 };
     assert!(ok.check().is_ok());
+    // NaN l: the model has no quality network.
+    assert!(Quality { l: f32::NAN, ..ok }.check().is_ok());
     for bad in [
         Quality { f: f32::INFINITY, ..ok },
         Quality { q100: f32::NAN, ..ok },
@@ -170,6 +172,7 @@ fn every_value_a_call_returns_is_checked_for_its_range() {
         Quality { q: -0.1, ..ok },
         Quality { n: -1.0, ..ok },
         Quality { n: f32::NAN, ..ok },
+        Quality { l: f32::INFINITY, ..ok },
     ] {
         let e = bad.check().unwrap_err();
         assert_eq!(e.kind, ErrorKind::Inference, "{bad:?}");
