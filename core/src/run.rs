@@ -22,7 +22,7 @@ pub const GPU_CHUNK: usize = 256;
 
 /// Raw SER-FIQ score s ∈ (0, 1], its display mapping q ∈ (0, 1), the
 /// embedding-layer norm n, the fused quality f and the percentile q100.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Quality {
     /// Raw score 2·sigmoid(−mean pairwise distance of the T unit embeddings); higher is better.
     pub s: f32,
@@ -43,6 +43,15 @@ pub struct Quality {
     /// The second quality network's value for the face, in its own scale
     /// (higher = better); NaN when the model has no such network.
     pub l: f32,
+}
+
+/// Equal when every value is; two absent l (NaN: no quality network) are equal,
+/// so results of a model without one compare as they did before l existed.
+impl PartialEq for Quality {
+    fn eq(&self, o: &Quality) -> bool {
+        let same_l = self.l == o.l || (self.l.is_nan() && o.l.is_nan());
+        (self.s, self.q, self.n, self.f, self.q100) == (o.s, o.q, o.n, o.f, o.q100) && same_l
+    }
 }
 
 impl Quality {
