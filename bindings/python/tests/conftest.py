@@ -106,15 +106,16 @@ def model():
 
 
 def cli_scores(paths, *extra: str) -> Dict[str, tuple]:
-    """`serfiq score` on `paths`: {path: (s, q, n, f, q100)} as float32, the CSV's own digits."""
+    """`serfiq score` on `paths`: {path: (s, q, n, f, q100, l)} as float32, the CSV's own digits
+    (l NaN where the CSV leaves it empty: no quality network)."""
     if not CLI.is_file():
         pytest.skip(f"no serfiq command at {CLI} (make build)")
     out = subprocess.run([str(CLI), "score", *extra, *map(str, paths)], capture_output=True, text=True)
     assert out.returncode in (0, 1), out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0] == "path,s,q,n,f,q100"
+    assert lines[0] == "path,s,q,n,f,q100,l"
     rows = {}
     for line in lines[1:]:
-        path, *values = line.rsplit(",", 5)
-        rows[path] = tuple(np.float32(v) for v in values)
+        path, *values = line.rsplit(",", 6)
+        rows[path] = tuple(np.float32(v) if v else np.float32("nan") for v in values)
     return rows

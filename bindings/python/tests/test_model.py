@@ -48,7 +48,7 @@ def test_whole_photo_gives_the_faces_of_serfiq_detect_score(model, photo, photo_
         assert abs(f.confidence - ref["confidence"]) <= TOL
         assert abs(f.s - ref["s"]) <= TOL and abs(f.q - ref["q"]) <= TOL
         assert max_diff(f.embedding, ref["embedding"]) <= TOL
-        assert 0 <= f.q100 <= 100 and f.quality == serfiq.Quality(f.s, f.q, f.n, f.f, f.q100)
+        assert 0 <= f.q100 <= 100 and f.quality == serfiq.Quality(f.s, f.q, f.n, f.f, f.q100, f.l)
     assert all(f.embedding is None for f in model.detect(photo, format="rgb", embeddings=False))
     # The single-face calls score the face the detector picks.
     q, emb = model.score_embed(photo, format="rgb")
@@ -423,7 +423,7 @@ def test_score_batch(model, photo, landmarks, noface, face_reference):
     r = model.score_batch([crop, photo[:, :, ::-1], crop], [None, landmarks, None], embeddings=True)
     assert r.s.dtype == np.float32 and r.embeddings.shape == (3, 512) and r.embeddings.dtype == np.float32
     assert r.ok.all() and r.errors == [None] * 3
-    assert (r.s[0], r.q[0], r.n[0], r.f[0], r.q100[0]) == crop_q and np.array_equal(r.embeddings[2], crop_e)
+    assert (r.s[0], r.q[0], r.n[0], r.f[0], r.q100[0], r.l[0]) == crop_q and np.array_equal(r.embeddings[2], crop_e)
     assert abs(r.s[1] - face_reference["s"]) <= TOL
     assert max_diff(r.embeddings[1], face_reference["embedding"]) <= TOL
     assert r.q100.dtype == np.float32 and r.q100[0] == crop_q.q100
@@ -476,7 +476,7 @@ def test_score_files_equal_the_cli(model, tmp_path):
     by_bytes = model.score_files([p.read_bytes() if p.exists() else b"" for p in paths], batch_size=2)
     for r in (by_path, by_bytes):
         for i, p in enumerate(photos):
-            assert tuple(np.float32(getattr(r, k)[i]) for k in "s q n f q100".split()) == cli[str(p)], p
+            assert tuple(np.float32(getattr(r, k)[i]) for k in "s q n f q100 l".split()) == cli[str(p)], p
             assert r.faces[i] >= 1 and r.detections[i] is not None
         assert list(r.status[len(photos):]) == [4, 4, 4]
         assert all(isinstance(e, serfiq.InvalidImageError) for e in r.errors[len(photos):])

@@ -104,10 +104,10 @@ def test_demo_photos_equal_the_cli_and_bad_images_get_a_status(spark, photos):
     for i, p in enumerate(good):
         r = rows[str(p)]
         assert r["status"] == 0 and r["error"] is None
-        assert tuple(np.float32(r[k]) for k in ("s", "q", "n", "f", "q100")) == cli[str(p)], p
+        assert tuple(np.float32(r[k]) for k in ("s", "q", "n", "f", "q100", "l")) == cli[str(p)], p
         assert r["faces"] >= 1
         assert np.array_equal(np.asarray(r["embedding"], np.float32), local.embeddings[i])
-        assert set(r.asDict()) == {"path", "modificationTime", "length", "s", "q", "n", "f", "q100", "faces",
+        assert set(r.asDict()) == {"path", "modificationTime", "length", "s", "q", "n", "f", "q100", "l", "faces",
                                    "embedding", "status", "error"}
     for name in ("corrupt.jpg", "zz-not-a-face.jpg"):
         r = rows[str(photos / name)]

@@ -33,7 +33,7 @@ def test_four_threads_sharing_a_model_give_the_results_of_one(model, photo, land
                     assert model.score(photo[:, :, ::-1]) == want_photo
                 else:
                     r = model.score_batch([crop, crop], embeddings=True)
-                    row = (r.s[1], r.q[1], r.n[1], r.f[1], r.q100[1])
+                    row = (r.s[1], r.q[1], r.n[1], r.f[1], r.q100[1], r.l[1])
                     assert row == want_crop[0] and np.array_equal(r.embeddings[0], want_crop[1])
         except BaseException as e:  # reported in the main thread
             failures.append(e)
