@@ -304,13 +304,15 @@ mod tests {
         let text = String::from_utf8(buf).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         let (head, row): (Vec<&str>, Vec<&str>) = (lines[0].split(',').collect(), lines[1].split(',').collect());
-        assert_eq!(head.len(), 6 + 2 * Component::ALL.len() + 1);
+        // path, s, q, n, f, q100, l, then value and raw of each component, then feedback.
+        assert_eq!(head.len(), 7 + 2 * Component::ALL.len() + 1);
         assert_eq!(head.len(), row.len());
+        assert_eq!((head[6], row[6]), ("l", ""));
         assert_eq!(
-            (head[6], head[7], head[8], head[9]),
+            (head[7], head[8], head[9], head[10]),
             ("UnifiedQualityScore", "UnifiedQualityScore_raw", "InterEyeDistance", "InterEyeDistance_raw")
         );
-        assert_eq!((row[8], row[9], row[6]), ("62", "80", ""));
+        assert_eq!((row[9], row[10], row[7]), ("62", "80", ""));
         assert_eq!((*head.last().unwrap(), *row.last().unwrap()), ("feedback", "TOO_DARK|BLURRY"));
         let mut buf = Vec::new();
         let mut p = Printer::start_with(&mut buf, Format::Json, Columns::Score, true).unwrap();

@@ -62,7 +62,7 @@ fn score_finds_faces_in_photos_and_reports_those_without() {
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines[0], "path,s,q,n,f,q100");
+    assert_eq!(lines[0], "path,s,q,n,f,q100,l");
     assert_eq!(lines.len(), 3, "{stdout}");
     assert!(lines[1].starts_with(obama) && lines[2].starts_with(two), "{stdout}");
     assert!(stderr.contains(&format!("serfiq: {blank}: no face found")), "{stderr}");
@@ -72,7 +72,7 @@ fn score_finds_faces_in_photos_and_reports_those_without() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let rows: Vec<Vec<&str>> = stdout.lines().skip(1).map(|l| l.split(',').collect()).collect();
-    assert_eq!(stdout.lines().next(), Some("path,face,x0,y0,x1,y1,confidence,s,q,n,f,q100"));
+    assert_eq!(stdout.lines().next(), Some("path,face,x0,y0,x1,y1,confidence,s,q,n,f,q100,l"));
     assert_eq!(rows.len(), 2, "{stdout}");
     assert_eq!((rows[0][1], rows[1][1]), ("0", "1"));
     let x0: f32 = rows[0][2].parse().unwrap();
