@@ -108,7 +108,7 @@ pub use image::{ImageView, PixelFormat};
 pub use model::Model;
 pub use options::{
     InputMode, ModelSource, Options, Search, DEFAULT_ALPHA, DEFAULT_MAX_MODEL_BYTES, DEFAULT_R, MAX_MODEL_BYTES,
-    MAX_NORMALISED, MAX_SAMPLES,
+    MAX_NORMALISED, MAX_SAMPLES, MIN_DROPOUT,
 };
 pub use run::{Crop, Face, FaceResult, Outputs, Quality, Route, ScoredFace, Want, MAX_BATCH};
 pub use runtime::ENV_VAR as ORT_LIBRARY_ENV;
