@@ -144,6 +144,9 @@ fixtures: build
 	@echo "C example (examples/c/score.c): s q = $$(head -1 $(FIXTURES)/face.reference)"
 	target/examples/c-score $(MODEL) $(FIXTURES)/face.ppm $(FIXTURES)/face.landmarks --components > $(FIXTURES)/face.components
 	@echo "C example's components of the face: $$(tail -1 $(FIXTURES)/face.components)"
+	target/examples/c-score $(MODEL) $(FIXTURES)/face.ppm $(FIXTURES)/face.landmarks \
+	    --quality-net models/quality/lightqnet-dm025.onnx > $(FIXTURES)/face.quality-net.reference
+	@echo "C example with the quality network: s q l f = $$(cat $(FIXTURES)/face.quality-net.reference)"
 	target/examples/c-score $(MODEL) $(FIXTURES)/face.ppm --detector $(DETECTOR) --embedding > $(FIXTURES)/photo.reference
 	@echo "C example on the whole photo: $$(head -1 $(FIXTURES)/photo.reference), $$(sed -n 2p $(FIXTURES)/photo.reference | cut -c1-60)..."
 

@@ -3,6 +3,7 @@
  *   score MODEL.onnx PHOTO.ppm --detector DETECTOR.onnx [--embedding]
  *   score MODEL.onnx FACE.ppm LANDMARKS.txt [--embedding]
  *   score MODEL.onnx FACE.ppm LANDMARKS.txt --components
+ *   score MODEL.onnx FACE.ppm LANDMARKS.txt --quality-net NET.onnx
  *
  * PHOTO.ppm / FACE.ppm is a binary PPM (P6, 8-bit RGB). With --detector it
  * prints "faces N", then for every face the detector finds three lines
@@ -13,7 +14,8 @@
  * and right mouth corner) it prints "s q". --embedding adds each face's
  * embedding on the line after it. --components prints the face's quality
  * components and feedback (serfiq_assess) instead, the table every binding
- * must reproduce:
+ * must reproduce. --quality-net (options.quality_net_path) adds the second
+ * quality network and prints "s q l f" for the face:
  *   components N                      (serfiq_component_count)
  *   ID NAME UNIT RAW VALUE            (one line per id; NaN = not assessed)
  *   feedback BITS NAME...             (the raised codes, in code order)
@@ -128,15 +130,18 @@ int main(int argc, char **argv) {
     unsigned w, h;
     unsigned char *pixels;
     serfiq_status status;
+    const char *quality_net = NULL;
     int photo = argc >= 5 && strcmp(argv[3], "--detector") == 0;
     int last = photo ? 5 : 4;
     int want_embedding = argc == last + 1 && strcmp(argv[last], "--embedding") == 0;
     int want_components = !photo && argc == last + 1 && strcmp(argv[last], "--components") == 0;
 
-    if (argc != last && !want_embedding && !want_components) {
+    if (!photo && argc == 6 && strcmp(argv[4], "--quality-net") == 0) quality_net = argv[5];
+    if (argc != last && !want_embedding && !want_components && !quality_net) {
         fprintf(stderr, "usage: %s MODEL.onnx PHOTO.ppm --detector DETECTOR.onnx [--embedding]\n"
-                        "       %s MODEL.onnx FACE.ppm LANDMARKS.txt [--embedding | --components]\n",
-                argv[0], argv[0]);
+                        "       %s MODEL.onnx FACE.ppm LANDMARKS.txt [--embedding | --components]\n"
+                        "       %s MODEL.onnx FACE.ppm LANDMARKS.txt --quality-net NET.onnx\n",
+                argv[0], argv[0], argv[0]);
         return 2;
     }
     pixels = read_ppm(argv[2], &w, &h);
@@ -149,6 +154,7 @@ int main(int argc, char **argv) {
     serfiq_options_init(&options, sizeof options);
     options.model_path = argv[1];
     if (photo) options.detector_path = argv[4];
+    options.quality_net_path = quality_net; /* NULL: no second network, l is NAN */
     status = serfiq_create(&options, &model);
     if (status != SERFIQ_OK) {
         fprintf(stderr, "serfiq_create: %s: %s\n", serfiq_status_name(status), serfiq_last_error());
@@ -177,7 +183,10 @@ int main(int argc, char **argv) {
         if (status != SERFIQ_OK) {
             fprintf(stderr, "serfiq_score_embed: %s: %s\n", serfiq_status_name(status), serfiq_last_error());
         } else {
-            printf("%.9g %.9g\n", quality.s, quality.q);
+            if (quality_net)
+                printf("%.9g %.9g %.9g %.9g\n", quality.s, quality.q, quality.l, quality.f);
+            else
+                printf("%.9g %.9g\n", quality.s, quality.q);
             if (want_embedding) print_floats(embedding, len);
         }
     }

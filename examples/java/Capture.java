@@ -42,6 +42,8 @@ public final class Capture {
                 .modelPath(Path.of(argv[0]))
                 .detectorPath(Path.of(argv[1]))
                 .feedbackProfile("live")
+                // As examples/c/capture.c, which passes no quality network (test.sh compares the two).
+                .noQualityNet()
                 .build();
         StringBuilder out = new StringBuilder();
         try (QualityModel model = QualityModel.open(options);

@@ -86,8 +86,9 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeDefaults<'local>(
     entry(&mut env, std::ptr::null_mut(), |env| Ok(options::to_java(env, &Settings::default())?.into_raw()))
 }
 
-/// `serfiq_create`: the options as three slot arrays plus the model and
-/// detector bytes (null for none; a path wins over bytes). Returns the handle.
+/// `serfiq_create`: the options as three slot arrays plus the model's, the
+/// detector's and the quality network's bytes (null for none; a path wins
+/// over bytes). Returns the handle.
 #[no_mangle]
 pub extern "system" fn Java_org_serfiq_NativeLib_nativeCreate<'local>(
     mut env: JNIEnv<'local>,
@@ -97,9 +98,11 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeCreate<'local>(
     reals: JDoubleArray<'local>,
     model_bytes: JByteArray<'local>,
     detector_bytes: JByteArray<'local>,
+    quality_net_bytes: JByteArray<'local>,
 ) -> jlong {
     entry(&mut env, 0, |env| {
-        let settings = options::from_java(env, &text, &ints, &reals, &model_bytes, &detector_bytes)?;
+        let bytes = [&model_bytes, &detector_bytes, &quality_net_bytes];
+        let settings = options::from_java(env, &text, &ints, &reals, bytes)?;
         let handle = Handle::new(Model::new(&settings.into_options()?)?);
         Ok(Box::into_raw(Box::new(handle)) as jlong)
     })

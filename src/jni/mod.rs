@@ -39,7 +39,7 @@ use crate::status::*;
 /// whenever a native method, an array layout or an option slot changes;
 /// `NativeLib.JNI_VERSION` must equal it. (Version 1 was the unversioned
 /// first binding, which had no `nativeJniVersion`.)
-const JNI_VERSION: jint = 4;
+const JNI_VERSION: jint = 5;
 
 /// The Java exception every failure becomes.
 const EXCEPTION_CLASS: &str = "org/serfiq/SerfiqException";

@@ -1,5 +1,5 @@
 //! Options as three Java arrays (`String[] text`, `long[] ints`,
-//! `double[] reals`) plus the model and detector bytes. Each table below
+//! `double[] reals`) plus the model's, detector's and quality network's bytes. Each table below
 //! is the one definition of its slots: name, order and conversion to and
 //! from `bridge::Settings`. Java looks the slots up once by name
 //! (`nativeOptionNames`), so a slot that moves or goes missing fails loudly
@@ -205,8 +205,7 @@ pub(super) fn from_java(
     text: &JObjectArray,
     ints: &JLongArray,
     reals: &JDoubleArray,
-    model_bytes: &JByteArray,
-    detector_bytes: &JByteArray,
+    [model_bytes, detector_bytes, quality_net_bytes]: [&JByteArray; 3],
 ) -> Outcome<Settings> {
     check_len(env, text, "text", TEXT.len())?;
     check_len(env, ints, "ints", INTS.len())?;
@@ -237,5 +236,6 @@ pub(super) fn from_java(
     };
     s.model_data = bytes(env, model_bytes)?;
     s.detector_data = bytes(env, detector_bytes)?;
+    s.quality_net_data = bytes(env, quality_net_bytes)?;
     Ok(s)
 }

@@ -25,23 +25,30 @@ public final class ModelOptions {
     private final double[] reals;
     private final byte[] modelBytes;
     private final byte[] detectorBytes;
+    /** Never changed once here: the jar's network is shared ({@link BundledQualityNet}). */
+    private final byte[] qualityNetBytes;
 
-    private ModelOptions(String[] text, long[] ints, double[] reals, byte[] modelBytes, byte[] detectorBytes) {
+    private ModelOptions(String[] text, long[] ints, double[] reals, byte[] modelBytes, byte[] detectorBytes,
+            byte[] qualityNetBytes) {
         this.text = text;
         this.ints = ints;
         this.reals = reals;
         this.modelBytes = modelBytes;
         this.detectorBytes = detectorBytes;
+        this.qualityNetBytes = qualityNetBytes;
     }
 
     /** Options from the native layout {String[], long[], double[]} (no bytes). */
     static ModelOptions fromNative(Object[] arrays) {
-        return new ModelOptions((String[]) arrays[0], (long[]) arrays[1], (double[]) arrays[2], null, null);
+        return new ModelOptions((String[]) arrays[0], (long[]) arrays[1], (double[]) arrays[2], null, null, null);
     }
 
-    /** A builder holding the native library's defaults (loads the library). */
+    /**
+     * A builder holding the native library's defaults (loads the library) and the quality network
+     * the jar carries ({@link Builder#bundledQualityNet()}).
+     */
     public static Builder builder() {
-        return new Builder(fromNative(NativeLib.defaults()));
+        return new Builder(fromNative(NativeLib.defaults())).bundledQualityNet();
     }
 
     /** A builder holding these options. */
@@ -197,12 +204,26 @@ public final class ModelOptions {
         return text(Slot.DETECTOR_SHA256);
     }
 
-    /** The second quality network's file, or null: none (no l; f from s and n). */
+    /**
+     * The second quality network's file, or null: given as bytes ({@link #qualityNetBytes()}, the
+     * jar's network by default) or none (no l; f from s and n).
+     */
     public Path qualityNet() {
         return path(Slot.QUALITY_NET_PATH);
     }
 
-    /** The quality network's expected SHA-256 (64 hex digits), or null: not checked. */
+    /**
+     * A copy of the quality network's bytes (by default the network the jar carries), or null: given as
+     * a path, or none. Never kept by a model: {@link QualityModel#options()} gives null.
+     */
+    public byte[] qualityNetBytes() {
+        return qualityNetBytes == null ? null : qualityNetBytes.clone();
+    }
+
+    /**
+     * The quality network's expected SHA-256 (64 hex digits; by default the jar's network's), or null:
+     * not checked.
+     */
     public String qualityNetSha256() {
         return text(Slot.QUALITY_NET_SHA256);
     }
@@ -245,7 +266,7 @@ public final class ModelOptions {
     /** Creates the native model; returns its handle. */
     long create() {
         NativeLib.ensureLoaded();
-        return NativeLib.nativeCreate(text, ints, reals, modelBytes, detectorBytes);
+        return NativeLib.nativeCreate(text, ints, reals, modelBytes, detectorBytes, qualityNetBytes);
     }
 
     @Override
@@ -255,14 +276,15 @@ public final class ModelOptions {
                 && Arrays.equals(ints, m.ints)
                 && Arrays.equals(reals, m.reals)
                 && Arrays.equals(modelBytes, m.modelBytes)
-                && Arrays.equals(detectorBytes, m.detectorBytes);
+                && Arrays.equals(detectorBytes, m.detectorBytes)
+                && Arrays.equals(qualityNetBytes, m.qualityNetBytes);
     }
 
     @Override
     public int hashCode() {
         return Arrays.hashCode(new int[] {
             Arrays.hashCode(text), Arrays.hashCode(ints), Arrays.hashCode(reals),
-            Arrays.hashCode(modelBytes), Arrays.hashCode(detectorBytes)});
+            Arrays.hashCode(modelBytes), Arrays.hashCode(detectorBytes), Arrays.hashCode(qualityNetBytes)});
     }
 
     @Override
@@ -279,6 +301,7 @@ public final class ModelOptions {
         }
         sb.append("model_bytes=").append(modelBytes == null ? "null" : modelBytes.length + " bytes");
         sb.append(", detector_bytes=").append(detectorBytes == null ? "null" : detectorBytes.length + " bytes");
+        sb.append(", quality_net_bytes=").append(qualityNetBytes == null ? "null" : qualityNetBytes.length + " bytes");
         return sb.append('}').toString();
     }
 
@@ -293,6 +316,7 @@ public final class ModelOptions {
         private final double[] reals;
         private byte[] modelBytes;
         private byte[] detectorBytes;
+        private byte[] qualityNetBytes;
 
         private Builder(ModelOptions from) {
             text = from.text.clone();
@@ -300,6 +324,7 @@ public final class ModelOptions {
             reals = from.reals.clone();
             modelBytes = from.modelBytes;
             detectorBytes = from.detectorBytes;
+            qualityNetBytes = from.qualityNetBytes;
         }
 
         private Builder text(Slot s, Object v) {
@@ -480,15 +505,66 @@ public final class ModelOptions {
         }
 
         /**
-         * A second quality network (ONNX, aligned face to one number, higher = better; e.g. the
-         * LightQNet serfiq ships in models/quality/), or null (the default): none, {@link
-         * Quality#l()} is NaN and f is s and n's. Read under the same limits as the model.
+         * The second quality network the jar carries, the default: LightQNet dm025 (MIT; trained by its
+         * authors on MS1M-derived data, see /org/serfiq/quality/PROVENANCE.md in the jar), passed to the
+         * library as bytes (nothing is written to disk) and pinned by its SHA-256. Fails with
+         * {@link Status#MODEL_NOT_FOUND} if the jar lacks it.
+         */
+        public Builder bundledQualityNet() {
+            text(Slot.QUALITY_NET_PATH, null);
+            qualityNetBytes = BundledQualityNet.bytes();
+            return text(Slot.QUALITY_NET_SHA256, BundledQualityNet.SHA256);
+        }
+
+        /**
+         * Another second quality network (ONNX, aligned face to one number, higher = better) instead of
+         * the jar's: it replaces {@link #qualityNetBytes} and the jar network's pin. Read under the same
+         * limits as the model. null: {@link #noQualityNet()}.
          */
         public Builder qualityNet(Path path) {
+            if (path == null) {
+                return noQualityNet();
+            }
+            dropBundledPin();
+            qualityNetBytes = null;
             return text(Slot.QUALITY_NET_PATH, path);
         }
 
-        /** Expected SHA-256 of the quality network, 64 hex digits; null (the default): not checked. */
+        /**
+         * A second quality network given as ONNX bytes (read when the model is opened, not kept), used
+         * when no {@link #qualityNet(Path) path} is set; replaces the jar network's pin. null:
+         * {@link #noQualityNet()}.
+         */
+        public Builder qualityNetBytes(byte[] bytes) {
+            if (bytes == null) {
+                return noQualityNet();
+            }
+            dropBundledPin();
+            qualityNetBytes = bytes.clone();
+            return text(Slot.QUALITY_NET_PATH, null);
+        }
+
+        /**
+         * No second quality network: {@link Quality#l()} is NaN and f is exactly s and n's fusion, as in
+         * the C API without {@code quality_net_path}. Clears the network's path, bytes, pin and spec.
+         */
+        public Builder noQualityNet() {
+            qualityNetBytes = null;
+            text(Slot.QUALITY_NET_PATH, null);
+            text(Slot.QUALITY_NET_SPEC, null);
+            return text(Slot.QUALITY_NET_SHA256, null);
+        }
+
+        private void dropBundledPin() {
+            if (BundledQualityNet.SHA256.equals(text[OptionSlots.of(Slot.QUALITY_NET_SHA256)])) {
+                text(Slot.QUALITY_NET_SHA256, null);
+            }
+        }
+
+        /**
+         * Expected SHA-256 of the quality network, 64 hex digits; null: not checked. Set after
+         * {@link #qualityNet(Path)} to pin another network (the default pins the jar's).
+         */
         public Builder qualityNetSha256(String hex) {
             return text(Slot.QUALITY_NET_SHA256, hex);
         }
@@ -559,7 +635,8 @@ public final class ModelOptions {
         }
 
         public ModelOptions build() {
-            return new ModelOptions(text.clone(), ints.clone(), reals.clone(), modelBytes, detectorBytes);
+            return new ModelOptions(text.clone(), ints.clone(), reals.clone(), modelBytes, detectorBytes,
+                    qualityNetBytes);
         }
     }
 }

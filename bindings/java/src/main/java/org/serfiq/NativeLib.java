@@ -30,7 +30,7 @@ final class NativeLib {
     /** The C ABI version this binding was written for ({@code SERFIQ_ABI_VERSION}). */
     static final int ABI_VERSION = 3;
     /** The JNI version this binding was written for (src/jni/mod.rs, {@code JNI_VERSION}). */
-    static final int JNI_VERSION = 4;
+    static final int JNI_VERSION = 5;
 
     /** The loaded library's JNI version; 0 when it has none (no JNI entry points, or version 1). */
     private static final int LOADED_JNI_VERSION;
@@ -114,10 +114,12 @@ final class NativeLib {
 
     /**
      * Creates a model from the three option arrays (every slot given) and the
-     * model's and the detector's bytes (null for none; a path wins over bytes).
+     * model's, the detector's and the quality network's bytes (null for none; a
+     * path wins over bytes).
      */
     static native long nativeCreate(
-            String[] text, long[] ints, double[] reals, byte[] modelBytes, byte[] detectorBytes);
+            String[] text, long[] ints, double[] reals, byte[] modelBytes, byte[] detectorBytes,
+            byte[] qualityNetBytes);
 
     static native void nativeDestroy(long handle);
 

@@ -47,7 +47,8 @@ class ComponentsTest {
         bits = Long.parseUnsignedLong(fb[1]);
         feedback.addAll(Arrays.asList(fb).subList(2, fb.length));
         photo = TestEnv.face();
-        model = TestEnv.openWithDetector();
+        // The C reference sets no quality network: UnifiedQualityScore (q100) is of s and n's f.
+        model = QualityModel.open(TestEnv.withDetector().noQualityNet().build());
     }
 
     @AfterAll

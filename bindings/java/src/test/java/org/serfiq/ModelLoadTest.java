@@ -76,7 +76,7 @@ class ModelLoadTest {
 
     /** nativeCreate with these arrays fails with {@code status}; the message contains {@code word}. */
     static void expectCreate(Status status, String word, String[] t, long[] i, double[] r) {
-        SerfiqException e = assertThrows(SerfiqException.class, () -> NativeLib.nativeCreate(t, i, r, null, null));
+        SerfiqException e = assertThrows(SerfiqException.class, () -> NativeLib.nativeCreate(t, i, r, null, null, null));
         assertEquals(status, e.status(), e::getMessage);
         assertTrue(e.detail().contains(word), e.detail());
     }
@@ -115,7 +115,7 @@ class ModelLoadTest {
         expectCreate(Status.INVALID_ARGUMENT, "execution_provider", t,
                 withInt(i, OptionSlots.Slot.EXECUTION_PROVIDER, 2), r);
         // The same arrays with nothing wrong make a model.
-        long h = NativeLib.nativeCreate(t, i, r, null, null);
+        long h = NativeLib.nativeCreate(t, i, r, null, null, null);
         assertTrue(h != 0);
         NativeLib.nativeDestroy(h);
     }
