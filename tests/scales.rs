@@ -95,7 +95,9 @@ fn an_old_calibration_keeps_working_and_says_what_it_lacks() {
     assert_eq!(m.alpha_r(), (alpha, r));
     let sc = m.scales();
     assert!(sc.s.is_none() && sc.n.is_none() && sc.s_table.is_none() && sc.f_table.is_none());
-    assert_eq!(sc.missing().len(), 4, "{:?}", sc.missing());
+    assert_eq!(sc.missing(false).len(), 4, "{:?}", sc.missing(false));
+    // With a quality network, l's percentiles and f-with-l's table are missing too.
+    assert_eq!(sc.missing(true).len(), 6, "{:?}", sc.missing(true));
     let face = &demo_faces(1)[0];
     let q = m.score(&face.face()).unwrap();
     // f = ŝ from α and r: (s − r) / (2 ln 19 / α); q100 = 100 q.
@@ -114,7 +116,7 @@ fn a_constant_n_makes_f_fall_back_to_s_hat() {
     let sc = Scales { n: Some(Spread { p5: 1.0, median: 1.0, p95: 1.0 }), ..made_up() };
     let m = new_model(&bytes_options(&calibration::write_with(&plain, 120.0, 0.56, &sc, "").unwrap()));
     assert!(!m.scales().n_usable());
-    assert!(m.scales().missing().iter().any(|w| w.contains("constant")), "{:?}", m.scales().missing());
+    assert!(m.scales().missing(false).iter().any(|w| w.contains("constant")), "{:?}", m.scales().missing(false));
     let q = m.score(&demo_faces(1)[0].face()).unwrap();
     assert!((q.f as f64 - (q.s as f64 - 0.56) / 0.10).abs() < 1e-5, "f {}", q.f);
     // And calibration detects it: a sample with one n.

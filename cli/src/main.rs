@@ -242,7 +242,7 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
             "r": r,
             "alpha_r_from": format!("{:?}", model.calibration_source()).to_lowercase(),
             "q100_quality": model.q100_quality().name(),
-            "calibration_lacks": model.scales().missing(),
+            "calibration_lacks": model.scales().missing(model.quality_input().is_some()),
             "s_percentiles": model.scales().s.map(|p| [p.p5, p.median, p.p95]),
             "n_percentiles": model.scales().n.map(|p| [p.p5, p.median, p.p95]),
             "detector": detector.as_ref().map(|(p, _)| serde_json::json!({
@@ -290,7 +290,7 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
         ("alpha", format!("{alpha} ({})", calibration_words(model.calibration_source()))),
         ("r", r.to_string()),
         ("q100", format!("percentile of {} in the calibration sample", model.q100_quality().name())),
-        ("calibration", scales_words(model.scales())),
+        ("calibration", scales_words(model.scales(), model.quality_input().is_some())),
         (
             "face detector",
             match &detector {
@@ -321,10 +321,13 @@ fn info(a: &InfoArgs) -> Result<ExitCode, Fatal> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// What the model's calibration holds for f and q100, or what it lacks.
-fn scales_words(sc: &serfiq_core::scale::Scales) -> String {
-    let missing = sc.missing();
-    if missing.is_empty() {
+/// What the model's calibration holds for f and q100, or what it lacks
+/// (with a quality net, the l parts too).
+fn scales_words(sc: &serfiq_core::scale::Scales, quality_net: bool) -> String {
+    let missing = sc.missing(quality_net);
+    if missing.is_empty() && quality_net {
+        "s, n and l percentiles, s, f and f-with-l quantile tables".to_string()
+    } else if missing.is_empty() {
         "s and n percentiles, s and f quantile tables".to_string()
     } else {
         format!("lacks {}", missing.join("; "))

@@ -118,12 +118,32 @@ fn serfiq_calibrate_writes_a_model_that_info_and_score_use() {
     let old_path = old_dir.join("old.onnx");
     std::fs::write(&old_path, calibration::write(&std::fs::read(default_model()).unwrap(), alpha, r, "").unwrap())
         .unwrap();
-    let old = json(&serfiq(&["info", "--json", "--model", old_path.to_str().unwrap()]), "info of an old model");
-    let lacks: Vec<&str> = old["calibration_lacks"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert_eq!(lacks.len(), 4, "{lacks:?}");
-    assert!(lacks.iter().any(|l| l.contains("n percentiles")), "{lacks:?}");
+    let lacks = |path: &PathBuf, extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["info", "--json", "--model", path.to_str().unwrap()];
+        args.extend(extra);
+        let v = json(&serfiq(&args), "info of a model short of calibration");
+        v["calibration_lacks"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+    };
+    let without_net = lacks(&old_path, &["--no-quality-net"]);
+    assert_eq!(without_net.len(), 4, "{without_net:?}");
+    assert!(without_net.iter().any(|l| l.contains("n percentiles")), "{without_net:?}");
+    // With the (default) quality network, the keys l needs are missing too.
+    let with_net = lacks(&old_path, &[]);
+    assert_eq!(with_net[..4], without_net[..], "{with_net:?}");
+    assert!(with_net[4].starts_with("l percentiles") && with_net[5].contains("f with l"), "{with_net:?}");
     let old_text = serfiq(&["info", "--model", old_path.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&old_text.stdout).contains("calibration:     lacks s percentiles"));
+    // Calibrated for s and n but not l (as without the network): info names exactly l's two keys.
+    let no_l = serfiq_core::scale::Scales { l: None, fl_table: None, ..want_scales.clone() };
+    let no_l_path = old_dir.join("no-l.onnx");
+    let plain = std::fs::read(default_model()).unwrap();
+    std::fs::write(&no_l_path, calibration::write_with(&plain, alpha, r, &no_l, "").unwrap()).unwrap();
+    let l_lacks = lacks(&no_l_path, &[]);
+    assert_eq!(l_lacks.len(), 2, "{l_lacks:?}");
+    assert!(l_lacks[0].contains("l percentiles") && l_lacks[1].contains("quantile table of f with l"), "{l_lacks:?}");
+    assert_eq!(lacks(&no_l_path, &["--no-quality-net"]), Vec::<String>::new());
+    let text = String::from_utf8_lossy(&serfiq(&["info", "--model", no_l_path.to_str().unwrap()]).stdout).to_string();
+    assert!(text.contains("calibration:     lacks l percentiles"), "{text}");
     std::fs::remove_dir_all(&old_dir).unwrap();
     let mut args = vec!["score", "--json", "--model", out_str];
     args.extend(&photo_args);

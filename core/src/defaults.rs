@@ -133,7 +133,7 @@ mod tests {
     #[test]
     fn the_defaults_are_complete_and_ascending() {
         let sc = super::scales();
-        assert!(sc.missing().is_empty(), "{:?}", sc.missing());
+        assert!(sc.missing(true).is_empty(), "{:?}", sc.missing(true));
         assert!(sc.n_usable());
         // The table ends at the percentiles it was fitted with.
         let s = sc.s_table.as_ref().unwrap().values();

@@ -279,7 +279,8 @@ impl Scales {
     }
 
     /// The parts missing, in words, for `serfiq info`; empty when complete.
-    pub fn missing(&self) -> Vec<&'static str> {
+    /// With a second quality network (`quality_net`) the parts l needs count too.
+    pub fn missing(&self, quality_net: bool) -> Vec<&'static str> {
         let mut out = Vec::new();
         if self.s.is_none() {
             out.push("s percentiles (s-hat taken from alpha and r)");
@@ -294,6 +295,12 @@ impl Scales {
         }
         if self.f_table.is_none() {
             out.push("f quantile table (q100 of f = 100 q)");
+        }
+        if quality_net && self.l.is_none() {
+            out.push("l percentiles (l not fused into f: f from s and n)");
+        }
+        if quality_net && self.fl_table.is_none() {
+            out.push("quantile table of f with l (q100 of f = 100 q)");
         }
         out
     }
