@@ -21,7 +21,8 @@ echo "dist test: SHA256SUMS verified ($(wc -l < "$DIST/SHA256SUMS") files)"
 common=(include/serfiq.h include/serfiq.hpp lib/cmake/serfiq/serfiqConfig.cmake lib/pkgconfig/serfiq.pc
         share/serfiq/models/fr_feature.onnx share/serfiq/models/retinaface_mnet025.onnx README.md
         LICENSES/serfiq.LICENSE LICENSES/onnxruntime.LICENSE LICENSES/onnxruntime.ThirdPartyNotices.txt
-        LICENSES/fr_feature.LICENSE LICENSES/retinaface_mnet025.LICENSE)
+        LICENSES/fr_feature.LICENSE LICENSES/retinaface_mnet025.LICENSE LICENSES/LICENSE.lightqnet
+        share/serfiq/models/quality/lightqnet-dm025.onnx share/serfiq/models/quality/PROVENANCE.md)
 for p in linux-x86_64 linux-aarch64 windows-x86_64; do
   name="serfiq-$VERSION-$p"
   tar -tzf "$DIST/$name.tar.gz" | sed "s|^$name/||" > "$WORK/$p.list"
@@ -37,6 +38,10 @@ file_is "$WORK/serfiq-$VERSION-linux-aarch64/lib/libserfiq.so.1" "ARM aarch64"
 file_is "$WORK/serfiq-$VERSION-linux-aarch64/lib/libonnxruntime.so.1" "ARM aarch64"
 file_is "$WORK/serfiq-$VERSION-windows-x86_64/bin/serfiq.dll" "PE32+ executable (DLL).*x86-64"
 file_is "$WORK/serfiq-$VERSION-linux-x86_64/lib/libserfiq.so.1" "x86-64"
+for p in linux-x86_64 linux-aarch64 windows-x86_64; do
+  cmp -s "$ROOT/models/quality/lightqnet-dm025.onnx" "$WORK/serfiq-$VERSION-$p/share/serfiq/models/quality/lightqnet-dm025.onnx" \
+    || fail "the $p archive's quality network is not models/quality/lightqnet-dm025.onnx"
+done
 echo "dist test: the three C/C++ archives hold their files, for their architectures"
 
 # C example through pkg-config and through CMake, linked against the x86-64 archive.
@@ -66,7 +71,8 @@ unzip -Z1 "$jar" > "$WORK/jar.list"
 has "$WORK/jar.list" org/serfiq/NativeLoader.class org/serfiq/SafetyNet.class \
   native/linux-x86_64/libserfiq.so native/linux-x86_64/libonnxruntime.so.1 \
   native/linux-aarch64/libserfiq.so native/linux-aarch64/libonnxruntime.so.1 \
-  native/windows-x86_64/serfiq.dll native/windows-x86_64/onnxruntime.dll META-INF/LICENSES/serfiq.LICENSE
+  native/windows-x86_64/serfiq.dll native/windows-x86_64/onnxruntime.dll META-INF/LICENSES/serfiq.LICENSE \
+  org/serfiq/quality/lightqnet-dm025.onnx org/serfiq/quality/LICENSE.lightqnet org/serfiq/quality/PROVENANCE.md
 mkdir -p "$WORK/java/classes"
 javac -Xlint:all -Werror -cp "$jar" -d "$WORK/java/classes" "$ROOT/examples/java/Score.java"
 env -u SERFIQ_ORT_LIB SERFIQ_MODEL="$model" java -cp "$jar:$WORK/java/classes" \
