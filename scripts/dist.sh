@@ -128,8 +128,10 @@ jar uf "$DIST/java/serfiq-$VERSION.jar" -C "$STAGE/jar" native -C "$STAGE/jar" M
 # --- NuGet layout -------------------------------------------------------------------------------------
 n="$DIST/nuget/Serfiq"
 mkdir -p "$n/lib/netstandard2.0"
+embed=() # the default quality network and its notes, as bindings/csharp/test.sh embeds them
+for f in lightqnet-dm025.onnx LICENSE.lightqnet PROVENANCE.md; do embed+=("-resource:models/quality/$f,Serfiq.quality.$f"); done
 mcs -nologo -langversion:7.2 -unsafe -optimize+ -warnaserror -target:library -doc:"$n/lib/netstandard2.0/Serfiq.xml" \
-  -out:"$n/lib/netstandard2.0/Serfiq.dll" bindings/csharp/src/*.cs
+  -out:"$n/lib/netstandard2.0/Serfiq.dll" "${embed[@]}" bindings/csharp/src/*.cs
 cp bindings/csharp/src/Serfiq.dll.config "$n/lib/netstandard2.0/"
 for p in "${PLATFORMS[@]}"; do
   r="$n/runtimes/${RID[$p]}/native"

@@ -34,7 +34,12 @@ framework="$(nunit_framework)"
 rm -rf "$out"
 mkdir -p "$out/ldpath"
 mcs_flags=(-nologo -langversion:7.2 -unsafe -optimize+ -debug -warnaserror)
-mcs "${mcs_flags[@]}" -target:library -doc:"$out/Serfiq.xml" -out:"$out/Serfiq.dll" "$here"/src/*.cs
+# The default quality network, its licence and provenance note, embedded in Serfiq.dll (src/BundledQualityNet.cs;
+# Serfiq.csproj and scripts/dist.sh embed the same three files under the same names).
+embed=()
+for f in lightqnet-dm025.onnx LICENSE.lightqnet PROVENANCE.md; do embed+=("-resource:$root/models/quality/$f,Serfiq.quality.$f"); done
+export SERFIQ_CSHARP_QUALITY_NET="$root/models/quality/lightqnet-dm025.onnx"
+mcs "${mcs_flags[@]}" -target:library -doc:"$out/Serfiq.xml" -out:"$out/Serfiq.dll" "${embed[@]}" "$here"/src/*.cs
 mcs "${mcs_flags[@]}" -target:library -out:"$out/Serfiq.Tests.dll" \
     -r:"$out/Serfiq.dll" -r:"$framework" "$here"/tests/*.cs
 mcs "${mcs_flags[@]}" -target:exe -out:"$out/Kiosk.exe" -r:"$out/Serfiq.dll" "$root"/examples/csharp/Kiosk.cs

@@ -43,7 +43,9 @@ internal static class CameraLoop
 
         try
         {
-            var options = new QualityModelOptions { ModelPath = modelPath, DetectorPath = detectorPath, FeedbackProfile = "live" };
+            // NoQualityNet: as examples/c/capture.c, which passes no quality network (test.sh compares the two).
+            var options = new QualityModelOptions
+                { ModelPath = modelPath, DetectorPath = detectorPath, FeedbackProfile = "live", NoQualityNet = true };
             using (var model = new QualityModel(options))
             using (var capture = new Capture(model))
             {

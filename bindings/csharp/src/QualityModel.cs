@@ -46,9 +46,18 @@ namespace Serfiq
             byte[] detectorSha256 = Native.ToUtf8Z(options.DetectorSha256, "DetectorSha256");
             byte[] profile = Native.ToUtf8Z(options.FeedbackProfile, "FeedbackProfile");
             byte[] netPath = Native.ToUtf8Z(options.QualityNetPath, "QualityNetPath");
-            byte[] netSha256 = Native.ToUtf8Z(options.QualityNetSha256, "QualityNetSha256");
+            byte[] netData = options.QualityNetData;
+            string netPin = options.QualityNetSha256;
+            if (options.NoQualityNet && (options.QualityNetPath != null || netData != null))
+                throw new SerfiqException(Status.InvalidArgument, "NoQualityNet with QualityNetPath or QualityNetData");
+            if (!options.NoQualityNet && options.QualityNetPath == null && netData == null)
+            {
+                netData = BundledQualityNet.Bytes();
+                netPin = netPin ?? BundledQualityNet.Sha256;
+            }
+            byte[] netSha256 = Native.ToUtf8Z(netPin, "QualityNetSha256");
             byte[] netSpec = Native.ToUtf8Z(options.QualityNetSpec, "QualityNetSpec");
-            byte[] data = options.ModelData, detectorData = options.DetectorData, netData = options.QualityNetData;
+            byte[] data = options.ModelData, detectorData = options.DetectorData;
             // C would silently prefer the path; two sources are a caller's mistake worth naming.
             if (path != null && data != null)
                 throw new SerfiqException(Status.InvalidArgument, "give ModelPath or ModelData, not both");
@@ -535,8 +544,9 @@ namespace Serfiq
 
         /// <summary>
         /// The settings this model was made with (serfiq_get_options): every property set, paths as given,
-        /// <see cref="QualityModelOptions.ModelData"/> and <see cref="QualityModelOptions.DetectorData"/>
-        /// null (bytes are not kept), Alpha and R the values in use (given, the model's calibration or the
+        /// <see cref="QualityModelOptions.ModelData"/>, <see cref="QualityModelOptions.DetectorData"/> and
+        /// <see cref="QualityModelOptions.QualityNetData"/> null (bytes are not kept; the embedded quality
+        /// network reads back as its pin, <see cref="QualityModelOptions.NoQualityNet"/> false), Alpha and R the values in use (given, the model's calibration or the
         /// defaults), ExecutionProvider the one asked for (<see cref="ExecutionProvider"/> tells where the
         /// model runs). A new object on every read.
         /// </summary>

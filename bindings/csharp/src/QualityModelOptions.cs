@@ -153,12 +153,19 @@ namespace Serfiq
         /// strict ICAO/ISO): a preset ("enrolment" or "live", tolerant) optionally followed by ";key=value"
         /// overrides, e.g. "live;max_yaw=20". Bad text fails with <see cref="Status.InvalidArgument"/>.</summary>
         public string FeedbackProfile { get; set; }
-        /// <summary>A second quality network (ONNX, aligned face to one number, e.g. the shipped LightQNet), or null
-        /// with <see cref="QualityNetData"/> null: none, <see cref="Quality.L"/> is NaN and f is s and n's.</summary>
+        /// <summary>Another second quality network (ONNX, aligned face to one number, higher = better) instead of
+        /// the one Serfiq.dll embeds. With <see cref="QualityNetData"/> also null (the default) and
+        /// <see cref="NoQualityNet"/> false, the embedded LightQNet dm025 is used.</summary>
         public string QualityNetPath { get; set; }
-        /// <summary>The quality network's bytes, instead of <see cref="QualityNetPath"/>.</summary>
+        /// <summary>The quality network's bytes, instead of <see cref="QualityNetPath"/> (copied during creation).</summary>
         public byte[] QualityNetData { get; set; }
-        /// <summary>Expected SHA-256 of the quality network (64 hex digits); null = not checked.</summary>
+        /// <summary>No second quality network: <see cref="Quality.L"/> is NaN and f is exactly s and n's fusion, as in
+        /// C without quality_net_path. Default false: the network embedded in Serfiq.dll (LightQNet dm025, MIT; its
+        /// authors trained it on MS1M-derived data, see models/quality/PROVENANCE.md), passed as bytes and pinned.
+        /// Fails with <see cref="Status.InvalidArgument"/> together with a path or bytes.</summary>
+        public bool NoQualityNet { get; set; }
+        /// <summary>Expected SHA-256 of the quality network (64 hex digits); null = not checked, except for the
+        /// embedded network, which is pinned to its own digest.</summary>
         public string QualityNetSha256 { get; set; }
         /// <summary>The quality network's input, e.g. "side=96;layout=nhwc;channels=rgb;mean=128;std=128"; null =
         /// its serfiq.quality_input metadata.</summary>

@@ -29,9 +29,10 @@ namespace Serfiq.Tests
             return frames;
         }
 
+        // examples/c/capture.c sets no quality network: q100 and the gate are of s and n's f.
         private static QualityModel LiveModel() => new QualityModel(new QualityModelOptions
         {
-            ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, FeedbackProfile = "live",
+            ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, FeedbackProfile = "live", NoQualityNet = true,
         });
 
         private static string Q(float v) => ((double)v).ToString("F2", CultureInfo.InvariantCulture);

@@ -51,7 +51,9 @@ namespace Serfiq.Tests
             Assert.That(fb[0], Is.EqualTo("feedback"));
             bits = ulong.Parse(fb[1], CultureInfo.InvariantCulture);
             feedback = fb.Skip(2).ToList();
-            model = new QualityModel(new QualityModelOptions { ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath });
+            // The C reference sets no quality network: UnifiedQualityScore (q100) is of s and n's f.
+            model = new QualityModel(new QualityModelOptions
+                { ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, NoQualityNet = true });
         }
 
         [TestFixtureTearDown]

@@ -464,6 +464,9 @@ namespace Serfiq.Tests
                 InputMode = InputMode.Photo,
                 DetectorMaxSide = 800,
                 Q100Quality = Q100Quality.S,
+                QualityNetPath = Fixtures.Env("SERFIQ_CSHARP_QUALITY_NET"),
+                QualityNetSha256 = Sha256Hex(Fixtures.Env("SERFIQ_CSHARP_QUALITY_NET")),
+                QualityNetSpec = "side=96;layout=nhwc;channels=rgb;mean=128;std=128",
             };
             using (var m = new QualityModel(set))
             {
