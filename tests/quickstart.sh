@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's examples (examples/{c,cpp,csharp,java,python}/quickstart.*), built and run on the
-# fixture photo: C's s equals the C API's photo reference; C++, C# and Java print exactly what C
-# prints (s, q100 and the feedback messages); Python, whose Model() also carries the wheel's quality
-# network, prints the same s. Run by `make quickstart` after the bindings' own tests have built
+# fixture photo: C's s equals the C API's photo reference; C and C++ are given the shipped quality
+# network (models/quality/), which C# and Java carry by default, and those three print exactly what
+# C prints (s, q100 and the feedback messages); Python, whose Model() also carries the wheel's
+# quality network, prints the same s. Run by `make quickstart` after the bindings' own tests have built
 # Serfiq.dll (target/csharp), the jar (bindings/java/target) and the Python test venv.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,7 +16,8 @@ fail() { echo "quickstart: $*" >&2; exit 1; }
 
 gcc -std=c11 -Wall -Wextra -Werror -pedantic -I"$SERFIQ_INCLUDE_DIR" "$root/examples/c/quickstart.c" -o "$out/c" \
     -L"$SERFIQ_LIB_DIR" -lserfiq -Wl,-rpath,"$SERFIQ_LIB_DIR"
-"$out/c" "$SERFIQ_MODEL" "$SERFIQ_DETECTOR" "$photo" > "$out/c.txt"
+net="$root/models/quality/lightqnet-dm025.onnx"
+"$out/c" "$SERFIQ_MODEL" "$SERFIQ_DETECTOR" "$photo" "$net" > "$out/c.txt"
 want_s="$(awk '/^confidence/ { printf "%.6f", $4; exit }' "$SERFIQ_FIXTURES/photo.reference")"
 read -r _ got_s _ _ < "$out/c.txt"
 [ "$got_s" = "$want_s" ] || fail "C printed s $got_s, the C API's photo reference $want_s"
@@ -28,7 +30,7 @@ same() { # name, output file: exactly C's output
 
 g++ -std=c++17 -Wall -Wextra -Werror -pedantic -I"$root/bindings/cpp/include" -I"$SERFIQ_INCLUDE_DIR" \
     "$root/examples/cpp/quickstart.cpp" -o "$out/cpp" -L"$SERFIQ_LIB_DIR" -lserfiq -Wl,-rpath,"$SERFIQ_LIB_DIR"
-"$out/cpp" "$SERFIQ_MODEL" "$SERFIQ_DETECTOR" "$photo" > "$out/cpp.txt"
+"$out/cpp" "$SERFIQ_MODEL" "$SERFIQ_DETECTOR" "$photo" "$net" > "$out/cpp.txt"
 same "C++" "$out/cpp.txt"
 
 cs="$root/target/csharp"

@@ -1,7 +1,9 @@
 /* The README's C example: score the face of a photo and say what the person should fix.
  *
- *   quickstart MODEL.onnx DETECTOR.onnx PHOTO.ppm      (binary PPM, P6, 8-bit RGB)
+ *   quickstart MODEL.onnx DETECTOR.onnx PHOTO.ppm [QUALITY_NET.onnx]   (binary PPM, P6, 8-bit RGB)
  *
+ * QUALITY_NET.onnx: the second quality network, fused into f and q100 (the shipped one is
+ * models/quality/lightqnet-dm025.onnx; C has no default, the other languages carry it).
  * Prints "s S q100 Q" for the face the detector picks, then the message of each
  * feedback code raised under the default (enrolment) profile. */
 #include <stdio.h>
@@ -29,9 +31,9 @@ static unsigned char *read_ppm(const char *path, unsigned *w, unsigned *h) {
 
 int main(int argc, char **argv) {
     unsigned w = 0, h = 0;
-    unsigned char *rgb = argc == 4 ? read_ppm(argv[3], &w, &h) : NULL;
+    unsigned char *rgb = argc == 4 || argc == 5 ? read_ppm(argv[3], &w, &h) : NULL;
     if (!rgb) {
-        fprintf(stderr, "usage: %s MODEL.onnx DETECTOR.onnx PHOTO.ppm\n", argv[0]);
+        fprintf(stderr, "usage: %s MODEL.onnx DETECTOR.onnx PHOTO.ppm [QUALITY_NET.onnx]\n", argv[0]);
         return 2;
     }
     /* ANCHOR: readme */
@@ -39,6 +41,7 @@ int main(int argc, char **argv) {
     serfiq_options_init(&o, sizeof o);
     o.model_path = argv[1];
     o.detector_path = argv[2]; /* finds the face in a photo */
+    o.quality_net_path = argc > 4 ? argv[4] : NULL; /* the second quality network */
     serfiq_model *model = NULL;
     serfiq_image img = {rgb, w, h, 0, SERFIQ_PIXEL_RGB};
     serfiq_face face;

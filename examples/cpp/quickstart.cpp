@@ -26,14 +26,15 @@ static bool read_ppm(const char* path, std::vector<unsigned char>& rgb, std::uin
 int main(int argc, char** argv) {
     std::vector<unsigned char> rgb;
     std::uint32_t w = 0, h = 0;
-    if (argc != 4 || !read_ppm(argv[3], rgb, w, h)) {
-        std::cerr << "usage: " << argv[0] << " MODEL.onnx DETECTOR.onnx PHOTO.ppm\n";
+    if ((argc != 4 && argc != 5) || !read_ppm(argv[3], rgb, w, h)) {
+        std::cerr << "usage: " << argv[0] << " MODEL.onnx DETECTOR.onnx PHOTO.ppm [QUALITY_NET.onnx]\n";
         return 2;
     }
     try {
         // ANCHOR: readme
         serfiq::Options options;
         options.detector_path = argv[2];  // finds the face in a photo
+        if (argc > 4) options.quality_net_path = argv[4];  // the second quality network
         const serfiq::Model model(argv[1], options);
         const serfiq::ImageView image{rgb.data(), w, h, 0, serfiq::PixelFormat::Rgb};
         const serfiq::Assessment a = model.assess(image);
