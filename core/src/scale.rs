@@ -441,7 +441,7 @@ mod tests {
         // f = ½((s − 50)/90 + (n − 60)/90) = (s − 50)/90 here, so its table is that of s mapped.
         let f = sc.f_table.as_ref().unwrap();
         assert!((f.values()[0] + 50.0 / 90.0).abs() < 1e-12 && (f.values()[100] - 50.0 / 90.0).abs() < 1e-12);
-        assert!(sc.missing().is_empty());
+        assert!(sc.missing(false).is_empty());
     }
 
     #[test]
