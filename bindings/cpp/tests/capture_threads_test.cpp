@@ -3,7 +3,6 @@
 // another thread is using refuses the call (Status::InvalidArgument) and still
 // works afterwards.
 #include <atomic>
-#include <exception>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,37 +30,18 @@ TEST(CaptureThreads, CapturesOnFourThreadsShareOneModel) {
     constexpr int kThreads = 4;
     std::vector<std::vector<std::string>> lines(kThreads);
     std::vector<std::string> bests(kThreads);
-    std::vector<std::exception_ptr> errors(kThreads);
-    std::atomic<int> ready{0}, in_push{0}, peak{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([&, t] {
-            try {
-                serfiq::Capture capture(model);
-                ready.fetch_add(1);
-                while (ready.load() < kThreads) std::this_thread::yield();  // start together
-                for (std::size_t i = 0; i < frames.size(); ++i) {
-                    raise_to(peak, in_push.fetch_add(1) + 1);
-                    const serfiq::CaptureFrame f = capture.push(frames[i].view(), static_cast<std::int64_t>(40 * i));
-                    in_push.fetch_sub(1);
-                    lines[t].push_back(test_capture::line_of(f));
-                }
-                bests[t] = test_capture::best_line_of(capture.best(serfiq::PixelFormat::Rgb).value());
-            } catch (...) {
-                errors[t] = std::current_exception();
-            }
-        });
-    }
-    for (std::thread& th : threads) th.join();
-
-    for (int t = 0; t < kThreads; ++t) {
-        if (errors[t]) {
-            try {
-                std::rethrow_exception(errors[t]);
-            } catch (const std::exception& e) {
-                FAIL() << "thread " << t << ": " << e.what();
-            }
+    std::atomic<int> in_push{0}, peak{0};
+    test::on_threads(kThreads, [&](int t) {
+        serfiq::Capture capture(model);
+        for (std::size_t i = 0; i < frames.size(); ++i) {
+            raise_to(peak, in_push.fetch_add(1) + 1);
+            const serfiq::CaptureFrame f = capture.push(frames[i].view(), static_cast<std::int64_t>(40 * i));
+            in_push.fetch_sub(1);
+            lines[t].push_back(test_capture::line_of(f));
         }
+        bests[t] = test_capture::best_line_of(capture.best(serfiq::PixelFormat::Rgb).value());
+    });
+    for (int t = 0; t < kThreads; ++t) {
         EXPECT_EQ(lines[t], expected) << "thread " << t;
         EXPECT_EQ(bests[t], best_line) << "thread " << t;
     }
