@@ -168,7 +168,8 @@ quickstart: fixtures jni-lib
 
 ## The Python package (bindings/python): an abi3 wheel built by maturin (pinned, in its own
 ## venv) with the default model and detector inside, then its tests in a fresh venv holding
-## only the wheel and the pinned test packages (pytest, numpy, pillow, opencv, pyspark, ...).
+## only the wheel and the pinned test packages (pytest, numpy, pillow, opencv, pyspark, ...),
+## with the capture's shared frame sequence and its C reference (tests/capture/reference.sh).
 .PHONY: python-models python-wheel python-test python-bench-spark
 PY_TARGET := target/python
 PY_WHEELS := $(PY_TARGET)/wheels
@@ -188,10 +189,12 @@ python-wheel: python-models
 	    --release --locked --quiet -o $(abspath $(PY_WHEELS))
 	@ls -l $(PY_WHEELS)/serfiq-*.whl
 
+PY_CAPTURE := $(PY_TARGET)/capture
 PY_TEST_ENV := SERFIQ_REPO=$(abspath .) SERFIQ_FIXTURES=$(abspath $(FIXTURES)) SERFIQ_CLI=$(abspath $(RELEASE))/serfiq \
-    SERFIQ_FACES=$(abspath $(CACHE))/faces SERFIQ_LFW=$(abspath $(LFW))
+    SERFIQ_FACES=$(abspath $(CACHE))/faces SERFIQ_LFW=$(abspath $(LFW)) SERFIQ_CAPTURE_DIR=$(abspath $(PY_CAPTURE))
 
 python-test: python-wheel build fixtures
+	$(BINDING_ENV) bash tests/capture/reference.sh $(PY_CAPTURE)
 	rm -rf $(PY_TEST_VENV)
 	python3 -m venv $(PY_TEST_VENV)
 	$(PY_TEST_VENV)/bin/pip install -q $(PY_WHEELS)/serfiq-*.whl -r bindings/python/requirements-test.txt

@@ -3,12 +3,12 @@
 //! arrays, one row per face, so a new component needs no change here.
 
 use jni::objects::{JClass, JFloatArray, JObject, JObjectArray};
-use jni::sys::{jint, jlong, jobjectArray, jsize};
+use jni::sys::{jobjectArray, jsize};
 use jni::JNIEnv;
 use serfiq_core::{AssessedFace, Component, Feedback};
 
 use super::exports::{floats, QUALITY_FLOATS};
-use super::images;
+use super::images::image_method;
 use super::{entry, on_model};
 use crate::bridge::Outcome;
 
@@ -95,51 +95,17 @@ pub(super) fn assessed<'local>(env: &mut JNIEnv<'local>, found: &[AssessedFace])
     Ok(out.into_raw())
 }
 
-/// `serfiq_assess`: one face (arguments as for `nativeScore`), in the layout of `assessed`.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub extern "system" fn Java_org_serfiq_NativeLib_nativeAssess<'local>(
-    mut env: JNIEnv<'local>,
-    _class: JClass<'local>,
-    handle: jlong,
-    pixels: JObject<'local>,
-    width: jint,
-    height: jint,
-    stride: jint,
-    format: jint,
-    offset: jint,
-    length: jint,
-    landmarks: JFloatArray<'local>,
-) -> jobjectArray {
-    on_model(&mut env, handle, std::ptr::null_mut(), |env, m| {
-        let input = images::single(env, &pixels, width, height, stride, format, offset, length, &landmarks)?;
-        // SAFETY: `pixels` (a local reference of this call) keeps a direct buffer reachable.
-        let a = m.assess(&unsafe { input.face(0) }?)?;
-        assessed(env, &[a])
-    })
-}
+image_method!(
+    /// `serfiq_assess`: one face (arguments as for `nativeScore`), in the layout of `assessed`.
+    Java_org_serfiq_NativeLib_nativeAssess<'local>(on_model; landmarks: JFloatArray<'local>) -> jobjectArray,
+    landmarks: &landmarks,
+    |env, m, face| assessed(env, &[m.assess(&face)?])
+);
 
-/// `serfiq_detect_assess`: every face of one image (arguments as for
-/// `nativeDetectScore`, without embeddings), in the layout of `assessed`.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub extern "system" fn Java_org_serfiq_NativeLib_nativeDetectAssess<'local>(
-    mut env: JNIEnv<'local>,
-    _class: JClass<'local>,
-    handle: jlong,
-    pixels: JObject<'local>,
-    width: jint,
-    height: jint,
-    stride: jint,
-    format: jint,
-    offset: jint,
-    length: jint,
-) -> jobjectArray {
-    on_model(&mut env, handle, std::ptr::null_mut(), |env, m| {
-        let input =
-            images::single(env, &pixels, width, height, stride, format, offset, length, &JFloatArray::default())?;
-        // SAFETY: as in `nativeAssess`.
-        let found = m.detect_assess(&unsafe { input.face(0) }?.image)?;
-        assessed(env, &found)
-    })
-}
+image_method!(
+    /// `serfiq_detect_assess`: every face of one image (arguments as for
+    /// `nativeDetectScore`, without embeddings), in the layout of `assessed`.
+    Java_org_serfiq_NativeLib_nativeDetectAssess<'local>(on_model;) -> jobjectArray,
+    landmarks: &JFloatArray::default(),
+    |env, m, face| assessed(env, &m.detect_assess(&face.image)?)
+);

@@ -15,7 +15,8 @@ use serfiq_core::{AssessedFace, CaptureOptions};
 
 use super::assess::assessed;
 use super::exports::floats;
-use super::{entry, fail, finish, handle, images, non_null};
+use super::images::image_method;
+use super::{entry, fail, finish, handle, non_null};
 use crate::bridge::capture::{self as bridge_capture, state_code, CaptureHandle};
 use crate::bridge::{self, guard, Failure, Outcome, Poison};
 use crate::status::*;
@@ -165,29 +166,14 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeCaptureDestroy<'local>(
     })
 }
 
-/// `serfiq_capture_push`: `{long[] {index, state, feedback, track, is_best,
-/// new_track, full_search}, float[] {motion, similarity, overlap}, face}`
-/// where face is `assess::assessed`'s layout with 0 or 1 row (NaN motion etc. without a face).
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub extern "system" fn Java_org_serfiq_NativeLib_nativeCapturePush<'local>(
-    mut env: JNIEnv<'local>,
-    _class: JClass<'local>,
-    capture: jlong,
-    pixels: JObject<'local>,
-    width: jint,
-    height: jint,
-    stride: jint,
-    format: jint,
-    offset: jint,
-    length: jint,
-    timestamp_ms: jlong,
-) -> jobjectArray {
-    on_capture(&mut env, capture, std::ptr::null_mut(), |env, h| {
-        let input =
-            images::single(env, &pixels, width, height, stride, format, offset, length, &JFloatArray::default())?;
-        // SAFETY: `pixels` (a local reference of this call) keeps a direct buffer reachable.
-        let f = bridge_capture::push(h, &unsafe { input.face(0) }?.image, timestamp_ms)?;
+image_method!(
+    /// `serfiq_capture_push`: `{long[] {index, state, feedback, track, is_best,
+    /// new_track, full_search}, float[] {motion, similarity, overlap}, face}`
+    /// where face is `assess::assessed`'s layout with 0 or 1 row (NaN motion etc. without a face).
+    Java_org_serfiq_NativeLib_nativeCapturePush<'local>(on_capture; timestamp_ms: jlong) -> jobjectArray,
+    landmarks: &JFloatArray::default(),
+    |env, h, face| {
+        let f = bridge_capture::push(h, &face.image, timestamp_ms)?;
         let t = f.face.as_ref();
         let ints = [
             f.index as i64,
@@ -204,8 +190,8 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeCapturePush<'local>(
         let b = floats(env, &motion)?.into();
         let c = face_rows(env, &t.into_iter().collect::<Vec<_>>())?;
         objects(env, vec![a, b, c])
-    })
-}
+    }
+);
 
 /// `serfiq_capture_best`: null when there is none, else `{long[] {index,
 /// timestamp_ms, state, feedback, track}, face (one row), byte[] crop, float[] embedding}`.

@@ -7,7 +7,7 @@ use jni::sys::{jboolean, jbyteArray, jfloatArray, jint, jintArray, jlong, jobjec
 use jni::JNIEnv;
 use serfiq_core::{Face, Model, Want};
 
-use super::images::{self, Input};
+use super::images::{self, image_method};
 use super::{entry, fail, on_model, options, JNI_VERSION};
 use crate::bridge::{self, Failure, Handle, Outcome, Settings};
 use crate::ffi::SERFIQ_ABI_VERSION;
@@ -172,76 +172,30 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeExecutionProvider<'local>
     on_model(&mut env, handle, 0, |_, m| Ok(bridge::provider_code(m.provider()) as jint))
 }
 
-/// The single-image entry points: one image (`pixels` a byte[] or direct
-/// ByteBuffer, starting at `offset` and lying within `length` bytes, -1: to
-/// the end; `stride` 0 = packed) and its landmarks (null or 10 floats).
-macro_rules! single_image {
-    ($(#[$doc:meta])* $name:ident, |$env:ident, $m:ident, $input:ident| $body:expr) => {
-        $(#[$doc])*
-        #[no_mangle]
-        #[allow(clippy::too_many_arguments)]
-        pub extern "system" fn $name<'local>(
-            mut env: JNIEnv<'local>,
-            _class: JClass<'local>,
-            handle: jlong,
-            pixels: JObject<'local>,
-            width: jint,
-            height: jint,
-            stride: jint,
-            format: jint,
-            offset: jint,
-            length: jint,
-            landmarks: JFloatArray<'local>,
-        ) -> jfloatArray {
-            on_model(&mut env, handle, std::ptr::null_mut(), |$env, $m| {
-                let $input = images::single($env, &pixels, width, height, stride, format, offset, length, &landmarks)?;
-                // `pixels` (a local reference of this call) keeps a direct buffer reachable.
-                let out: Outcome<JFloatArray> = $body;
-                Ok(out?.into_raw())
-            })
-        }
-    };
-}
-
-/// The face of a single-image call.
-///
-/// # Safety
-/// As `Input::face`: the call's pixel object is held by the caller.
-unsafe fn face(input: &Input) -> Outcome<Face<'_>> {
-    // SAFETY: the caller's contract.
-    images::unnumbered(unsafe { input.face(0) })
-}
-
-single_image!(
+image_method!(
     /// `serfiq_score`: `{s, q, n, f, q100, l}`.
-    Java_org_serfiq_NativeLib_nativeScore,
-    |env, m, input| {
-        // SAFETY: see the macro.
-        let q = m.score(&unsafe { face(&input) }?)?;
-        floats(env, &quality_floats(&q))
-    }
+    Java_org_serfiq_NativeLib_nativeScore<'local>(on_model; landmarks: JFloatArray<'local>) -> jfloatArray,
+    landmarks: &landmarks,
+    |env, m, face| Ok(floats(env, &quality_floats(&m.score(&face)?))?.into_raw())
 );
 
-single_image!(
+image_method!(
     /// `serfiq_embed`: the embedding.
-    Java_org_serfiq_NativeLib_nativeEmbed,
-    |env, m, input| {
-        // SAFETY: see the macro.
-        let e = m.embed(&unsafe { face(&input) }?)?;
-        floats(env, &e)
-    }
+    Java_org_serfiq_NativeLib_nativeEmbed<'local>(on_model; landmarks: JFloatArray<'local>) -> jfloatArray,
+    landmarks: &landmarks,
+    |env, m, face| Ok(floats(env, &m.embed(&face)?)?.into_raw())
 );
 
-single_image!(
+image_method!(
     /// `serfiq_score_embed`: `{s, q, n, f, q100, l, embedding...}` from one inference.
-    Java_org_serfiq_NativeLib_nativeScoreEmbed,
-    |env, m, input| {
-        // SAFETY: see the macro.
-        let (q, e) = m.score_embed(&unsafe { face(&input) }?)?;
+    Java_org_serfiq_NativeLib_nativeScoreEmbed<'local>(on_model; landmarks: JFloatArray<'local>) -> jfloatArray,
+    landmarks: &landmarks,
+    |env, m, face| {
+        let (q, e) = m.score_embed(&face)?;
         let mut values = Vec::with_capacity(QUALITY_FLOATS + e.len());
         values.extend(quality_floats(&q));
         values.extend(e);
-        floats(env, &values)
+        Ok(floats(env, &values)?.into_raw())
     }
 );
 
@@ -347,31 +301,16 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeScoreBatchEach<'local>(
     })
 }
 
-/// `serfiq_detect_score`: every face of one image (arguments as for
-/// `nativeScore`, without landmarks). Returns `{faces, embeddings}`: 20
-/// floats per face (box[4], landmarks[10], confidence, s, q, n, f, q100, l), in the face
-/// policy's order, and when asked for every face's embedding, row-major
-/// (else empty). No face: both empty.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub extern "system" fn Java_org_serfiq_NativeLib_nativeDetectScore<'local>(
-    mut env: JNIEnv<'local>,
-    _class: JClass<'local>,
-    handle: jlong,
-    pixels: JObject<'local>,
-    width: jint,
-    height: jint,
-    stride: jint,
-    format: jint,
-    offset: jint,
-    length: jint,
-    embeddings: jboolean,
-) -> jobjectArray {
-    on_model(&mut env, handle, std::ptr::null_mut(), |env, m| {
-        let input =
-            images::single(env, &pixels, width, height, stride, format, offset, length, &JFloatArray::default())?;
-        // SAFETY: `pixels` (a local reference of this call) keeps a direct buffer reachable.
-        let found = m.detect_score(&unsafe { face(&input) }?.image, want(embeddings))?;
+image_method!(
+    /// `serfiq_detect_score`: every face of one image (arguments as for
+    /// `nativeScore`, without landmarks). Returns `{faces, embeddings}`: 20
+    /// floats per face (box[4], landmarks[10], confidence, s, q, n, f, q100, l), in the face
+    /// policy's order, and when asked for every face's embedding, row-major
+    /// (else empty). No face: both empty.
+    Java_org_serfiq_NativeLib_nativeDetectScore<'local>(on_model; embeddings: jboolean) -> jobjectArray,
+    landmarks: &JFloatArray::default(),
+    |env, m, face| {
+        let found = m.detect_score(&face.image, want(embeddings))?;
         let mut faces = Vec::with_capacity(found.len() * FACE_FLOATS);
         let mut all = Vec::new();
         for f in &found {
@@ -388,33 +327,20 @@ pub extern "system" fn Java_org_serfiq_NativeLib_nativeDetectScore<'local>(
         let b = floats(env, &all)?;
         env.set_object_array_element(&out, 1, b)?;
         Ok(out.into_raw())
-    })
-}
+    }
+);
 
-/// `serfiq_aligned_crop`: the face the single-image calls would score, as the
-/// model sees it (input width x height x 3 bytes, packed), in `crop_format`
-/// (`SERFIQ_PIXEL_BGR` or `SERFIQ_PIXEL_RGB`). Other arguments as for `nativeScore`.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub extern "system" fn Java_org_serfiq_NativeLib_nativeAlignedCrop<'local>(
-    mut env: JNIEnv<'local>,
-    _class: JClass<'local>,
-    handle: jlong,
-    pixels: JObject<'local>,
-    width: jint,
-    height: jint,
-    stride: jint,
-    format: jint,
-    offset: jint,
-    length: jint,
-    landmarks: JFloatArray<'local>,
-    crop_format: jint,
-) -> jbyteArray {
-    on_model(&mut env, handle, std::ptr::null_mut(), |env, m| {
-        let bgr = bridge::crop_is_bgr(u32::try_from(crop_format).unwrap_or(u32::MAX))?;
-        let input = images::single(env, &pixels, width, height, stride, format, offset, length, &landmarks)?;
-        // SAFETY: `pixels` (a local reference of this call) keeps a direct buffer reachable.
-        let crop = bridge::aligned_crop(m, &unsafe { face(&input) }?, bgr)?;
+image_method!(
+    /// `serfiq_aligned_crop`: the face the single-image calls would score, as the
+    /// model sees it (input width x height x 3 bytes, packed), in `crop_format`
+    /// (`SERFIQ_PIXEL_BGR` or `SERFIQ_PIXEL_RGB`). Other arguments as for `nativeScore`.
+    Java_org_serfiq_NativeLib_nativeAlignedCrop<'local>(
+        on_model; landmarks: JFloatArray<'local>, crop_format: jint
+    ) -> jbyteArray,
+    landmarks: &landmarks,
+    first: let bgr = bridge::crop_is_bgr(u32::try_from(crop_format).unwrap_or(u32::MAX))?;
+    |env, m, face| {
+        let crop = bridge::aligned_crop(m, &face, bgr)?;
         Ok(env.byte_array_from_slice(&crop)?.into_raw())
-    })
-}
+    }
+);

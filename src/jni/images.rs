@@ -172,6 +172,51 @@ pub(super) fn single(
     Ok(Input { pixels, shape, landmarks: unnumbered(landmarks(env, landmarks_in, 0))? })
 }
 
+/// A native method over one image. Its Java arguments are the handle, then
+/// `pixels` (a byte[] or direct ByteBuffer, from `offset`, within `length`
+/// bytes, -1: to the end), `width`, `height`, `stride` (0 = packed) and
+/// `format`, then the method's own. `$on` (`on_model` or `on_capture`) runs
+/// `let $first = ...;` if given, reads the image as `single` does (with the
+/// landmarks `$landmarks`, a `&JFloatArray`: null for none), and hands the
+/// body the face; a failure throws and the method returns null.
+macro_rules! image_method {
+    (
+        $(#[$doc:meta])*
+        $name:ident<$lt:lifetime>($on:ident; $($arg:ident: $ty:ty),*) -> $ret:ty,
+        landmarks: $landmarks:expr,
+        $(first: let $first:ident = $check:expr;)?
+        |$env:ident, $target:ident, $face:ident| $body:expr
+    ) => {
+        $(#[$doc])*
+        #[no_mangle]
+        #[allow(clippy::too_many_arguments)]
+        pub extern "system" fn $name<$lt>(
+            mut env: ::jni::JNIEnv<$lt>,
+            _class: ::jni::objects::JClass<$lt>,
+            handle: ::jni::sys::jlong,
+            pixels: ::jni::objects::JObject<$lt>,
+            width: ::jni::sys::jint,
+            height: ::jni::sys::jint,
+            stride: ::jni::sys::jint,
+            format: ::jni::sys::jint,
+            offset: ::jni::sys::jint,
+            length: ::jni::sys::jint,
+            $($arg: $ty),*
+        ) -> $ret {
+            $on(&mut env, handle, std::ptr::null_mut(), |$env, $target| {
+                $(let $first = $check;)?
+                let input = $crate::jni::images::single(
+                    $env, &pixels, width, height, stride, format, offset, length, $landmarks,
+                )?;
+                // SAFETY: `pixels`, an argument of this call, keeps a direct buffer reachable until it returns.
+                let $face = $crate::jni::images::unnumbered(unsafe { input.face(0) })?;
+                $body
+            })
+        }
+    };
+}
+pub(super) use image_method;
+
 /// A single-image call's outcome without the "image 0: " that names an
 /// image in a batch (the checks are shared with batches).
 pub(super) fn unnumbered<T>(r: Outcome<T>) -> Outcome<T> {

@@ -1,73 +1,19 @@
 // serfiq::Capture: the shared frame sequence (tests/capture/frames.c) gives the
 // states, feedback, q100 and best frame that the C reference (examples/c/capture.c)
 // printed; options, reset, the best frame's crop, errors and ownership.
-#include <algorithm>
 #include <cmath>
-#include <cinttypes>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <string>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
-#include "common.hpp"
+#include "capture_common.hpp"
 
-namespace {
-
-// SERFIQ_CAPTURE_DIR: frames/*.ppm and reference.txt, from tests/capture/reference.sh.
-std::string capture_dir() { return test::env("SERFIQ_CAPTURE_DIR"); }
-
-std::vector<test::Ppm> sequence() {
-    std::vector<std::string> paths;
-    for (const auto& e : std::filesystem::directory_iterator(capture_dir() + "/frames")) {
-        if (e.path().extension() == ".ppm") paths.push_back(e.path().string());
-    }
-    std::sort(paths.begin(), paths.end());
-    std::vector<test::Ppm> frames;
-    for (const std::string& p : paths) frames.push_back(test::read_ppm(p));
-    return frames;
-}
-
-std::vector<std::string> reference_lines() {
-    std::ifstream f(capture_dir() + "/reference.txt");
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(f, line);) lines.push_back(line);
-    if (lines.empty()) throw std::runtime_error("no reference.txt in " + capture_dir());
-    return lines;
-}
-
-// A frame as examples/c/capture.c prints it.
-std::string line_of(const serfiq::CaptureFrame& f) {
-    char buf[160];
-    if (f.face) {
-        std::snprintf(buf, sizeof buf, "%" PRIu64 " %s %016" PRIx64 " %.2f %d", f.index, serfiq::state_name(f.state),
-                      f.feedback_bits, static_cast<double>(f.face->face.quality.q100), f.is_best ? 1 : 0);
-    } else {
-        std::snprintf(buf, sizeof buf, "%" PRIu64 " %s %016" PRIx64 " - %d", f.index, serfiq::state_name(f.state),
-                      f.feedback_bits, f.is_best ? 1 : 0);
-    }
-    return buf;
-}
-
-serfiq::Model live_model() {
-    serfiq::Options o;
-    o.detector_path = test::detector_path();
-    o.feedback_profile = "live";
-    return serfiq::Model(test::model_path(), o);
-}
-
-std::vector<std::string> run(serfiq::Capture& capture, const std::vector<test::Ppm>& frames) {
-    std::vector<std::string> lines;
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-        lines.push_back(line_of(capture.push(frames[i].view(), static_cast<std::int64_t>(40 * i))));
-    }
-    return lines;
-}
-
-}  // namespace
+using test_capture::line_of;
+using test_capture::live_model;
+using test_capture::reference_lines;
+using test_capture::run;
+using test_capture::sequence;
 
 TEST(Capture, SameStatesAndBestFrameAsC) {
     const std::vector<test::Ppm> frames = sequence();
@@ -81,10 +27,7 @@ TEST(Capture, SameStatesAndBestFrameAsC) {
 
     const auto best = capture.best(serfiq::PixelFormat::Rgb);
     ASSERT_TRUE(best.has_value());
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "best %" PRIu64 " %s %.2f %zu %zu", best->index, serfiq::state_name(best->state),
-                  static_cast<double>(best->face.face.quality.q100), best->crop.pixels.size(), best->embedding.size());
-    EXPECT_EQ(buf, best_line);
+    EXPECT_EQ(test_capture::best_line_of(*best), best_line);
     EXPECT_EQ(best->timestamp_ms, static_cast<std::int64_t>(40 * best->index));
     EXPECT_EQ(best->track, 1u);
     // The crop is the single-face call's for the best frame's landmarks, the

@@ -5,8 +5,10 @@
 #define SERFIQ_CPP_TESTS_COMMON_HPP
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -14,6 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -193,6 +196,34 @@ inline std::string expect_error(serfiq::Status status, const std::function<void(
     }
     ADD_FAILURE() << "no serfiq::Error; expected " << serfiq::status_name(status);
     return "";
+}
+
+// Runs body(0) .. body(n - 1) on n threads that start together, and fails the
+// test, naming the thread, for each exception a body threw.
+inline void on_threads(int n, const std::function<void(int)>& body) {
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(n));
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < n; ++t) {
+        threads.emplace_back([&, t] {
+            try {
+                ready.fetch_add(1);
+                while (ready.load() < n) std::this_thread::yield();
+                body(t);
+            } catch (...) {
+                errors[static_cast<std::size_t>(t)] = std::current_exception();
+            }
+        });
+    }
+    for (std::thread& th : threads) th.join();
+    for (int t = 0; t < n; ++t) {
+        if (!errors[static_cast<std::size_t>(t)]) continue;
+        try {
+            std::rethrow_exception(errors[static_cast<std::size_t>(t)]);
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << "thread " << t << ": " << e.what();
+        }
+    }
 }
 
 }  // namespace test

@@ -20,40 +20,20 @@ TEST(Threads, FourThreadsShareOneModel) {
     constexpr int kThreads = 4;
     constexpr int kRounds = 4;
     std::vector<std::vector<serfiq::ScoredEmbedding>> results(kThreads);
-    std::vector<std::exception_ptr> errors(kThreads);
-    std::atomic<int> ready{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([&, t] {
-            try {
-                ready.fetch_add(1);
-                while (ready.load() < kThreads) std::this_thread::yield();  // start together
-                for (int i = 0; i < kRounds; ++i) {
-                    // Alternate entry points: all share the model's session pool.
-                    if ((t + i) % 3 == 0) {
-                        results[t].push_back(model.score_embed(f.view(), f.landmarks));
-                    } else if ((t + i) % 3 == 1) {
-                        serfiq::BatchResult b = model.score_batch({f.view()}, {f.landmarks}, true);
-                        results[t].push_back({b.qualities[0], b.embeddings[0]});
-                    } else {
-                        results[t].push_back({model.score(f.view(), f.landmarks), model.embed(f.view(), f.landmarks)});
-                    }
-                }
-            } catch (...) {
-                errors[t] = std::current_exception();
-            }
-        });
-    }
-    for (std::thread& th : threads) th.join();
-
-    for (int t = 0; t < kThreads; ++t) {
-        if (errors[t]) {
-            try {
-                std::rethrow_exception(errors[t]);
-            } catch (const std::exception& e) {
-                FAIL() << "thread " << t << ": " << e.what();
+    test::on_threads(kThreads, [&](int t) {
+        for (int i = 0; i < kRounds; ++i) {
+            // Alternate entry points: all share the model's session pool.
+            if ((t + i) % 3 == 0) {
+                results[t].push_back(model.score_embed(f.view(), f.landmarks));
+            } else if ((t + i) % 3 == 1) {
+                serfiq::BatchResult b = model.score_batch({f.view()}, {f.landmarks}, true);
+                results[t].push_back({b.qualities[0], b.embeddings[0]});
+            } else {
+                results[t].push_back({model.score(f.view(), f.landmarks), model.embed(f.view(), f.landmarks)});
             }
         }
+    });
+    for (int t = 0; t < kThreads; ++t) {
         ASSERT_EQ(results[t].size(), static_cast<std::size_t>(kRounds));
         for (const serfiq::ScoredEmbedding& r : results[t]) {
             EXPECT_EQ(r.quality.s, expected.quality.s) << "thread " << t;

@@ -13,9 +13,9 @@ namespace Serfiq.Tests
     public class CaptureTests
     {
         /// <summary>SERFIQ_CAPTURE_DIR: frames/*.ppm and reference.txt (tests/capture/reference.sh).</summary>
-        private static string Dir => Fixtures.Env("SERFIQ_CAPTURE_DIR");
+        internal static string Dir => Fixtures.Env("SERFIQ_CAPTURE_DIR");
 
-        private static List<ImageView> Frames()
+        internal static List<ImageView> Frames()
         {
             string[] paths = Directory.GetFiles(Path.Combine(Dir, "frames"), "*.ppm");
             Array.Sort(paths, StringComparer.Ordinal);
@@ -29,8 +29,8 @@ namespace Serfiq.Tests
             return frames;
         }
 
-        // examples/c/capture.c sets no quality network: q100 and the gate are of s and n's f.
-        private static QualityModel LiveModel() => new QualityModel(new QualityModelOptions
+        /// <summary>The model of examples/c/capture.c: the detector and the "live" feedback profile, and no quality network (q100 and the gate are of s and n's f).</summary>
+        internal static QualityModel LiveModel() => new QualityModel(new QualityModelOptions
         {
             ModelPath = Fixtures.ModelPath, DetectorPath = Fixtures.DetectorPath, FeedbackProfile = "live", NoQualityNet = true,
         });
@@ -41,11 +41,20 @@ namespace Serfiq.Tests
             s == CaptureState.HoldStill ? "HOLD_STILL" : s.ToString().ToUpperInvariant();
 
         /// <summary>A frame as examples/c/capture.c prints it.</summary>
-        private static string Line(CaptureFrame f) =>
+        internal static string Line(CaptureFrame f) =>
             f.Index + " " + Name(f.State) + " " + f.FeedbackBits.ToString("x16", CultureInfo.InvariantCulture) + " " +
             (f.Face == null ? "-" : Q(f.Face.Quality.Q100)) + " " + (f.IsBest ? 1 : 0);
 
-        private static List<string> Run(Capture capture, List<ImageView> frames)
+        /// <summary>The best frame as examples/c/capture.c prints it.</summary>
+        internal static string BestLine(CaptureBest b) =>
+            "best " + b.Index + " " + Name(b.State) + " " + Q(b.Face.Quality.Q100) + " " + b.Crop.Length + " " +
+            b.Embedding.Length;
+
+        /// <summary>reference.txt: a line per frame, then the "best ..." line.</summary>
+        internal static List<string> Reference() => new List<string>(File.ReadAllLines(Path.Combine(Dir, "reference.txt")));
+
+        /// <summary>Pushes every frame, 40 ms apart as examples/c/capture.c does; a line per frame.</summary>
+        internal static List<string> Run(Capture capture, List<ImageView> frames)
         {
             var lines = new List<string>();
             for (int i = 0; i < frames.Count; i++) lines.Add(Line(capture.Push(frames[i], 40L * i)));
@@ -56,7 +65,7 @@ namespace Serfiq.Tests
         public void SameStatesAndBestFrameAsC()
         {
             List<ImageView> frames = Frames();
-            var expected = new List<string>(File.ReadAllLines(Path.Combine(Dir, "reference.txt")));
+            List<string> expected = Reference();
             string bestLine = expected[expected.Count - 1];
             expected.RemoveAt(expected.Count - 1);
             using (QualityModel model = LiveModel())
@@ -66,8 +75,7 @@ namespace Serfiq.Tests
                 Assert.That(Run(capture, frames), Is.EqualTo(expected));
                 CaptureBest best = capture.Best(PixelFormat.Rgb);
                 Assert.That(best, Is.Not.Null);
-                Assert.That("best " + best.Index + " " + Name(best.State) + " " + Q(best.Face.Quality.Q100) + " " +
-                            best.Crop.Length + " " + best.Embedding.Length, Is.EqualTo(bestLine));
+                Assert.That(BestLine(best), Is.EqualTo(bestLine));
                 Assert.That(best.TimestampMs, Is.EqualTo(40L * (long)best.Index));
                 Assert.That(best.Track, Is.EqualTo(1u));
                 // The crop is the single-face call's for the best frame's landmarks, the embedding the model's.

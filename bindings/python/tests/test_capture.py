@@ -1,14 +1,23 @@
-"""The camera loop from Python: the same still-face sequence as the C test (tests/c/api_test.c,
-capture_loop) gives the same states and best frame; the generator over OpenCV-style BGR frames;
-errors."""
+"""The camera loop from Python: the shared frame sequence of the bindings (tests/capture/reference.sh)
+prints what examples/c/capture.c printed; the same still-face sequence as the C test
+(tests/c/api_test.c, capture_loop) gives the same states and best frame; the generator over
+OpenCV-style BGR frames; errors."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List
 
 import numpy as np
 import pytest
 
 import serfiq
-from serfiq.capture import Capture, capture_frames
+from conftest import REPO, read_ppm
+from serfiq.capture import FEEDBACK_NAMES, Capture, CaptureFrame, capture_frames
+
+#: frames/*.ppm and reference.txt, written by tests/capture/reference.sh (make python-test runs it).
+CAPTURE_DIR = Path(os.environ.get("SERFIQ_CAPTURE_DIR", REPO / "target" / "python" / "capture"))
 
 # As in the C test: every face passes, so only steadiness decides (5 still frames).
 EVERY_FACE = dict(blocking_feedback=0, min_q100=0.0)
@@ -19,6 +28,33 @@ C_STATES = ["HOLD_STILL"] * 5 + ["CAPTURED"] * 3
 def model():
     with serfiq.Model() as m:
         yield m
+
+
+def c_line(f: CaptureFrame) -> str:
+    """A frame as examples/c/capture.c prints it (the feedback bits from the names' codes)."""
+    bits = sum(1 << FEEDBACK_NAMES.index(name) for name in f.feedback)
+    q100 = "-" if f.face is None else f"{f.face.quality.q100:.2f}"
+    return f"{f.index} {f.state} {bits:016x} {q100} {int(f.is_best)}"
+
+
+def test_the_shared_sequence_prints_what_c_printed():
+    if not (CAPTURE_DIR / "reference.txt").is_file():
+        pytest.fail(f"no reference.txt in {CAPTURE_DIR}: run tests/capture/reference.sh (make python-test does)")
+    reference = (CAPTURE_DIR / "reference.txt").read_text().splitlines()
+    frames = [read_ppm(p) for p in sorted((CAPTURE_DIR / "frames").glob("*.ppm"))]
+    assert len(frames) == len(reference) - 1
+    # examples/c/capture.c's model: the C defaults (no quality network) and the "live" profile.
+    with serfiq.Model(quality_net=None, feedback_profile="live") as m:
+        c = Capture(m)
+        lines: List[str] = [c_line(f) for f in capture_frames(c, frames, fps=25, format="rgb")]  # 40 ms apart
+        best = c.best()
+    if best is None:
+        lines.append("best none")
+    else:
+        lines.append(
+            f"best {best.index} {best.state} {best.face.quality.q100:.2f} {best.crop.size} {best.embedding.size}"
+        )
+    assert lines == reference
 
 
 def test_the_still_face_sequence_matches_c(model, photo):

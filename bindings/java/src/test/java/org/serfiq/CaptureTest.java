@@ -8,12 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,22 +20,14 @@ import org.junit.jupiter.api.Test;
  */
 class CaptureTest {
     static QualityModel model;
-    static List<TestEnv.Ppm> frames = new ArrayList<>();
-    static List<String> reference;
+    static CaptureSequence sequence;
+    static List<TestEnv.Ppm> frames;
 
-    /** SERFIQ_CAPTURE_DIR: frames/*.ppm and reference.txt, from tests/capture/reference.sh. */
     @BeforeAll
     static void load() throws IOException {
-        String dir = System.getenv("SERFIQ_CAPTURE_DIR");
-        assertNotNull(dir, "set SERFIQ_CAPTURE_DIR (bindings/java/test.sh does)");
-        try (Stream<Path> s = Files.list(Path.of(dir, "frames"))) {
-            for (Path p : s.filter(p -> p.toString().endsWith(".ppm")).sorted().toList()) {
-                frames.add(TestEnv.readPpm(p));
-            }
-        }
-        reference = Files.readAllLines(Path.of(dir, "reference.txt"));
-        // examples/c/capture.c sets no quality network: q100 and the gate are of s and n's f.
-        model = QualityModel.open(TestEnv.withDetector().noQualityNet().feedbackProfile("live").build());
+        sequence = CaptureSequence.load();
+        frames = sequence.frames;
+        model = CaptureSequence.liveModel();
     }
 
     @AfterAll
@@ -47,36 +35,15 @@ class CaptureTest {
         model.close();
     }
 
-    static String q(float v) {
-        return String.format(Locale.ROOT, "%.2f", (double) v);
-    }
-
-    /** A frame as examples/c/capture.c prints it. */
-    static String line(CaptureFrame f) {
-        return f.index() + " " + f.state() + " " + String.format(Locale.ROOT, "%016x", f.feedbackBits()) + " "
-                + (f.face() == null ? "-" : q(f.face().quality().q100())) + " " + (f.isBest() ? 1 : 0);
-    }
-
-    static List<String> run(Capture c) {
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < frames.size(); i++) {
-            TestEnv.Ppm p = frames.get(i);
-            lines.add(line(c.push(p.rgb(), p.image(), 40L * i)));
-        }
-        return lines;
-    }
-
     @Test
     void sameStatesAndBestFrameAsC() {
-        List<String> expected = new ArrayList<>(reference);
-        String bestLine = expected.remove(expected.size() - 1);
+        List<String> expected = sequence.lines;
         try (Capture c = new Capture(model)) {
             assertNull(c.best(PixelFormat.RGB));
-            assertEquals(expected, run(c));
+            assertEquals(expected, sequence.run(c));
             CaptureBest best = c.best(PixelFormat.RGB);
             assertNotNull(best);
-            assertEquals(bestLine, "best " + best.index() + " " + best.state() + " " + q(best.face().quality().q100())
-                    + " " + best.crop().length + " " + best.embedding().length);
+            assertEquals(sequence.bestLine, CaptureSequence.bestLine(best));
             assertEquals(40L * best.index(), best.timestampMs());
             assertEquals(1, best.track());
             // The crop is the single-face call's for the best frame's landmarks, the embedding the model's.
@@ -88,7 +55,7 @@ class CaptureTest {
 
             c.reset();
             assertNull(c.best(PixelFormat.BGR));
-            assertEquals(expected, run(c), "after reset, the same sequence again");
+            assertEquals(expected, sequence.run(c), "after reset, the same sequence again");
         }
     }
 
