@@ -73,6 +73,7 @@ pub mod assess;
 pub mod calibration;
 pub mod capture;
 mod defaults;
+pub mod canonical;
 pub mod detect;
 mod error;
 pub mod files;

@@ -365,7 +365,8 @@ impl Model {
                 return crate::error::fail(crate::ErrorKind::NoFace, self.no_face_message(&face.image));
             };
             let scored = self.score_detections(&face.image, std::slice::from_ref(first), Want::Score)?;
-            return self.assessed(&face.image, scored[0].quality, Some(*first), &first.landmarks, Some(&found));
+            let landmarks = self.component_landmarks(&face.image, first)?;
+            return self.assessed(&face.image, scored[0].quality, Some(*first), &landmarks, Some(&found));
         }
         let quality = self.score(face)?;
         let landmarks = match face.landmarks {
@@ -387,8 +388,21 @@ impl Model {
         let scored = self.score_detections(image, found, Want::Score)?;
         scored
             .iter()
-            .map(|f| self.assessed(image, f.quality, Some(f.detection), &f.detection.landmarks, Some(found)))
+            .map(|f| {
+                let landmarks = self.component_landmarks(image, &f.detection)?;
+                self.assessed(image, f.quality, Some(f.detection), &landmarks, Some(found))
+            })
             .collect()
+    }
+
+    /// The landmarks a detected face's components are measured from: the
+    /// detector's, or refined in the canonical frame when the profile says
+    /// `refine` (the score and the detection keep the detector's).
+    fn component_landmarks(&self, image: &crate::ImageView, d: &Detection) -> Result<Landmarks> {
+        match &self.detector {
+            Some(det) if self.profile.refine => det.refine_landmarks(image, d),
+            _ => Ok(d.landmarks),
+        }
     }
 
     fn assessed(
