@@ -536,6 +536,16 @@ fn profiles_parse_and_round_trip() {
     assert_eq!(p.max_roll, Profile::live().max_roll);
     assert_eq!(Profile::parse(&p.to_text()).unwrap(), p);
     assert_eq!(Profile::parse("enrolment").unwrap(), Profile::enrolment());
+    // Landmark refinement: on for enrolment, off for live, a 0/1 switch.
+    assert!(Profile::enrolment().refine && !Profile::live().refine);
+    let r = Profile::parse("live;refine=1").unwrap();
+    assert!(r.refine && r.to_text().contains(";refine=1"));
+    assert_eq!(Profile::parse(&r.to_text()).unwrap(), r);
+    assert!(!Profile::parse("enrolment;refine=0").unwrap().refine);
+    for bad in ["live;refine=2", "live;refine=0.5", "live;refine=yes"] {
+        let e = Profile::parse(bad).err().unwrap_or_else(|| panic!("{bad:?} parsed"));
+        assert!(e.message.contains("refine"), "{}", e.message);
+    }
     for bad in ["", "Live", "live;", "live;max_yaw", "live;max_yaw=-1", "live;yaw=1", "live;max_yaw=1e999"] {
         let e = match Profile::parse(bad) {
             Err(e) => e,

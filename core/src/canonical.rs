@@ -3,7 +3,8 @@
 //! the detector runs again on that canvas and on its mirror image. Averaging
 //! the two answers cancels the detector's left/right bias, and the fixed frame
 //! removes most of the pixel or two its eye points move by with the face's
-//! rotation and size (measured in tests/components.rs and
+//! rotation and size; repeating it from the refined landmarks converges on
+//! the frame the face itself defines (measured in tests/components.rs and
 //! docs/src/concepts/components-details.md).
 
 use crate::align::{Landmarks, Similarity};
@@ -18,6 +19,12 @@ pub const CANVAS_IED: f64 = 48.0;
 /// Most samples per canvas pixel side when the face is shrunk onto the canvas
 /// (an area average of up to 4×4 bilinear samples, so large faces do not alias).
 const MAX_SUPERSAMPLE: usize = 4;
+/// Passes of re-detection, each from the last one's landmarks. Each pass
+/// moves the landmarks about 0.4 times as far as the one before (the
+/// detector corrects only part of an offset from its frame); on the tests'
+/// rotated, rescaled and mirrored photos 1 pass left roll errors up to 3.4°,
+/// 2 up to 1.7°, 3 up to 1.5°, 4 up to 0.9° (6: 0.8°).
+pub const PASSES: usize = 4;
 /// A canvas detection is the same face when its landmarks lie within this
 /// many canvas inter-eye distances of where they were expected, on average.
 const SAME_FACE: f64 = 0.3;
@@ -152,10 +159,18 @@ fn once(det: &Detector, image: &ImageView, landmarks: &Landmarks) -> Result<Opti
 
 impl Detector {
     /// `d`'s landmarks re-detected in the canonical frame (see the module
-    /// docs), for the quality components; `d`'s own landmarks when the canvas
-    /// shows no face near where it was expected.
+    /// docs) `PASSES` times, for the quality components. A pass whose canvas
+    /// shows no face near where it was expected ends the refinement with the
+    /// landmarks it started from (`d`'s own when the first pass fails).
     pub fn refine_landmarks(&self, image: &ImageView, d: &Detection) -> Result<Landmarks> {
-        Ok(once(self, image, &d.landmarks)?.unwrap_or(d.landmarks))
+        let mut landmarks = d.landmarks;
+        for _ in 0..PASSES {
+            match once(self, image, &landmarks)? {
+                Some(next) => landmarks = next,
+                None => break,
+            }
+        }
+        Ok(landmarks)
     }
 }
 
