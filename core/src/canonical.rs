@@ -17,13 +17,15 @@ pub const CANVAS: u32 = 160;
 /// Inter-eye distance of the face on the canvas, px.
 pub const CANVAS_IED: f64 = 48.0;
 /// Most samples per canvas pixel side when the face is shrunk onto the canvas
-/// (an area average of up to 4×4 bilinear samples, so large faces do not alias).
-const MAX_SUPERSAMPLE: usize = 4;
+/// (an area average of up to 2×2 bilinear samples, so large faces alias
+/// less; 4×4 gave the same landmarks on the tests' photos at twice the cost).
+const MAX_SUPERSAMPLE: usize = 2;
 /// Passes of re-detection, each from the last one's landmarks. Each pass
 /// moves the landmarks about 0.4 times as far as the one before (the
 /// detector corrects only part of an offset from its frame); on the tests'
 /// rotated, rescaled and mirrored photos 1 pass left roll errors up to 3.4°,
-/// 2 up to 1.7°, 3 up to 1.5°, 4 up to 0.9° (6: 0.8°).
+/// 2 up to 1.7°, 3 up to 1.5°, 4 up to 0.9° (6: 0.8°). Each costs two
+/// detector runs on the canvas (`serfiq bench` prints the total).
 pub const PASSES: usize = 4;
 /// A canvas detection is the same face when its landmarks lie within this
 /// many canvas inter-eye distances of where they were expected, on average.
@@ -59,7 +61,7 @@ pub fn unmirror(landmarks: &Landmarks) -> Landmarks {
 }
 
 /// The canvas seen through `to_image`: RGB, each pixel the mean of up to
-/// 4×4 bilinear samples of `image` (one per image pixel it covers); outside
+/// 2×2 bilinear samples of `image` (one per image pixel it covers); outside
 /// the image the detector's mean colour, as its padding.
 fn resample(image: &ImageView, to_image: &Similarity) -> Vec<u8> {
     let scale = to_image.a.hypot(to_image.b);
