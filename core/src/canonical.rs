@@ -61,7 +61,7 @@ pub fn unmirror(landmarks: &Landmarks) -> Landmarks {
 }
 
 /// The canvas seen through `to_image`: RGB, each pixel the mean of up to
-/// 2×2 bilinear samples of `image` (one per image pixel it covers); outside
+/// 2×2 bilinear samples of `image` (about one per image pixel it covers); outside
 /// the image the detector's mean colour, as its padding.
 fn resample(image: &ImageView, to_image: &Similarity) -> Vec<u8> {
     let scale = to_image.a.hypot(to_image.b);
@@ -109,7 +109,8 @@ fn resample(image: &ImageView, to_image: &Similarity) -> Vec<u8> {
 /// near enough to be the same face.
 fn same_face(found: &[Detection], expected: &Landmarks) -> Option<Landmarks> {
     let spread = |d: &Detection| {
-        let sum: f64 = d.landmarks.iter().zip(expected).map(|(p, q)| ((p[0] - q[0]) as f64).hypot((p[1] - q[1]) as f64)).sum();
+        let sum: f64 =
+            d.landmarks.iter().zip(expected).map(|(p, q)| ((p[0] - q[0]) as f64).hypot((p[1] - q[1]) as f64)).sum();
         sum / 5.0
     };
     found

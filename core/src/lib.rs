@@ -71,9 +71,9 @@ macro_rules! internal {
 pub mod align;
 pub mod assess;
 pub mod calibration;
+pub mod canonical;
 pub mod capture;
 mod defaults;
-pub mod canonical;
 pub mod detect;
 mod error;
 pub mod files;
