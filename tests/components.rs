@@ -127,6 +127,35 @@ fn worst(v: &[f64]) -> f64 {
 }
 
 #[test]
+fn refinement_leaves_the_score_and_detection_alone() {
+    if !have_cache() {
+        return;
+    }
+    let (plain, refined) = (live(false), live(true));
+    for name in DEMO {
+        let img = photo(name);
+        let (a, b) = (assess(&plain, &img), assess(&refined, &img));
+        let d = b.detection.unwrap();
+        assert_eq!((a.quality, a.detection, a.landmarks), (b.quality, b.detection, b.landmarks), "{name}");
+        assert_eq!((a.landmarks, a.measured_landmarks), (d.landmarks, d.landmarks), "{name}");
+        assert_ne!(b.measured_landmarks, d.landmarks, "{name}: not refined");
+        let all = refined.detect_assess(&view(&img)).unwrap();
+        assert_eq!(
+            (all[0].quality, all[0].landmarks, all[0].measured_landmarks),
+            (b.quality, d.landmarks, b.measured_landmarks)
+        );
+        // Landmarks the caller gives are measured as given.
+        let given = refined.assess(&Face { image: view(&img), landmarks: Some(d.landmarks) }).unwrap();
+        assert_eq!((given.landmarks, given.measured_landmarks), (d.landmarks, d.landmarks), "{name}");
+        for k in
+            [Component::InterEyeDistance, Component::HeadPoseYaw, Component::HeadPosePitch, Component::HeadPoseRoll]
+        {
+            assert_eq!(raw(&given, k), raw(&a, k), "{name} {}", k.name());
+        }
+    }
+}
+
+#[test]
 fn roll_follows_rotation() {
     if !have_cache() {
         return;
@@ -141,7 +170,7 @@ fn roll_follows_rotation() {
             for deg in [-30.0f64, -20.0, -10.0, 10.0, 20.0, 30.0] {
                 // The method: the landmarks turned exactly with the photo.
                 let (c, s) = (deg.to_radians().cos(), deg.to_radians().sin());
-                let lm = a.landmarks.map(|[x, y]| {
+                let lm = a.measured_landmarks.map(|[x, y]| {
                     let (dx, dy) = (x as f64 + 0.5 - cx, y as f64 + 0.5 - cy);
                     [(cx + dx * c + dy * s - 0.5) as f32, (cy - dx * s + dy * c - 0.5) as f32]
                 });
@@ -199,7 +228,7 @@ fn inter_eye_distance_scales_with_the_photo() {
                 let scaled = imageops::resize(&img, w, h, imageops::FilterType::Triangle);
                 let want = base * w as f64 / img.width() as f64;
                 // The measure itself: the landmarks scaled with the photo give the IED scaled.
-                let lm = a.landmarks.map(|p| p.map(|v| v * w as f32 / img.width() as f32));
+                let lm = a.measured_landmarks.map(|p| p.map(|v| v * w as f32 / img.width() as f32));
                 let given = serfiq_core::assess::measure(&view(&scaled), &lm, None, 50.0).unwrap();
                 assert!((given.raw(Component::InterEyeDistance) as f64 / want - 1.0).abs() < 1e-4);
                 // End to end: the detector finds the landmarks again at the new size.
@@ -237,10 +266,10 @@ fn mirroring_negates_yaw_and_keeps_pitch() {
             let a = assess(&m, &img);
             // The method: the same landmarks mirrored (listed again with the smaller x first).
             let w = img.width() as f32;
-            let lm = a.landmarks.map(|[x, y]| [w - 1.0 - x, y]);
+            let lm = a.measured_landmarks.map(|[x, y]| [w - 1.0 - x, y]);
             let mirrored = [lm[1], lm[0], lm[2], lm[4], lm[3]];
             let (p, q) = (
-                serfiq_core::assess::head_pose(&a.landmarks).unwrap(),
+                serfiq_core::assess::head_pose(&a.measured_landmarks).unwrap(),
                 serfiq_core::assess::head_pose(&mirrored).unwrap(),
             );
             assert!(

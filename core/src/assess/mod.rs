@@ -341,8 +341,13 @@ pub struct AssessedFace {
     /// face given by landmarks or as an aligned crop) the extent of the
     /// aligned crop's square in the image, clamped to it.
     pub bbox: [f32; 4],
-    /// The landmarks the components were measured from, in image pixels.
+    /// The landmarks the face was aligned and scored with, in image pixels:
+    /// the detector's or the caller's.
     pub landmarks: Landmarks,
+    /// The landmarks the components were measured from: `landmarks`, or for
+    /// a detected face under a profile with `refine`, those landmarks
+    /// re-detected in a canonical frame (`Detector::refine_landmarks`).
+    pub measured_landmarks: Landmarks,
     /// Components and feedback under the model's profile.
     pub components: Components,
 }
@@ -365,8 +370,7 @@ impl Model {
                 return crate::error::fail(crate::ErrorKind::NoFace, self.no_face_message(&face.image));
             };
             let scored = self.score_detections(&face.image, std::slice::from_ref(first), Want::Score)?;
-            let landmarks = self.component_landmarks(&face.image, first)?;
-            return self.assessed(&face.image, scored[0].quality, Some(*first), &landmarks, Some(&found));
+            return self.assessed(&face.image, scored[0].quality, Some(*first), &first.landmarks, Some(&found));
         }
         let quality = self.score(face)?;
         let landmarks = match face.landmarks {
@@ -388,20 +392,22 @@ impl Model {
         let scored = self.score_detections(image, found, Want::Score)?;
         scored
             .iter()
-            .map(|f| {
-                let landmarks = self.component_landmarks(image, &f.detection)?;
-                self.assessed(image, f.quality, Some(f.detection), &landmarks, Some(found))
-            })
+            .map(|f| self.assessed(image, f.quality, Some(f.detection), &f.detection.landmarks, Some(found)))
             .collect()
     }
 
-    /// The landmarks a detected face's components are measured from: the
-    /// detector's, or refined in the canonical frame when the profile says
-    /// `refine` (the score and the detection keep the detector's).
-    fn component_landmarks(&self, image: &crate::ImageView, d: &Detection) -> Result<Landmarks> {
-        match &self.detector {
-            Some(det) if self.profile.refine => det.refine_landmarks(image, d),
-            _ => Ok(d.landmarks),
+    /// The landmarks a face's components are measured from: refined in the
+    /// canonical frame for a detected face when the profile says `refine`,
+    /// else those it was scored with (the score and the detection keep those).
+    fn measured_landmarks(
+        &self,
+        image: &crate::ImageView,
+        detection: Option<&Detection>,
+        landmarks: &Landmarks,
+    ) -> Result<Landmarks> {
+        match (&self.detector, detection) {
+            (Some(det), Some(d)) if self.profile.refine => det.refine_landmarks(image, d),
+            _ => Ok(*landmarks),
         }
     }
 
@@ -413,11 +419,12 @@ impl Model {
         landmarks: &Landmarks,
         all: Option<&[Detection]>,
     ) -> Result<AssessedFace> {
-        let mut components = measure(image, landmarks, all, quality.q100)?;
+        let measured = self.measured_landmarks(image, detection.as_ref(), landmarks)?;
+        let mut components = measure(image, &measured, all, quality.q100)?;
         let faces = all.map_or(1, |a| a.len());
         components.feedback = feedback(Some(&components), faces, &self.profile);
         let bbox = detection.map_or_else(|| crop_extent(image, landmarks), |d| d.bbox);
-        Ok(AssessedFace { quality, detection, bbox, landmarks: *landmarks, components })
+        Ok(AssessedFace { quality, detection, bbox, landmarks: *landmarks, measured_landmarks: measured, components })
     }
 }
 
