@@ -18,7 +18,7 @@ pub const CANVAS: u32 = 160;
 pub const CANVAS_IED: f64 = 48.0;
 /// Most samples per canvas pixel side when the face is shrunk onto the canvas
 /// (an area average of up to 2×2 bilinear samples, so large faces alias
-/// less; 4×4 gave the same landmarks on the tests' photos at twice the cost).
+/// less; 4×4 cost twice as much for the same accuracy on the tests' photos).
 const MAX_SUPERSAMPLE: usize = 2;
 /// Passes of re-detection, each from the last one's landmarks. Each pass
 /// moves the landmarks about 0.4 times as far as the one before (the
