@@ -38,7 +38,7 @@ const MIRRORED: [usize; 5] = [1, 0, 2, 4, 3];
 /// The transform from canvas to image pixels (pixel centres at integers)
 /// that puts `landmarks`' eye line horizontal, `CANVAS_IED` apart, with the
 /// midpoint of eyes and mouth at the canvas centre. `None` when the eyes coincide.
-pub fn canvas_to_image(landmarks: &Landmarks) -> Option<Similarity> {
+fn canvas_to_image(landmarks: &Landmarks) -> Option<Similarity> {
     let p = landmarks.map(|q| [q[0] as f64, q[1] as f64]);
     let (dx, dy) = (p[1][0] - p[0][0], p[1][1] - p[0][1]);
     let ied = dx.hypot(dy);
@@ -55,7 +55,7 @@ pub fn canvas_to_image(landmarks: &Landmarks) -> Option<Similarity> {
 
 /// The landmarks of a face found in a horizontally mirrored canvas, in the
 /// unmirrored canvas's pixels and order.
-pub fn unmirror(landmarks: &Landmarks) -> Landmarks {
+fn unmirror(landmarks: &Landmarks) -> Landmarks {
     let last = CANVAS as f32 - 1.0;
     MIRRORED.map(|k| [last - landmarks[k][0], landmarks[k][1]])
 }
