@@ -449,7 +449,9 @@ fn every_bad_input_gets_its_status() {
         ("infinite value", "enrolment;max_roll=inf", SERFIQ_ERR_INVALID_ARGUMENT),
         ("text value", "enrolment;max_roll=ten", SERFIQ_ERR_INVALID_ARGUMENT),
         ("key twice", "live;max_roll=1;max_roll=2", SERFIQ_ERR_INVALID_ARGUMENT),
+        ("refine not 0 or 1", "enrolment;refine=2", SERFIQ_ERR_INVALID_ARGUMENT),
         ("preset with overrides", "live;max_roll=10;min_q100=0", SERFIQ_OK),
+        ("refine switched on", "live;refine=1", SERFIQ_OK),
     ]
     .into_iter()
     .map(|(name, text, want)| (name, cstr(text), want))

@@ -150,11 +150,14 @@ pub fn run(a: &BenchArgs) -> Result<ExitCode, Fatal> {
     let components = crate::bench_components::measure(&model, &inputs, a.rounds);
     match &components {
         Some(c) => println!(
-            "\nquality components (serfiq_assess), thread CPU per face, median of {} faces at full resolution: {:.3} ms; the score of the same face {:.2} ms (components = {:.1} % of it)",
+            "\nquality components (serfiq_assess), thread CPU per face, median of {} faces at full resolution: {:.3} ms; the score of the same face {:.2} ms (components = {:.1} % of it)\nlandmark refinement (enrolment profile, refine=1; {} x 2 detector passes on a {px} px canvas), thread CPU per face: {:.2} ms on top of the components",
             c.faces,
             c.components_ms_per_face,
             c.score_ms_per_face,
-            100.0 * c.components_ms_per_face / c.score_ms_per_face
+            100.0 * c.components_ms_per_face / c.score_ms_per_face,
+            serfiq_core::canonical::PASSES,
+            c.refine_ms_per_face,
+            px = serfiq_core::canonical::CANVAS,
         ),
         None => println!("\nquality components: not timed (no face detector, or no face found)"),
     }

@@ -20,6 +20,9 @@ pub struct ComponentCost {
     pub components_ms_per_face: f64,
     /// Median over faces of the thread-CPU ms one `score` (landmarks given) takes.
     pub score_ms_per_face: f64,
+    /// Median over faces of the thread-CPU ms the landmark refinement takes
+    /// (profile key `refine`, on in the enrolment preset), on top of the components.
+    pub refine_ms_per_face: f64,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -40,31 +43,35 @@ fn per_call(rounds: usize, calls: usize, mut f: impl FnMut() -> Result<(), Strin
     Ok(median(times))
 }
 
-/// Times the components and the score of the largest face of each photo in
+/// Times the components, the score and the landmark refinement of the largest face of each photo in
 /// `inputs` (at most 16); `None` when the model has no detector or no face is found.
 pub fn measure(model: &Model, inputs: &[PathBuf], rounds: usize) -> Option<ComponentCost> {
-    if !model.has_detector() {
-        return None;
-    }
-    let (mut comp, mut score) = (Vec::new(), Vec::new());
+    let detector = model.detector()?;
+    let (mut comp, mut score, mut refine) = (Vec::new(), Vec::new(), Vec::new());
     for path in crate::inputs::collect(inputs).images.iter().take(16) {
         let Ok(prep) = process::prepare(path, None) else { continue };
         let Ok(image) = prep.view() else { continue };
         let Ok(a) = model.assess(&Face { image, landmarks: None }) else { continue };
+        let Some(d) = a.detection else { continue };
         let face = Face { image, landmarks: Some(a.landmarks) };
         let q100 = a.quality.q100;
         let timed = per_call(rounds, CALLS, || {
             serfiq_core::assess::measure(&image, &a.landmarks, None, q100).map(drop).map_err(|e| e.message)
         })
-        .and_then(|c| Ok((c, per_call(rounds, 3, || model.score(&face).map(drop).map_err(|e| e.message))?)));
-        if let Ok((c, s)) = timed {
+        .and_then(|c| Ok((c, per_call(rounds, 3, || model.score(&face).map(drop).map_err(|e| e.message))?)))
+        .and_then(|(c, s)| {
+            Ok((c, s, per_call(rounds, 3, || detector.refine_landmarks(&image, &d).map(drop).map_err(|e| e.message))?))
+        });
+        if let Ok((c, s, r)) = timed {
             comp.push(c);
             score.push(s);
+            refine.push(r);
         }
     }
     (!comp.is_empty()).then(|| ComponentCost {
         faces: comp.len(),
         components_ms_per_face: median(comp),
         score_ms_per_face: median(score),
+        refine_ms_per_face: median(refine),
     })
 }

@@ -285,7 +285,7 @@ impl Detector {
     }
 
     /// One pass over `image` at its working size; also whether it was shrunk.
-    fn detect_once(&self, image: &ImageView, max_side: u32) -> Result<(Vec<Detection>, bool)> {
+    pub(crate) fn detect_once(&self, image: &ImageView, max_side: u32) -> Result<(Vec<Detection>, bool)> {
         let p = prepare(image, max_side);
         let (loc, conf, lms) = self.pool.with(|s| self.infer(s, &p))?;
         let anchors = anchors(p.width, p.height);

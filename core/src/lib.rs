@@ -71,6 +71,7 @@ macro_rules! internal {
 pub mod align;
 pub mod assess;
 pub mod calibration;
+pub mod canonical;
 pub mod capture;
 mod defaults;
 pub mod detect;

@@ -92,6 +92,7 @@ fn face_rows<'local>(env: &mut JNIEnv<'local>, faces: &[&TrackedFace]) -> Outcom
             detection: Some(t.detection),
             bbox: t.detection.bbox,
             landmarks: t.detection.landmarks,
+            measured_landmarks: t.detection.landmarks,
             components: t.components,
         })
         .collect();

@@ -341,8 +341,13 @@ pub struct AssessedFace {
     /// face given by landmarks or as an aligned crop) the extent of the
     /// aligned crop's square in the image, clamped to it.
     pub bbox: [f32; 4],
-    /// The landmarks the components were measured from, in image pixels.
+    /// The landmarks the face was aligned and scored with, in image pixels:
+    /// the detector's or the caller's.
     pub landmarks: Landmarks,
+    /// The landmarks the components were measured from: `landmarks`, or for
+    /// a detected face under a profile with `refine`, those landmarks
+    /// re-detected in a canonical frame (`Detector::refine_landmarks`).
+    pub measured_landmarks: Landmarks,
     /// Components and feedback under the model's profile.
     pub components: Components,
 }
@@ -391,6 +396,21 @@ impl Model {
             .collect()
     }
 
+    /// The landmarks a face's components are measured from: refined in the
+    /// canonical frame for a detected face when the profile says `refine`,
+    /// else those it was scored with (the score and the detection keep those).
+    fn measured_landmarks(
+        &self,
+        image: &crate::ImageView,
+        detection: Option<&Detection>,
+        landmarks: &Landmarks,
+    ) -> Result<Landmarks> {
+        match (&self.detector, detection) {
+            (Some(det), Some(d)) if self.profile.refine => det.refine_landmarks(image, d),
+            _ => Ok(*landmarks),
+        }
+    }
+
     fn assessed(
         &self,
         image: &crate::ImageView,
@@ -399,11 +419,12 @@ impl Model {
         landmarks: &Landmarks,
         all: Option<&[Detection]>,
     ) -> Result<AssessedFace> {
-        let mut components = measure(image, landmarks, all, quality.q100)?;
+        let measured = self.measured_landmarks(image, detection.as_ref(), landmarks)?;
+        let mut components = measure(image, &measured, all, quality.q100)?;
         let faces = all.map_or(1, |a| a.len());
         components.feedback = feedback(Some(&components), faces, &self.profile);
         let bbox = detection.map_or_else(|| crop_extent(image, landmarks), |d| d.bbox);
-        Ok(AssessedFace { quality, detection, bbox, landmarks: *landmarks, components })
+        Ok(AssessedFace { quality, detection, bbox, landmarks: *landmarks, measured_landmarks: measured, components })
     }
 }
 

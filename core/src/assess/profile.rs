@@ -43,6 +43,11 @@ pub struct Profile {
     pub max_second_face: f64,
     /// LOW_QUALITY below this q100.
     pub min_q100: f64,
+    /// Measure the geometry from landmarks re-detected in a canonical frame
+    /// (`Detector::refine_landmarks`) when the detector found the face: more
+    /// exact pose and inter-eye distance for two small detector passes more.
+    /// Key `refine`, 0 or 1.
+    pub refine: bool,
 }
 
 /// The preset names, strict first.
@@ -52,18 +57,26 @@ pub const PRESETS: [&str; 2] = ["enrolment", "live"];
 pub struct Threshold {
     /// Its key in profile text.
     pub key: &'static str,
-    /// Reads it.
+    /// Reads it (a switch as 0 or 1).
     pub get: fn(&Profile) -> f64,
     set: fn(&mut Profile, f64),
+    /// An on/off switch: only 0 and 1 are accepted.
+    pub switch: bool,
 }
 
 macro_rules! thresholds {
-    ($($f:ident),* $(,)?) => {
+    ($($f:ident),* ; $($s:ident),*) => {
         /// Every threshold, in the order of `Profile`'s fields.
         pub const THRESHOLDS: &[Threshold] = &[$(Threshold {
             key: stringify!($f),
             get: |p| p.$f,
             set: |p, v| p.$f = v,
+            switch: false,
+        },)* $(Threshold {
+            key: stringify!($s),
+            get: |p| f64::from(u8::from(p.$s)),
+            set: |p, v| p.$s = v != 0.0,
+            switch: true,
         }),*];
     };
 }
@@ -85,7 +98,8 @@ thresholds!(
     min_uniformity,
     min_sharpness,
     max_second_face,
-    min_q100,
+    min_q100;
+    refine
 );
 
 impl Profile {
@@ -118,6 +132,7 @@ impl Profile {
             min_sharpness: 50.0,
             max_second_face: 0.0,
             min_q100: 20.0,
+            refine: true,
         }
     }
 
@@ -145,6 +160,7 @@ impl Profile {
             min_sharpness: 30.0,
             max_second_face: 0.25,
             min_q100: 5.0,
+            refine: false,
         }
     }
 
@@ -181,6 +197,7 @@ impl Profile {
             }
             seen.push(key);
             match value.trim().parse::<f64>() {
+                Ok(v) if t.switch && v != 0.0 && v != 1.0 => return bad(format!("{key} must be 0 or 1, got {v}")),
                 Ok(v) if v.is_finite() && v >= 0.0 => (t.set)(&mut p, v),
                 _ => return bad(format!("{key} must be a finite number >= 0, got {:?}", value.trim())),
             }
