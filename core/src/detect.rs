@@ -49,15 +49,14 @@ pub const CONTAINED_OVERLAP: f32 = 0.7;
 /// prior, and which one wins depends on the context it sees).
 const REFINE_CONTEXT: f32 = 1.5;
 /// Tracking keeps the landmarks of a face found in a shrunk region when the
-/// face is at least this many working pixels (about the aligned crop's 112 px,
-/// so the crop does not magnify it), instead of refining it at full
-/// resolution, which at 720p cost more than the tracking pass and the score
-/// together. On the test clip's 720p copy (faces ~230 px, ~105 working) this
-/// moved the landmarks 4.3 px (median; 0.08 of the eye distance) from those of
-/// a full-frame detection.
+/// face is at least this many working pixels (about the aligned crop's 112 px)
+/// instead of refining it at full resolution: at 720p that refine was a
+/// ~115k-pixel pass, as costly as the score itself. On the test clip's 720p
+/// copy (faces ~230 px, ~105 working) the landmarks kept were 4.3 px (median;
+/// 0.08 of the eye distance) from a full-frame detection's, which refines.
 const TRACK_FACE_SIDE: f32 = 96.0;
-/// A smaller face is refined with the region shrunk to at most this side
-/// (the face at most ~150 px), so the refine's cost is bounded whatever the frame size.
+/// A smaller face is refined in its region shrunk to at most this side (the
+/// face at most ~150 px), so the cost stays bounded whatever the frame size.
 const TRACK_REFINE_SIDE: u32 = 224;
 /// Candidates kept (by confidence) before NMS.
 const PRE_NMS: usize = 5000;
