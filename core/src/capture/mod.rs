@@ -12,7 +12,8 @@
 //! face sits well inside the detector's range
 //! ([`CaptureOptions::track_side`]); the whole frame is searched when the face
 //! is lost and every [`CaptureOptions::redetect_frames`] frames or
-//! [`CaptureOptions::redetect_ms`] ms. A face stays on its track when its box
+//! [`CaptureOptions::redetect_ms`] ms (the followed face keeps the landmarks
+//! of its region on those frames, so a still face does not seem to move). A face stays on its track when its box
 //! overlaps the last one or, when it jumped, when its embedding is similar;
 //! the embedding (from the same inference as the score) is compared on every
 //! frame, so another person in the same place starts a new track, which
