@@ -231,7 +231,8 @@ impl Detector {
         let (mut found, scale) = self.search_region(image, near, context, max_side, true)?;
         let closest = (0..found.len())
             .max_by(|&a, &b| iou(&found[a].bbox, &near.bbox).total_cmp(&iou(&found[b].bbox, &near.bbox)));
-        if let Some(k) = closest.filter(|&k| found[k].width().max(found[k].height()) / scale < TRACK_FACE_SIDE) {
+        let small = |d: &Detection| d.width().max(d.height()) / scale < TRACK_FACE_SIDE;
+        if let Some(k) = closest.filter(|&k| scale > 1.0 && small(&found[k])) {
             found[k] = self.refine(image, found[k], TRACK_REFINE_SIDE)?;
         }
         Ok(found)
