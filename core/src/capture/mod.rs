@@ -12,7 +12,8 @@
 //! face sits well inside the detector's range
 //! ([`CaptureOptions::track_side`]); the whole frame is searched when the face
 //! is lost and every [`CaptureOptions::redetect_frames`] frames or
-//! [`CaptureOptions::redetect_ms`] ms. A face stays on its track when its box
+//! [`CaptureOptions::redetect_ms`] ms (the followed face keeps the landmarks
+//! of its region on those frames, so a still face does not seem to move). A face stays on its track when its box
 //! overlaps the last one or, when it jumped, when its embedding is similar;
 //! the embedding (from the same inference as the score) is compared on every
 //! frame, so another person in the same place starts a new track, which
@@ -124,6 +125,8 @@ pub struct Best {
 struct Track {
     id: u32,
     last: Detection,
+    /// The box the next search region is placed around (`anchor`).
+    anchor: Detection,
     embedding: Vec<f32>,
     /// false after a frame where it was not found (the next search is full-frame).
     seen: bool,
@@ -228,6 +231,7 @@ impl<M: Borrow<Model>> Capture<M> {
             _ => f32::NAN,
         };
         let mut window = same.map(|t| t.window).unwrap_or_default();
+        let anchor = anchor(same.filter(|t| t.seen).map(|t| t.anchor), d);
         let components = crate::assess::measure(image, &d.landmarks, Some(&others), scored.quality.q100)?;
         let mut feedback = crate::assess::feedback(Some(&components), others.len().max(1), model.profile());
         if scored.quality.q100 < opts.min_q100 {
@@ -270,7 +274,7 @@ impl<M: Borrow<Model>> Capture<M> {
         if let Some(b) = best {
             self.best = Some(b);
         }
-        self.track = Some(Track { id, last: d, embedding: scored.embedding, seen: true, window });
+        self.track = Some(Track { id, last: d, anchor, embedding: scored.embedding, seen: true, window });
         Ok(Frame { index, state, feedback, face: Some(face), is_best, new_track, full_search: full })
     }
 
@@ -284,9 +288,10 @@ impl<M: Borrow<Model>> Capture<M> {
 
     /// The face to follow in this frame, scored with its embedding, every face
     /// the search found (for MULTIPLE_FACES), and whether the whole frame was
-    /// searched: the region around the track when it was seen last frame and
-    /// no full search is due, else (or when the region holds no face
-    /// overlapping the last box) the whole frame.
+    /// searched: the region around the track when it was seen last frame, and
+    /// the whole frame when a full search is due or the region holds no face
+    /// overlapping the last box (the followed face, when its region holds it,
+    /// comes from the region either way).
     fn find(
         &self,
         image: &ImageView,
@@ -303,20 +308,22 @@ impl<M: Borrow<Model>> Capture<M> {
         let mut full = false;
         let mut pick = None;
         let mut found = Vec::new();
-        if let (Some(t), false) = (self.track.as_ref().filter(|t| t.seen), due) {
+        if let Some(t) = self.track.as_ref().filter(|t| t.seen) {
             let Some(detector) = model.detector() else {
                 return fail(ErrorKind::InvalidArgument, "the model has no face detector");
             };
-            let near = detector.track(image, &t.last, opts.track_context, opts.track_side)?;
+            let near = detector.track(image, &t.anchor, opts.track_context, opts.track_side)?;
             let near: Vec<Detection> = near.into_iter().filter(|d| model.alignable(image, d)).collect();
             pick = overlapping(&near, &t.last, opts.min_overlap);
             found = near;
         }
-        if pick.is_none() {
+        if due || pick.is_none() {
             full = true;
             // Ranked by the face policy; the tracked face, when still there, comes first.
             let faces = model.detect(image)?;
-            pick = last.and_then(|l| overlapping(&faces, &l, opts.min_overlap)).or(faces.first().copied());
+            // A face found in its region keeps those landmarks: a full search's differ
+            // (it refines at full resolution), and a still face must not seem to move.
+            pick = pick.or(last.and_then(|l| overlapping(&faces, &l, opts.min_overlap))).or(faces.first().copied());
             found = faces;
         }
         let Some(d) = pick else {
@@ -325,6 +332,19 @@ impl<M: Borrow<Model>> Capture<M> {
         let mut scored = model.score_detections(image, &[d], Want::Both)?;
         Ok((scored.pop(), found, full))
     }
+}
+
+/// Overlap (IoU) of a face's box with the anchor above which the search
+/// region stays where it was. Placing the region around each frame's box let
+/// a still face's landmarks flip between two answers frame to frame (its box
+/// moved across a grid line of the shrunk region and back); a region that
+/// stays put gives the same input, so the same landmarks.
+const ANCHOR_IOU: f32 = 0.9;
+
+/// The box to place the next search region around: the previous anchor while
+/// `d` overlaps it by at least `ANCHOR_IOU`, else `d`.
+fn anchor(previous: Option<Detection>, d: Detection) -> Detection {
+    previous.filter(|a| iou(&a.bbox, &d.bbox) >= ANCHOR_IOU).unwrap_or(d)
 }
 
 /// The detection overlapping `last` most, if by at least `min` (IoU).
