@@ -1,4 +1,5 @@
-//! CPU vs CUDA on real aligned faces: agreement and throughput.
+//! CPU vs CUDA on real aligned faces: agreement and throughput, then the
+//! second quality network (l, the fused f) and the capture loop on a demo photo.
 //!
 //! Usage: gpu_check [FACES_DIR] [N]   (FACES_DIR: 112×112 aligned crops, searched
 //! recursively; default ../shared/data/lfw/aligned112, else synthetic crops)
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serfiq_core::gpu::Provider;
-use serfiq_core::{Face, ImageView, Model, Options, PixelFormat, Want};
+use serfiq_core::{Capture, CaptureOptions, Face, ImageView, Model, ModelSource, Options, PixelFormat, Want};
 
 fn crops(dir: Option<&Path>, n: usize) -> Vec<Vec<u8>> {
     let mut files = Vec::new();
@@ -57,8 +58,10 @@ fn main() {
     let n: usize = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(512).max(256);
     let cache = std::env::var_os("SERFIQ_CACHE").map(PathBuf::from).unwrap_or_else(|| root.join(".cache"));
     let base = Options::from_path(cache.join("models/fr_feature.onnx"));
-    let cpu = Model::new(&Options { intra_threads: 0, ..base.clone() }).expect("CPU model");
-    let gpu = match Model::new(&Options { provider: Provider::Cuda { device_id: 0 }, ..base }) {
+    let cpu_options = Options { intra_threads: 0, ..base.clone() };
+    let gpu_options = Options { provider: Provider::Cuda { device_id: 0 }, ..base };
+    let cpu = Model::new(&cpu_options).expect("CPU model");
+    let gpu = match Model::new(&gpu_options) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("gpu_check: the GPU is not usable: {:?}: {}", e.kind, e.message);
@@ -89,7 +92,50 @@ fn main() {
     }
     let cpu_ips = images_per_s(&cpu, &faces, 32, Want::Both, 8);
     println!("CPU score+embed, batch 32, all cores: {cpu_ips:.1} img/s; GPU at batch 256 is {:.1}x", at256 / cpu_ips);
-    let ok = ds <= 1e-3;
+    let mut ok = ds <= 1e-3;
     println!("agreement |Δs| <= 1e-3: {}", if ok { "yes" } else { "NO" });
-    std::process::exit(if ok { 0 } else { 1 });
+
+    // The second quality network runs in the same call: l and f CPU vs CUDA, and its cost on the GPU.
+    let net = |o: &Options| Options {
+        quality_net: Some(ModelSource::Path(root.join("models/quality/lightqnet-dm025.onnx"))),
+        ..o.clone()
+    };
+    let (cpu_net, gpu_net) =
+        (Model::new(&net(&cpu_options)).expect("CPU + net"), Model::new(&net(&gpu_options)).expect("GPU + net"));
+    let (a, b) =
+        (cpu_net.run(&faces, Want::Score).expect("CPU run"), gpu_net.run(&faces, Want::Score).expect("GPU run"));
+    let max = |f: fn(&serfiq_core::Quality) -> f32| {
+        a.qualities.iter().zip(&b.qualities).map(|(x, y)| (f(x) - f(y)).abs()).fold(0.0f32, f32::max)
+    };
+    let (dl, df) = (max(|q| q.l), max(|q| q.f));
+    println!("with the quality network: max |Δl| {dl:.2e}, max |Δf| {df:.2e}");
+    let plain = images_per_s(&gpu, &faces, 256, Want::Both, 16);
+    let with = images_per_s(&gpu_net, &faces, 256, Want::Both, 16);
+    println!("score+embed at batch 256: {plain:.1} img/s, with the quality network {with:.1} img/s");
+    ok &= dl <= 1e-3;
+
+    // The capture loop on a still demo photo: the same states on both, and the per-frame cost.
+    let photo = image::open(cache.join("faces/obama.jpg")).expect("the demo photo").to_rgb8();
+    let (w, h) = photo.dimensions();
+    let view = ImageView::packed(photo.as_raw(), w, h, PixelFormat::Rgb).unwrap();
+    let detector = Some(ModelSource::Path(cache.join("models/retinaface_mnet025.onnx")));
+    let mut states = Vec::new();
+    for options in [&cpu_options, &gpu_options] {
+        let model = Model::new(&Options { detector: detector.clone(), ..net(options) }).expect("model with detector");
+        let mut capture = Capture::new(&model, CaptureOptions::default()).expect("capture");
+        let mut seen = Vec::new();
+        let t = Instant::now();
+        for i in 0..60 {
+            let frame = capture.push(&view, i * 40).expect("push");
+            seen.push((frame.state, frame.face.map(|f| (f.quality.q100 * 10.0).round() as i32)));
+        }
+        println!(
+            "capture, 60 frames of obama.jpg ({w}x{h}): {:.2} ms per frame",
+            t.elapsed().as_secs_f64() * 1e3 / 60.0
+        );
+        states.push(seen);
+    }
+    let same = states[0] == states[1];
+    println!("capture: the same states and q100 (0.1) on CPU and CUDA: {}", if same { "yes" } else { "NO" });
+    std::process::exit(if ok && same { 0 } else { 1 });
 }

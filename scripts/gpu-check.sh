@@ -9,7 +9,8 @@
 # the binaries built by `prepare` (target/release/examples/gpu_check, target/release/deps/gpu-*), and
 # the CUDA/cuDNN libraries: SERFIQ_CUDA_PATH, or pip's nvidia-* packages (found in site-packages).
 # It prints max |Δ| of s, q and embeddings CPU vs GPU and images/s at batch 1, 32 and 256 for
-# embed-only and score+embed, then runs the GPU test of tests/gpu.rs.
+# embed-only and score+embed, max |Δ| of l and f with the second quality network and its cost at batch
+# 256, the capture loop's states and per-frame cost on a demo photo, then runs the GPU test of tests/gpu.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GPU_DIR="${SERFIQ_CACHE:-.cache}/onnxruntime-gpu"
@@ -43,7 +44,7 @@ case "${1:-}" in
     fi
     ;;
   *)
-    sed -n '2,12p' "$0"
+    sed -n '2,13p' "$0"
     exit 2
     ;;
 esac
