@@ -68,27 +68,34 @@ fn resample(image: &ImageView, to_image: &Similarity) -> Vec<u8> {
     let k = (scale.ceil() as usize).clamp(1, MAX_SUPERSAMPLE);
     let offsets: Vec<f64> = (0..k).map(|u| (u as f64 + 0.5) / k as f64 - 0.5).collect();
     let (w, h) = (image.width() as f64, image.height() as f64);
-    let outside = [MEAN_BGR[2] as f64, MEAN_BGR[1] as f64, MEAN_BGR[0] as f64];
-    let sample = |x: f64, y: f64| -> [f64; 3] {
+    let (last_x, last_y) = (image.width() as usize - 1, image.height() as usize - 1);
+    let (data, stride, bpp, [r, g, b]) = image.layout();
+    let pixel = |x: usize, y: usize| {
+        let at = y * stride + x * bpp;
+        [data[at + r] as f32, data[at + g] as f32, data[at + b] as f32]
+    };
+    let outside = [MEAN_BGR[2], MEAN_BGR[1], MEAN_BGR[0]];
+    let sample = |x: f64, y: f64| -> [f32; 3] {
         if !(x >= 0.0 && y >= 0.0 && x <= w - 1.0 && y <= h - 1.0) {
             return outside;
         }
-        let (x0, y0) = (x.floor() as usize, y.floor() as usize);
-        let (x1, y1) = ((x0 + 1).min(w as usize - 1), (y0 + 1).min(h as usize - 1));
-        let (fx, fy) = (x - x0 as f64, y - y0 as f64);
-        let (p00, p10, p01, p11) = (image.rgb(x0, y0), image.rgb(x1, y0), image.rgb(x0, y1), image.rgb(x1, y1));
+        // x, y >= 0 here, so truncation is floor (without a libm call per sample).
+        let (x0, y0) = (x as usize, y as usize);
+        let (x1, y1) = ((x0 + 1).min(last_x), (y0 + 1).min(last_y));
+        let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
+        let (p00, p10, p01, p11) = (pixel(x0, y0), pixel(x1, y0), pixel(x0, y1), pixel(x1, y1));
         std::array::from_fn(|c| {
-            let top = p00[c] as f64 * (1.0 - fx) + p10[c] as f64 * fx;
-            let bottom = p01[c] as f64 * (1.0 - fx) + p11[c] as f64 * fx;
-            top * (1.0 - fy) + bottom * fy
+            let top = p00[c] + (p10[c] - p00[c]) * fx;
+            let bottom = p01[c] + (p11[c] - p01[c]) * fx;
+            top + (bottom - top) * fy
         })
     };
     let side = CANVAS as usize;
     let mut out = vec![0u8; 3 * side * side];
-    let n = (k * k) as f64;
+    let n = (k * k) as f32;
     for j in 0..side {
         for i in 0..side {
-            let mut acc = [0.0f64; 3];
+            let mut acc = [0.0f32; 3];
             for &oy in &offsets {
                 for &ox in &offsets {
                     let [x, y] = to_image.apply([i as f64 + ox, j as f64 + oy]);
@@ -98,7 +105,8 @@ fn resample(image: &ImageView, to_image: &Similarity) -> Vec<u8> {
             }
             let at = 3 * (j * side + i);
             for c in 0..3 {
-                out[at + c] = (acc[c] / n).round() as u8;
+                // In [0, 255]: adding a half and truncating rounds as `round` does.
+                out[at + c] = (acc[c] / n + 0.5) as u8;
             }
         }
     }

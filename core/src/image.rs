@@ -126,6 +126,12 @@ impl<'a> ImageView<'a> {
         ImageView::new(&self.data[start..], width, height, self.stride, self.format).ok()
     }
 
+    /// The bytes, the stride, the bytes per pixel and where red, green and blue
+    /// lie in a pixel: for loops that read many pixels (`rgb` reads one).
+    pub(crate) fn layout(&self) -> (&'a [u8], usize, usize, [usize; 3]) {
+        (self.data, self.stride, self.format.bytes_per_pixel(), self.format.rgb_offsets())
+    }
+
     /// Red, green and blue of pixel (x, y); the caller keeps x, y inside the image.
     #[inline]
     pub fn rgb(&self, x: usize, y: usize) -> [u8; 3] {

@@ -150,7 +150,7 @@ pub struct serfiq_options {
     /// docs/src/concepts/components-details.md). "refine=1" (on in "enrolment",
     /// off in "live") measures detected faces from landmarks found again on the
     /// upright and mirrored face: accurate pose and inter-eye distance, about
-    /// 27 ms more per face on one core. An unknown preset or key, a value that
+    /// 22 ms more per face on one core. An unknown preset or key, a value that
     /// is not a finite number >= 0, or a refine other than 0 or 1 fails the
     /// create with `SERFIQ_ERR_INVALID_ARGUMENT`.
     /// (Since `SERFIQ_OPTIONS_SIZE_V6`.)
