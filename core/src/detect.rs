@@ -229,10 +229,8 @@ impl Detector {
         max_side: u32,
     ) -> Result<Vec<Detection>> {
         let (mut found, scale) = self.search_region(image, near, context, max_side, true)?;
-        let closest = (0..found.len())
-            .max_by(|&a, &b| iou(&found[a].bbox, &near.bbox).total_cmp(&iou(&found[b].bbox, &near.bbox)));
         let small = |d: &Detection| d.width().max(d.height()) / scale < TRACK_FACE_SIDE;
-        if let Some(k) = closest.filter(|&k| scale > 1.0 && small(&found[k])) {
+        if let Some((k, _)) = most_overlapping(&found, near).filter(|&(k, _)| scale > 1.0 && small(&found[k])) {
             found[k] = self.refine(image, found[k], TRACK_REFINE_SIDE)?;
         }
         Ok(found)
@@ -243,9 +241,8 @@ impl Detector {
     /// when no detection there overlaps it by more than half (IoU).
     fn refine(&self, image: &ImageView, d: Detection, max_side: u32) -> Result<Detection> {
         let (again, _) = self.search_region(image, &d, REFINE_CONTEXT, max_side, false)?;
-        let best = again.into_iter().map(|f| (iou(&f.bbox, &d.bbox), f)).max_by(|a, b| a.0.total_cmp(&b.0));
-        Ok(match best {
-            Some((overlap, f)) if overlap > 0.5 => f,
+        Ok(match most_overlapping(&again, &d) {
+            Some((k, overlap)) if overlap > 0.5 => again[k],
             _ => d,
         })
     }
@@ -469,6 +466,12 @@ fn decode(a: &Anchor, loc: &[f32], lms: &[f32], confidence: f32) -> Detection {
     let landmarks =
         std::array::from_fn(|k| [a.cx + lms[2 * k] * VAR_CENTRE * a.w, a.cy + lms[2 * k + 1] * VAR_CENTRE * a.h]);
     Detection { bbox: [cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0], landmarks, confidence }
+}
+
+/// The index of the detection overlapping `near` most, with that overlap (IoU);
+/// the last of equals. Refining, tracking and the capture's identity all pick this way.
+pub(crate) fn most_overlapping(faces: &[Detection], near: &Detection) -> Option<(usize, f32)> {
+    faces.iter().map(|f| iou(&f.bbox, &near.bbox)).enumerate().max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 pub(crate) fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {

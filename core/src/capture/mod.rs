@@ -28,7 +28,7 @@ mod steady;
 use std::borrow::Borrow;
 
 use crate::assess::{Components, Feedback};
-use crate::detect::{iou, Detection};
+use crate::detect::{iou, most_overlapping, Detection};
 use crate::error::{fail, ErrorKind, Result};
 use crate::image::ImageView;
 use crate::model::Model;
@@ -349,8 +349,8 @@ fn anchor(previous: Option<Detection>, d: Detection) -> Detection {
 
 /// The detection overlapping `last` most, if by at least `min` (IoU).
 fn overlapping(faces: &[Detection], last: &Detection, min: f32) -> Option<Detection> {
-    let best = faces.iter().map(|d| (iou(&d.bbox, &last.bbox), d)).max_by(|a, b| a.0.total_cmp(&b.0));
-    best.filter(|(o, _)| *o >= min && *o > 0.0).map(|(_, d)| *d)
+    let best = most_overlapping(faces, last);
+    best.filter(|&(_, o)| o >= min && o > 0.0).map(|(k, _)| faces[k])
 }
 
 /// Cosine similarity of two embeddings; 0 when either is all zeros.
