@@ -96,8 +96,10 @@ fn main() {
     println!("agreement |Δs| <= 1e-3: {}", if ok { "yes" } else { "NO" });
 
     // The second quality network runs in the same call: l and f CPU vs CUDA, and its cost on the GPU.
+    // The same models carry the detector for the capture loop below (it plays no part on crops).
     let net = |o: &Options| Options {
         quality_net: Some(ModelSource::Path(root.join("models/quality/lightqnet-dm025.onnx"))),
+        detector: Some(ModelSource::Path(cache.join("models/retinaface_mnet025.onnx"))),
         ..o.clone()
     };
     let (cpu_net, gpu_net) =
@@ -118,11 +120,9 @@ fn main() {
     let photo = image::open(cache.join("faces/obama.jpg")).expect("the demo photo").to_rgb8();
     let (w, h) = photo.dimensions();
     let view = ImageView::packed(photo.as_raw(), w, h, PixelFormat::Rgb).unwrap();
-    let detector = Some(ModelSource::Path(cache.join("models/retinaface_mnet025.onnx")));
     let mut states = Vec::new();
-    for options in [&cpu_options, &gpu_options] {
-        let model = Model::new(&Options { detector: detector.clone(), ..net(options) }).expect("model with detector");
-        let mut capture = Capture::new(&model, CaptureOptions::default()).expect("capture");
+    for model in [&cpu_net, &gpu_net] {
+        let mut capture = Capture::new(model, CaptureOptions::default()).expect("capture");
         let mut seen = Vec::new();
         let t = Instant::now();
         for i in 0..60 {
